@@ -1,0 +1,74 @@
+// Layer boundaries of DESIGN.md §1, enforced: core never sees vscode or the DOM, the protocol sees
+// neither vscode nor node, the webview never imports host-side code, nothing imports host/.
+import js from '@eslint/js';
+import tseslint from 'typescript-eslint';
+
+const nodeBuiltins = ['fs', 'path', 'os', 'child_process', 'worker_threads', 'crypto', 'stream', 'url', 'util', 'events', 'readline', 'zlib'];
+const noNode = nodeBuiltins.flatMap((m) => [m, `${m}/*`]).concat(['node:*']);
+
+export default tseslint.config(
+  { ignores: ['dist/**', 'node_modules/**', 'out/**', 'test-results/**', '.e2e-cache/**', 'examples/**', '**/*.js', '**/*.cjs'] },
+  js.configs.recommended,
+  ...tseslint.configs.recommended,
+  {
+    files: ['**/*.ts'],
+    rules: {
+      '@typescript-eslint/no-explicit-any': 'error',
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
+    },
+  },
+  {
+    files: ['extension/core/**/*.ts'],
+    rules: {
+      'no-restricted-imports': ['error', {
+        paths: [{ name: 'vscode', message: 'core runs from the CLI and plain-Node tests: no vscode.' }],
+        patterns: [
+          { group: ['**/host/**', '**/host', '**/cli/**', '**/webview/**'], message: 'core depends on nothing above it.' },
+        ],
+      }],
+      'no-restricted-globals': ['error', 'window', 'document', 'navigator'],
+    },
+  },
+  {
+    files: ['extension/protocol/**/*.ts'],
+    rules: {
+      'no-restricted-imports': ['error', {
+        paths: [{ name: 'vscode', message: 'the protocol is shared with the webview: no vscode.' }],
+        patterns: [
+          { group: noNode, message: 'the protocol is shared with the webview: no node modules.' },
+          { group: ['**/core/**', '**/host/**', '**/cli/**', '**/webview/**'], message: 'the protocol imports nothing of ours.' },
+        ],
+      }],
+    },
+  },
+  {
+    files: ['webview/**/*.ts'],
+    rules: {
+      'no-restricted-imports': ['error', {
+        paths: [{ name: 'vscode', message: 'the webview talks to the host through extension/protocol only.' }],
+        patterns: [
+          { group: ['**/extension/core/**', '**/extension/host/**', '**/extension/cli/**'], message: 'the webview imports only extension/protocol.' },
+          { group: noNode, message: 'the webview runs in a browser: no node modules.' },
+        ],
+      }],
+    },
+  },
+  {
+    files: ['extension/cli/**/*.ts'],
+    rules: {
+      'no-restricted-imports': ['error', {
+        paths: [{ name: 'vscode', message: 'the CLI runs without VS Code.' }],
+        patterns: [{ group: ['**/host/**', '**/host'], message: 'nothing imports host/.' }],
+      }],
+    },
+  },
+  {
+    files: ['test/unit/**/*.ts'],
+    rules: {
+      'no-restricted-imports': ['error', {
+        paths: [{ name: 'vscode', message: 'unit tests run in plain Node.' }],
+        patterns: [{ group: ['**/extension/host/**'], message: 'unit tests do not load host code (it needs vscode).' }],
+      }],
+    },
+  },
+);
