@@ -1,0 +1,35 @@
+import { access } from 'node:fs/promises';
+import { extname } from 'node:path';
+import { BadInputError } from '../errors';
+import { openDelimited } from './csv';
+import { openJsonl } from './jsonl';
+import { openParquet } from './parquet';
+import type { OpenTableOptions, TableReader } from './table';
+
+/** Extensions `openTable` reads, for messages and file pickers. */
+export const TABLE_EXTENSIONS = ['.csv', '.tsv', '.jsonl', '.ndjson', '.parquet'] as const;
+
+/**
+ * Opens a data table by its extension (.csv, .tsv, .jsonl/.ndjson, .parquet). Throws
+ * BadInputError when the file is missing, of an unknown kind, or has no data rows.
+ */
+export async function openTable(path: string, options: OpenTableOptions = {}): Promise<TableReader> {
+  try {
+    await access(path);
+  } catch (err) {
+    throw new BadInputError('file-not-found', `${path}: data file not found`, { file: path, cause: err });
+  }
+  const ext = extname(path).toLowerCase();
+  switch (ext) {
+    case '.csv': return openDelimited(path, ',', options);
+    case '.tsv':
+    case '.tab': return openDelimited(path, '\t', options);
+    case '.jsonl':
+    case '.ndjson': return openJsonl(path, options);
+    case '.parquet': return openParquet(path, options);
+    case '.npy':
+      throw new BadInputError('unsupported-data', `${path}: a .npy file is not a table; map it to a model input with {"npy": "${path}"} and give a table (${TABLE_EXTENSIONS.join(', ')}) for labels and groups`, { file: path });
+    default:
+      throw new BadInputError('unsupported-data', `${path}: unknown data format "${ext}"; use one of ${TABLE_EXTENSIONS.join(', ')}`, { file: path });
+  }
+}
