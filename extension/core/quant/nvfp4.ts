@@ -1,0 +1,79 @@
+/**
+ * NVFP4 (FORMULAS.md §C): blocks of 16 along the block axis; per-tensor float32 scale
+ * s2 = fround(amax/(6·448)) (amax = 0 → all zeros); block scale s_b = E4M3_RNE(fround(amax_b/fround(6·s2)))
+ * (s_b = 0 → the block is zeros); elements P = E2M1_RNE_saturating(fround(W/fround(s_b·s2)));
+ * Ŵ = fround(fround(P·s_b)·s2) (P·s_b is exact, so Ŵ is the correctly rounded P·s_b·s2).
+ * NaN and ±Inf take no part in the amaxes and are copied through unchanged.
+ */
+import type { AxisView } from './axis';
+import { castToGrid, E2M1, E4M3, finiteAbsMax } from './minifloat';
+
+export const NVFP4_BLOCK_SIZE = 16;
+
+/** Dequantized values, the tensor scale s2 and the E4M3 block scales in (outer, block, inner) order. */
+export interface Nvfp4QuantResult {
+  values: Float32Array;
+  tensorScale: number;
+  blockScales: Float32Array;
+}
+
+/** NVFP4 fake quantization of `data` seen as `view` ([outer, length, inner]); blocks run along `length`. */
+export function nvfp4FakeQuantize(data: Float32Array, view: AxisView, blockSize = NVFP4_BLOCK_SIZE): Nvfp4QuantResult {
+  const { outer, length, inner } = view;
+  const blocks = Math.ceil(length / blockSize);
+  const values = new Float32Array(data.length);
+  const blockScales = new Float32Array(outer * blocks * inner);
+  const amaxTensor = finiteAbsMax(data);
+  const s2 = Math.fround(amaxTensor / 2688);
+  if (s2 === 0) {
+    for (let j = 0; j < data.length; j++) {
+      const x = data[j] ?? 0;
+      values[j] = x - x !== 0 ? x : x * 0; // signed zeros; NaN/Inf through
+    }
+    return { values, tensorScale: s2, blockScales };
+  }
+  const sixS2 = Math.fround(6 * s2);
+  const amax = new Float64Array(inner);
+  const sb = new Float64Array(inner);
+  const combined = new Float64Array(inner);
+  let scaleIdx = 0;
+  for (let o = 0; o < outer; o++) {
+    for (let b = 0; b < blocks; b++) {
+      const k0 = b * blockSize;
+      const k1 = Math.min(length, k0 + blockSize);
+      amax.fill(0);
+      for (let k = k0; k < k1; k++) {
+        const row = (o * length + k) * inner;
+        for (let i = 0; i < inner; i++) {
+          const x = data[row + i] ?? 0;
+          const a = x < 0 ? -x : x;
+          if (a > (amax[i] ?? 0) && a !== Infinity) amax[i] = a;
+        }
+      }
+      for (let i = 0; i < inner; i++, scaleIdx++) {
+        const s = castToGrid(Math.fround((amax[i] ?? 0) / sixS2), E4M3, 'rne');
+        sb[i] = s;
+        blockScales[scaleIdx] = s;
+        combined[i] = Math.fround(s * s2);
+      }
+      for (let k = k0; k < k1; k++) {
+        const row = (o * length + k) * inner;
+        for (let i = 0; i < inner; i++) {
+          const x = data[row + i] ?? 0;
+          if (x - x !== 0) {
+            values[row + i] = x;
+            continue;
+          }
+          const c = combined[i] ?? 0;
+          if (c === 0) {
+            values[row + i] = x * 0;
+            continue;
+          }
+          const p = castToGrid(Math.fround(x / c), E2M1, 'rne');
+          values[row + i] = Math.fround(p * (sb[i] ?? 0)) * s2;
+        }
+      }
+    }
+  }
+  return { values, tensorScale: s2, blockScales };
+}
