@@ -1,0 +1,37 @@
+/**
+ * `bias-inspector` — the command line, thin over core (DESIGN.md §5). Exit 0 on success, 2 on bad
+ * input, 1 on failure. Tables on stdout, progress on stderr, `--json -` writes JSON to stdout.
+ */
+import { Command, CommanderError } from 'commander';
+import { InspectorError } from '../core/errors';
+import { registerInspect } from './inspect';
+import { registerForward } from './forward';
+import { registerDemo } from './demo';
+import { registerPending } from './pending';
+
+const program = new Command()
+  .name('bias-inspector')
+  .description('Find where an ONNX model is biased: per-group metrics, attention, quantization error.')
+  .version('0.1.0')
+  .exitOverride()
+  .configureOutput({ writeErr: (text) => process.stderr.write(text) });
+
+registerInspect(program);
+registerPending(program);
+registerDemo(program);
+registerForward(program);
+
+function exitCodeOf(error: unknown): number {
+  if (error instanceof CommanderError) return error.exitCode === 0 ? 0 : 2;
+  if (error instanceof InspectorError) return error.kind === 'bad-input' ? 2 : 1;
+  return 1;
+}
+
+program.parseAsync(process.argv).catch((error: unknown) => {
+  const code = exitCodeOf(error);
+  if (!(error instanceof CommanderError)) {
+    process.stderr.write(`bias-inspector: ${error instanceof Error ? error.message : String(error)}\n`);
+    if (code === 1 && error instanceof Error && !(error instanceof InspectorError) && error.stack) process.stderr.write(`${error.stack}\n`);
+  }
+  process.exitCode = code;
+});

@@ -1,0 +1,1 @@
+export { reportModel, inspectReport, reportToJson, type InspectReport } from './report';

@@ -1,0 +1,104 @@
+import * as vscode from 'vscode';
+import { writeFile } from 'node:fs/promises';
+import { RpcEndpoint } from '../protocol/rpc';
+import { assertNever } from '../protocol/rpc';
+import type { AnalysisKind, ExportRequest, ModelHostMethods, ModelViewState, ModelWebviewNotes, NoMethods, NoNotes } from '../protocol/messages';
+import { ModelDocument } from './modelDocument';
+import type { RuntimeStatusService } from './runtimeStatus';
+import { webviewHtml, webviewOptions } from './webviewHtml';
+import { ANALYSIS_COMMANDS, AVAILABLE_ANALYSES } from './analyses';
+import { log } from './log';
+
+export const MODEL_VIEW_TYPE = 'biasInspector.model';
+
+/** The readonly custom editor for `*.onnx`: summary, charts and the analysis launchers. */
+export class ModelEditorProvider implements vscode.CustomReadonlyEditorProvider<ModelDocument> {
+  private static active: vscode.Uri | undefined;
+
+  /** The model of the most recently focused model editor, for palette commands. */
+  static get activeModel(): vscode.Uri | undefined {
+    return ModelEditorProvider.active;
+  }
+
+  constructor(private readonly extensionUri: vscode.Uri, private readonly runtime: RuntimeStatusService) {}
+
+  openCustomDocument(uri: vscode.Uri): Promise<ModelDocument> {
+    return ModelDocument.create(uri);
+  }
+
+  resolveCustomEditor(document: ModelDocument, panel: vscode.WebviewPanel): void {
+    const webview = panel.webview;
+    webview.options = webviewOptions(this.extensionUri);
+    const subscriptions: vscode.Disposable[] = [];
+    const rpc = new RpcEndpoint<NoMethods, ModelHostMethods, ModelWebviewNotes, NoNotes>({
+      post: (message) => { void webview.postMessage(message); },
+      onRequest: (method, params) => this.serve(document, method, params),
+    });
+    subscriptions.push(webview.onDidReceiveMessage((message: unknown) => rpc.handle(message)));
+    subscriptions.push(document.onDidChange(() => rpc.notify('reload', {})));
+    subscriptions.push(this.runtime.onDidChange((status) => rpc.notify('runtime', status)));
+    subscriptions.push(panel.onDidChangeViewState(() => {
+      if (panel.active) ModelEditorProvider.active = document.uri;
+    }));
+    if (panel.active) ModelEditorProvider.active = document.uri;
+    panel.onDidDispose(() => {
+      rpc.dispose();
+      subscriptions.forEach((s) => s.dispose());
+    });
+    webview.html = webviewHtml(webview, this.extensionUri, 'model', document.fileName);
+  }
+
+  private async serve<M extends keyof ModelHostMethods>(document: ModelDocument, method: M, params: ModelHostMethods[M][0]): Promise<ModelHostMethods[M][1]> {
+    // Each branch returns the result type of its own method; the cast bridges TypeScript's
+    // inability to narrow a generic M through a switch.
+    type Result = ModelHostMethods[M][1];
+    const request = { method, params } as { [K in keyof ModelHostMethods]: { method: K; params: ModelHostMethods[K][0] } }[keyof ModelHostMethods];
+    switch (request.method) {
+      case 'ready': return this.viewState(document) as Result;
+      case 'launch': return await this.launch(document, request.params.analysis) as Result;
+      case 'saveExport': return await saveExport(document, request.params) as Result;
+      default: return assertNever(request);
+    }
+  }
+
+  private viewState(document: ModelDocument): ModelViewState {
+    const state = document.state;
+    if (!state.ok) {
+      return state.code === undefined
+        ? { kind: 'error', fileName: document.fileName, message: state.message }
+        : { kind: 'error', fileName: document.fileName, message: state.message, code: state.code };
+    }
+    return {
+      kind: 'summary',
+      fileName: document.fileName,
+      summary: state.summary,
+      runtime: this.runtime.current,
+      trusted: vscode.workspace.isTrusted,
+      available: AVAILABLE_ANALYSES,
+    };
+  }
+
+  private async launch(document: ModelDocument, analysis: AnalysisKind): Promise<{ started: boolean; message?: string }> {
+    await vscode.commands.executeCommand(ANALYSIS_COMMANDS[analysis], document.uri);
+    return { started: AVAILABLE_ANALYSES[analysis] };
+  }
+}
+
+async function saveExport(document: ModelDocument, request: ExportRequest): Promise<{ savedTo: string | null }> {
+  const folder = vscode.Uri.joinPath(document.uri, '..');
+  const target = await vscode.window.showSaveDialog({
+    defaultUri: vscode.Uri.joinPath(folder, request.suggestedName),
+    filters: request.format === 'svg' ? { 'SVG image': ['svg'] } : { 'PNG image': ['png'] },
+  });
+  if (!target) return { savedTo: null };
+  const bytes = typeof request.data === 'string' ? Buffer.from(request.data, 'utf8') : Buffer.from(request.data);
+  await writeFile(target.fsPath, bytes);
+  log().info(`exported ${request.format.toUpperCase()} to ${target.fsPath}`);
+  return { savedTo: target.fsPath };
+}
+
+export function register(context: vscode.ExtensionContext, runtime: RuntimeStatusService): void {
+  context.subscriptions.push(vscode.window.registerCustomEditorProvider(MODEL_VIEW_TYPE, new ModelEditorProvider(context.extensionUri, runtime), {
+    supportsMultipleEditorsPerDocument: true,
+  }));
+}

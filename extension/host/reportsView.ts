@@ -1,0 +1,128 @@
+import * as vscode from 'vscode';
+import { readFile } from 'node:fs/promises';
+import { basename } from 'node:path';
+import { REPORT_SCHEMA } from '../protocol/report';
+import type { RuntimeStatus } from '../protocol/runtime';
+import { Disposable } from './disposable';
+import type { RuntimeStatusService } from './runtimeStatus';
+import { log } from './log';
+
+export const REPORTS_GLOB = '.bias-inspector/reports/*.json';
+
+interface SavedReport {
+  readonly uri: vscode.Uri;
+  readonly model: string;
+  readonly kind: string;
+  readonly createdAt: string;
+}
+
+type Node =
+  | { readonly type: 'runtime'; readonly status: RuntimeStatus }
+  | { readonly type: 'model'; readonly model: string; readonly reports: readonly SavedReport[] }
+  | { readonly type: 'report'; readonly report: SavedReport };
+
+/** Reads the header of a saved report; files that are not our reports are skipped with a log line. */
+async function readHeader(uri: vscode.Uri): Promise<SavedReport | undefined> {
+  try {
+    const json = JSON.parse(await readFile(uri.fsPath, 'utf8')) as { schema?: unknown; kind?: unknown; createdAt?: unknown; model?: { path?: unknown } };
+    if (json.schema !== REPORT_SCHEMA) return undefined;
+    return {
+      uri,
+      model: typeof json.model?.path === 'string' ? basename(json.model.path) : '(unknown model)',
+      kind: typeof json.kind === 'string' ? json.kind : 'report',
+      createdAt: typeof json.createdAt === 'string' ? json.createdAt : '',
+    };
+  } catch (error) {
+    log().warn(`skipping ${uri.fsPath}: ${error instanceof Error ? error.message : String(error)}`);
+    return undefined;
+  }
+}
+
+/** The side panel: runtime status, then saved reports grouped by model, newest first. */
+class ReportsTree extends Disposable implements vscode.TreeDataProvider<Node> {
+  private readonly changed = this._register(new vscode.EventEmitter<void>());
+  readonly onDidChangeTreeData = this.changed.event;
+  private reports: SavedReport[] = [];
+  view: vscode.TreeView<Node> | undefined;
+
+  constructor(private readonly runtime: RuntimeStatusService) {
+    super();
+    this._register(runtime.onDidChange(() => this.changed.fire()));
+    const watcher = this._register(vscode.workspace.createFileSystemWatcher(`**/${REPORTS_GLOB}`));
+    const refresh = (): void => { void this.refresh(); };
+    this._register(watcher.onDidCreate(refresh));
+    this._register(watcher.onDidChange(refresh));
+    this._register(watcher.onDidDelete(refresh));
+  }
+
+  async refresh(): Promise<void> {
+    const files = await vscode.workspace.findFiles(REPORTS_GLOB, undefined, 2000);
+    const headers = await Promise.all(files.map(readHeader));
+    this.reports = headers.filter((r): r is SavedReport => r !== undefined).sort((a, b) => b.createdAt.localeCompare(a.createdAt));
+    if (this.view) this.view.message = this.reports.length === 0 ? 'No saved reports in this workspace yet. Reports of analyses are saved under .bias-inspector/reports/.' : '';
+    this.changed.fire();
+  }
+
+  getChildren(node?: Node): Node[] {
+    if (!node) {
+      const byModel = new Map<string, SavedReport[]>();
+      for (const report of this.reports) byModel.set(report.model, [...(byModel.get(report.model) ?? []), report]);
+      return [
+        { type: 'runtime', status: this.runtime.current },
+        ...[...byModel].sort(([a], [b]) => a.localeCompare(b)).map(([model, reports]): Node => ({ type: 'model', model, reports })),
+      ];
+    }
+    return node.type === 'model' ? node.reports.map((report): Node => ({ type: 'report', report })) : [];
+  }
+
+  getTreeItem(node: Node): vscode.TreeItem {
+    switch (node.type) {
+      case 'runtime': {
+        const s = node.status;
+        const label = s.state === 'ready' ? `Runtime: ${s.info.used}` : s.state === 'unavailable' ? 'Runtime: unavailable' : `Runtime: ${s.setting} (not started)`;
+        const item = new vscode.TreeItem(label, vscode.TreeItemCollapsibleState.None);
+        item.iconPath = new vscode.ThemeIcon(s.state === 'unavailable' ? 'warning' : 'server-process');
+        item.tooltip = s.state === 'unavailable' ? s.message : s.state === 'ready' ? `onnxruntime ${s.info.ortVersion}${s.info.fallbackReason ? `; skipped: ${s.info.fallbackReason}` : ''}` : 'The provider is chosen when a model first runs.';
+        item.command = { command: 'biasInspector.selectExecutionProvider', title: 'Select Execution Provider' };
+        return item;
+      }
+      case 'model': {
+        const item = new vscode.TreeItem(node.model, vscode.TreeItemCollapsibleState.Expanded);
+        item.iconPath = new vscode.ThemeIcon('file-binary');
+        item.description = `${node.reports.length} report${node.reports.length === 1 ? '' : 's'}`;
+        return item;
+      }
+      case 'report': {
+        const r = node.report;
+        const item = new vscode.TreeItem(`${r.kind} — ${r.createdAt.replace('T', ' ').slice(0, 19)}`, vscode.TreeItemCollapsibleState.None);
+        item.resourceUri = r.uri;
+        item.iconPath = new vscode.ThemeIcon('file-text');
+        item.tooltip = vscode.workspace.asRelativePath(r.uri);
+        item.command = { command: 'biasInspector.openReport', title: 'Open Report', arguments: [r.uri] };
+        return item;
+      }
+    }
+  }
+}
+
+export function register(context: vscode.ExtensionContext, runtime: RuntimeStatusService): void {
+  const tree = new ReportsTree(runtime);
+  const view = vscode.window.createTreeView('biasInspector.reports', { treeDataProvider: tree, showCollapseAll: true });
+  tree.view = view;
+  context.subscriptions.push(tree, view,
+    vscode.commands.registerCommand('biasInspector.refreshReports', () => tree.refresh()),
+    vscode.commands.registerCommand('biasInspector.openReport', async (uri: unknown) => {
+      let target = uri instanceof vscode.Uri ? uri : undefined;
+      if (!target) {
+        const files = await vscode.workspace.findFiles(REPORTS_GLOB, undefined, 2000);
+        if (files.length === 0) {
+          void vscode.window.showInformationMessage('No saved reports in this workspace yet (.bias-inspector/reports/).');
+          return;
+        }
+        target = (await vscode.window.showQuickPick(files.map((f) => ({ label: vscode.workspace.asRelativePath(f), uri: f })), { title: 'Open Report' }))?.uri;
+      }
+      if (target) await vscode.window.showTextDocument(target, { preview: true });
+    }),
+  );
+  void tree.refresh();
+}

@@ -1,0 +1,26 @@
+/**
+ * Extension entry point: wiring only. Each feature exposes `register(context)`.
+ * Nothing here loads onnxruntime: the native runtime is loaded when a model first runs.
+ */
+import type * as vscode from 'vscode';
+import * as log from './host/log';
+import { RuntimeStatusService } from './host/runtimeStatus';
+import * as modelEditor from './host/modelEditor';
+import * as modelCommands from './host/modelCommands';
+import * as analyses from './host/analyses';
+import * as reportsView from './host/reportsView';
+
+export function activate(context: vscode.ExtensionContext): void {
+  log.register(context);
+  const runtime = new RuntimeStatusService();
+  context.subscriptions.push(runtime);
+  modelEditor.register(context, runtime);
+  modelCommands.register(context);
+  analyses.register(context);
+  reportsView.register(context, runtime);
+  log.log().info(`Model Bias Inspector ${String(context.extension.packageJSON.version)} activated`);
+}
+
+export function deactivate(): void {
+  // Subscriptions are disposed by VS Code.
+}

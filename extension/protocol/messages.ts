@@ -1,0 +1,54 @@
+/**
+ * Messages between the extension host and the model editor webview. The webview pulls its state
+ * with `ready`; the host pushes `reload` when the file changes on disk and `runtime` when the
+ * execution provider changes.
+ */
+import type { ModelSummary } from './model';
+import type { RuntimeStatus } from './runtime';
+
+/** The three analyses the product runs. */
+export type AnalysisKind = 'groups' | 'attention' | 'quant';
+
+/** What the model editor shows: a summary, or the error that stopped us reading the file. */
+export type ModelViewState =
+  | {
+    readonly kind: 'summary';
+    readonly fileName: string;
+    readonly summary: ModelSummary;
+    readonly runtime: RuntimeStatus;
+    /** False in an untrusted workspace: inspection only, no model execution. */
+    readonly trusted: boolean;
+    /** Analyses that exist in this build; the others say which issue will bring them. */
+    readonly available: Readonly<Record<AnalysisKind, boolean>>;
+  }
+  | { readonly kind: 'error'; readonly fileName: string; readonly message: string; readonly code?: string };
+
+/** A chart exported from the webview; SVG as text, PNG as bytes (transferred, not copied). */
+export interface ExportRequest {
+  readonly suggestedName: string;
+  readonly format: 'svg' | 'png';
+  readonly data: string | ArrayBuffer;
+}
+
+/** Requests the webview sends to the host: method -> [params, result]. */
+export type ModelHostMethods = {
+  /** Webview loaded: returns the state to render. */
+  ready: [Record<string, never>, ModelViewState];
+  /** The user pressed an analysis launcher. */
+  launch: [{ readonly analysis: AnalysisKind }, { readonly started: boolean; readonly message?: string }];
+  /** Save an exported chart through a save dialog. */
+  saveExport: [ExportRequest, { readonly savedTo: string | null }];
+};
+
+/** Notifications the host sends to the webview. */
+export type ModelWebviewNotes = {
+  /** The model file changed on disk: pull state again with `ready`. */
+  reload: Record<string, never>;
+  /** The execution-provider status changed. */
+  runtime: RuntimeStatus;
+};
+
+/** The webview serves no requests. */
+export type NoMethods = Record<never, [unknown, unknown]>;
+/** The webview sends no notifications. */
+export type NoNotes = Record<never, unknown>;
