@@ -33,14 +33,14 @@ export function formatSummary(s: ModelSummary): string {
   lines.push('', 'Outputs:');
   lines.push(indent(table([['name', 'dtype', 'shape'], ...s.outputs.map((v) => [v.name, v.dtype, formatShape(v.shape)])])));
   lines.push('', 'Ops:');
-  lines.push(indent(table(s.opHistogram.map((o) => [o.domain ? `${o.domain}.${o.op}` : o.op, String(o.count)]))));
+  lines.push(indent(table(s.opHistogram.map((o) => [o.domain && o.domain !== 'ai.onnx' ? `${o.domain}.${o.op}` : o.op, String(o.count)]))));
   if (s.parameters.byDtype.length > 0) {
     lines.push('', 'Parameters by dtype:');
     lines.push(indent(table(s.parameters.byDtype.map((d) => [d.dtype, `${formatCount(d.parameters)} params`, `${d.tensors} tensors`, formatBytes(d.bytes)]))));
   }
   if (s.externalData.files.length > 0) {
     lines.push('', 'External data:');
-    lines.push(indent(table(s.externalData.files.map((f) => [f.location, f.exists ? formatBytes(f.bytes ?? 0) : 'MISSING']))));
+    lines.push(indent(table(s.externalData.files.map((f) => [f.location, f.exists === false ? 'MISSING' : f.bytes === null ? 'not checked' : formatBytes(f.bytes)]))));
   }
   lines.push('', `Attention blocks: ${s.attention.blocks.length}${s.attention.blocks.length ? ` (${[...new Set(s.attention.blocks.map((b) => b.kind))].join(', ')})` : ''}`);
   lines.push(`Quantization: ${s.quantization.quantized ? s.quantization.ops.map((o) => `${o.op}×${o.count}`).concat(s.quantization.lowBitWeights.map((w) => `${w.dtype} weights×${w.tensors}`)).join(', ') : 'none found'}`);

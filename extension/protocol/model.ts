@@ -55,7 +55,7 @@ export interface QuantizationFound {
 }
 
 export interface ExternalDataSummary {
-  readonly files: readonly { readonly location: string; readonly bytes: number | null; readonly exists: boolean }[];
+  readonly files: readonly { readonly location: string; readonly bytes: number | null; readonly exists: boolean | null }[];
   readonly tensors: number;
 }
 
@@ -68,7 +68,7 @@ export interface ModelSummary {
   readonly opsets: readonly { readonly domain: string; readonly version: number }[];
   readonly producer: { readonly name: string; readonly version: string };
   readonly domain: string;
-  readonly modelVersion: number;
+  readonly modelVersion: number | null;
   readonly docString: string;
   readonly metadata: Readonly<Record<string, string>>;
   readonly inputs: readonly ValueInfo[];
