@@ -1,0 +1,481 @@
+/**
+ * Streaming, mergeable attention aggregates per (layer, head), overall and per group.
+ *
+ * Memory is flat in the number of samples: per target (overall and each group) it holds
+ * O(layers·heads·maxLen²) cell sums plus O(layers·heads·(bins + spans)) scalars. Head values follow
+ * FORMULAS.md §D and are pooled over query rows: entropy = Σ_rows H_i / rows over every valid query
+ * row of every sample; span mass likewise, over the samples where the span is present and
+ * non-empty (a sample without the span does not dilute it with zeros); first-token (sink) mass is
+ * the mass on each sample's first valid key; special-token mass is over the samples that came with
+ * a special mask. Mean maps hold, per cell (i, j) with i, j < maxLen, Σp / count over the samples in
+ * which both positions are valid (and j ≤ i when causal); statistics use the full map even when
+ * T > maxLen.
+ */
+import { BadInputError, InspectorError, throwIfAborted, throttleProgress, type ProgressFn } from '../errors';
+import { createMapScan, scanMap, type FloatArray, type MapScan } from './entropy';
+import { resolvePositions, type ResolvedPositions, type Validity } from './positions';
+
+/** A group: values of sensitive columns, e.g. {"sex": "F"} or {"sex": "F", "race": "B"}. */
+export type GroupKey = Readonly<Record<string, string>>;
+
+export interface AttentionAggregatorOptions {
+  readonly layers: number;
+  readonly heads: number;
+  /** Mean maps cover query and key positions < maxLen. */
+  readonly maxLen: number;
+  /** Names of the spans whose mass is reported, in report order. */
+  readonly spans?: readonly string[];
+  /** Causal attention: the keys of query i are j ≤ i (normalised entropy uses that count). */
+  readonly causal?: boolean;
+  /** Bins of the normalised-entropy histogram on [0, 1] (default 50). */
+  readonly histogramBins?: number;
+  /** Groups with fewer samples are marked `small` (default 30, as FORMULAS.md §B). */
+  readonly minGroupSize?: number;
+}
+
+/** One sample: every layer's and head's T×T map plus what is known about its positions. */
+export interface AttentionSample {
+  /** maps[layer][head], row-major T×T. */
+  readonly maps: readonly (readonly FloatArray[])[];
+  readonly seqLen: number;
+  readonly validity?: Validity;
+  /** Key positions per span name; a missing name = span absent from this sample. */
+  readonly spans?: Readonly<Record<string, readonly number[] | undefined>>;
+  /** Per position: special token (CLS, SEP, BOS, …). */
+  readonly special?: Uint8Array | readonly boolean[];
+  /** Every group the sample belongs to (e.g. one per sensitive column plus the intersection). */
+  readonly groups?: readonly GroupKey[];
+  /** For error messages, e.g. "row 17 of data.csv". */
+  readonly where?: string;
+}
+
+/** Report entry of DESIGN.md §4 `attention.perHead`. */
+export interface HeadSummary {
+  readonly layer: number;
+  readonly head: number;
+  /** Mean entropy (nats) over valid query rows; NaN without rows. */
+  readonly entropy: number;
+  readonly firstTokenMass: number;
+  /** Per span name; NaN when no sample had that span. */
+  readonly spanMass: Readonly<Record<string, number>>;
+  /** Present when some samples came with a special-token mask. */
+  readonly specialTokenMass?: number;
+}
+
+/** Distribution of the normalised entropy Ĥ_i of one head. */
+export interface EntropyDistribution {
+  readonly layer: number;
+  readonly head: number;
+  /** Mean Ĥ over rows with n_valid > 1. */
+  readonly meanNormalized: number;
+  /** Rows in the histogram, and rows left out because n_valid = 1 (Ĥ undefined). */
+  readonly rows: number;
+  readonly undefinedRows: number;
+  /** Counts of Ĥ in equal-width bins over [0, 1] (the last bin is closed). */
+  readonly histogram: readonly number[];
+  /** Quantiles read from the histogram, linear within a bin (accurate to one bin width). */
+  readonly quantiles: { readonly p10: number; readonly p25: number; readonly p50: number; readonly p75: number; readonly p90: number };
+}
+
+/** Report entry of DESIGN.md §4 `attention.byGroup`, plus its sample count. */
+export interface GroupSummary {
+  readonly group: GroupKey;
+  readonly samples: number;
+  readonly small?: true;
+  readonly perHead: readonly HeadSummary[];
+}
+
+/** Maps for rendering: index layer·heads + head, each maxLen×maxLen row-major, NaN where no sample had the cell. */
+export interface GroupDetail {
+  readonly group: GroupKey;
+  readonly meanMaps: readonly Float32Array[];
+  /** Group mean − overall mean per cell (NaN where either is undefined). */
+  readonly differenceMaps: readonly Float32Array[];
+  readonly entropyDistribution: readonly EntropyDistribution[];
+}
+
+/**
+ * How differently a head attends across groups. Over every pair of groups that share the same
+ * sensitive columns (e.g. sex=F vs sex=M, not sex=F vs race=B):
+ * - `mapDifference`: the largest weighted mean |M_a(i,j) − M_b(i,j)| between the two groups' mean
+ *   maps, weighting each cell by min(count_a, count_b) so that sparsely seen long positions count less;
+ * - `spanMassDifference`: the largest |spanMass_a − spanMass_b| over pairs and spans;
+ * - `entropyDifference`: the largest |entropy_a − entropy_b| (nats);
+ * - `groups`: the pair that gives `mapDifference`.
+ * Heads are ranked by mapDifference, then spanMassDifference (descending; NaN last).
+ */
+export interface HeadGroupDifference {
+  readonly layer: number;
+  readonly head: number;
+  readonly mapDifference: number;
+  readonly spanMassDifference: number;
+  readonly entropyDifference: number;
+  readonly groups: readonly [GroupKey, GroupKey];
+}
+
+export interface AttentionAggregate {
+  readonly layers: number;
+  readonly heads: number;
+  readonly maxLen: number;
+  readonly samples: number;
+  readonly perHead: readonly HeadSummary[];
+  readonly byGroup: readonly GroupSummary[];
+  readonly entropyDistribution: readonly EntropyDistribution[];
+  /** Overall mean maps (index layer·heads + head). */
+  readonly meanMaps: readonly Float32Array[];
+  /** Samples that had each cell valid (maxLen×maxLen, shared by all heads). */
+  readonly cellCounts: Float64Array;
+  /** Same order as byGroup. */
+  readonly groupDetail: readonly GroupDetail[];
+  readonly ranking: readonly HeadGroupDifference[];
+}
+
+/** Sums of one target (overall or a group). */
+class Sums {
+  samples = 0;
+  rows = 0;
+  normalizedRows = 0;
+  specialRows = 0;
+  readonly spanRows: Float64Array;
+  readonly entropy: Float64Array;
+  readonly normalized: Float64Array;
+  readonly first: Float64Array;
+  readonly special: Float64Array;
+  readonly span: Float64Array;
+  readonly histogram: Float64Array;
+  readonly cellCount: Float64Array;
+  readonly cellSum: Float64Array;
+
+  constructor(readonly headCount: number, readonly spanCount: number, readonly bins: number, readonly maxLen: number) {
+    this.spanRows = new Float64Array(spanCount);
+    this.entropy = new Float64Array(headCount);
+    this.normalized = new Float64Array(headCount);
+    this.first = new Float64Array(headCount);
+    this.special = new Float64Array(headCount);
+    this.span = new Float64Array(headCount * spanCount);
+    this.histogram = new Float64Array(headCount * bins);
+    this.cellCount = new Float64Array(maxLen * maxLen);
+    this.cellSum = new Float64Array(headCount * maxLen * maxLen);
+  }
+
+  addScan(hd: number, scan: MapScan): void {
+    this.entropy[hd]! += scan.entropySum;
+    this.normalized[hd]! += scan.normalizedSum;
+    this.first[hd]! += scan.firstTokenSum;
+    this.special[hd]! += scan.specialSum;
+    for (let s = 0; s < this.spanCount; s++) this.span[hd * this.spanCount + s]! += scan.spanSums[s]!;
+    const offset = hd * this.bins;
+    for (let a = 0; a < scan.rows; a++) {
+      const hn = scan.normalized[a]!;
+      if (Number.isNaN(hn)) continue;
+      const bin = Math.min(this.bins - 1, Math.max(0, Math.floor(hn * this.bins)));
+      this.histogram[offset + bin]!++;
+    }
+  }
+
+  addCells(hd: number, map: FloatArray, pos: ResolvedPositions): void {
+    const M = this.maxLen;
+    const T = pos.T;
+    const cells = this.cellSum;
+    const base = hd * M * M;
+    const valid = pos.valid;
+    const first = valid[0] ?? 0;
+    for (let a = 0; a < valid.length; a++) {
+      const i = valid[a]!;
+      if (i >= M) break;
+      const nKeys = pos.causal ? a + 1 : valid.length;
+      const row = base + i * M;
+      const src = i * T;
+      if (pos.contiguous) {
+        const end = Math.min(first + nKeys, M);
+        for (let j = first; j < end; j++) cells[row + j]! += map[src + j]!;
+      } else {
+        for (let k = 0; k < nKeys; k++) {
+          const j = valid[k]!;
+          if (j >= M) break;
+          cells[row + j]! += map[src + j]!;
+        }
+      }
+    }
+  }
+
+  addSample(pos: ResolvedPositions, scan: MapScan): void {
+    this.samples++;
+    this.rows += scan.rows;
+    this.normalizedRows += scan.normalizedRows;
+    if (pos.special) this.specialRows += scan.rows;
+    pos.spans.forEach((span, s) => {
+      if (span) this.spanRows[s]! += scan.rows;
+    });
+    const M = this.maxLen;
+    const valid = pos.valid;
+    for (let a = 0; a < valid.length; a++) {
+      const i = valid[a]!;
+      if (i >= M) break;
+      const nKeys = pos.causal ? a + 1 : valid.length;
+      for (let k = 0; k < nKeys; k++) {
+        const j = valid[k]!;
+        if (j >= M) break;
+        this.cellCount[i * M + j]!++;
+      }
+    }
+  }
+
+  mergeFrom(other: Sums): void {
+    this.samples += other.samples;
+    this.rows += other.rows;
+    this.normalizedRows += other.normalizedRows;
+    this.specialRows += other.specialRows;
+    for (const key of ['spanRows', 'entropy', 'normalized', 'first', 'special', 'span', 'histogram', 'cellCount', 'cellSum'] as const) {
+      const to = this[key];
+      const from = other[key];
+      for (let x = 0; x < to.length; x++) to[x]! += from[x]!;
+    }
+  }
+}
+
+function groupId(group: GroupKey): string {
+  return JSON.stringify(Object.entries(group).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+}
+
+/** Accumulates attention statistics sample by sample; `merge` combines partial aggregators. */
+export class AttentionAggregator {
+  readonly layers: number;
+  readonly heads: number;
+  readonly maxLen: number;
+  readonly spans: readonly string[];
+  readonly causal: boolean;
+  readonly bins: number;
+  readonly minGroupSize: number;
+  private readonly overall: Sums;
+  private readonly groups = new Map<string, { group: GroupKey; sums: Sums }>();
+  private scan: MapScan;
+
+  constructor(options: AttentionAggregatorOptions) {
+    for (const [name, value] of [['layers', options.layers], ['heads', options.heads], ['maxLen', options.maxLen], ['histogramBins', options.histogramBins ?? 50]] as const) {
+      if (!Number.isInteger(value) || value <= 0) throw new RangeError(`AttentionAggregator: ${name} must be a positive integer, got ${value}`);
+    }
+    this.layers = options.layers;
+    this.heads = options.heads;
+    this.maxLen = options.maxLen;
+    this.spans = [...(options.spans ?? [])];
+    if (new Set(this.spans).size !== this.spans.length) throw new RangeError(`AttentionAggregator: span names repeat: ${this.spans.join(', ')}`);
+    this.causal = options.causal ?? false;
+    this.bins = options.histogramBins ?? 50;
+    this.minGroupSize = options.minGroupSize ?? 30;
+    this.overall = this.newSums();
+    this.scan = createMapScan(0, this.spans.length);
+  }
+
+  private newSums(): Sums {
+    return new Sums(this.layers * this.heads, this.spans.length, this.bins, this.maxLen);
+  }
+
+  private sumsOf(group: GroupKey): Sums {
+    const id = groupId(group);
+    let entry = this.groups.get(id);
+    if (!entry) {
+      entry = { group: { ...group }, sums: this.newSums() };
+      this.groups.set(id, entry);
+    }
+    return entry.sums;
+  }
+
+  /** Adds one sample. Throws BadInputError when its maps do not have layers × heads × T² values. */
+  add(sample: AttentionSample): void {
+    const T = sample.seqLen;
+    const where = sample.where === undefined ? '' : ` (${sample.where})`;
+    if (sample.maps.length !== this.layers || sample.maps.some((l) => l.length !== this.heads) || sample.maps.some((l) => l.some((m) => m.length !== T * T))) {
+      throw new BadInputError('attention-sample-shape', `attention sample${where} must hold ${this.layers} layers × ${this.heads} heads of ${T}×${T} maps`);
+    }
+    const pos = resolvePositions(T, {
+      validity: sample.validity,
+      spans: this.spans.map((name) => sample.spans?.[name]),
+      special: sample.special,
+      causal: this.causal,
+      ...(sample.where === undefined ? {} : { where: sample.where }),
+    });
+    if (this.scan.normalized.length < T) this.scan = createMapScan(T, this.spans.length);
+    const targets = [this.overall, ...new Set((sample.groups ?? []).map((g) => this.sumsOf(g)))];
+    for (let l = 0; l < this.layers; l++) {
+      for (let h = 0; h < this.heads; h++) {
+        const map = sample.maps[l]![h]!;
+        const hd = l * this.heads + h;
+        scanMap(map, pos, this.scan);
+        for (const t of targets) {
+          t.addScan(hd, this.scan);
+          t.addCells(hd, map, pos);
+        }
+      }
+    }
+    for (const t of targets) t.addSample(pos, this.scan);
+  }
+
+  /** Adds samples with cancellation between samples and throttled progress (needs `total` for fractions). */
+  addAll(samples: Iterable<AttentionSample>, options: { signal?: AbortSignal; onProgress?: ProgressFn; total?: number } = {}): void {
+    const progress = throttleProgress(options.onProgress);
+    let n = 0;
+    for (const sample of samples) {
+      throwIfAborted(options.signal);
+      this.add(sample);
+      n++;
+      if (options.total) progress(n / options.total, `attention: ${n} of ${options.total} samples`);
+    }
+  }
+
+  /** Adds another aggregator's sums into this one (same options required) and returns this. */
+  merge(other: AttentionAggregator): this {
+    if (other.layers !== this.layers || other.heads !== this.heads || other.maxLen !== this.maxLen || other.bins !== this.bins ||
+      other.causal !== this.causal || other.spans.join('\u0000') !== this.spans.join('\u0000')) {
+      throw new InspectorError('attention-merge-mismatch', 'failure', 'cannot merge attention aggregators built with different options');
+    }
+    this.overall.mergeFrom(other.overall);
+    for (const { group, sums } of other.groups.values()) this.sumsOf(group).mergeFrom(sums);
+    return this;
+  }
+
+  /** The aggregate so far (adding more samples afterwards is allowed). Groups sorted by their key. */
+  finish(): AttentionAggregate {
+    const overallMaps = this.meanMaps(this.overall);
+    const groups = [...this.groups.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([, g]) => g);
+    const byGroup = groups.map(({ group, sums }): GroupSummary => ({
+      group, samples: sums.samples, ...(sums.samples < this.minGroupSize ? { small: true as const } : {}), perHead: this.headSummaries(sums),
+    }));
+    const groupDetail = groups.map(({ group, sums }): GroupDetail => {
+      const meanMaps = this.meanMaps(sums);
+      return {
+        group, meanMaps,
+        differenceMaps: meanMaps.map((m, hd) => m.map((x, c) => x - overallMaps[hd]![c]!)),
+        entropyDistribution: this.distributions(sums),
+      };
+    });
+    return {
+      layers: this.layers, heads: this.heads, maxLen: this.maxLen, samples: this.overall.samples,
+      perHead: this.headSummaries(this.overall), byGroup, entropyDistribution: this.distributions(this.overall),
+      meanMaps: overallMaps, cellCounts: this.overall.cellCount.slice(), groupDetail,
+      ranking: this.rank(groups.map((g) => g.sums), byGroup),
+    };
+  }
+
+  private headSummaries(sums: Sums): HeadSummary[] {
+    const out: HeadSummary[] = [];
+    for (let l = 0; l < this.layers; l++) {
+      for (let h = 0; h < this.heads; h++) {
+        const hd = l * this.heads + h;
+        const spanMass: Record<string, number> = {};
+        this.spans.forEach((name, s) => {
+          spanMass[name] = sums.span[hd * this.spans.length + s]! / sums.spanRows[s]!;
+        });
+        out.push({
+          layer: l, head: h, entropy: sums.entropy[hd]! / sums.rows, firstTokenMass: sums.first[hd]! / sums.rows, spanMass,
+          ...(sums.specialRows > 0 ? { specialTokenMass: sums.special[hd]! / sums.specialRows } : {}),
+        });
+      }
+    }
+    return out;
+  }
+
+  private distributions(sums: Sums): EntropyDistribution[] {
+    const out: EntropyDistribution[] = [];
+    for (let l = 0; l < this.layers; l++) {
+      for (let h = 0; h < this.heads; h++) {
+        const hd = l * this.heads + h;
+        const histogram = Array.from(sums.histogram.subarray(hd * this.bins, (hd + 1) * this.bins));
+        const q = (p: number): number => histogramQuantile(histogram, p);
+        out.push({
+          layer: l, head: h, meanNormalized: sums.normalized[hd]! / sums.normalizedRows,
+          rows: sums.normalizedRows, undefinedRows: sums.rows - sums.normalizedRows, histogram,
+          quantiles: { p10: q(0.1), p25: q(0.25), p50: q(0.5), p75: q(0.75), p90: q(0.9) },
+        });
+      }
+    }
+    return out;
+  }
+
+  private meanMaps(sums: Sums): Float32Array[] {
+    const cells = this.maxLen * this.maxLen;
+    return Array.from({ length: this.layers * this.heads }, (_, hd) => {
+      const out = new Float32Array(cells);
+      for (let c = 0; c < cells; c++) {
+        const n = sums.cellCount[c]!;
+        out[c] = n > 0 ? sums.cellSum[hd * cells + c]! / n : Number.NaN;
+      }
+      return out;
+    });
+  }
+
+  private rank(sums: readonly Sums[], byGroup: readonly GroupSummary[]): HeadGroupDifference[] {
+    const cells = this.maxLen * this.maxLen;
+    const pairs: [number, number][] = [];
+    for (let a = 0; a < sums.length; a++) {
+      for (let b = a + 1; b < sums.length; b++) {
+        const ka = Object.keys(byGroup[a]!.group).sort().join('\u0000');
+        if (ka === Object.keys(byGroup[b]!.group).sort().join('\u0000') && sums[a]!.samples > 0 && sums[b]!.samples > 0) pairs.push([a, b]);
+      }
+    }
+    if (pairs.length === 0) return [];
+    const out: HeadGroupDifference[] = [];
+    for (let hd = 0; hd < this.layers * this.heads; hd++) {
+      let best = { value: Number.NaN, pair: pairs[0]! };
+      let spanGap = Number.NaN;
+      let entropyGap = Number.NaN;
+      for (const pair of pairs) {
+        const A = sums[pair[0]]!;
+        const B = sums[pair[1]]!;
+        let num = 0;
+        let den = 0;
+        for (let c = 0; c < cells; c++) {
+          const w = Math.min(A.cellCount[c]!, B.cellCount[c]!);
+          if (w <= 0) continue;
+          const d = A.cellSum[hd * cells + c]! / A.cellCount[c]! - B.cellSum[hd * cells + c]! / B.cellCount[c]!;
+          num += w * Math.abs(d);
+          den += w;
+        }
+        const value = num / den;
+        if (Number.isNaN(best.value) || value > best.value) best = { value, pair };
+        const sa = byGroup[pair[0]]!.perHead[hd]!;
+        const sb = byGroup[pair[1]]!.perHead[hd]!;
+        entropyGap = nanMax(entropyGap, Math.abs(sa.entropy - sb.entropy));
+        for (const name of this.spans) spanGap = nanMax(spanGap, Math.abs(sa.spanMass[name]! - sb.spanMass[name]!));
+      }
+      out.push({
+        layer: Math.floor(hd / this.heads), head: hd % this.heads, mapDifference: best.value, spanMassDifference: spanGap,
+        entropyDifference: entropyGap, groups: [byGroup[best.pair[0]]!.group, byGroup[best.pair[1]]!.group],
+      });
+    }
+    return out.sort((x, y) => descending(x.mapDifference, y.mapDifference) || descending(x.spanMassDifference, y.spanMassDifference) ||
+      x.layer - y.layer || x.head - y.head);
+  }
+}
+
+/** max ignoring NaN (NaN only when both are). */
+function nanMax(a: number, b: number): number {
+  if (Number.isNaN(a)) return b;
+  if (Number.isNaN(b)) return a;
+  return Math.max(a, b);
+}
+
+/** Comparator: larger first, NaN last. */
+function descending(a: number, b: number): number {
+  if (Number.isNaN(a)) return Number.isNaN(b) ? 0 : 1;
+  if (Number.isNaN(b)) return -1;
+  return b - a;
+}
+
+/**
+ * Quantile q ∈ [0, 1] of values binned in equal-width bins over [0, 1]: the point where the
+ * cumulative count reaches q·total, linear within its bin. NaN for an empty histogram.
+ */
+export function histogramQuantile(histogram: readonly number[], q: number): number {
+  const total = histogram.reduce((s, x) => s + x, 0);
+  if (total <= 0) return Number.NaN;
+  const target = q * total;
+  const width = 1 / histogram.length;
+  let cumulative = 0;
+  for (let b = 0; b < histogram.length; b++) {
+    const count = histogram[b]!;
+    if (count > 0 && cumulative + count >= target) return (b + (target - cumulative) / count) * width;
+    cumulative += count;
+  }
+  return 1;
+}
