@@ -1,0 +1,83 @@
+/**
+ * Loads a Hugging Face `tokenizer.json` with `@huggingface/tokenizers` and encodes text with
+ * truncation that keeps a trailing special token (e.g. [SEP]) as the Rust library does.
+ */
+import { readFile } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import { Tokenizer } from '@huggingface/tokenizers';
+import { BadInputError } from '../errors';
+
+export interface TokenEncoder {
+  /** Pad id: the tokenizer's `padding.pad_id`, else its [PAD]/<pad> token, else 0. */
+  readonly padId: number;
+  /** Token ids and token strings of one text, at most `maxLength` long. */
+  encode(text: string, maxLength: number | undefined): { ids: number[]; tokens: string[] };
+}
+
+/**
+ * Reads `tokenizer.json` (and `tokenizer_config.json` beside it, when present).
+ * tokenizers.js reads a WordLevel model's unk token from the config only, so the model's own
+ * `unk_token` is copied there when the config does not set one.
+ */
+export async function loadTokenizer(path: string): Promise<TokenEncoder> {
+  const json = (await readJson(path, true)) ?? {};
+  const config = (await readJson(join(dirname(path), 'tokenizer_config.json'), false)) ?? {};
+  const model = json['model'];
+  if (isRecord(model) && typeof model['unk_token'] === 'string' && config['unk_token'] === undefined) {
+    config['unk_token'] = model['unk_token'];
+  }
+  let tokenizer: Tokenizer;
+  try {
+    tokenizer = new Tokenizer(json, config);
+  } catch (err) {
+    throw new BadInputError('bad-tokenizer', `${path}: cannot build a tokenizer from it (${err instanceof Error ? err.message : String(err)})`, { file: path, cause: err });
+  }
+  const special = new Set<number>();
+  for (const [id, token] of tokenizer.get_added_tokens_decoder()) if (token.special) special.add(id);
+  const padding = json['padding'];
+  const padId = isRecord(padding) && typeof padding['pad_id'] === 'number'
+    ? padding['pad_id']
+    : tokenizer.token_to_id('[PAD]') ?? tokenizer.token_to_id('<pad>') ?? 0;
+
+  return {
+    padId,
+    encode(text, maxLength) {
+      const encoding = tokenizer.encode(text);
+      let ids = encoding.ids;
+      let tokens = encoding.tokens;
+      const unknown = ids.findIndex((id) => typeof id !== 'number');
+      if (unknown >= 0) {
+        throw new BadInputError('bad-tokenizer', `${path}: token "${tokens[unknown] ?? ''}" has no id and the tokenizer has no unk_token`, { file: path });
+      }
+      if (maxLength !== undefined && ids.length > maxLength) {
+        const last = ids.length - 1;
+        const keepLast = maxLength > 1 && special.has(ids[last]!);
+        const cut = keepLast ? maxLength - 1 : maxLength;
+        ids = keepLast ? [...ids.slice(0, cut), ids[last]!] : ids.slice(0, cut);
+        tokens = keepLast ? [...tokens.slice(0, cut), tokens[last]!] : tokens.slice(0, cut);
+      }
+      return { ids, tokens };
+    },
+  };
+}
+
+async function readJson(path: string, required: boolean): Promise<Record<string, unknown> | undefined> {
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (err) {
+    if (!required) return undefined;
+    throw new BadInputError('file-not-found', `${path}: tokenizer file not found`, { file: path, cause: err });
+  }
+  try {
+    const value: unknown = JSON.parse(text);
+    if (isRecord(value)) return value;
+    throw new Error('not a JSON object');
+  } catch (err) {
+    throw new BadInputError('bad-tokenizer', `${path}: not a tokenizer JSON file (${err instanceof Error ? err.message : String(err)})`, { file: path, cause: err });
+  }
+}
+
+function isRecord(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
