@@ -1,0 +1,901 @@
+/**
+ * Streaming per-group metrics over sensitive columns (FORMULAS.md §B), shaped as the report's
+ * `groups` section (DESIGN.md §4).
+ *
+ * Rows arrive in batches of typed arrays with integer group codes per sensitive column (−1 =
+ * missing). One accumulator is kept for all rows, one per value of each column and one per
+ * intersection (combination of all columns' values) that occurs. A row with any missing value
+ * counts in `overall` and `missingGroup`, not in any intersection; in a column's own table it
+ * counts when that column's value is present.
+ *
+ * For the bootstrap, diversity and bias loss the builder keeps compact per-row columns, grown
+ * by doubling: label, pred, confidence, Brier term, loss, weight (float64 each), ECE bin
+ * (int8), intersection slot (int32) and one int32 code per sensitive column — 53 + 4·C bytes
+ * per row for C sensitive columns (about 61 MB per million rows with two columns, up to twice
+ * that while growing), plus 8 bytes with a feature variance and 8·K with dice terms.
+ * `keepRows: false` drops them when neither bootstrap nor diversity is wanted.
+ */
+import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
+import { BadInputError, InspectorError, throttleProgress, throwIfAborted, type ProgressFn } from '../errors';
+import {
+  GroupAccumulator,
+  eceBin,
+  higherIsBetter,
+  metricValue,
+  scalarMetricNames,
+  type AccumulatorConfig,
+  type CalibrationBin,
+  type MetricRecord,
+  type MetricsTask,
+} from './accumulator';
+import {
+  differenceBetween,
+  differenceToOverall,
+  equalizedOddsDifference,
+  equalizedOddsRatio,
+  ratioBetween,
+  ratioToOverall,
+  worstIndex,
+} from './disparity';
+import { diversityStats, normaliseVariances, type DiversityStats } from './diversity';
+import { biasLossWeight, type DiceOptions } from './losses';
+import { percentileInterval, Xoshiro128 } from './stats';
+
+export type Interval = [number, number];
+/** A group as the report shows it: sensitive column -> value. */
+export type GroupKey = Record<string, string>;
+
+/** Options of a GroupMetricsBuilder. */
+export interface GroupBuilderOptions {
+  task: MetricsTask;
+  /** Sensitive column names, in the order of the batches' `groups` arrays. */
+  sensitive: readonly string[];
+  /** K for multiclass (2 for binary, 1 for regression are implied). */
+  numClasses?: number;
+  /** Set when the loss is `dice`: the groups' `loss` is the set-level dice loss. */
+  dice?: DiceOptions;
+  /** Set when the loss is `bias_loss`: batch losses are CE, weighted by z = exp(α·v̂) − β at the end. */
+  biasLoss?: { alpha?: number; beta?: number };
+  /** Low-diversity threshold τ on v̂ (default 0.1). */
+  diversityTau?: number;
+  /** Keep per-row columns (default true); needed by bootstrap, diversity and bias loss. */
+  keepRows?: boolean;
+}
+
+/** One batch of per-sample columns (`SampleColumns` of batch.ts plus labels and groups). */
+export interface MetricsBatch {
+  label: ArrayLike<number>;
+  /** Class index (classification) or predicted value (regression). */
+  pred: ArrayLike<number>;
+  loss: ArrayLike<number>;
+  /** Binary: P(pos). Multiclass: top-label probability (used when `probs` is absent). */
+  score?: ArrayLike<number>;
+  /** Multiclass [N,K] probabilities (confidence and Brier score come from them). */
+  probs?: ArrayLike<number>;
+  /** Non-negative sample weights (default 1). */
+  weight?: ArrayLike<number>;
+  /** Per-sample feature variance (A.4), for diversity and bias loss. */
+  variance?: ArrayLike<number>;
+  /** Dice terms p̃ per sample ([N] binary, [N,K] multiclass) when the loss is dice. */
+  diceP?: ArrayLike<number>;
+  /** One Int32Array of codes per sensitive column (−1 = missing). */
+  groups: readonly Int32Array[];
+  /** Value dictionaries per sensitive column (append-only across batches). */
+  groupValues: readonly (readonly string[])[];
+  /** Row number of the first row, for messages. */
+  rowOffset?: number;
+  /** Data file, for messages. */
+  file?: string;
+}
+
+/** Options of `finish`. */
+export interface FinishOptions {
+  minGroupSize?: number;
+  /** Bootstrap replicates (0 = no intervals). */
+  bootstrap?: number;
+  seed?: number;
+  confidence?: number;
+  signal?: AbortSignal;
+  onProgress?: ProgressFn;
+}
+
+/** One group's row of the report. */
+export type GroupEntry = { group: GroupKey } & MetricRecord & {
+    calibration?: CalibrationBin[];
+    ci?: Record<string, Interval>;
+    small?: true;
+  };
+
+export type OverallEntry = MetricRecord & { calibration?: CalibrationBin[]; ci?: Record<string, Interval> };
+
+/** Disparity of one metric across groups. */
+export interface MetricDisparity {
+  /** max − min over groups (between_groups). */
+  difference: number;
+  /** min / max over groups (between_groups). */
+  ratio: number;
+  toOverallDifference: number;
+  toOverallRatio: number;
+  /** argmin for metrics where higher is better, argmax for losses and error rates. */
+  worstGroup: GroupKey | null;
+  worstValue: number;
+  ci?: { difference: Interval; ratio: Interval; toOverallDifference: Interval; toOverallRatio: Interval; worstValue: Interval };
+}
+
+/** Fairlearn's named summaries (binary tasks), between_groups. */
+export const FAIRNESS_NAMES = [
+  'demographic_parity_difference',
+  'demographic_parity_ratio',
+  'equalized_odds_difference',
+  'equalized_odds_ratio',
+  'equal_opportunity_difference',
+  'equal_opportunity_ratio',
+  'equalized_odds_difference_mean',
+  'equalized_odds_ratio_mean',
+] as const;
+export type FairnessName = (typeof FAIRNESS_NAMES)[number];
+
+/** `disparity`: one entry per scalar metric, plus Fairlearn's named summaries for binary tasks. */
+export type DisparitySection = { [metric: string]: MetricDisparity | number | undefined } & Partial<Record<FairnessName, number>>;
+
+/** Groups of one sensitive column alone (Fairlearn MetricFrame with that column only). */
+export interface ColumnTable {
+  column: string;
+  byGroup: GroupEntry[];
+  disparity: DisparitySection;
+  disparityCi?: Partial<Record<FairnessName, Interval>>;
+  /** Rows whose value of this column is missing. */
+  missing: number;
+}
+
+export type DiversityGroupStats = { group: GroupKey } & DiversityStats;
+
+/** Feature diversity per group (A.4). */
+export interface DiversitySection {
+  tau: number;
+  alpha: number;
+  beta: number;
+  /** Dataset min and max of the variance used by v̂. */
+  min: number;
+  max: number;
+  /** max = min: every v̂ is 0. */
+  degenerate: boolean;
+  overall: DiversityStats;
+  byGroup: DiversityGroupStats[];
+  byColumn: { column: string; byGroup: DiversityGroupStats[] }[];
+}
+
+/** The report's `groups` section. */
+export interface GroupsSection {
+  sensitive: string[];
+  overall: OverallEntry;
+  /** Intersections of all sensitive columns that occur. */
+  byGroup: GroupEntry[];
+  disparity: DisparitySection;
+  disparityCi?: Partial<Record<FairnessName, Interval>>;
+  task: MetricsTask;
+  byColumn: ColumnTable[];
+  /** Rows with a missing sensitive value (counted in overall only). */
+  missingGroup: number;
+  minGroupSize: number;
+  bootstrap?: { replicates: number; seed: number; confidence: number; method: 'percentile' };
+  diversity?: DiversitySection;
+}
+
+/** Accumulators of one pass (the streaming one, or one bootstrap replicate). */
+interface AccSet {
+  overall: GroupAccumulator;
+  columns: GroupAccumulator[][];
+  slots: GroupAccumulator[];
+}
+
+/** Disparity numbers of one table, per metric index. */
+interface DisparityValues {
+  difference: Float64Array;
+  ratio: Float64Array;
+  toOverallDifference: Float64Array;
+  toOverallRatio: Float64Array;
+  worstIndex: Int32Array;
+  worstValue: Float64Array;
+  fairness: Float64Array;
+}
+
+/** Everything computed from one AccSet, groups in report order. */
+interface Computed {
+  overall: MetricRecord;
+  slots: (MetricRecord | null)[];
+  slotDisparity: DisparityValues;
+  columns: { records: (MetricRecord | null)[]; disparity: DisparityValues }[];
+}
+
+const DENSE_LIMIT = 1 << 16;
+
+class RowStore {
+  n = 0;
+  label: Float64Array = new Float64Array(0);
+  pred: Float64Array = new Float64Array(0);
+  conf: Float64Array = new Float64Array(0);
+  brier: Float64Array = new Float64Array(0);
+  loss: Float64Array = new Float64Array(0);
+  weight: Float64Array = new Float64Array(0);
+  bin: Int8Array = new Int8Array(0);
+  slot: Int32Array = new Int32Array(0);
+  codes: Int32Array[];
+  variance: Float64Array | null = null;
+  diceP: Float64Array | null = null;
+
+  constructor(
+    columns: number,
+    private readonly diceWidth: number,
+  ) {
+    this.codes = Array.from({ length: columns }, () => new Int32Array(0));
+  }
+
+  /** Makes room for `extra` more rows (capacity doubles). */
+  reserve(extra: number, withVariance: boolean, withDice: boolean): void {
+    const need = this.n + extra;
+    let cap = this.label.length;
+    if (withVariance && this.variance === null) this.variance = new Float64Array(cap).fill(NaN);
+    if (withDice && this.diceP === null) this.diceP = new Float64Array(cap * this.diceWidth).fill(NaN);
+    if (need <= cap) return;
+    cap = Math.max(need, cap * 2, 1024);
+    const n = this.n;
+    const f64 = (a: Float64Array, width = 1): Float64Array => {
+      const b = new Float64Array(cap * width);
+      b.set(a.subarray(0, n * width));
+      return b;
+    };
+    const i32 = (a: Int32Array): Int32Array => {
+      const b = new Int32Array(cap);
+      b.set(a.subarray(0, n));
+      return b;
+    };
+    this.label = f64(this.label);
+    this.pred = f64(this.pred);
+    this.conf = f64(this.conf);
+    this.brier = f64(this.brier);
+    this.loss = f64(this.loss);
+    this.weight = f64(this.weight);
+    const bin = new Int8Array(cap);
+    bin.set(this.bin.subarray(0, n));
+    this.bin = bin;
+    this.slot = i32(this.slot);
+    this.codes = this.codes.map(i32);
+    if (this.variance !== null) {
+      this.variance = f64(this.variance);
+      this.variance.fill(NaN, n);
+    }
+    if (this.diceP !== null) {
+      this.diceP = f64(this.diceP, this.diceWidth);
+      this.diceP.fill(NaN, n * this.diceWidth);
+    }
+  }
+}
+
+/** Accumulates per-group metrics batch by batch; `finish` builds the report section. */
+export class GroupMetricsBuilder {
+  private readonly task: MetricsTask;
+  private readonly sensitive: readonly string[];
+  private readonly config: AccumulatorConfig;
+  private readonly keepRows: boolean;
+  private readonly options: GroupBuilderOptions;
+  private readonly dictionaries: string[][];
+  private readonly acc: AccSet;
+  private readonly slotCodes: number[][] = [];
+  private readonly slotOfKey = new Map<number, number>();
+  private dense: Int32Array | null = null;
+  private strides: number[];
+  private radix: number[];
+  private readonly missingByColumn: number[];
+  private missingGroup = 0;
+  private readonly rows: RowStore;
+
+  constructor(options: GroupBuilderOptions) {
+    this.options = options;
+    this.task = options.task;
+    this.sensitive = [...options.sensitive];
+    const numClasses = options.task === 'binary' ? 2 : options.task === 'regression' ? 1 : (options.numClasses ?? 0);
+    if (options.task === 'multiclass' && !(Number.isInteger(numClasses) && numClasses >= 2)) {
+      throw new InspectorError('bad-config', 'failure', `multiclass group metrics need numClasses ≥ 2, got ${numClasses}`);
+    }
+    this.config = options.dice === undefined ? { task: this.task, numClasses } : { task: this.task, numClasses, dice: options.dice };
+    this.keepRows = options.keepRows ?? true;
+    if (options.biasLoss !== undefined && !this.keepRows) {
+      throw new InspectorError('bad-config', 'failure', 'bias_loss needs the per-row columns (keepRows: true)');
+    }
+    const c = this.sensitive.length;
+    this.dictionaries = Array.from({ length: c }, () => []);
+    this.acc = { overall: this.newAcc(), columns: Array.from({ length: c }, () => []), slots: [] };
+    this.radix = new Array<number>(c).fill(1);
+    this.strides = this.computeStrides();
+    this.missingByColumn = new Array<number>(c).fill(0);
+    this.rows = new RowStore(c, this.task === 'multiclass' ? numClasses : 1);
+  }
+
+  /** Rows added so far. */
+  get rowCount(): number {
+    return this.acc.overall.count;
+  }
+
+  /** The accumulator of all rows (for callers that merge partial results). */
+  get overallAccumulator(): GroupAccumulator {
+    return this.acc.overall;
+  }
+
+  private newAcc(): GroupAccumulator {
+    return new GroupAccumulator(this.config);
+  }
+
+  private computeStrides(): number[] {
+    const strides: number[] = [];
+    let s = 1;
+    for (let c = this.radix.length - 1; c >= 0; c--) {
+      strides[c] = s;
+      s *= this.radix[c] as number;
+    }
+    if (s > 2 ** 52) throw new BadInputError('too-many-groups', `sensitive columns ${this.sensitive.join(', ')} have too many value combinations`);
+    this.dense = s <= DENSE_LIMIT ? new Int32Array(s).fill(-1) : null;
+    return strides;
+  }
+
+  private keyOf(codes: readonly number[]): number {
+    let key = 0;
+    for (let c = 0; c < codes.length; c++) key += (codes[c] as number) * (this.strides[c] as number);
+    return key;
+  }
+
+  /** Adopts grown dictionaries: new column accumulators, and a new key layout when a radix overflows. */
+  private syncDictionaries(values: readonly (readonly string[])[]): void {
+    let rekey = false;
+    for (let c = 0; c < this.sensitive.length; c++) {
+      const dict = this.dictionaries[c] as string[];
+      const next = values[c] as readonly string[];
+      for (let j = dict.length; j < next.length; j++) dict.push(next[j] as string);
+      const accs = this.acc.columns[c] as GroupAccumulator[];
+      while (accs.length < dict.length) accs.push(this.newAcc());
+      let r = this.radix[c] as number;
+      while (r < dict.length) r *= 2;
+      if (r !== this.radix[c]) {
+        this.radix[c] = r;
+        rekey = true;
+      }
+    }
+    if (!rekey) return;
+    this.strides = this.computeStrides();
+    this.slotOfKey.clear();
+    this.slotCodes.forEach((codes, slot) => this.remember(this.keyOf(codes), slot));
+  }
+
+  private remember(key: number, slot: number): void {
+    if (this.dense !== null) this.dense[key] = slot;
+    else this.slotOfKey.set(key, slot);
+  }
+
+  private newSlot(key: number, codes: number[]): number {
+    const slot = this.slotCodes.length;
+    this.slotCodes.push(codes);
+    this.acc.slots.push(this.newAcc());
+    this.remember(key, slot);
+    return slot;
+  }
+
+  /** Adds one batch. Labels and predictions of classification tasks must be class indices. */
+  add(batch: MetricsBatch): void {
+    const n = batch.label.length;
+    this.validate(batch, n);
+    this.syncDictionaries(batch.groupValues);
+    const { task } = this;
+    const k = this.config.numClasses;
+    const cols = this.sensitive.length;
+    const { label, pred, loss, score, probs, weight, groups } = batch;
+    const colAccs = this.acc.columns;
+    const overall = this.acc.overall;
+    const slotAccs = this.acc.slots;
+    const dense = this.dense;
+    const strides = this.strides;
+    const keep = this.keepRows;
+    const rows = this.rows;
+    const diceP = batch.diceP;
+    const diceWidth = task === 'multiclass' ? k : 1;
+    if (keep) rows.reserve(n, batch.variance !== undefined, diceP !== undefined);
+    const base = rows.n;
+    const offset = batch.rowOffset ?? 0;
+    const codesScratch = new Array<number>(cols).fill(0);
+
+    for (let i = 0; i < n; i++) {
+      const y = label[i] as number;
+      const yhat = pred[i] as number;
+      const l = loss[i] as number;
+      const w = weight === undefined ? 1 : (weight[i] as number);
+      if (!(w >= 0 && w < Infinity)) throw this.rowError(batch, offset + i, 'bad-weight', `weight ${w} is not a finite non-negative number`);
+      let conf = NaN;
+      let brier = NaN;
+      let bin = -1;
+      if (task !== 'regression') {
+        if (!((y >>> 0) === y && y < k)) throw this.rowError(batch, offset + i, 'bad-label', `label ${y} is not a class index in [0, ${k})`);
+        if (!((yhat >>> 0) === yhat && yhat < k)) throw this.rowError(batch, offset + i, 'bad-prediction', `prediction ${yhat} is not a class index in [0, ${k})`);
+        if (task === 'binary') {
+          if (score !== undefined) {
+            const p = score[i] as number;
+            conf = p >= 0.5 ? p : 1 - p;
+            brier = (p - y) * (p - y);
+          }
+        } else if (probs !== undefined) {
+          conf = 0;
+          brier = 0;
+          const o = i * k;
+          for (let c = 0; c < k; c++) {
+            const p = probs[o + c] as number;
+            if (p > conf || p !== p) conf = p;
+            const d = p - (c === y ? 1 : 0);
+            brier += d * d;
+          }
+        } else if (score !== undefined) {
+          conf = score[i] as number;
+        }
+        bin = eceBin(conf);
+        overall.addClassified(y, yhat, conf, bin, brier, l, w, 1);
+      } else {
+        overall.addRegression(y, yhat, l, w, 1);
+      }
+      if (diceP !== undefined) overall.addDice(diceP, i * diceWidth, y, w);
+
+      let key = 0;
+      let missing = false;
+      for (let c = 0; c < cols; c++) {
+        const code = (groups[c] as Int32Array)[i] as number;
+        codesScratch[c] = code;
+        if (code < 0) {
+          missing = true;
+          this.missingByColumn[c] = (this.missingByColumn[c] as number) + 1;
+          continue;
+        }
+        key += code * (strides[c] as number);
+        const a = (colAccs[c] as GroupAccumulator[])[code] as GroupAccumulator;
+        if (task === 'regression') a.addRegression(y, yhat, l, w, 1);
+        else a.addClassified(y, yhat, conf, bin, brier, l, w, 1);
+        if (diceP !== undefined) a.addDice(diceP, i * diceWidth, y, w);
+      }
+      let slot = -1;
+      if (missing) {
+        this.missingGroup++;
+      } else {
+        slot = dense !== null ? (dense[key] as number) : (this.slotOfKey.get(key) ?? -1);
+        if (slot < 0) slot = this.newSlot(key, codesScratch.slice());
+        const a = slotAccs[slot] as GroupAccumulator;
+        if (task === 'regression') a.addRegression(y, yhat, l, w, 1);
+        else a.addClassified(y, yhat, conf, bin, brier, l, w, 1);
+        if (diceP !== undefined) a.addDice(diceP, i * diceWidth, y, w);
+      }
+      if (keep) {
+        const r = base + i;
+        rows.label[r] = y;
+        rows.pred[r] = yhat;
+        rows.conf[r] = conf;
+        rows.brier[r] = brier;
+        rows.loss[r] = l;
+        rows.weight[r] = w;
+        rows.bin[r] = bin;
+        rows.slot[r] = slot;
+        for (let c = 0; c < cols; c++) (rows.codes[c] as Int32Array)[r] = codesScratch[c] as number;
+      }
+    }
+    if (keep) {
+      if (batch.variance !== undefined && rows.variance !== null) rows.variance.set(Array.from(batch.variance), base);
+      if (diceP !== undefined && rows.diceP !== null) rows.diceP.set(Array.from(diceP), base * diceWidth);
+      rows.n = base + n;
+    }
+  }
+
+  private rowError(batch: MetricsBatch, row: number, code: string, why: string): BadInputError {
+    return new BadInputError(code, `row ${row}: ${why}`, batch.file === undefined ? undefined : { file: batch.file });
+  }
+
+  private validate(batch: MetricsBatch, n: number): void {
+    const bad = (what: string, len: number, expected = n): void => {
+      if (len !== expected) {
+        throw new InspectorError('batch-shape', 'failure', `group metrics batch: ${what} has ${len} values, expected ${expected}`);
+      }
+    };
+    bad('pred', batch.pred.length);
+    bad('loss', batch.loss.length);
+    if (batch.score !== undefined) bad('score', batch.score.length);
+    if (batch.probs !== undefined) bad('probs', batch.probs.length, n * this.config.numClasses);
+    if (batch.weight !== undefined) bad('weight', batch.weight.length);
+    if (batch.variance !== undefined) bad('variance', batch.variance.length);
+    if (batch.diceP !== undefined) bad('diceP', batch.diceP.length, n * (this.task === 'multiclass' ? this.config.numClasses : 1));
+    if (batch.diceP !== undefined && this.config.dice === undefined) {
+      throw new InspectorError('batch-shape', 'failure', 'group metrics batch: diceP given but the builder was not configured for dice');
+    }
+    if (!this.keepRows && batch.variance !== undefined) {
+      throw new InspectorError('bad-config', 'failure', 'feature variances need the per-row columns (keepRows: true)');
+    }
+    bad('groups', batch.groups.length, this.sensitive.length);
+    bad('groupValues', batch.groupValues.length, this.sensitive.length);
+    for (let c = 0; c < this.sensitive.length; c++) {
+      const codes = batch.groups[c] as Int32Array;
+      const size = (batch.groupValues[c] as readonly string[]).length;
+      bad(`groups[${c}]`, codes.length);
+      for (let i = 0; i < n; i++) {
+        const code = codes[i] as number;
+        if (code >= size || code < -1) {
+          throw new InspectorError(
+            'group-code',
+            'failure',
+            `group metrics batch: code ${code} of column "${this.sensitive[c]}" outside its ${size}-value dictionary`,
+          );
+        }
+      }
+    }
+  }
+
+  /** Builds the `groups` section; bootstrap replicates yield to the event loop so `signal` can cancel. */
+  async finish(options: FinishOptions = {}): Promise<GroupsSection> {
+    const minGroupSize = options.minGroupSize ?? 30;
+    const replicates = options.bootstrap ?? 0;
+    const seed = options.seed ?? 0;
+    const confidence = options.confidence ?? 0.95;
+    if (this.acc.overall.count === 0) throw new BadInputError('no-rows', 'group metrics: no rows were evaluated');
+    if (replicates > 0 && !this.keepRows) {
+      throw new InspectorError('bad-config', 'failure', 'bootstrap intervals need the per-row columns (keepRows: true)');
+    }
+    if (!(confidence > 0 && confidence < 1)) throw new BadInputError('bad-confidence', `confidence: ${confidence} is not in (0, 1)`);
+    const layout = this.layout();
+    const diversity = this.rows.variance !== null && this.keepRows ? normaliseVariances(this.rows.variance.subarray(0, this.rows.n)) : null;
+    let lossColumn: Float64Array | null = null;
+    let acc = this.acc;
+    if (this.options.biasLoss !== undefined) {
+      lossColumn = this.biasLossColumn(diversity?.vHat ?? null);
+      acc = this.accumulateRows(null, lossColumn);
+    }
+    const point = this.compute(acc, layout);
+    const section = this.assemble(point, acc, layout, minGroupSize);
+    if (diversity !== null) section.diversity = this.diversitySection(diversity, layout);
+    if (replicates > 0) {
+      await this.bootstrap(section, layout, lossColumn, { replicates, seed, confidence, signal: options.signal, onProgress: options.onProgress });
+    }
+    return section;
+  }
+
+  /** Report order of groups: intersections and column values sorted by their values. */
+  private layout(): Layout {
+    const valueOf = (c: number, code: number): string => (this.dictionaries[c] as string[])[code] as string;
+    const slotOrder = this.slotCodes.map((_, s) => s);
+    const cmpTuple = (a: number, b: number): number => {
+      const ca = this.slotCodes[a] as number[];
+      const cb = this.slotCodes[b] as number[];
+      for (let c = 0; c < ca.length; c++) {
+        const x = valueOf(c, ca[c] as number);
+        const y = valueOf(c, cb[c] as number);
+        if (x !== y) return x < y ? -1 : 1;
+      }
+      return 0;
+    };
+    slotOrder.sort(cmpTuple);
+    const columnOrder = this.acc.columns.map((accs, c) =>
+      accs
+        .map((_, code) => code)
+        .filter((code) => (accs[code] as GroupAccumulator).count > 0)
+        .sort((a, b) => {
+          const x = valueOf(c, a);
+          const y = valueOf(c, b);
+          return x === y ? 0 : x < y ? -1 : 1;
+        }),
+    );
+    const slotKeys = slotOrder.map((s) => {
+      const key: GroupKey = {};
+      (this.slotCodes[s] as number[]).forEach((code, c) => (key[this.sensitive[c] as string] = valueOf(c, code)));
+      return key;
+    });
+    const columnKeys = columnOrder.map((codes, c) => codes.map((code) => ({ [this.sensitive[c] as string]: valueOf(c, code) })));
+    return { slotOrder, columnOrder, slotKeys, columnKeys, metrics: scalarMetricNames(this.task) };
+  }
+
+  private compute(acc: AccSet, layout: Layout): Computed {
+    const finalize = (a: GroupAccumulator | undefined): MetricRecord | null => (a === undefined || a.count === 0 ? null : a.finalize());
+    const overall = acc.overall.finalize();
+    const slots = layout.slotOrder.map((s) => finalize(acc.slots[s]));
+    const columns = layout.columnOrder.map((codes, c) => {
+      const records = codes.map((code) => finalize(acc.columns[c]?.[code]));
+      return { records, disparity: this.disparities(records, overall, layout.metrics) };
+    });
+    return { overall, slots, slotDisparity: this.disparities(slots, overall, layout.metrics), columns };
+  }
+
+  private disparities(records: (MetricRecord | null)[], overall: MetricRecord, metrics: readonly string[]): DisparityValues {
+    const m = metrics.length;
+    const out: DisparityValues = {
+      difference: new Float64Array(m),
+      ratio: new Float64Array(m),
+      toOverallDifference: new Float64Array(m),
+      toOverallRatio: new Float64Array(m),
+      worstIndex: new Int32Array(m),
+      worstValue: new Float64Array(m),
+      fairness: new Float64Array(this.task === 'binary' ? FAIRNESS_NAMES.length : 0),
+    };
+    const values = new Float64Array(records.length);
+    const column = (metric: string): Float64Array => {
+      const v = new Float64Array(records.length);
+      records.forEach((r, g) => (v[g] = r === null ? NaN : metricValue(r, metric)));
+      return v;
+    };
+    metrics.forEach((metric, j) => {
+      values.set(column(metric));
+      const o = metricValue(overall, metric);
+      out.difference[j] = differenceBetween(values);
+      out.ratio[j] = ratioBetween(values);
+      out.toOverallDifference[j] = differenceToOverall(values, o);
+      out.toOverallRatio[j] = ratioToOverall(values, o);
+      const w = worstIndex(values, higherIsBetter(metric));
+      out.worstIndex[j] = w;
+      out.worstValue[j] = w < 0 ? NaN : (values[w] as number);
+    });
+    if (this.task === 'binary') {
+      const sel = column('selection_rate');
+      const rates = { tpr: column('tpr'), fpr: column('fpr'), overallTpr: metricValue(overall, 'tpr'), overallFpr: metricValue(overall, 'fpr') };
+      const f = out.fairness;
+      f[0] = differenceBetween(sel);
+      f[1] = ratioBetween(sel);
+      f[2] = equalizedOddsDifference(rates);
+      f[3] = equalizedOddsRatio(rates);
+      f[4] = differenceBetween(rates.tpr);
+      f[5] = ratioBetween(rates.tpr);
+      f[6] = equalizedOddsDifference(rates, 'between_groups', 'mean');
+      f[7] = equalizedOddsRatio(rates, 'between_groups', 'mean');
+    }
+    return out;
+  }
+
+  private assemble(point: Computed, acc: AccSet, layout: Layout, minGroupSize: number): GroupsSection {
+    const classification = this.task !== 'regression';
+    const entry = (key: GroupKey, record: MetricRecord, a: GroupAccumulator): GroupEntry => {
+      const e: GroupEntry = { group: key, ...record };
+      if (classification) e.calibration = a.calibration();
+      if (record.count < minGroupSize) e.small = true;
+      return e;
+    };
+    const byGroup = layout.slotOrder.map((s, g) =>
+      entry(layout.slotKeys[g] as GroupKey, point.slots[g] as MetricRecord, acc.slots[s] as GroupAccumulator),
+    );
+    const overall: OverallEntry = { ...point.overall };
+    if (classification) overall.calibration = acc.overall.calibration();
+    const byColumn: ColumnTable[] = layout.columnOrder.map((codes, c) => {
+      const keys = layout.columnKeys[c] as GroupKey[];
+      const table = point.columns[c] as Computed['columns'][number];
+      return {
+        column: this.sensitive[c] as string,
+        byGroup: codes.map((code, g) =>
+          entry(keys[g] as GroupKey, table.records[g] as MetricRecord, acc.columns[c]?.[code] as GroupAccumulator),
+        ),
+        disparity: this.disparitySection(table.disparity, keys, layout.metrics),
+        missing: this.missingByColumn[c] as number,
+      };
+    });
+    return {
+      sensitive: [...this.sensitive],
+      overall,
+      byGroup,
+      disparity: this.disparitySection(point.slotDisparity, layout.slotKeys, layout.metrics),
+      task: this.task,
+      byColumn,
+      missingGroup: this.missingGroup,
+      minGroupSize,
+    };
+  }
+
+  private disparitySection(d: DisparityValues, keys: GroupKey[], metrics: readonly string[]): DisparitySection {
+    const out: DisparitySection = {};
+    metrics.forEach((metric, j) => {
+      const w = d.worstIndex[j] as number;
+      out[metric] = {
+        difference: d.difference[j] as number,
+        ratio: d.ratio[j] as number,
+        toOverallDifference: d.toOverallDifference[j] as number,
+        toOverallRatio: d.toOverallRatio[j] as number,
+        worstGroup: w < 0 ? null : (keys[w] as GroupKey),
+        worstValue: d.worstValue[j] as number,
+      };
+    });
+    FAIRNESS_NAMES.forEach((name, j) => {
+      if (j < d.fairness.length) out[name] = d.fairness[j] as number;
+    });
+    return out;
+  }
+
+  /** Per-row loss of bias_loss: z_i·CE_i with v̂ normalised over the evaluated dataset. */
+  private biasLossColumn(vHat: Float64Array | null): Float64Array {
+    const n = this.rows.n;
+    const out = new Float64Array(n);
+    const alpha = this.options.biasLoss?.alpha ?? 0.3;
+    const beta = this.options.biasLoss?.beta ?? 0.3;
+    for (let i = 0; i < n; i++) {
+      const v = vHat === null ? NaN : (vHat[i] as number);
+      out[i] = biasLossWeight(v, alpha, beta) * (this.rows.loss[i] as number);
+    }
+    return out;
+  }
+
+  /** Accumulates the stored rows, each `counts[i]` times (all once when null). */
+  private accumulateRows(counts: Int32Array | null, lossColumn: Float64Array | null): AccSet {
+    const cols = this.sensitive.length;
+    const set: AccSet = {
+      overall: this.newAcc(),
+      columns: this.acc.columns.map((accs) => accs.map(() => this.newAcc())),
+      slots: this.acc.slots.map(() => this.newAcc()),
+    };
+    const r = this.rows;
+    const loss = lossColumn ?? r.loss;
+    const regression = this.task === 'regression';
+    const diceP = r.diceP;
+    const dw = this.task === 'multiclass' ? this.config.numClasses : 1;
+    for (let i = 0; i < r.n; i++) {
+      const m = counts === null ? 1 : (counts[i] as number);
+      if (m === 0) continue;
+      const y = r.label[i] as number;
+      const yhat = r.pred[i] as number;
+      const l = loss[i] as number;
+      const w = (r.weight[i] as number) * m;
+      const conf = r.conf[i] as number;
+      const bin = r.bin[i] as number;
+      const brier = r.brier[i] as number;
+      const add = (a: GroupAccumulator): void => {
+        if (regression) a.addRegression(y, yhat, l, w, m);
+        else a.addClassified(y, yhat, conf, bin, brier, l, w, m);
+        if (diceP !== null) a.addDice(diceP, i * dw, y, w);
+      };
+      add(set.overall);
+      for (let c = 0; c < cols; c++) {
+        const code = (r.codes[c] as Int32Array)[i] as number;
+        if (code >= 0) add((set.columns[c] as GroupAccumulator[])[code] as GroupAccumulator);
+      }
+      const slot = r.slot[i] as number;
+      if (slot >= 0) add(set.slots[slot] as GroupAccumulator);
+    }
+    return set;
+  }
+
+  private async bootstrap(
+    section: GroupsSection,
+    layout: Layout,
+    lossColumn: Float64Array | null,
+    o: { replicates: number; seed: number; confidence: number; signal: AbortSignal | undefined; onProgress: ProgressFn | undefined },
+  ): Promise<void> {
+    const n = this.rows.n;
+    const rng = new Xoshiro128(o.seed);
+    const counts = new Int32Array(n);
+    const progress = throttleProgress(o.onProgress);
+    const width = flatten(this.compute(this.acc, layout)).length;
+    const matrix = new Float64Array(o.replicates * width);
+    let lastYield = Date.now();
+    for (let b = 0; b < o.replicates; b++) {
+      if (Date.now() - lastYield > 50) {
+        await yieldToEventLoop();
+        lastYield = Date.now();
+      }
+      throwIfAborted(o.signal);
+      counts.fill(0);
+      for (let j = 0; j < n; j++) {
+        const i = rng.nextInt(n);
+        counts[i] = (counts[i] as number) + 1;
+      }
+      const computed = this.compute(this.accumulateRows(counts, lossColumn), layout);
+      matrix.set(flatten(computed), b * width);
+      progress((b + 1) / o.replicates, `bootstrap ${b + 1}/${o.replicates}`);
+    }
+    const column = new Float64Array(o.replicates);
+    let cursor = 0;
+    const next = (): Interval => {
+      for (let b = 0; b < o.replicates; b++) column[b] = matrix[b * width + cursor] as number;
+      cursor++;
+      return percentileInterval(column, o.confidence);
+    };
+    attachIntervals(section, layout, next);
+    section.bootstrap = { replicates: o.replicates, seed: o.seed, confidence: o.confidence, method: 'percentile' };
+  }
+
+  private diversitySection(norm: ReturnType<typeof normaliseVariances>, layout: Layout): DiversitySection {
+    const r = this.rows;
+    const n = r.n;
+    const correct = new Uint8Array(n);
+    for (let i = 0; i < n; i++) correct[i] = r.label[i] === r.pred[i] ? 1 : 0;
+    const ce = r.loss.subarray(0, n);
+    const opts = { tau: this.options.diversityTau ?? 0.1, alpha: this.options.biasLoss?.alpha ?? 0.3, beta: this.options.biasLoss?.beta ?? 0.3 };
+    const stats = (rows?: Int32Array): DiversityStats => diversityStats(norm.vHat, ce, correct, rows, opts);
+    const bySlot = bucketRows(r.slot.subarray(0, n), this.slotCodes.length);
+    const byGroup = layout.slotOrder.map((s, g) => ({ group: layout.slotKeys[g] as GroupKey, ...stats(bySlot[s]) }));
+    const byColumn = layout.columnOrder.map((codes, c) => {
+      const buckets = bucketRows((r.codes[c] as Int32Array).subarray(0, n), (this.dictionaries[c] as string[]).length);
+      const keys = layout.columnKeys[c] as GroupKey[];
+      return { column: this.sensitive[c] as string, byGroup: codes.map((code, g) => ({ group: keys[g] as GroupKey, ...stats(buckets[code]) })) };
+    });
+    return { ...opts, min: norm.min, max: norm.max, degenerate: norm.degenerate, overall: stats(), byGroup, byColumn };
+  }
+}
+
+interface Layout {
+  /** Intersection slots in report order. */
+  slotOrder: number[];
+  /** Per column: codes present, in report order. */
+  columnOrder: number[][];
+  slotKeys: GroupKey[];
+  columnKeys: GroupKey[][];
+  metrics: readonly string[];
+}
+
+/** Row indices per code (codes < 0 are left out). */
+function bucketRows(codes: Int32Array, size: number): Int32Array[] {
+  const counts = new Int32Array(size);
+  for (const c of codes) if (c >= 0) counts[c] = (counts[c] as number) + 1;
+  const buckets = Array.from(counts, (k) => new Int32Array(k));
+  const fill = new Int32Array(size);
+  codes.forEach((c, i) => {
+    if (c < 0) return;
+    (buckets[c] as Int32Array)[fill[c] as number] = i;
+    fill[c] = (fill[c] as number) + 1;
+  });
+  return buckets;
+}
+
+/** The bootstrapped numbers of one computation, in the order `attachIntervals` reads them. */
+function flatten(c: Computed): Float64Array {
+  const out: number[] = [];
+  const metrics = (r: MetricRecord | null, names: readonly string[]): void => {
+    for (const m of names) out.push(r === null ? NaN : metricValue(r, m));
+  };
+  const disparity = (d: DisparityValues): void => {
+    for (let j = 0; j < d.difference.length; j++) {
+      out.push(d.difference[j] as number, d.ratio[j] as number, d.toOverallDifference[j] as number, d.toOverallRatio[j] as number, d.worstValue[j] as number);
+    }
+    out.push(...d.fairness);
+  };
+  const names = Object.keys(c.overall).filter((k) => typeof (c.overall as Record<string, unknown>)[k] === 'number' && isIntervalMetric(k));
+  metrics(c.overall, names);
+  for (const r of c.slots) metrics(r, names);
+  disparity(c.slotDisparity);
+  for (const t of c.columns) {
+    for (const r of t.records) metrics(r, names);
+    disparity(t.disparity);
+  }
+  return Float64Array.from(out);
+}
+
+/** Counts are not estimates: no interval for them. */
+function isIntervalMetric(name: string): boolean {
+  return name !== 'count' && name !== 'nan_losses' && name !== 'positives' && name !== 'negatives';
+}
+
+function attachIntervals(section: GroupsSection, layout: Layout, next: () => Interval): void {
+  const names = Object.keys(section.overall).filter(
+    (k) => typeof (section.overall as Record<string, unknown>)[k] === 'number' && isIntervalMetric(k),
+  );
+  const ciOf = (): Record<string, Interval> => {
+    const ci: Record<string, Interval> = {};
+    for (const m of names) ci[m] = next();
+    return ci;
+  };
+  const disparity = (d: DisparitySection): Partial<Record<FairnessName, Interval>> | undefined => {
+    for (const metric of layout.metrics) {
+      const entry = d[metric] as MetricDisparity;
+      const difference = next();
+      const ratio = next();
+      const toOverallDifference = next();
+      const toOverallRatio = next();
+      const worstValue = next();
+      entry.ci = { difference, ratio, toOverallDifference, toOverallRatio, worstValue };
+    }
+    const present = FAIRNESS_NAMES.filter((name) => d[name] !== undefined);
+    if (present.length === 0) return undefined;
+    const ci: Partial<Record<FairnessName, Interval>> = {};
+    for (const name of present) ci[name] = next();
+    return ci;
+  };
+  section.overall.ci = ciOf();
+  for (const g of section.byGroup) g.ci = ciOf();
+  const sectionCi = disparity(section.disparity);
+  if (sectionCi !== undefined) section.disparityCi = sectionCi;
+  for (const t of section.byColumn) {
+    for (const g of t.byGroup) g.ci = ciOf();
+    const ci = disparity(t.disparity);
+    if (ci !== undefined) t.disparityCi = ci;
+  }
+}
