@@ -2,6 +2,7 @@
 // neither vscode nor node, the webview never imports host-side code, nothing imports host/.
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
+import globals from 'globals';
 
 const nodeBuiltins = ['fs', 'path', 'os', 'child_process', 'worker_threads', 'crypto', 'stream', 'url', 'util', 'events', 'readline', 'zlib'];
 const noNode = nodeBuiltins.flatMap((m) => [m, `${m}/*`]).concat(['node:*']);
@@ -10,6 +11,10 @@ export default tseslint.config(
   { ignores: ['dist/**', 'node_modules/**', 'out/**', 'test-results/**', '.e2e-cache/**', 'examples/**', '**/*.js', '**/*.cjs'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
+  {
+    files: ['**/*.mjs', 'scripts/**/*.ts', 'test/**/*.ts', 'extension/cli/**/*.ts'],
+    languageOptions: { globals: { ...globals.node } },
+  },
   {
     files: ['**/*.ts'],
     rules: {

@@ -8,20 +8,21 @@ type Notes = { ping: { n: number } };
 /** Two endpoints wired back to back through a queue (messages delivered asynchronously). */
 function pair(timeoutMs = 1000) {
   const received: { method: string; params: unknown }[] = [];
-  let left!: RpcEndpoint<A, Record<never, [unknown, unknown]>, Record<never, unknown>, Notes>;
+  const ends: { left?: RpcEndpoint<A, Record<never, [unknown, unknown]>, Record<never, unknown>, Notes> } = {};
   const right = new RpcEndpoint<Record<never, [unknown, unknown]>, A, Notes, Record<never, unknown>>({
-    post: (m: RpcMessage) => queueMicrotask(() => left.handle(structuredClone(m))),
+    post: (m: RpcMessage) => queueMicrotask(() => ends.left?.handle(structuredClone(m))),
     onRequest: async (method, params) => {
       if (method === 'add') { const p = params as { a: number; b: number }; return p.a + p.b; }
       if (method === 'fail') throw Object.assign(new Error('no such tensor "w"'), { code: 'onnx.missing' });
       return new Promise(() => undefined);
     },
   });
-  left = new RpcEndpoint({
+  const left = new RpcEndpoint<A, Record<never, [unknown, unknown]>, Record<never, unknown>, Notes>({
     post: (m: RpcMessage) => queueMicrotask(() => right.handle(structuredClone(m))),
     onNotify: (method, params) => received.push({ method, params }),
     timeoutMs,
   });
+  ends.left = left;
   return { left, right, received };
 }
 
