@@ -27,7 +27,7 @@ export function alibiSlopes(n: number): Float64Array {
 export function alibiBias(T: number, slope: number, form: 'causal' | 'symmetric' = 'causal'): Float64Array {
   const out = new Float64Array(T * T);
   for (let i = 0; i < T; i++) {
-    for (let j = 0; j < T; j++) out[i * T + j] = -slope * (form === 'causal' ? i - j : Math.abs(i - j));
+    for (let j = 0; j < T; j++) out[i * T + j] = 0 - slope * (form === 'causal' ? i - j : Math.abs(i - j)); // 0 − x: no −0 on the diagonal
   }
   return out;
 }
