@@ -97,7 +97,7 @@ function varintAt(bytes: Uint8Array, pos: number, span: Span, path: string, what
     const where = span.atBufferEnd ? 'the file ends' : 'the enclosing message ends';
     fail(span, true, path, pos, `${what} is cut off: ${where} inside a varint`);
   }
-  fail(span, false, path, pos, `${what} is a corrupt varint (longer than 10 bytes)`);
+  fail(span, false, path, pos, `${what} is corrupt: a varint longer than 10 bytes`);
 }
 
 function need(span: Span, pos: number, count: number, path: string, what: string): number {
@@ -182,7 +182,7 @@ function skipValue(
       return need(span, pos, 4, path, 'a fixed32 value');
     case WIRE_LEN: {
       const length = varintAt(bytes, pos, span, path, 'a length prefix');
-      const end = need(span, length.next, length.value, path, `a length-delimited value of ${length.value} bytes`);
+      const end = need(span, length.next, length.value, path, 'a length-delimited value');
       if (field) checkLengthDelimited(bytes, field, length.next, end, span, path, depth);
       return end;
     }
