@@ -71,7 +71,7 @@ export function bceFromLogit(x: number, y: number): number {
 export function bceFromProb(p: number, y: number): number {
   const a = y === 0 ? 0 : y * Math.max(Math.log(p), LOG_CLAMP);
   const b = y === 1 ? 0 : (1 - y) * Math.max(Math.log(1 - p), LOG_CLAMP);
-  return -(a + b);
+  return 0 - (a + b); // 0 − x, not −x: a perfect prediction gives +0, not −0
 }
 
 /** Logistic sigmoid, computed without overflow on either side. */
