@@ -90,7 +90,10 @@ function describeError(err: ErrorObject): { pointer: string; message: string; at
     case 'type':
       return { pointer: here, at: here, message: `must be ${typeWords(params['type'])} (got ${describe(err.data)})` };
     case 'uniqueItems':
-      return { pointer: here, at: here, message: `must not repeat a value (items ${Number(params['j']) + 1} and ${Number(params['i']) + 1} are equal)` };
+    {
+      const [a, b] = [Number(params['i']), Number(params['j'])].sort((x, y) => x - y);
+      return { pointer: here, at: here, message: `must not repeat a value (items ${a! + 1} and ${b! + 1} are equal)` };
+    }
     case 'minItems':
       return { pointer: here, at: here, message: `must have at least ${String(params['limit'])} item(s) (got ${Array.isArray(err.data) ? err.data.length : 0})` };
     case 'minLength':
