@@ -251,7 +251,7 @@ def error_metrics(x, xq):
         "sqnr_db": float("inf") if see == 0 else 10 * np.log10(sxx / see),
         "rel_fro": np.sqrt(see) / nx if nx else float("nan"),
         "max_abs": float(np.max(np.abs(e))) if x.size else float("nan"),
-        "cosine": float(np.dot(x, xq) / (nx * nq)) if nx and nq else float("nan"),
+        "cosine": float(np.clip(np.dot(x, xq) / (nx * nq), -1, 1)) if nx and nq else float("nan"),
     }
 
 

@@ -9,7 +9,8 @@ import type { AxisView } from './axis';
  * Error metrics of x̂ against x, e = x̂ − x, all sums in float64:
  * - mse = Σe²/n; sqnr_db = 10·log10(Σx²/Σe²) (+Infinity when Σe² = 0, −Infinity when Σx² = 0 < Σe²);
  * - rel_fro = ‖e‖/‖x‖ (NaN when both are 0, +Infinity when only ‖x‖ = 0);
- * - max_abs = max|e|; cosine = ⟨x, x̂⟩/(‖x‖·‖x̂‖), NaN when a norm is 0.
+ * - max_abs = max|e|; cosine = ⟨x, x̂⟩/(‖x‖·‖x̂‖), NaN when a norm is 0, clamped to [−1, 1] (rounding
+ *   gives 1.0000000000000002 for x̂ = x).
  *
  * Non-finite weights: a position whose x is NaN or ±Inf is excluded from every sum and counted in
  * `nonFinite` (the formats copy such values through, so there is no error to measure there);
@@ -68,8 +69,12 @@ export function tensorError(x: Float32Array, xq: Float32Array, tensor?: string):
     sqnr_db: see === 0 ? Infinity : 10 * Math.log10(sxx / see),
     rel_fro: Math.sqrt(see) / normX,
     max_abs: maxAbs,
-    cosine: normX === 0 || normQ === 0 ? NaN : sxq / (normX * normQ),
+    cosine: normX === 0 || normQ === 0 ? NaN : clampUnit(sxq / (normX * normQ)),
   };
+}
+
+function clampUnit(c: number): number {
+  return c > 1 ? 1 : c < -1 ? -1 : c;
 }
 
 /** Default outlier multiplier k: outliers are |x| > k·RMS(tensor). */

@@ -92,6 +92,11 @@ describe('quant/int scale and zero point', () => {
     assert.deepEqual(levels(r.values, 0.25, -5), [-8, -4, 7, -5, -7, -3, -5]);
   });
 
+  it('asymmetric zero point tie: qmin - rmin/scale = -5.5 -> RNE -6 (not -5)', () => {
+    // rmin = -0.625, rmax = 3.125: scale 0.25, -8 + 2.5 = -5.5
+    assert.deepEqual(computeScaleZeroPoint(-0.625, 3.125, { bits: 4, symmetric: false }), { scale: 0.25, zeroPoint: -6 });
+  });
+
   it('asymmetric zero point with an inexact float32 range: -8 - (-0.7f)/scale64 = -4.50000006 -> -5', () => {
     const p = computeScaleZeroPoint(Math.fround(-0.7), Math.fround(2.3), { bits: 4, symmetric: false });
     assert.equal(p.zeroPoint, -5);
