@@ -64,6 +64,13 @@ function validateModel(model: ModelProto, file: string, fileBytes: number): void
   if (!model.graph) {
     throw new BadInputError('onnx.no-graph', `${file}: not a usable ONNX model: it has no graph (field 7); the file may be truncated`, { file });
   }
+  if (model.opsetImport.length === 0 && model.irVersion >= 3) {
+    throw new BadInputError(
+      'onnx.no-opset',
+      `${file}: not a usable ONNX model: it imports no operator set (opset_import, field 8), which IR version ${model.irVersion} requires; the file may be truncated`,
+      { file },
+    );
+  }
   for (const tensor of allStoredTensors(model)) validateTensorData(tensor, file, fileBytes);
   // Parses every external reference so bad locations fail at load, not at first use.
   externalTensors({ proto: model, path: file });
@@ -106,7 +113,7 @@ async function readModelFile(path: string, signal: AbortSignal | undefined): Pro
  * Reads, decodes and validates the model at `path` (resolved to an absolute path, which every
  * error names), and stats its external data files. Throws `BadInputError` with codes
  * `onnx.unreadable`, `onnx.empty`, `onnx.not-onnx`, `onnx.truncated`, `onnx.corrupt`,
- * `onnx.no-ir-version`, `onnx.no-graph`, `onnx.huge-dim`, `onnx.bad-dim`, `onnx.data-size`,
+ * `onnx.no-ir-version`, `onnx.no-graph`, `onnx.no-opset`, `onnx.huge-dim`, `onnx.bad-dim`, `onnx.data-size`,
  * `onnx.external-path`; `CancelledError` when the signal fires.
  */
 export async function loadModel(path: string, options: LoadOptions = {}): Promise<LoadedModel> {

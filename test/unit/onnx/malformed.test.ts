@@ -195,6 +195,12 @@ const cases: Case[] = [
     phrase: 'it has no graph (field 7)',
   },
   {
+    name: 'truncated right after the graph (no opset_import)',
+    make: (d) => write(d, 'cut-opset.onnx', editedMlp((m) => { m.opsetImport = []; m.metadataProps = []; })),
+    code: 'onnx.no-opset',
+    phrase: 'it imports no operator set (opset_import, field 8), which IR version 8 requires; the file may be truncated',
+  },
+  {
     name: 'no ir_version',
     make: (d) => write(d, 'noir.onnx', wire((w) => tag(w, 2, 2).string('exporter').uint32((7 << 3) | 2).bytes(new Uint8Array(0)))),
     code: 'onnx.no-ir-version',
