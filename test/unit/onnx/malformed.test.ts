@@ -232,7 +232,7 @@ const cases: Case[] = [
   },
   {
     name: 'raw_data shorter than its dims say',
-    make: (d) => write(d, 'short-raw.onnx', editedMlp((m) => { const t = firstInitializer(m); t.rawData = t.rawData?.subarray(0, 100); })),
+    make: (d) => write(d, 'short-raw.onnx', editedMlp((m) => { const t = firstInitializer(m); t.rawData = t.rawData?.subarray(0, 100) ?? new Uint8Array(0); })),
     code: 'onnx.data-size',
     phrase: "tensor 'W1' has dims [4, 8] of float32 (128 bytes) but its raw_data holds 100 bytes",
   },

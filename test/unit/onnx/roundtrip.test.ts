@@ -13,12 +13,6 @@ import { FIXTURES, fixture, fixtureBytes } from './helpers';
 
 const FIXTURE_NAMES = readdirSync(FIXTURES).filter((f) => f.endsWith('.onnx')).sort();
 
-/** Summary fields that depend on the bytes (hash, size) or path are dropped for comparisons. */
-function comparable(summary: ReturnType<typeof summarizeModel>): Omit<ReturnType<typeof summarizeModel>, 'sha256' | 'fileBytes' | 'path'> {
-  const { sha256: _s, fileBytes: _f, path: _p, ...rest } = summary;
-  return rest;
-}
-
 describe('onnx round trip over the fixtures', () => {
   for (const name of FIXTURE_NAMES) {
     it(`${name}: encode(decode(bytes)) is byte-identical and re-decodes to an equal message and summary`, () => {
