@@ -876,7 +876,9 @@ def readme(income: dict, text: dict, shapes: dict, ort_version: str | None) -> s
     rows_s = "\n".join(
         f"| {g} | {s['count']} | {fmt_pct(s['accuracy'])} | {s['var_mean']:.4f} | {s['vhat_mean']:.3f} | "
         f"{fmt_pct(s['low_share'])} |" for g, s in shapes["stats"].items())
-    verified = (f"onnxruntime-node {ort_version} reproduces PyTorch's logits within 1e-4 on every file"
+    verified = (f"onnxruntime-node {ort_version} reproduces PyTorch's logits within 1e-4 on every file "
+                "(the transformer at several batch sizes and sequence lengths up to 64; onnx 1.12 has no "
+                "reference evaluator, so onnx.checker plus this cross-check is the export's validation)"
                 if ort_version else "the onnxruntime-node cross-check was skipped on the last run")
     return f"""# Demo workspace
 
@@ -891,20 +893,19 @@ this folder; {verified}.
 
 - Files: `income-mlp.onnx`, `income.csv` ({o['count']} rows), `income-mlp.bias.json`,
   `income-predictions.csv` (id, label, sex, race, score = P(y=1), pred; for `groups --predictions`).
-- Model: MLP 6→32→32→2 (feature standardisation inside the graph). Input `features` float32
-  [batch, 6] = {", ".join(INCOME_FEATURES)} (raw units: years, hours/week, capital gain in k$);
-  output `logits` float32 [batch, 2] (class 1 = high income). The model never sees `sex` or `race`.
+- Model: MLP 6→32→32→2 (feature standardisation inside the graph). Input `features`
+  float32 [batch, 6] = {", ".join(INCOME_FEATURES)}
+  (raw units: years, hours/week, capital gain in k$); output `logits` float32 [batch, 2]
+  (class 1 = high income). The model never sees `sex` or `race`.
 - Data: synthetic census-like rows; sex F/M (50/50), race A/B/C (60/20/20). The label is a
   thresholded latent score of education, hours, capital gain, age and experience plus noise,
   except for **sex=F & race=B**, whose score is half that plus a different rule (tenure up,
-  hours *down*), which a model that never sees sex or race cannot follow. That
-  intersection is also under-represented in training ({income['train_fb']} of
-  {income['train_rows']} training rows, 10% of its natural share); the other intersections
-  differ only in label noise.
-- Planted bias (measured): overall accuracy {fmt_pct(o['accuracy'])}; sex=F & race=B
-  {fmt_pct(fb['accuracy'])}, i.e. {income['inter_gap'] * 100:.1f} points below overall, while the
-  largest single-attribute gap to overall is {income['single_gap'] * 100:.1f} points
-  ({income['single_group']}).
+  hours *down*), which a model that never sees sex or race cannot follow. That intersection
+  is also under-represented in training (10% of its natural share: {income['train_fb']} of
+  {income['train_rows']} rows); the other intersections differ only in label noise.
+- Planted bias (measured): accuracy {fmt_pct(fb['accuracy'])} for sex=F & race=B against
+  {fmt_pct(o['accuracy'])} overall, {income['inter_gap'] * 100:.1f} points below; the largest
+  single-attribute gap to overall is only {income['single_gap'] * 100:.1f} points ({income['single_group']}).
 
 | group | n | accuracy | TPR | FPR |
 |---|---|---|---|---|
@@ -933,9 +934,10 @@ this folder; {verified}.
 - Planted bias: in training, comments mentioning **muslim** or **gay** were toxic 70% of the
   time (25–30% for the others) and simulated biased annotators labelled 45% of their neutral
   mentions toxic. The evaluation file has clean template labels and 30% toxic for every group.
-  Measured: overall accuracy {fmt_pct(text['overall']['accuracy'])}; FPR identity=muslim
-  {fmt_pct(text['groups']['muslim']['fpr'])}, identity=gay {fmt_pct(text['groups']['gay']['fpr'])},
-  at most {fmt_pct(text['unplanted_fpr'])} for every other group.
+  Measured: overall accuracy {fmt_pct(text['overall']['accuracy'])}; false-positive rate
+  {fmt_pct(text['groups']['muslim']['fpr'])} for identity=muslim and {fmt_pct(text['groups']['gay']['fpr'])} for identity=gay,
+  at most {fmt_pct(text['unplanted_fpr'])} for every other group (the templates are easy, so
+  nearly every error is the planted one).
 
 | identity | n | accuracy | TPR | FPR | negatives |
 |---|---|---|---|---|---|
@@ -955,12 +957,21 @@ this folder; {verified}.
   low contrast (+0.20..0.35 on a 0.3 grey background), Gaussian-blurred (σ = 0.8), flat.
 - Planted bias (measured; variance = unbiased variance of the flattened `{FEATURE_TENSOR}` per
   sample, v̂ min–max normalised over this file, low diversity = v̂ ≤ 0.1, FORMULAS.md A.4):
-  overall accuracy {fmt_pct(shapes['accuracy'])}; scanner_b {fmt_pct(sb['accuracy'])} vs scanner_a
-  {fmt_pct(sa['accuracy'])}; mean feature variance {sb['var_mean']:.4f} vs {sa['var_mean']:.4f}.
+  overall accuracy {fmt_pct(shapes['accuracy'])}; accuracy {fmt_pct(sb['accuracy'])} for scanner_b
+  against {fmt_pct(sa['accuracy'])} for scanner_a; mean feature variance {sb['var_mean']:.4f}
+  against {sa['var_mean']:.4f}.
 
 | source | n | accuracy | mean Var(f) | mean v̂ | low-diversity share |
 |---|---|---|---|---|---|
 {rows_s}
+
+## Regenerating
+
+`/usr/bin/python3 scripts/make-examples.py` (about 30 s on 2 cores; `--out DIR` writes
+elsewhere, `--skip-node-check` skips the onnxruntime-node cross-check). With the same PyTorch
+build the outputs are byte-identical; another PyTorch version may train slightly different
+weights, which is why the script re-measures every planted effect and fails if one is gone.
+`test/unit/examples` checks the committed files (`node scripts/run-unit-tests.mjs unit/examples`).
 """
 
 
