@@ -110,6 +110,8 @@ const ratio0 = (a: number, b: number): number => (b === 0 ? 0 : a / b);
 /** Sums of one group. All fields are plain numbers or Float64Arrays; `merge` adds them. */
 export class GroupAccumulator {
   readonly config: AccumulatorConfig;
+  /** config.task === 'binary', read on every row. */
+  private readonly binary: boolean;
   count = 0;
   weight = 0;
   lossSum = 0;
@@ -138,6 +140,7 @@ export class GroupAccumulator {
 
   constructor(config: AccumulatorConfig) {
     this.config = config;
+    this.binary = config.task === 'binary';
     const classification = config.task !== 'regression';
     this.bins = new Float64Array(classification ? ECE_BINS * 4 : 0);
     this.perClass = new Float64Array(config.task === 'multiclass' ? config.numClasses * 5 : 0);
@@ -169,7 +172,7 @@ export class GroupAccumulator {
       bins[o + 2] = (bins[o + 2] as number) + w * correct;
       bins[o + 3] = (bins[o + 3] as number) + n;
     }
-    if (this.config.task === 'binary') {
+    if (this.binary) {
       if (label === 1) {
         this.positives += n;
         if (pred === 1) this.tp += w;

@@ -60,6 +60,8 @@ export interface GroupBuilderOptions {
   diversityTau?: number;
   /** Keep per-row columns (default true); needed by bootstrap, diversity and bias loss. */
   keepRows?: boolean;
+  /** Expected number of rows, when known: the per-row columns are allocated once. */
+  expectedRows?: number;
 }
 
 /** One batch of per-sample columns (`SampleColumns` of batch.ts plus labels and groups). */
@@ -310,6 +312,9 @@ export class GroupMetricsBuilder {
     this.strides = this.computeStrides();
     this.missingByColumn = new Array<number>(c).fill(0);
     this.rows = new RowStore(c, this.task === 'multiclass' ? numClasses : 1);
+    if (this.keepRows && options.expectedRows !== undefined && options.expectedRows > 0) {
+      this.rows.reserve(options.expectedRows, false, false);
+    }
   }
 
   /** Rows added so far. */
@@ -469,20 +474,22 @@ export class GroupMetricsBuilder {
       }
       if (keep) {
         const r = base + i;
-        rows.label[r] = y;
-        rows.pred[r] = yhat;
         rows.conf[r] = conf;
         rows.brier[r] = brier;
-        rows.loss[r] = l;
-        rows.weight[r] = w;
         rows.bin[r] = bin;
         rows.slot[r] = slot;
-        for (let c = 0; c < cols; c++) (rows.codes[c] as Int32Array)[r] = codesScratch[c] as number;
       }
     }
     if (keep) {
-      if (batch.variance !== undefined && rows.variance !== null) rows.variance.set(Array.from(batch.variance), base);
-      if (diceP !== undefined && rows.diceP !== null) rows.diceP.set(Array.from(diceP), base * diceWidth);
+      // column copies run as bulk typed-array copies, outside the per-row loop
+      copyInto(rows.label, label, base);
+      copyInto(rows.pred, pred, base);
+      copyInto(rows.loss, loss, base);
+      if (weight === undefined) rows.weight.fill(1, base, base + n);
+      else copyInto(rows.weight, weight, base);
+      for (let c = 0; c < cols; c++) (rows.codes[c] as Int32Array).set(groups[c] as Int32Array, base);
+      if (batch.variance !== undefined && rows.variance !== null) copyInto(rows.variance, batch.variance, base);
+      if (diceP !== undefined && rows.diceP !== null) copyInto(rows.diceP, diceP, base * diceWidth);
       rows.n = base + n;
     }
   }
@@ -738,18 +745,14 @@ export class GroupMetricsBuilder {
       const conf = r.conf[i] as number;
       const bin = r.bin[i] as number;
       const brier = r.brier[i] as number;
-      const add = (a: GroupAccumulator): void => {
-        if (regression) a.addRegression(y, yhat, l, w, m);
-        else a.addClassified(y, yhat, conf, bin, brier, l, w, m);
-        if (diceP !== null) a.addDice(diceP, i * dw, y, w);
-      };
-      add(set.overall);
+      const off = i * dw;
+      addRow(set.overall, regression, y, yhat, conf, bin, brier, l, w, m, diceP, off);
       for (let c = 0; c < cols; c++) {
         const code = (r.codes[c] as Int32Array)[i] as number;
-        if (code >= 0) add((set.columns[c] as GroupAccumulator[])[code] as GroupAccumulator);
+        if (code >= 0) addRow((set.columns[c] as GroupAccumulator[])[code] as GroupAccumulator, regression, y, yhat, conf, bin, brier, l, w, m, diceP, off);
       }
       const slot = r.slot[i] as number;
-      if (slot >= 0) add(set.slots[slot] as GroupAccumulator);
+      if (slot >= 0) addRow(set.slots[slot] as GroupAccumulator, regression, y, yhat, conf, bin, brier, l, w, m, diceP, off);
     }
     return set;
   }
@@ -810,6 +813,35 @@ export class GroupMetricsBuilder {
     });
     return { ...opts, min: norm.min, max: norm.max, degenerate: norm.degenerate, overall: stats(), byGroup, byColumn };
   }
+}
+
+/** Copies a column into a typed array at `offset` (typed arrays: one bulk copy). */
+function copyInto(target: Float64Array, source: ArrayLike<number>, offset: number): void {
+  if (ArrayBuffer.isView(source)) {
+    target.set(source as Float64Array, offset);
+  } else {
+    for (let i = 0; i < source.length; i++) target[offset + i] = source[i] as number;
+  }
+}
+
+/** Adds one stored row (m copies, total weight w) to an accumulator; a plain function so the loop allocates nothing. */
+function addRow(
+  a: GroupAccumulator,
+  regression: boolean,
+  y: number,
+  yhat: number,
+  conf: number,
+  bin: number,
+  brier: number,
+  loss: number,
+  w: number,
+  m: number,
+  diceP: Float64Array | null,
+  diceOffset: number,
+): void {
+  if (regression) a.addRegression(y, yhat, loss, w, m);
+  else a.addClassified(y, yhat, conf, bin, brier, loss, w, m);
+  if (diceP !== null) a.addDice(diceP, diceOffset, y, w);
 }
 
 interface Layout {

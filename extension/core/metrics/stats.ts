@@ -91,8 +91,21 @@ export class Xoshiro128 {
     return (hi * 67108864 + lo) / 9007199254740992;
   }
 
-  /** Uniform integer in [0, n). */
+  /**
+   * Uniform integer in [0, n), unbiased: Lemire's multiply-and-reject on one 32-bit draw for
+   * n ≤ 2^21 (the product stays exact in float64), 53-bit floats above.
+   */
   nextInt(n: number): number {
-    return Math.floor(this.nextFloat() * n);
+    if (n > 2097152) return Math.floor(this.nextFloat() * n);
+    let m = this.nextU32() * n;
+    let lo = m % 4294967296;
+    if (lo < n) {
+      const threshold = (4294967296 - n) % n;
+      while (lo < threshold) {
+        m = this.nextU32() * n;
+        lo = m % 4294967296;
+      }
+    }
+    return Math.floor(m / 4294967296);
   }
 }
