@@ -20,8 +20,7 @@ export async function openDelimited(path: string, delimiter: ',' | '\t', options
   const { size } = await stat(path);
   const progress = { bytesRead: 0, bytesTotal: size };
 
-  const source = (): AsyncGenerator<string[]> => readRecords(path, delimiter, options.signal, progress);
-  const header = await readHeader(path, source());
+  const header = await readHeader(path, readRecords(path, delimiter, options.signal, progress));
   const index = new Map<string, number>();
   header.forEach((name, i) => {
     if (index.has(name)) {
@@ -36,24 +35,26 @@ export async function openDelimited(path: string, delimiter: ',' | '\t', options
     let rowNumbers: number[] = [];
     let skipped: SkippedRow[] = [];
     let first = true;
-    for await (const record of source()) {
-      if (first) {
-        first = false; // the header
-        continue;
-      }
-      row++;
-      if (record.length !== header.length) {
-        skipped.push({ row, reason: 'ragged row' });
-        continue;
-      }
-      records.push(record);
-      rowNumbers.push(row);
-      if (records.length >= batchRows) {
-        yield new RecordBatch(index, records, rowNumbers, skipped);
-        throwIfAborted(options.signal);
-        records = [];
-        rowNumbers = [];
-        skipped = [];
+    for await (const chunk of readRecordChunks(path, delimiter, options.signal, progress)) {
+      for (const record of chunk) {
+        if (first) {
+          first = false; // the header
+          continue;
+        }
+        row++;
+        if (record.length !== header.length) {
+          skipped.push({ row, reason: 'ragged row' });
+          continue;
+        }
+        records.push(record);
+        rowNumbers.push(row);
+        if (records.length >= batchRows) {
+          yield new RecordBatch(index, records, rowNumbers, skipped);
+          throwIfAborted(options.signal);
+          records = [];
+          rowNumbers = [];
+          skipped = [];
+        }
       }
     }
     if (records.length > 0 || skipped.length > 0) yield new RecordBatch(index, records, rowNumbers, skipped);
@@ -81,24 +82,50 @@ async function readHeader(path: string, records: AsyncGenerator<string[]>): Prom
   }
 }
 
-/** Streams records; `progress.bytesRead` follows the file stream. Parse errors name file and line. */
-async function* readRecords(
+/**
+ * Streams records in chunks (whatever the parser has buffered), so the per-record cost is a
+ * plain loop rather than a promise; `progress.bytesRead` follows the file stream. Parse errors
+ * name the file and line.
+ */
+async function* readRecordChunks(
   path: string,
   delimiter: string,
   signal: AbortSignal | undefined,
   progress: { bytesRead: number },
-): AsyncGenerator<string[]> {
+): AsyncGenerator<string[][]> {
   throwIfAborted(signal);
   const file = createReadStream(path, { highWaterMark: READ_CHUNK_BYTES });
   const parser = parse({ delimiter, bom: true, relax_column_count: true, skip_empty_lines: true });
+  let ended = false;
+  let failure: unknown;
+  let wake: () => void = () => {};
   file.on('data', () => {
     progress.bytesRead = file.bytesRead;
   });
   file.on('error', (err) => parser.destroy(err));
+  parser.on('readable', () => wake());
+  parser.on('end', () => {
+    ended = true;
+    wake();
+  });
+  parser.on('error', (err) => {
+    failure = err;
+    wake();
+  });
   file.pipe(parser);
   try {
-    for await (const record of parser as AsyncIterable<string[]>) {
-      yield record;
+    for (;;) {
+      if (failure !== undefined) throw failure;
+      const chunk: string[][] = [];
+      for (let record = parser.read() as string[] | null; record !== null; record = parser.read() as string[] | null) chunk.push(record);
+      if (chunk.length > 0) {
+        yield chunk;
+        continue;
+      }
+      if (ended) break;
+      await new Promise<void>((resolve) => {
+        wake = resolve;
+      });
     }
     throwIfAborted(signal);
   } catch (err) {
@@ -114,6 +141,11 @@ async function* readRecords(
     file.destroy();
     parser.destroy();
   }
+}
+
+/** Records one at a time (for the header); the batch loop uses the chunks directly. */
+async function* readRecords(path: string, delimiter: string, signal: AbortSignal | undefined, progress: { bytesRead: number }): AsyncGenerator<string[]> {
+  for await (const chunk of readRecordChunks(path, delimiter, signal, progress)) yield* chunk;
 }
 
 function isNodeError(err: unknown): err is NodeJS.ErrnoException {

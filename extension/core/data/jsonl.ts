@@ -20,9 +20,12 @@ export async function openJsonl(path: string, options: OpenTableOptions = {}): P
   const firstPass = readObjects(path, options.signal, progress);
   try {
     let n = 0;
-    for await (const { value } of firstPass) {
-      for (const key of Object.keys(value)) known.add(key);
-      if (++n >= batchRows) break;
+    for await (const chunk of firstPass) {
+      for (const value of chunk) {
+        for (const key of Object.keys(value)) known.add(key);
+        n++;
+      }
+      if (n >= batchRows) break;
     }
     if (n === 0) throw new BadInputError('empty-data', `${path}: no data rows (the file has no JSON lines)`, { file: path });
   } finally {
@@ -33,14 +36,16 @@ export async function openJsonl(path: string, options: OpenTableOptions = {}): P
     let objects: JsonObject[] = [];
     let rows: number[] = [];
     let row = 0;
-    for await (const { value } of readObjects(path, options.signal, progress)) {
-      objects.push(value);
-      rows.push(++row);
-      if (objects.length >= batchRows) {
-        yield new ObjectBatch(known, objects, rows, []);
-        throwIfAborted(options.signal);
-        objects = [];
-        rows = [];
+    for await (const chunk of readObjects(path, options.signal, progress)) {
+      for (const value of chunk) {
+        objects.push(value);
+        rows.push(++row);
+        if (objects.length >= batchRows) {
+          yield new ObjectBatch(known, objects, rows, []);
+          throwIfAborted(options.signal);
+          objects = [];
+          rows = [];
+        }
       }
     }
     if (objects.length > 0) yield new ObjectBatch(known, objects, rows, []);
@@ -56,7 +61,8 @@ export async function openJsonl(path: string, options: OpenTableOptions = {}): P
   };
 }
 
-async function* readObjects(path: string, signal: AbortSignal | undefined, progress: { bytesRead: number }): AsyncGenerator<{ value: JsonObject; line: number }> {
+/** The objects of each chunk read (a plain loop per line, one await per chunk). */
+async function* readObjects(path: string, signal: AbortSignal | undefined, progress: { bytesRead: number }): AsyncGenerator<JsonObject[]> {
   throwIfAborted(signal);
   const file = createReadStream(path, { encoding: 'utf8', highWaterMark: 64 * 1024 });
   let rest = '';
@@ -66,16 +72,16 @@ async function* readObjects(path: string, signal: AbortSignal | undefined, progr
       progress.bytesRead = file.bytesRead;
       const parts = (rest + chunk).split('\n');
       rest = parts.pop() ?? '';
+      const values: JsonObject[] = [];
       for (const text of parts) {
-        line++;
-        const value = parseLine(path, text, line);
-        if (value) yield { value, line };
+        const value = parseLine(path, text, ++line);
+        if (value) values.push(value);
       }
-      if (signal?.aborted) throwIfAborted(signal);
+      if (values.length > 0) yield values;
+      throwIfAborted(signal);
     }
-    line++;
-    const last = parseLine(path, rest, line);
-    if (last) yield { value: last, line };
+    const last = parseLine(path, rest, ++line);
+    if (last) yield [last];
   } finally {
     file.destroy();
   }
