@@ -137,7 +137,9 @@ describe('onnx fuzz (seeded)', () => {
   it('every truncation of every fixture is a typed error (mostly onnx.truncated) or a valid shorter model', () => {
     const codes = new Map<string, number>();
     for (const bytes of sources) {
-      for (let cut = 0; cut < bytes.length; cut++) {
+      // Every cut of the small fixtures; about 600 evenly spread cuts of the larger ones.
+      const stride = Math.max(1, Math.floor(bytes.length / 600));
+      for (let cut = 0; cut < bytes.length; cut += cut + stride < bytes.length ? stride : 1) {
         const prefix = bytes.subarray(0, cut);
         const code = outcome(prefix);
         codes.set(code, (codes.get(code) ?? 0) + 1);
@@ -169,7 +171,7 @@ describe('onnx fuzz (seeded)', () => {
           outcome(bytes);
         },
       ),
-      { seed: 7, numRuns: 1500 },
+      { seed: 7, numRuns: 600 },
     );
   });
 });
