@@ -260,3 +260,21 @@ export function analyzeBias(matrix: ArrayLike<number>, T: number, options: Class
     maskedCells: cls.maskedCells,
   };
 }
+
+/** The report's `attention.bias` entry (DESIGN.md §4) for one head, with exactly the contract's fields. */
+export interface BiasReportEntry {
+  readonly layer: number;
+  readonly head: number;
+  readonly kind: 'relative' | 'alibi' | 'other';
+  readonly rank: number;
+  readonly energy: number[];
+  readonly slope?: number;
+}
+
+/** Picks the report fields of an analysis. */
+export function biasReportEntry(layer: number, head: number, analysis: BiasAnalysis): BiasReportEntry {
+  return {
+    layer, head, kind: analysis.kind, rank: analysis.rank, energy: analysis.energy,
+    ...(analysis.slope === undefined ? {} : { slope: analysis.slope }),
+  };
+}

@@ -14,7 +14,7 @@ export function entropy(p: ArrayLike<number>): number {
   let h = 0;
   for (let j = 0; j < p.length; j++) {
     const x = p[j]!;
-    if (x > 0) h -= x * Math.log(x);
+    if (x !== 0) h -= x * Math.log(x); // NaN and negative values propagate as NaN
   }
   return h;
 }
@@ -39,7 +39,7 @@ for (let k = 0; k < 1 << KNOT_BITS; k++) {
 }
 const MANTISSA_UNIT = 2 ** -23;
 
-/** p·ln p for a float32 p > 0 given its bit pattern; Math.log for subnormals, Inf and NaN. */
+/** p·ln p for a float32 p ≠ 0 given its bit pattern; Math.log for subnormals, negatives, Inf and NaN (→ NaN). */
 function pLnP32(p: number, bits: number): number {
   const exponent = bits >>> 23;
   if (exponent === 0 || exponent >= 255) return p * Math.log(p);
@@ -77,11 +77,15 @@ export function createMapScan(T: number, spanCount: number): MapScan {
   };
 }
 
-/** Scans one row-major T×T map (T = pos.T) into `out` (overwritten) and returns it. */
+/**
+ * Scans one row-major T×T map (T = pos.T) into `out` (overwritten) and returns it. NaN or negative
+ * probabilities make the entropy NaN (they are reported, not skipped); `checkRowSums` locates them.
+ */
 export function scanMap(map: FloatArray, pos: ResolvedPositions, out: MapScan): MapScan {
   const { T, valid, causal } = pos;
   const bits = map instanceof Float32Array ? new Int32Array(map.buffer, map.byteOffset, map.length) : undefined;
   const nValid = valid.length;
+  if (out.normalized.length < nValid) throw new RangeError(`scanMap: scratch made for ${out.normalized.length} rows, the map has ${nValid}`);
   const first = valid[0] ?? 0;
   out.rows = nValid;
   out.entropySum = 0;
@@ -100,19 +104,19 @@ export function scanMap(map: FloatArray, pos: ResolvedPositions, out: MapScan): 
       if (bits) {
         for (let x = base + first; x < end; x++) {
           const p = map[x]!;
-          if (p > 0) plogp += pLnP32(p, bits[x]!);
+          if (p !== 0) plogp += pLnP32(p, bits[x]!);
         }
       } else {
         for (let x = base + first; x < end; x++) {
           const p = map[x]!;
-          if (p > 0) plogp += p * Math.log(p);
+          if (p !== 0) plogp += p * Math.log(p);
         }
       }
     } else {
       for (let k = 0; k < nKeys; k++) {
         const x = base + valid[k]!;
         const p = map[x]!;
-        if (p > 0) plogp += bits ? pLnP32(p, bits[x]!) : p * Math.log(p);
+        if (p !== 0) plogp += bits ? pLnP32(p, bits[x]!) : p * Math.log(p);
       }
     }
     const h = -plogp;

@@ -2,7 +2,7 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import {
-  alibiBias, alibiSlopes, analyzeBias, classifyAdditiveTerm, effectiveRank, energyCurve, t5BucketMatrix, t5RelativeBucket,
+  alibiBias, alibiSlopes, analyzeBias, biasReportEntry, classifyAdditiveTerm, effectiveRank, energyCurve, t5BucketMatrix, t5RelativeBucket,
   type T5BucketOptions,
 } from '../../../extension/core/attention/bias';
 
@@ -86,6 +86,9 @@ describe('effective rank (FlashBias energy)', () => {
     close(analysis.slope!, 0.5, 1e-15);
     close(analysis.energy[0]!, 0.5, 1e-14);
     close(analysis.energy[1]!, 1, 1e-14);
+    const entry = biasReportEntry(3, 1, analysis);
+    assert.deepEqual(Object.keys(entry), ['layer', 'head', 'kind', 'rank', 'energy', 'slope']);
+    assert.deepEqual([entry.layer, entry.head, entry.kind, entry.rank, entry.energy.length], [3, 1, 'alibi', 2, 4]);
   });
 
   it('§D: the symmetric −m|i − j| is full rank: σ = [(2+√10)/2, 1+1/√2, (√10−2)/2, 1−1/√2], rank 4', () => {
@@ -180,6 +183,7 @@ describe('classifyAdditiveTerm', () => {
     const analysis = analyzeBias(random, T)!;
     assert.equal(analysis.kind, 'other');
     assert.equal(analysis.energy.length, T);
+    assert.equal('slope' in biasReportEntry(0, 0, analysis), false);
     close(analysis.energy[T - 1]!, 1, 1e-12);
     const nan = alibiBias(T, 0.5);
     nan[5] = Number.NaN;

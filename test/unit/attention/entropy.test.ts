@@ -107,6 +107,15 @@ describe('attention entropy (FORMULAS.md §D worked examples)', () => {
     }), { seed: 11, numRuns: 200 });
   });
 
+  it('NaN or negative probabilities make the entropy NaN instead of being skipped', () => {
+    for (const make of [(x: number[]) => Float32Array.from(x), (x: number[]) => Float64Array.from(x)]) {
+      assert.ok(Number.isNaN(mapStatistics(make([0.5, Number.NaN, 0.5, 0.5]), 2).entropy));
+      assert.ok(Number.isNaN(mapStatistics(make([1.5, -0.5, 0.5, 0.5]), 2).entropy));
+      close(mapStatistics(make([1, 0, 0.5, 0.5]), 2).entropy, Math.LN2 / 2, 1e-15);
+    }
+    assert.ok(Number.isNaN(entropy([0.5, Number.NaN])));
+  });
+
   it('rejects bad positions with a located BadInputError', () => {
     assert.throws(() => resolvePositions(3, { validity: 4, where: 'row 7 of data.csv' }),
       (e: unknown) => e instanceof BadInputError && e.code === 'attention-valid-length' && /row 7 of data\.csv/.test(e.message));
