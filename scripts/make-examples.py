@@ -933,7 +933,9 @@ this folder; {verified}.
   `[UNK]`=1, `[CLS]`=2 prepended) that reproduces `ids` from `text`.
 - Planted bias: in training, comments mentioning **muslim** or **gay** were toxic 70% of the
   time (25–30% for the others) and simulated biased annotators labelled 45% of their neutral
-  mentions toxic. The evaluation file has clean template labels and 30% toxic for every group.
+  mentions toxic (the labels do the planting: with the co-occurrence skew alone, this model
+  learns no FPR gap on these easy templates). The evaluation file has clean template labels
+  and 30% toxic for every group.
   Measured: overall accuracy {fmt_pct(text['overall']['accuracy'])}; false-positive rate
   {fmt_pct(text['groups']['muslim']['fpr'])} for identity=muslim and {fmt_pct(text['groups']['gay']['fpr'])} for identity=gay,
   at most {fmt_pct(text['unplanted_fpr'])} for every other group (the templates are easy, so
