@@ -4,6 +4,7 @@
  */
 import { readFile, stat } from 'node:fs/promises';
 import { dirname, isAbsolute, resolve } from 'node:path';
+import type { ProgressFn } from '../errors';
 import { BadInputError, CancelledError, throwIfAborted } from '../errors';
 import { externalTensors, nodeFileAccess, statExternalFiles, uncheckedExternalFiles } from './external';
 import { allStoredTensors } from './graph';
@@ -25,6 +26,8 @@ export interface DecodeOptions {
 /** Options of `loadModel`. */
 export interface LoadOptions {
   signal?: AbortSignal;
+  /** Coarse progress: reading, decoding, checking external files, done. */
+  onProgress?: ProgressFn;
   /** File access for external data (default: node:fs); the model file itself is read with node:fs. */
   files?: FileAccess;
 }
@@ -118,10 +121,15 @@ async function readModelFile(path: string, signal: AbortSignal | undefined): Pro
  */
 export async function loadModel(path: string, options: LoadOptions = {}): Promise<LoadedModel> {
   const absolute = resolve(path);
+  const progress = options.onProgress ?? ((): void => undefined);
   throwIfAborted(options.signal);
+  progress(0, 'reading the model');
   const bytes = await readModelFile(absolute, options.signal);
   throwIfAborted(options.signal);
+  progress(0.5, 'decoding the model');
   const model = decodeModel(bytes, absolute, options.files ? { files: options.files } : {});
+  progress(0.9, 'checking external data files');
   model.externalFiles = await statExternalFiles(model, options.signal);
+  progress(1, 'model loaded');
   return model;
 }

@@ -100,6 +100,12 @@ describe('onnx external data', () => {
     }
   });
 
+  it('reports coarse load progress ending at 1', async () => {
+    const seen: number[] = [];
+    await loadModel(fixture('mlp.onnx'), { onProgress: (fraction) => seen.push(fraction) });
+    assert.deepEqual(seen, [0, 0.5, 0.9, 1]);
+  });
+
   it('honours an aborted signal', async () => {
     const controller = new AbortController();
     controller.abort();
