@@ -15,6 +15,7 @@ import { intArrayCell, showCell } from './cells';
 import { openNpy, type NpyArray, type NpyFile } from './npy';
 import { cellError, GroupCollector, LabelParser, numberOrSkip, type CellPlace } from './row-values';
 import { SkipTally, type SkipSummary } from './skips';
+import { escapePointer } from './json-locate';
 import { fieldName } from './spec';
 import { isColumnsMapping, isIdsMapping, isNpyMapping, type ResolvedSpec } from './spec-types';
 import type { RowBatch, SkipReason, SkippedRow, TableReader } from './table';
@@ -133,7 +134,7 @@ export async function createInputEncoder(
 function checkColumns(spec: ResolvedSpec, table: TableInfo, specName: string): void {
   const needed: { column: string; pointer: string }[] = [];
   for (const [name, m] of Object.entries(spec.inputs)) {
-    const at = `/inputs/${name}`;
+    const at = `/inputs/${escapePointer(name)}`;
     if (isColumnsMapping(m)) m.columns.forEach((c, i) => needed.push({ column: c, pointer: `${at}/columns/${i}` }));
     else if (isIdsMapping(m)) needed.push({ column: m.column, pointer: `${at}/column` });
     else if (!isNpyMapping(m)) needed.push({ column: m.text, pointer: `${at}/text` });
@@ -166,7 +167,7 @@ async function buildPlans(spec: ResolvedSpec, modelInputs: readonly ModelInputIn
   const plans: Plan[] = [];
   try {
     for (const [name, m] of Object.entries(spec.inputs)) {
-      const at = `/inputs/${name}`;
+      const at = `/inputs/${escapePointer(name)}`;
       const input = byName.get(name) ?? fail('unknown-input', at, `the model has no input "${name}" (its inputs: ${modelInputs.map((i) => i.name).join(', ') || 'none'})`);
       const dtype = normalizeDtype(input.dtype);
       const shape = input.shape;

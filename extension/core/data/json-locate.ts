@@ -103,3 +103,8 @@ function findElement(text: string, open: number, index: number): number | undefi
   }
   return undefined;
 }
+
+/** Escapes one pointer segment ("a/b" -> "a~1b"). */
+export function escapePointer(segment: string): string {
+  return segment.replace(/~/g, '~0').replace(/\//g, '~1');
+}

@@ -7,7 +7,7 @@ import { access, readFile, writeFile } from 'node:fs/promises';
 import { dirname, isAbsolute, resolve } from 'node:path';
 import Ajv, { type ErrorObject, type ValidateFunction } from 'ajv';
 import { BadInputError } from '../errors';
-import { locatePointer, pointerSegments, positionAt, type TextPosition } from './json-locate';
+import { escapePointer, locatePointer, pointerSegments, positionAt, type TextPosition } from './json-locate';
 import { NESTED_KEY_ORDER, SPEC_KEY_ORDER, SPEC_SCHEMA } from './spec-schema';
 import {
   DEFAULT_MAX_GROUP_VALUES, isNpyMapping, isTextMapping,
@@ -155,7 +155,7 @@ export async function resolveSpec(value: unknown, options: ResolveOptions): Prom
 
   const inputs: Record<string, InputMapping> = {};
   for (const [name, m] of Object.entries(spec.inputs ?? {})) {
-    const ptr = `/inputs/${name.replace(/~/g, '~0').replace(/\//g, '~1')}`;
+    const ptr = `/inputs/${escapePointer(name)}`;
     if (isTextMapping(m)) inputs[name] = { ...m, tokenizer: file(`${ptr}/tokenizer`, m.tokenizer) };
     else if (isNpyMapping(m)) inputs[name] = { npy: file(`${ptr}/npy`, m.npy) };
     else inputs[name] = m;
