@@ -404,7 +404,6 @@ export class GroupMetricsBuilder {
     const diceWidth = task === 'multiclass' ? k : 1;
     if (keep) rows.reserve(n, batch.variance !== undefined, diceP !== undefined);
     const base = rows.n;
-    const offset = batch.rowOffset ?? 0;
     const codesScratch = new Array<number>(cols).fill(0);
 
     for (let i = 0; i < n; i++) {
@@ -412,13 +411,10 @@ export class GroupMetricsBuilder {
       const yhat = pred[i] as number;
       const l = loss[i] as number;
       const w = weight === undefined ? 1 : (weight[i] as number);
-      if (!(w >= 0 && w < Infinity)) throw this.rowError(batch, offset + i, 'bad-weight', `weight ${w} is not a finite non-negative number`);
       let conf = NaN;
       let brier = NaN;
       let bin = -1;
       if (task !== 'regression') {
-        if (!((y >>> 0) === y && y < k)) throw this.rowError(batch, offset + i, 'bad-label', `label ${y} is not a class index in [0, ${k})`);
-        if (!((yhat >>> 0) === yhat && yhat < k)) throw this.rowError(batch, offset + i, 'bad-prediction', `prediction ${yhat} is not a class index in [0, ${k})`);
         if (task === 'binary') {
           if (score !== undefined) {
             const p = score[i] as number;
@@ -494,6 +490,28 @@ export class GroupMetricsBuilder {
     }
   }
 
+  /** Labels, predictions and weights are checked before anything is added, so a refused batch changes nothing. */
+  private validateRows(batch: MetricsBatch, n: number): void {
+    const offset = batch.rowOffset ?? 0;
+    const { label, pred, weight } = batch;
+    if (weight !== undefined) {
+      for (let i = 0; i < n; i++) {
+        const w = weight[i] as number;
+        if (!(w >= 0 && w < Infinity)) throw this.rowError(batch, offset + i, 'bad-weight', `weight ${w} is not a finite non-negative number`);
+      }
+    }
+    if (this.task === 'regression') return;
+    const k = this.config.numClasses;
+    for (let i = 0; i < n; i++) {
+      const y = label[i] as number;
+      const yhat = pred[i] as number;
+      if (!((y >>> 0) === y && y < k)) throw this.rowError(batch, offset + i, 'bad-label', `label ${y} is not a class index in [0, ${k})`);
+      if (!((yhat >>> 0) === yhat && yhat < k)) {
+        throw this.rowError(batch, offset + i, 'bad-prediction', `prediction ${yhat} is not a class index in [0, ${k})`);
+      }
+    }
+  }
+
   private rowError(batch: MetricsBatch, row: number, code: string, why: string): BadInputError {
     return new BadInputError(code, `row ${row}: ${why}`, batch.file === undefined ? undefined : { file: batch.file });
   }
@@ -519,9 +537,22 @@ export class GroupMetricsBuilder {
     }
     bad('groups', batch.groups.length, this.sensitive.length);
     bad('groupValues', batch.groupValues.length, this.sensitive.length);
+    this.validateRows(batch, n);
     for (let c = 0; c < this.sensitive.length; c++) {
+      const dict = this.dictionaries[c] as string[];
+      const next = batch.groupValues[c] as readonly string[];
+      const shared = Math.min(dict.length, next.length);
+      for (let j = 0; j < shared; j++) {
+        if (dict[j] !== next[j]) {
+          throw new InspectorError(
+            'group-dictionary',
+            'failure',
+            `group metrics batch: column "${this.sensitive[c]}" code ${j} was "${dict[j]}" and is now "${next[j]}"; dictionaries must only grow`,
+          );
+        }
+      }
       const codes = batch.groups[c] as Int32Array;
-      const size = (batch.groupValues[c] as readonly string[]).length;
+      const size = next.length;
       bad(`groups[${c}]`, codes.length);
       for (let i = 0; i < n; i++) {
         const code = codes[i] as number;

@@ -62,8 +62,10 @@ test('ECE bins: (b/15, (b+1)/15] with float64 edges, including values where c·1
   assert.equal(eceBin(0), 0);
   assert.equal(eceBin(0.4), 5); // right-closed: 0.4 = 6/15 belongs to bin 5
   // just above 11/15, c·15 rounds down to exactly 11: the naive ceil(c·15) − 1 gives 10
-  assert.equal(0.7333333333333334 > 11 / 15 && Math.ceil(0.7333333333333334 * 15) - 1 === 10, true);
-  assert.equal(eceBin(0.7333333333333334), 11);
+  const justAbove = nextUp(11 / 15);
+  assert.equal(justAbove, 0.7333333333333334);
+  assert.equal(Math.ceil(justAbove * 15) - 1, 10);
+  assert.equal(eceBin(justAbove), 11);
   assert.equal(eceBin(0.95), 14);
   assert.equal(eceBin(0.7), 10);
   assert.equal(eceBin(NaN), -1);
@@ -91,6 +93,9 @@ test('xoshiro128**: deterministic per seed, uniform enough', () => {
   assert.notDeepEqual(xs, Array.from({ length: 5 }, () => c.nextU32()));
   const counts = new Array<number>(10).fill(0);
   const r = new Xoshiro128(7);
-  for (let i = 0; i < 100000; i++) counts[r.nextInt(10)]++;
+  for (let i = 0; i < 100000; i++) {
+    const k = r.nextInt(10);
+    counts[k] = (counts[k] ?? 0) + 1;
+  }
   for (const k of counts) assert.ok(Math.abs(k - 10000) < 500, `bucket ${k}`);
 });

@@ -34,7 +34,9 @@ test('§B worked example: per-group rates, accuracy, overall', async () => {
   assert.equal(a.precision, 0.5); // a: tp 1, fp 1
   assert.equal(b.precision, 2 / 3); // b: tp 2, fp 1
   assert.equal(a.error_rate, 0.5);
-  assert.equal(a.small, true); // 4 < 30
+  assert.equal(s.byGroup[0]?.small, true); // 4 < 30
+  assert.equal(s.byGroup[1]?.small, true);
+  assert.equal((await exampleBuilder().finish({ minGroupSize: 5 })).byGroup[1]?.small, undefined);
 });
 
 test('§B worked example: Fairlearn disparity summaries', async () => {
@@ -262,6 +264,15 @@ test('bad rows and batches are typed errors naming the row and file', async () =
     () => b.add({ ...binaryBatch([1], [0.6], [['a']]), groups: [Int32Array.from([3])] }),
     (e: unknown) => e instanceof InspectorError && e.code === 'group-code',
   );
+  // refused batches change nothing
+  assert.equal(b.rowCount, 0);
+  // a batch whose dictionary renumbers known values would silently mix groups: refused
+  b.add(binaryBatch([1], [0.6], [['a']]));
+  assert.throws(
+    () => b.add({ ...binaryBatch([1], [0.6], [['b']]) }),
+    (e: unknown) => e instanceof InspectorError && e.code === 'group-dictionary',
+  );
+  assert.equal(b.rowCount, 1);
   await assert.rejects(
     () => new GroupMetricsBuilder({ task: 'binary', sensitive: ['g'] }).finish(),
     (e: unknown) => e instanceof BadInputError && e.code === 'no-rows',
