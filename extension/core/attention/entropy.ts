@@ -24,10 +24,10 @@ export function normalizedEntropy(h: number, nValid: number): number {
   return nValid > 1 ? h / Math.log(nValid) : Number.NaN;
 }
 
-// ln x for a float32 read through its bits: exponent·ln2 + ln(table knot) + ln(1 + r), |r| < 2^−7,
-// the last by a degree-6 series (error < 2e-15). About 3x faster than Math.log, which dominates
-// aggregation time (one log per cell).
-const KNOT_BITS = 7;
+// ln x for a float32 read through its bits: exponent·ln2 + ln(table knot) + ln(1 + r), |r| < 2^−12,
+// the last by the cubic of its series (remainder r⁴/4 < 1e-15). About 3x faster than Math.log,
+// which dominates aggregation time (one log per cell).
+const KNOT_BITS = 12;
 const KNOT_SHIFT = 23 - KNOT_BITS;
 const KNOT_REST = (1 << KNOT_SHIFT) - 1;
 const LN_KNOT = new Float64Array(1 << KNOT_BITS);
@@ -46,7 +46,7 @@ function pLnP32(p: number, bits: number): number {
   const mantissa = bits & 0x7fffff;
   const k = mantissa >>> KNOT_SHIFT;
   const r = (mantissa & KNOT_REST) * MANTISSA_UNIT * INV_KNOT[k]!;
-  const ln1r = r * (1 - r * (0.5 - r * (1 / 3 - r * (0.25 - r * (0.2 - r / 6)))));
+  const ln1r = r * (1 - r * (0.5 - r / 3));
   return p * ((exponent - 127) * Math.LN2 + LN_KNOT[k]! + ln1r);
 }
 
