@@ -405,11 +405,12 @@ export class GroupMetricsBuilder {
     if (keep) rows.reserve(n, batch.variance !== undefined, diceP !== undefined);
     const base = rows.n;
     const codesScratch = new Array<number>(cols).fill(0);
+    const diceMode = this.config.dice !== undefined;
 
     for (let i = 0; i < n; i++) {
       const y = label[i] as number;
       const yhat = pred[i] as number;
-      const l = loss[i] as number;
+      const l = diceMode ? 0 : (loss[i] as number); // dice: set-level, per-sample losses are NaN by design
       const w = weight === undefined ? 1 : (weight[i] as number);
       let conf = NaN;
       let brier = NaN;
@@ -766,12 +767,13 @@ export class GroupMetricsBuilder {
     const regression = this.task === 'regression';
     const diceP = r.diceP;
     const dw = this.task === 'multiclass' ? this.config.numClasses : 1;
+    const diceMode = this.config.dice !== undefined;
     for (let i = 0; i < r.n; i++) {
       const m = counts === null ? 1 : (counts[i] as number);
       if (m === 0) continue;
       const y = r.label[i] as number;
       const yhat = r.pred[i] as number;
-      const l = loss[i] as number;
+      const l = diceMode ? 0 : (loss[i] as number); // dice: set-level, per-sample losses are NaN by design
       const w = (r.weight[i] as number) * m;
       const conf = r.conf[i] as number;
       const bin = r.bin[i] as number;

@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { GroupMetricsBuilder, type GroupEntry, type MetricDisparity } from '../../../extension/core/metrics/groups';
 import type { BinaryMetrics, MulticlassMetrics, RegressionMetrics } from '../../../extension/core/metrics/accumulator';
 import { BadInputError, InspectorError } from '../../../extension/core/errors';
+import { evaluateBatch } from '../../../extension/core/metrics/batch';
 import { EXAMPLE, binaryBatch, close, encode, exampleBuilder, scoreFor } from './fixtures';
 
 const bin = (e: unknown): BinaryMetrics => e as BinaryMetrics;
@@ -277,4 +278,43 @@ test('bad rows and batches are typed errors naming the row and file', async () =
     () => new GroupMetricsBuilder({ task: 'binary', sensitive: ['g'] }).finish(),
     (e: unknown) => e instanceof BadInputError && e.code === 'no-rows',
   );
+});
+
+test('A.5 dice as a group loss: binary example through the batch converter, per group', async () => {
+  const probs = Float32Array.from([0.8807970285415649, 0.2689414322376251, 0.622459352016449, 0.11920291930437088]);
+  const y = [1, 0, 1, 0];
+  const run = async (dice: { alpha?: number; smooth?: number; squareDenominator?: boolean }, groups: string[]) => {
+    const cols = evaluateBatch({ data: probs, dims: [4, 1], outputKind: 'probabilities', task: 'binary', labels: y, loss: { name: 'dice', dice } });
+    const enc = encode(groups);
+    const b = new GroupMetricsBuilder({ task: 'binary', sensitive: ['g'], dice });
+    b.add({ ...cols, label: y, groups: [enc.codes], groupValues: [enc.dict] });
+    return b.finish({ bootstrap: 20, seed: 1 });
+  };
+  const s = await run({ smooth: 1e-4 }, ['a', 'a', 'a', 'a']);
+  close(s.overall.loss, 0.22738990222583, 1e-14);
+  assert.equal(s.overall.nan_losses, 0);
+  close((await run({ smooth: 1, squareDenominator: true }, ['a', 'a', 'a', 'a'])).overall.loss, 0.05724627995939, 1e-14);
+  close((await run({ alpha: 1, smooth: 1e-4 }, ['a', 'a', 'a', 'a'])).overall.loss, 0.74255444367505, 1e-14);
+  // per group, from the group's own sums: group b = rows 2, 3
+  const split = await run({ smooth: 1e-4 }, ['a', 'a', 'b', 'b']);
+  const p2 = probs[2] as number;
+  const p3 = probs[3] as number;
+  close(split.byGroup[1]?.loss as number, 1 - (2 * p2 + 1e-4) / (p2 + p3 + 1 + 1e-4), 1e-14);
+  const ci = split.byGroup[1]?.ci?.loss;
+  assert.ok(ci !== undefined && ci[0] <= ci[1] && Number.isFinite(ci[0]));
+});
+
+test('A.5 multiclass dice: mean over classes present or predicted in the group', async () => {
+  // 3 classes, class 2 neither present nor predicted
+  const data = Float32Array.from([0.7, 0.2, 0.1, 0.3, 0.6, 0.1]);
+  const y = [0, 0];
+  const cols = evaluateBatch({ data, dims: [2, 3], outputKind: 'probabilities', task: 'multiclass', labels: y, loss: { name: 'dice' } });
+  const enc = encode(['a', 'a']);
+  const b = new GroupMetricsBuilder({ task: 'multiclass', numClasses: 3, sensitive: ['g'], dice: {} });
+  b.add({ ...cols, label: y, groups: [enc.codes], groupValues: [enc.dict] });
+  const s = await b.finish();
+  const f = (i: number): number => data[i] as number;
+  const d0 = 1 - (2 * (f(0) + f(3)) + 1) / (f(0) + f(3) + 2 + 1);
+  const d1 = 1 - (0 + 1) / (f(1) + f(4) + 0 + 1);
+  close(s.overall.loss, (d0 + d1) / 2, 1e-14);
 });
