@@ -348,7 +348,6 @@ describe('onnx malformed table', () => {
       const path = c.make(dir);
       await assert.rejects(run(path, c.op ?? 'load'), (e: unknown) => {
         assert.ok(e instanceof BadInputError, `expected BadInputError, got ${String(e)}`);
-        if (process.env.SHOW_MESSAGES) console.log(e.message);
         assert.equal(e.code, c.code, e.message);
         assert.equal(e.kind, 'bad-input');
         assert.ok(e.message.startsWith(`${path}: `), `message names the file: ${e.message}`);

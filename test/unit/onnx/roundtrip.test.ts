@@ -8,8 +8,9 @@ import { describe, it } from 'node:test';
 import fc from 'fast-check';
 import { InspectorError } from '../../../extension/core/errors';
 import type { ModelProto, NodeProto, TensorProto } from '../../../extension/core/onnx';
-import { decodeModel, encodeModel, summarizeModel } from '../../../extension/core/onnx';
-import { FIXTURES, fixture, fixtureBytes } from './helpers';
+import { addGraphOutput, decodeModel, encodeModel, loadModel, saveModel, summarizeModel } from '../../../extension/core/onnx';
+import { FIXTURES, fixture, fixtureBytes, tempDir } from './helpers';
+import { join } from 'node:path';
 
 const FIXTURE_NAMES = readdirSync(FIXTURES).filter((f) => f.endsWith('.onnx')).sort();
 
@@ -92,6 +93,23 @@ function buildModel(r: { widths: number[]; batch: string | number; irVersion: nu
   };
   return { proto, parameters, nodes: nodes.length };
 }
+
+describe('onnx saveModel', () => {
+  it('writes an edited model that loads back with the edit and leaves no temp file', async () => {
+    const { dir, cleanup } = tempDir();
+    try {
+      const original = decodeModel(fixtureBytes('attention-unfused.onnx'), fixture('attention-unfused.onnx'));
+      const path = join(dir, 'with-probs.onnx');
+      await saveModel(path, addGraphOutput(original.proto, 'probs'));
+      const reloaded = summarizeModel(await loadModel(path));
+      assert.deepEqual(reloaded.outputs.map((o) => o.name), ['class_probs', 'probs']);
+      assert.equal(reloaded.parameters.total, 217);
+      assert.deepEqual(readdirSync(dir), ['with-probs.onnx']);
+    } finally {
+      cleanup();
+    }
+  });
+});
 
 describe('onnx round trip over seeded random models', () => {
   it('encode → decode gives the same message, and the summary counts what was built', () => {
