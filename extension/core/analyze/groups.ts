@@ -1,0 +1,225 @@
+/**
+ * The per-group analysis (issue #4): stream the evaluation set through the model in batches,
+ * turn outputs into per-sample scores, predictions and losses, and accumulate group metrics for
+ * every group and intersection of the sensitive columns. Memory holds one batch plus the compact
+ * per-row columns the metrics keep for bootstrap intervals (a few bytes per row).
+ * The CLI and the VS Code host both call `runGroups` with the same spec.
+ */
+import { BadInputError, throttleProgress, throwIfAborted, type ProgressFn } from '../errors';
+import { createInputEncoder, numericCell, openTable, type EncodedBatch, type ResolvedSpec, type TableReader } from '../data';
+import { evaluateBatch, type LossConfig } from '../metrics/batch';
+import { featureVariances } from '../metrics/diversity';
+import { GroupMetricsBuilder, type GroupsSection } from '../metrics/groups';
+import { reportModel } from '../report';
+import { REPORT_SCHEMA, type ReportModel } from '../../protocol/report';
+import type { RuntimeInfo } from '../../protocol/runtime';
+import type { ProviderSetting } from '../runtime';
+import { GroupCoder } from './groupCodes';
+import { prepareModel, runBatch } from './session';
+
+export interface GroupsRunOptions {
+  readonly providers: ProviderSetting;
+  readonly batchSize?: number;
+  /** Stop after this many data rows (0 = all). */
+  readonly maxRows?: number;
+  readonly threads?: number;
+  readonly bootstrap?: number;
+  readonly seed?: number;
+  readonly minGroupSize?: number;
+  readonly signal?: AbortSignal;
+  readonly onProgress?: ProgressFn;
+}
+
+export interface GroupsReport {
+  readonly schema: typeof REPORT_SCHEMA;
+  readonly kind: 'groups';
+  readonly createdAt: string;
+  readonly spec: string;
+  readonly model: ReportModel | null;
+  readonly runtime: RuntimeInfo | null;
+  readonly data: { readonly path: string; readonly rows: number; readonly skippedRows: number; readonly skipReasons: Readonly<Record<string, number>> };
+  readonly groups: GroupsSection;
+}
+
+function requireLabel(spec: ResolvedSpec): string {
+  if (!spec.label) throw new BadInputError('spec.label', `${spec.specPath || 'the spec'}: field "label": a groups analysis needs the label column`, { file: spec.specPath });
+  return spec.label;
+}
+
+function requireGroups(spec: ResolvedSpec): void {
+  if (spec.groups.length === 0) throw new BadInputError('spec.groups', `${spec.specPath || 'the spec'}: field "groups": name at least one sensitive column`, { file: spec.specPath });
+}
+
+function lossConfig(spec: ResolvedSpec): LossConfig {
+  return { name: spec.loss };
+}
+
+/** Rows of a table pass, stopping after maxRows; reports progress by bytes read. */
+async function* limitedBatches(table: TableReader, maxRows: number, signal: AbortSignal | undefined, progress: ProgressFn) {
+  let rows = 0;
+  for await (const batch of table.batches()) {
+    throwIfAborted(signal);
+    yield batch;
+    rows += batch.length;
+    const { bytesRead, bytesTotal } = table.progress();
+    progress(bytesTotal > 0 ? bytesRead / bytesTotal : 0, `${rows.toLocaleString('en-US')} rows`);
+    if (maxRows > 0 && rows >= maxRows) break;
+  }
+}
+
+/** Runs the model over the spec's data and returns the groups report. */
+export async function runGroups(spec: ResolvedSpec, options: GroupsRunOptions): Promise<GroupsReport> {
+  if (spec.predictions) return runGroupsFromPredictions(spec, options);
+  requireLabel(spec);
+  requireGroups(spec);
+  if (!spec.model) throw new BadInputError('spec.model', `${spec.specPath}: field "model": a model is needed (or use "predictions")`, { file: spec.specPath });
+  const progress = throttleProgress(options.onProgress);
+  progress(0, 'loading the model');
+  const needsFeatures = spec.featureTensor !== undefined;
+  const prepared = await prepareModel(spec.model, {
+    providers: options.providers,
+    ...(options.threads ? { threads: options.threads } : {}),
+    ...(spec.output ? { output: spec.output } : {}),
+    ...(spec.featureTensor ? { expose: [spec.featureTensor] } : {}),
+    ...(options.signal ? { signal: options.signal } : {}),
+  });
+  const table = await openTable(spec.data, { batchRows: options.batchSize ?? 256, ...(options.signal ? { signal: options.signal } : {}) });
+  try {
+    const outputInfo = prepared.summary.outputs.find((o) => o.name === prepared.output);
+    const lastDim = outputInfo?.shape?.at(-1);
+    const numClasses = spec.task === 'multiclass' ? (typeof lastDim === 'number' ? lastDim : spec.classes?.length) : undefined;
+    const encoder = await createInputEncoder(spec, prepared.summary.inputs, table, numClasses ? { numClasses } : {});
+    const coder = new GroupCoder(spec.groups);
+    let builder: GroupMetricsBuilder | undefined;
+    const loss = lossConfig(spec);
+    for await (const batch of limitedBatches(table, options.maxRows ?? 0, options.signal, progress)) {
+      const encoded: EncodedBatch = await encoder.encode(batch);
+      if (encoded.rowsUsed === 0) continue;
+      const outputs = await runBatch(prepared, encoded.feeds);
+      const out = outputs[prepared.output];
+      if (!out) throw new BadInputError('model.output-missing', `${spec.model}: the run returned no "${prepared.output}"`, { file: spec.model });
+      const labels = encoded.labels ?? new Float64Array(0);
+      const columns = evaluateBatch({
+        data: out.data, dims: out.dims, outputKind: spec.outputKind, task: spec.task, labels, loss,
+        tensor: prepared.output, file: spec.data, rowOffset: encoded.rowNumbers[0] ?? 0,
+        ...(encoded.likelihood ? { likelihood: encoded.likelihood } : {}),
+      });
+      builder ??= new GroupMetricsBuilder({
+        task: spec.task, sensitive: spec.groups, numClasses: columns.numClasses,
+        ...(spec.loss === 'bias_loss' ? { biasLoss: {} } : {}),
+        ...(spec.loss === 'dice' ? { dice: {} } : {}),
+      });
+      const features = spec.featureTensor ? outputs[spec.featureTensor] : undefined;
+      if (needsFeatures && !features) throw new BadInputError('spec.featureTensor', `${spec.specPath}: field "featureTensor": the model produced no tensor "${spec.featureTensor}"`, { file: spec.specPath });
+      builder.add({
+        label: labels, pred: columns.pred, loss: columns.loss, score: columns.score,
+        ...(columns.probs ? { probs: columns.probs } : {}),
+        ...(columns.diceP ? { diceP: columns.diceP } : {}),
+        ...(encoded.weights ? { weight: encoded.weights } : {}),
+        ...(features ? { variance: featureVariances(features.data, features.dims, spec.featureTensor) } : {}),
+        groups: coder.encode(encoded.groups, encoded.rowsUsed),
+        groupValues: coder.values,
+        rowOffset: encoded.rowNumbers[0] ?? 0,
+        file: spec.data,
+      });
+    }
+    const summary = encoder.finish();
+    await encoder.close();
+    if (!builder) throw new BadInputError('data.empty', `${spec.data}: no rows to evaluate`, { file: spec.data });
+    progress(0.99, 'computing group metrics');
+    const groups = await builder.finish({
+      minGroupSize: options.minGroupSize ?? spec.minGroupSize ?? 30,
+      bootstrap: options.bootstrap ?? spec.bootstrap ?? 0,
+      seed: options.seed ?? spec.seed ?? 0,
+      ...(options.signal ? { signal: options.signal } : {}),
+    });
+    progress(1, 'done');
+    return {
+      schema: REPORT_SCHEMA, kind: 'groups', createdAt: new Date().toISOString(), spec: spec.specPath,
+      model: reportModel(prepared.summary), runtime: prepared.runtime,
+      data: { path: spec.data, rows: summary.rows, skippedRows: summary.skippedRows, skipReasons: summary.skipReasons },
+      groups,
+    };
+  } finally {
+    await table.close();
+    await prepared.session.release();
+  }
+}
+
+/**
+ * The same report from precomputed per-sample scores/predictions (`predictions` in the spec or
+ * `--predictions` on the CLI): evaluations run elsewhere, no model here.
+ */
+export async function runGroupsFromPredictions(spec: ResolvedSpec, options: GroupsRunOptions): Promise<GroupsReport> {
+  requireLabel(spec);
+  requireGroups(spec);
+  const predictions = spec.predictions;
+  if (!predictions) throw new BadInputError('spec.predictions', `${spec.specPath}: field "predictions" is missing`, { file: spec.specPath });
+  if (!predictions.score && !predictions.pred) {
+    throw new BadInputError('spec.predictions', `${spec.specPath}: field "predictions": name a "score" column (P(positive) or the predicted value) and/or a "pred" column`, { file: spec.specPath });
+  }
+  if (spec.task === 'multiclass' && !predictions.pred) {
+    throw new BadInputError('spec.predictions', `${spec.specPath}: field "predictions.pred": a multiclass predictions file needs the predicted class column`, { file: spec.specPath });
+  }
+  const progress = throttleProgress(options.onProgress);
+  const table = await openTable(predictions.file, { batchRows: options.batchSize ?? 4096, ...(options.signal ? { signal: options.signal } : {}) });
+  try {
+    const predSpec: ResolvedSpec = { ...spec, data: predictions.file, inputs: {} };
+    const numClasses = spec.task === 'multiclass' ? spec.classes?.length : undefined;
+    const encoder = await createInputEncoder(predSpec, [], table, numClasses ? { numClasses } : {});
+    const coder = new GroupCoder(spec.groups);
+    const builder = new GroupMetricsBuilder({ task: spec.task, sensitive: spec.groups, ...(numClasses ? { numClasses } : {}) });
+    for await (const batch of limitedBatches(table, options.maxRows ?? 0, options.signal, progress)) {
+      const encoded = await encoder.encode(batch);
+      if (encoded.rowsUsed === 0) continue;
+      const labels = encoded.labels ?? new Float64Array(0);
+      const position = new Map<number, number>();
+      batch.rowNumbers.forEach((row, i) => position.set(row, i));
+      const read = (column: string): Float64Array => {
+        const cells = batch.column(column);
+        const values = new Float64Array(encoded.rowsUsed);
+        encoded.rowNumbers.forEach((row, i) => {
+          const cell = numericCell(cells[position.get(row) ?? -1]);
+          if (cell.kind !== 'number') {
+            throw new BadInputError('predictions.value', `${predictions.file}: row ${row}, column "${column}": expected a finite number (got ${JSON.stringify(cells[position.get(row) ?? -1] ?? null)})`, { file: predictions.file });
+          }
+          values[i] = cell.value;
+        });
+        return values;
+      };
+      const score = predictions.score ? read(predictions.score) : undefined;
+      let columns;
+      if (spec.task === 'binary' && score) {
+        columns = evaluateBatch({ data: score, dims: [encoded.rowsUsed], outputKind: 'probabilities', task: 'binary', labels, loss: lossConfig(spec), tensor: predictions.score ?? 'score', file: predictions.file });
+      } else if (spec.task === 'regression' && score) {
+        columns = evaluateBatch({ data: score, dims: [encoded.rowsUsed], outputKind: 'regression', task: 'regression', labels, loss: lossConfig(spec), tensor: predictions.score ?? 'score', file: predictions.file });
+      }
+      const pred = predictions.pred ? read(predictions.pred) : columns?.pred;
+      if (!pred) throw new BadInputError('spec.predictions', `${spec.specPath}: field "predictions": no prediction column`, { file: spec.specPath });
+      builder.add({
+        label: labels, pred, loss: columns?.loss ?? new Float64Array(encoded.rowsUsed).fill(Number.NaN),
+        ...(columns ? { score: columns.score } : {}),
+        ...(encoded.weights ? { weight: encoded.weights } : {}),
+        groups: coder.encode(encoded.groups, encoded.rowsUsed), groupValues: coder.values,
+        rowOffset: encoded.rowNumbers[0] ?? 0, file: predictions.file,
+      });
+    }
+    const summary = encoder.finish();
+    await encoder.close();
+    const groups = await builder.finish({
+      minGroupSize: options.minGroupSize ?? spec.minGroupSize ?? 30,
+      bootstrap: options.bootstrap ?? spec.bootstrap ?? 0,
+      seed: options.seed ?? spec.seed ?? 0,
+      ...(options.signal ? { signal: options.signal } : {}),
+    });
+    progress(1, 'done');
+    return {
+      schema: REPORT_SCHEMA, kind: 'groups', createdAt: new Date().toISOString(), spec: spec.specPath,
+      model: null, runtime: null,
+      data: { path: predictions.file, rows: summary.rows, skippedRows: summary.skippedRows, skipReasons: summary.skipReasons },
+      groups,
+    };
+  } finally {
+    await table.close();
+  }
+}

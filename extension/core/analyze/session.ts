@@ -1,0 +1,73 @@
+/**
+ * A model prepared for a data pass: the session (with the provider actually used), the output
+ * to read, and optionally an intermediate tensor exposed as an extra output on an in-memory copy
+ * of the graph (the model file is never written).
+ */
+import type { InferenceSession } from 'onnxruntime-node';
+import { BadInputError } from '../errors';
+import { addGraphOutput, encodeModel, loadModel, summarizeModel, type LoadedModel } from '../onnx';
+import type { ModelSummary } from '../../protocol/model';
+import type { RuntimeInfo } from '../../protocol/runtime';
+import { loadOrt, openSession, type ProviderSetting } from '../runtime';
+import type { TensorData } from '../data';
+
+export interface PreparedModel {
+  readonly loaded: LoadedModel;
+  readonly summary: ModelSummary;
+  readonly session: InferenceSession;
+  readonly runtime: RuntimeInfo;
+  readonly output: string;
+  readonly extraOutputs: readonly string[];
+}
+
+export interface PrepareOptions {
+  readonly providers: ProviderSetting;
+  readonly threads?: number;
+  /** The output to read (default: the model's first output). */
+  readonly output?: string;
+  /** Intermediate tensors to expose as outputs (e.g. the feature map of the Bias Loss). */
+  readonly expose?: readonly string[];
+  readonly signal?: AbortSignal;
+}
+
+export async function prepareModel(path: string, options: PrepareOptions): Promise<PreparedModel> {
+  const loaded = await loadModel(path, options.signal ? { signal: options.signal } : {});
+  const summary = summarizeModel(loaded);
+  const output = options.output ?? summary.outputs[0]?.name;
+  if (!output) throw new BadInputError('model.no-output', `${path}: the model has no outputs`, { file: path });
+  if (!summary.outputs.some((o) => o.name === output)) {
+    throw new BadInputError('spec.output', `${path}: the model has no output "${output}" (outputs: ${summary.outputs.map((o) => o.name).join(', ')})`, { file: path });
+  }
+  const expose = (options.expose ?? []).filter((name) => !summary.outputs.some((o) => o.name === name));
+  let proto = loaded.proto;
+  for (const name of expose) proto = addGraphOutput(proto, name, { file: path });
+  if (expose.length > 0 && loaded.externalFiles.length > 0) {
+    throw new BadInputError('model.expose-external', `${path}: exposing ${expose.join(', ')} needs an in-memory copy of the graph, and this model keeps its weights in external files (${loaded.externalFiles.map((f) => f.location).join(', ')}); save it as a single file to use this analysis`, { file: path });
+  }
+  // Exposing a tensor rewrites an in-memory copy; the file on disk is only ever read.
+  const model: Uint8Array | string = expose.length > 0 ? encodeModel(proto) : path;
+  const { session, info } = await openSession(model, path, {
+    providers: options.providers,
+    ...(options.threads ? { threads: options.threads } : {}),
+  });
+  return { loaded, summary, session, runtime: info, output, extraOutputs: options.expose ?? [] };
+}
+
+/** Runs one batch; returns the requested outputs as float32 arrays with their dims. */
+export async function runBatch(prepared: PreparedModel, feeds: Readonly<Record<string, TensorData>>): Promise<Record<string, { data: Float32Array; dims: readonly number[] }>> {
+  const ort = loadOrt();
+  const ortFeeds: Record<string, InstanceType<typeof ort.Tensor>> = {};
+  for (const [name, t] of Object.entries(feeds)) {
+    ortFeeds[name] = new ort.Tensor(t.dtype as 'float32', t.data as Float32Array, [...t.dims]);
+  }
+  const fetches = [prepared.output, ...prepared.extraOutputs];
+  const results = await prepared.session.run(ortFeeds, fetches);
+  const out: Record<string, { data: Float32Array; dims: readonly number[] }> = {};
+  for (const name of fetches) {
+    const tensor = results[name];
+    if (!tensor) continue;
+    const data = tensor.data instanceof Float32Array ? tensor.data : Float32Array.from(tensor.data as ArrayLike<number>, Number);
+    out[name] = { data, dims: tensor.dims };
+  }
+  return out;
+}
