@@ -8,6 +8,7 @@ import { registerInspect } from './inspect';
 import { registerForward } from './forward';
 import { registerDemo } from './demo';
 import { registerPending } from './pending';
+import { registerGroups } from './groups';
 
 const program = new Command()
   .name('bias-inspector')
@@ -17,6 +18,7 @@ const program = new Command()
   .configureOutput({ writeErr: (text) => process.stderr.write(text) });
 
 registerInspect(program);
+registerGroups(program);
 registerPending(program);
 registerDemo(program);
 registerForward(program);

@@ -3,7 +3,6 @@ import { InspectorError } from '../core/errors';
 
 /** Analyses whose issue has not landed yet: each says so plainly instead of pretending. */
 const PENDING: readonly { name: string; description: string; issue: string }[] = [
-  { name: 'groups', description: 'per-group loss and fairness metrics over a dataset', issue: '#4 (per-group loss and fairness)' },
   { name: 'attention', description: 'attention heatmaps, per group, and additive attention biases', issue: '#5 (attention-bias heatmaps)' },
   { name: 'quant', description: 'quantization error per tensor, layer and group', issue: '#6 (quantization error views)' },
 ];

@@ -1,0 +1,104 @@
+import type { Command } from 'commander';
+import { writeFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { BadInputError } from '../core/errors';
+import { loadSpec, resolveSpec, type InputMapping, type ResolvedSpec } from '../core/data';
+import { runGroups, type GroupsReport } from '../core/analyze/groups';
+import { groupsCsv, writeHtmlReport } from '../core/report/export';
+import { parseProviderSetting } from '../core/runtime';
+import { formatGroupsReport } from './formatGroups';
+import { writeJson } from './output';
+import { stderrProgress } from './progress';
+
+interface GroupsFlags {
+  spec?: string; model?: string; data?: string; label?: string; group?: string; task?: string; output?: string; outputKind?: string;
+  loss?: string; input?: string[]; predictions?: string; score?: string; pred?: string; ep: string; bootstrap?: string; seed?: string;
+  batchSize?: string; maxRows?: string; minGroupSize?: string; featureTensor?: string;
+  json?: string | boolean; html?: string; csv?: string;
+}
+
+/** `--input name=col1,col2` | `name=ids:col` | `name=npy:file.npy` | `name=text:col:tokenizer.json`. */
+export function parseInputFlag(flag: string): [string, InputMapping] {
+  const eq = flag.indexOf('=');
+  if (eq <= 0) throw new BadInputError('cli.bad-flag', `--input ${flag}: expected name=columns (e.g. features=age,hours), name=ids:col, name=npy:file.npy or name=text:col:tokenizer.json`);
+  const name = flag.slice(0, eq);
+  const value = flag.slice(eq + 1);
+  if (value.startsWith('ids:')) return [name, { column: value.slice(4) }];
+  if (value.startsWith('npy:')) return [name, { npy: value.slice(4) }];
+  if (value.startsWith('text:')) {
+    const [column, tokenizer] = value.slice(5).split(':');
+    if (!column || !tokenizer) throw new BadInputError('cli.bad-flag', `--input ${flag}: text mappings are name=text:column:tokenizer.json`);
+    return [name, { text: column, tokenizer }];
+  }
+  return [name, { columns: value.split(',').map((c) => c.trim()).filter(Boolean) }];
+}
+
+async function specFromFlags(flags: GroupsFlags): Promise<ResolvedSpec> {
+  if (flags.spec) return loadSpec(resolve(flags.spec));
+  if (!flags.predictions && !flags.model) throw new BadInputError('cli.bad-flag', 'groups: give --spec s.bias.json, or --model with --data, or --predictions');
+  const value: Record<string, unknown> = {
+    ...(flags.model ? { model: flags.model } : {}),
+    data: flags.data ?? flags.predictions,
+    task: flags.task ?? 'binary',
+    ...(flags.label ? { label: flags.label } : {}),
+    groups: (flags.group ?? '').split(',').map((g) => g.trim()).filter(Boolean),
+    ...(flags.output ? { output: flags.output } : {}),
+    ...(flags.outputKind ? { outputKind: flags.outputKind } : {}),
+    ...(flags.loss ? { loss: flags.loss } : {}),
+    ...(flags.featureTensor ? { featureTensor: flags.featureTensor } : {}),
+    ...(flags.input?.length ? { inputs: Object.fromEntries(flags.input.map(parseInputFlag)) } : {}),
+    ...(flags.predictions ? { predictions: { file: flags.predictions, ...(flags.score ? { score: flags.score } : {}), ...(flags.pred ? { pred: flags.pred } : {}) } } : {}),
+  };
+  return resolveSpec(value, { baseDir: process.cwd() });
+}
+
+function intFlag(value: string | undefined, name: string): number | undefined {
+  if (value === undefined) return undefined;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0) throw new BadInputError('cli.bad-flag', `${name} ${value}: expected a non-negative integer`);
+  return n;
+}
+
+export function registerGroups(program: Command): void {
+  program.command('groups')
+    .description('per-group loss and fairness metrics of a model over a dataset (or of precomputed predictions)')
+    .option('--spec <file>', 'analysis spec (*.bias.json)')
+    .option('--model <file>', 'ONNX model (without --spec)')
+    .option('--data <file>', 'evaluation data: .csv .tsv .jsonl .parquet')
+    .option('--label <column>', 'label column')
+    .option('--group <a,b>', 'sensitive columns; intersections are every combination present')
+    .option('--task <task>', 'binary | multiclass | regression', undefined)
+    .option('--input <name=mapping>', 'input mapping (repeatable): name=col1,col2 | name=ids:col | name=npy:f.npy | name=text:col:tokenizer.json', (v: string, prev: string[] = []) => [...prev, v])
+    .option('--output <name>', 'model output to evaluate (default: the first)')
+    .option('--output-kind <kind>', 'logits | probabilities | regression | ensemble')
+    .option('--loss <name>', 'per-sample loss (FORMULAS.md §A)')
+    .option('--feature-tensor <name>', 'intermediate feature map for feature diversity / Bias Loss')
+    .option('--predictions <file>', 'precomputed predictions (no model): label, group, score/pred columns')
+    .option('--score <column>', 'predictions: P(positive) (binary) or predicted value (regression)')
+    .option('--pred <column>', 'predictions: predicted class')
+    .option('--ep <providers>', 'execution providers: auto | cpu | webgpu | cuda | dml | coreml (comma list)', 'auto')
+    .option('--bootstrap <n>', 'bootstrap replicates for 95% intervals')
+    .option('--seed <n>', 'bootstrap seed')
+    .option('--batch-size <n>', 'rows per inference batch', '256')
+    .option('--max-rows <n>', 'evaluate at most this many rows')
+    .option('--min-group-size <n>', 'groups smaller than this are marked small (default 30)')
+    .option('--json [file]', 'write the report as JSON (stdout when no file or "-")')
+    .option('--html <file>', 'write a self-contained HTML report')
+    .option('--csv <file>', 'write the per-group table as CSV')
+    .action(async (flags: GroupsFlags) => {
+      const spec = await specFromFlags(flags);
+      const report: GroupsReport = await runGroups(spec, {
+        providers: parseProviderSetting(flags.ep, '--ep'),
+        batchSize: intFlag(flags.batchSize, '--batch-size') ?? 256,
+        maxRows: intFlag(flags.maxRows, '--max-rows') ?? 0,
+        ...(flags.bootstrap !== undefined ? { bootstrap: intFlag(flags.bootstrap, '--bootstrap') ?? 0 } : {}),
+        ...(flags.seed !== undefined ? { seed: intFlag(flags.seed, '--seed') ?? 0 } : {}),
+        ...(flags.minGroupSize !== undefined ? { minGroupSize: intFlag(flags.minGroupSize, '--min-group-size') ?? 30 } : {}),
+        onProgress: stderrProgress('groups'),
+      });
+      const toStdout = writeJson(flags.json, report);
+      if (flags.html) { writeHtmlReport(flags.html, report); process.stderr.write(`wrote ${flags.html}\n`); }
+      if (flags.csv) { writeFileSync(flags.csv, groupsCsv(report)); process.stderr.write(`wrote ${flags.csv}\n`); }
+      if (!toStdout) process.stdout.write(`${formatGroupsReport(report)}\n`);
+    });
+}

@@ -1,0 +1,79 @@
+/**
+ * Report exports besides JSON: CSV of the per-group table, and a self-contained HTML file that
+ * embeds the report and the same renderer the VS Code webview uses (no network, no files beside).
+ */
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { reportToJson } from './report';
+
+interface GroupsLike {
+  readonly groups: {
+    readonly sensitive: readonly string[];
+    readonly task: string;
+    readonly byGroup: readonly ({ readonly group: Readonly<Record<string, string>>; readonly count: number; readonly small?: true; readonly ci?: Readonly<Record<string, readonly [number, number]>> } & Readonly<Record<string, unknown>>)[];
+  };
+}
+
+function csvCell(value: unknown): string {
+  const text = value === undefined || value === null ? '' : typeof value === 'number' && !Number.isFinite(value) ? String(value) : String(value);
+  return /[",\n\r]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
+}
+
+/** CSV of the per-group table: group columns, count, small, every scalar metric, and CI bounds. */
+export function groupsCsv(report: GroupsLike): string {
+  const { sensitive, byGroup } = report.groups;
+  const metrics = [...new Set(byGroup.flatMap((e) => Object.keys(e).filter((k) => typeof e[k] === 'number' && k !== 'count')))];
+  const ciMetrics = [...new Set(byGroup.flatMap((e) => Object.keys(e.ci ?? {})))];
+  const header = [...sensitive, 'count', 'small', ...metrics, ...ciMetrics.flatMap((m) => [`${m}_ci_lo`, `${m}_ci_hi`])];
+  const rows = byGroup.map((e) => [
+    ...sensitive.map((s) => e.group[s] ?? ''), e.count, e.small ? 'true' : 'false',
+    ...metrics.map((m) => e[m]), ...ciMetrics.flatMap((m) => [e.ci?.[m]?.[0], e.ci?.[m]?.[1]]),
+  ]);
+  return `${[header, ...rows].map((r) => r.map(csvCell).join(',')).join('\n')}\n`;
+}
+
+/** Where the renderer bundle and stylesheet live, relative to a built bundle in dist/. */
+export interface HtmlAssets {
+  readonly script: string;
+  readonly css: string;
+}
+
+/** Default assets next to dist/cli.js or dist/extension.js. */
+export function defaultHtmlAssets(distDir: string = __dirname): HtmlAssets {
+  return { script: join(distDir, 'webview', 'report.js'), css: join(distDir, '..', 'media', 'webview.css') };
+}
+
+/** Light-theme stand-ins for the --vscode-* variables, so the charts read the same outside VS Code. */
+const STANDALONE_THEME = `:root{--vscode-foreground:#1f1f1f;--vscode-editor-background:#ffffff;--vscode-descriptionForeground:#616161;--vscode-font-family:system-ui,-apple-system,"Segoe UI",sans-serif;--vscode-font-size:13px;--vscode-editor-font-family:ui-monospace,Menlo,Consolas,monospace;--vscode-charts-blue:#1a85ff;--vscode-charts-red:#d4351c;--vscode-charts-orange:#d18616;--vscode-charts-green:#388a34;--vscode-charts-purple:#652d90;--vscode-charts-yellow:#bf8803;--vscode-panel-border:#e5e5e5;--vscode-widget-border:#e5e5e5;--vscode-focusBorder:#0090f1;--vscode-errorForeground:#a1260d;--vscode-badge-background:#616161;--vscode-badge-foreground:#ffffff;--vscode-button-background:#005fb8;--vscode-button-foreground:#ffffff;--vscode-dropdown-background:#ffffff;--vscode-dropdown-border:#cecece;--vscode-dropdown-foreground:#1f1f1f;--vscode-editorWidget-background:#f8f8f8}`;
+
+/** Escapes JSON for a <script type="application/json"> block. */
+function scriptSafe(text: string): string {
+  return text.replace(/</g, '\\u003c').replace(/>/g, '\\u003e').replace(/&/g, '\\u0026').replace(/\u2028/g, '\\u2028').replace(/\u2029/g, '\\u2029');
+}
+
+/** A standalone HTML document showing the report with the webview's renderer. */
+export function htmlReport(report: unknown, assets: HtmlAssets = defaultHtmlAssets()): string {
+  const script = readFileSync(assets.script, 'utf8').replace(/<\/script/gi, '<\\/script');
+  const css = readFileSync(assets.css, 'utf8');
+  const title = 'Model Bias Inspector report';
+  return `<!DOCTYPE html>
+<html lang="en">
+<head>
+<meta charset="UTF-8">
+<meta name="viewport" content="width=device-width, initial-scale=1.0">
+<meta http-equiv="Content-Security-Policy" content="default-src 'none'; img-src data: blob:; style-src 'unsafe-inline'; script-src 'unsafe-inline'">
+<title>${title}</title>
+<style>${STANDALONE_THEME}\n${css}</style>
+</head>
+<body class="standalone">
+<main id="app"><p>Loading…</p></main>
+<script type="application/json" id="report-data">${scriptSafe(reportToJson(report))}</script>
+<script>${script}</script>
+</body>
+</html>
+`;
+}
+
+export function writeHtmlReport(path: string, report: unknown, assets?: HtmlAssets): void {
+  writeFileSync(path, htmlReport(report, assets));
+}
