@@ -3,10 +3,12 @@
  * `groups` section (DESIGN.md §4).
  *
  * Rows arrive in batches of typed arrays with integer group codes per sensitive column (−1 =
- * missing). One accumulator is kept for all rows, one per value of each column and one per
- * intersection (combination of all columns' values) that occurs. A row with any missing value
- * counts in `overall` and `missingGroup`, not in any intersection; in a column's own table it
- * counts when that column's value is present.
+ * missing). The hot loop adds each row to one accumulator: its intersection (combination of
+ * all columns' values, looked up by an integer key), or, when a value is missing, a "missing"
+ * accumulator plus the per-column accumulators of the values it has. Overall and per-column
+ * results are merges of those (merge = add), so there are no per-row objects or string keys.
+ * A row with any missing value counts in `overall` and `missingGroup`, not in any
+ * intersection; in a column's own table it counts when that column's value is present.
  *
  * For the bootstrap, diversity and bias loss the builder keeps compact per-row columns, grown
  * by doubling: label, pred, confidence, Brier term, loss, weight (float64 each), ECE bin
@@ -184,6 +186,18 @@ export interface GroupsSection {
   diversity?: DiversitySection;
 }
 
+/**
+ * What a pass accumulates: one accumulator per intersection, one for rows with a missing value,
+ * and per column value the rows with a missing value elsewhere. Each row lands in exactly one
+ * accumulator (plus its partial columns when it has missing values), so the hot loop does one
+ * update per row; `derive` merges these into overall and per-column accumulators.
+ */
+interface RawSet {
+  slots: GroupAccumulator[];
+  missing: GroupAccumulator;
+  partial: GroupAccumulator[][];
+}
+
 /** Accumulators of one pass (the streaming one, or one bootstrap replicate). */
 interface AccSet {
   overall: GroupAccumulator;
@@ -282,7 +296,8 @@ export class GroupMetricsBuilder {
   private readonly keepRows: boolean;
   private readonly options: GroupBuilderOptions;
   private readonly dictionaries: string[][];
-  private readonly acc: AccSet;
+  private readonly raw: RawSet;
+  private rowsAdded = 0;
   private readonly slotCodes: number[][] = [];
   private readonly slotOfKey = new Map<number, number>();
   private dense: Int32Array | null = null;
@@ -307,7 +322,7 @@ export class GroupMetricsBuilder {
     }
     const c = this.sensitive.length;
     this.dictionaries = Array.from({ length: c }, () => []);
-    this.acc = { overall: this.newAcc(), columns: Array.from({ length: c }, () => []), slots: [] };
+    this.raw = { slots: [], missing: this.newAcc(), partial: Array.from({ length: c }, () => []) };
     this.radix = new Array<number>(c).fill(1);
     this.strides = this.computeStrides();
     this.missingByColumn = new Array<number>(c).fill(0);
@@ -319,12 +334,25 @@ export class GroupMetricsBuilder {
 
   /** Rows added so far. */
   get rowCount(): number {
-    return this.acc.overall.count;
+    return this.rowsAdded;
   }
 
   /** The accumulator of all rows (for callers that merge partial results). */
   get overallAccumulator(): GroupAccumulator {
-    return this.acc.overall;
+    return this.derive(this.raw).overall;
+  }
+
+  /** Overall and per-column accumulators from a pass's intersections and missing-value rows. */
+  private derive(raw: RawSet): AccSet {
+    const overall = this.newAcc();
+    for (const a of raw.slots) overall.merge(a);
+    overall.merge(raw.missing);
+    const columns = raw.partial.map((accs) => accs.map((a) => a.clone()));
+    raw.slots.forEach((a, s) => {
+      const codes = this.slotCodes[s] as number[];
+      for (let c = 0; c < codes.length; c++) ((columns[c] as GroupAccumulator[])[codes[c] as number] as GroupAccumulator).merge(a);
+    });
+    return { overall, columns, slots: raw.slots };
   }
 
   private newAcc(): GroupAccumulator {
@@ -356,7 +384,7 @@ export class GroupMetricsBuilder {
       const dict = this.dictionaries[c] as string[];
       const next = values[c] as readonly string[];
       for (let j = dict.length; j < next.length; j++) dict.push(next[j] as string);
-      const accs = this.acc.columns[c] as GroupAccumulator[];
+      const accs = this.raw.partial[c] as GroupAccumulator[];
       while (accs.length < dict.length) accs.push(this.newAcc());
       let r = this.radix[c] as number;
       while (r < dict.length) r *= 2;
@@ -379,7 +407,7 @@ export class GroupMetricsBuilder {
   private newSlot(key: number, codes: number[]): number {
     const slot = this.slotCodes.length;
     this.slotCodes.push(codes);
-    this.acc.slots.push(this.newAcc());
+    this.raw.slots.push(this.newAcc());
     this.remember(key, slot);
     return slot;
   }
@@ -393,9 +421,9 @@ export class GroupMetricsBuilder {
     const k = this.config.numClasses;
     const cols = this.sensitive.length;
     const { label, pred, loss, score, probs, weight, groups } = batch;
-    const colAccs = this.acc.columns;
-    const overall = this.acc.overall;
-    const slotAccs = this.acc.slots;
+    const partial = this.raw.partial;
+    const missingAcc = this.raw.missing;
+    const slotAccs = this.raw.slots;
     const dense = this.dense;
     const strides = this.strides;
     const keep = this.keepRows;
@@ -406,6 +434,8 @@ export class GroupMetricsBuilder {
     const base = rows.n;
     const codesScratch = new Array<number>(cols).fill(0);
     const diceMode = this.config.dice !== undefined;
+    const regression = task === 'regression';
+    const diceArr = diceP === undefined ? null : diceP;
 
     for (let i = 0; i < n; i++) {
       const y = label[i] as number;
@@ -436,36 +466,30 @@ export class GroupMetricsBuilder {
           conf = score[i] as number;
         }
         bin = eceBin(conf);
-        overall.addClassified(y, yhat, conf, bin, brier, l, w, 1);
-      } else {
-        overall.addRegression(y, yhat, l, w, 1);
       }
-      if (diceP !== undefined) overall.addDice(diceP, i * diceWidth, y, w);
 
       let key = 0;
       let missing = false;
       for (let c = 0; c < cols; c++) {
         const code = (groups[c] as Int32Array)[i] as number;
         codesScratch[c] = code;
-        if (code < 0) {
-          missing = true;
-          this.missingByColumn[c] = (this.missingByColumn[c] as number) + 1;
-          continue;
-        }
-        key += code * (strides[c] as number);
-        const a = (colAccs[c] as GroupAccumulator[])[code] as GroupAccumulator;
-        if (task === 'regression') a.addRegression(y, yhat, l, w, 1);
-        else a.addClassified(y, yhat, conf, bin, brier, l, w, 1);
-        if (diceP !== undefined) a.addDice(diceP, i * diceWidth, y, w);
+        if (code < 0) missing = true;
+        else key += code * (strides[c] as number);
       }
       let slot = -1;
       if (missing) {
         this.missingGroup++;
+        addRow(missingAcc, regression, y, yhat, conf, bin, brier, l, w, 1, diceArr, i * diceWidth);
+        for (let c = 0; c < cols; c++) {
+          const code = codesScratch[c] as number;
+          if (code < 0) this.missingByColumn[c] = (this.missingByColumn[c] as number) + 1;
+          else addRow((partial[c] as GroupAccumulator[])[code] as GroupAccumulator, regression, y, yhat, conf, bin, brier, l, w, 1, diceArr, i * diceWidth);
+        }
       } else {
         slot = dense !== null ? (dense[key] as number) : (this.slotOfKey.get(key) ?? -1);
         if (slot < 0) slot = this.newSlot(key, codesScratch.slice());
         const a = slotAccs[slot] as GroupAccumulator;
-        if (task === 'regression') a.addRegression(y, yhat, l, w, 1);
+        if (regression) a.addRegression(y, yhat, l, w, 1);
         else a.addClassified(y, yhat, conf, bin, brier, l, w, 1);
         if (diceP !== undefined) a.addDice(diceP, i * diceWidth, y, w);
       }
@@ -489,6 +513,7 @@ export class GroupMetricsBuilder {
       if (diceP !== undefined && rows.diceP !== null) copyInto(rows.diceP, diceP, base * diceWidth);
       rows.n = base + n;
     }
+    this.rowsAdded += n;
   }
 
   /** Labels, predictions and weights are checked before anything is added, so a refused batch changes nothing. */
@@ -574,18 +599,18 @@ export class GroupMetricsBuilder {
     const replicates = options.bootstrap ?? 0;
     const seed = options.seed ?? 0;
     const confidence = options.confidence ?? 0.95;
-    if (this.acc.overall.count === 0) throw new BadInputError('no-rows', 'group metrics: no rows were evaluated');
+    if (this.rowsAdded === 0) throw new BadInputError('no-rows', 'group metrics: no rows were evaluated');
     if (replicates > 0 && !this.keepRows) {
       throw new InspectorError('bad-config', 'failure', 'bootstrap intervals need the per-row columns (keepRows: true)');
     }
     if (!(confidence > 0 && confidence < 1)) throw new BadInputError('bad-confidence', `confidence: ${confidence} is not in (0, 1)`);
-    const layout = this.layout();
+    let acc = this.derive(this.raw);
+    const layout = this.layout(acc);
     const diversity = this.rows.variance !== null && this.keepRows ? normaliseVariances(this.rows.variance.subarray(0, this.rows.n)) : null;
     let lossColumn: Float64Array | null = null;
-    let acc = this.acc;
     if (this.options.biasLoss !== undefined) {
       lossColumn = this.biasLossColumn(diversity?.vHat ?? null);
-      acc = this.accumulateRows(null, lossColumn);
+      acc = this.derive(this.accumulateRows(null, lossColumn));
     }
     const point = this.compute(acc, layout);
     const section = this.assemble(point, acc, layout, minGroupSize);
@@ -597,7 +622,7 @@ export class GroupMetricsBuilder {
   }
 
   /** Report order of groups: intersections and column values sorted by their values. */
-  private layout(): Layout {
+  private layout(acc: AccSet): Layout {
     const valueOf = (c: number, code: number): string => (this.dictionaries[c] as string[])[code] as string;
     const slotOrder = this.slotCodes.map((_, s) => s);
     const cmpTuple = (a: number, b: number): number => {
@@ -611,7 +636,7 @@ export class GroupMetricsBuilder {
       return 0;
     };
     slotOrder.sort(cmpTuple);
-    const columnOrder = this.acc.columns.map((accs, c) =>
+    const columnOrder = acc.columns.map((accs, c) =>
       accs
         .map((_, code) => code)
         .filter((code) => (accs[code] as GroupAccumulator).count > 0)
@@ -755,12 +780,12 @@ export class GroupMetricsBuilder {
   }
 
   /** Accumulates the stored rows, each `counts[i]` times (all once when null). */
-  private accumulateRows(counts: Int32Array | null, lossColumn: Float64Array | null): AccSet {
+  private accumulateRows(counts: Int32Array | null, lossColumn: Float64Array | null): RawSet {
     const cols = this.sensitive.length;
-    const set: AccSet = {
-      overall: this.newAcc(),
-      columns: this.acc.columns.map((accs) => accs.map(() => this.newAcc())),
-      slots: this.acc.slots.map(() => this.newAcc()),
+    const set: RawSet = {
+      slots: this.raw.slots.map(() => this.newAcc()),
+      missing: this.newAcc(),
+      partial: this.raw.partial.map((accs) => accs.map(() => this.newAcc())),
     };
     const r = this.rows;
     const loss = lossColumn ?? r.loss;
@@ -779,13 +804,16 @@ export class GroupMetricsBuilder {
       const bin = r.bin[i] as number;
       const brier = r.brier[i] as number;
       const off = i * dw;
-      addRow(set.overall, regression, y, yhat, conf, bin, brier, l, w, m, diceP, off);
+      const slot = r.slot[i] as number;
+      if (slot >= 0) {
+        addRow(set.slots[slot] as GroupAccumulator, regression, y, yhat, conf, bin, brier, l, w, m, diceP, off);
+        continue;
+      }
+      addRow(set.missing, regression, y, yhat, conf, bin, brier, l, w, m, diceP, off);
       for (let c = 0; c < cols; c++) {
         const code = (r.codes[c] as Int32Array)[i] as number;
-        if (code >= 0) addRow((set.columns[c] as GroupAccumulator[])[code] as GroupAccumulator, regression, y, yhat, conf, bin, brier, l, w, m, diceP, off);
+        if (code >= 0) addRow((set.partial[c] as GroupAccumulator[])[code] as GroupAccumulator, regression, y, yhat, conf, bin, brier, l, w, m, diceP, off);
       }
-      const slot = r.slot[i] as number;
-      if (slot >= 0) addRow(set.slots[slot] as GroupAccumulator, regression, y, yhat, conf, bin, brier, l, w, m, diceP, off);
     }
     return set;
   }
@@ -800,7 +828,7 @@ export class GroupMetricsBuilder {
     const rng = new Xoshiro128(o.seed);
     const counts = new Int32Array(n);
     const progress = throttleProgress(o.onProgress);
-    const width = flatten(this.compute(this.acc, layout)).length;
+    const width = flatten(this.compute(this.derive(this.raw), layout)).length;
     const matrix = new Float64Array(o.replicates * width);
     let lastYield = Date.now();
     for (let b = 0; b < o.replicates; b++) {
@@ -814,7 +842,7 @@ export class GroupMetricsBuilder {
         const i = rng.nextInt(n);
         counts[i] = (counts[i] as number) + 1;
       }
-      const computed = this.compute(this.accumulateRows(counts, lossColumn), layout);
+      const computed = this.compute(this.derive(this.accumulateRows(counts, lossColumn)), layout);
       matrix.set(flatten(computed), b * width);
       progress((b + 1) / o.replicates, `bootstrap ${b + 1}/${o.replicates}`);
     }
@@ -869,7 +897,7 @@ function addRow(
   loss: number,
   w: number,
   m: number,
-  diceP: Float64Array | null,
+  diceP: ArrayLike<number> | null,
   diceOffset: number,
 ): void {
   if (regression) a.addRegression(y, yhat, loss, w, m);

@@ -124,6 +124,30 @@ test('property: merge is associative and commutative; two halves merged equal on
   );
 });
 
+test('property: overall and per-column results equal a direct accumulation of their rows', async () => {
+  await fc.assert(
+    fc.asyncProperty(fc.array(row, { minLength: 1, maxLength: 80 }), async (rows) => {
+      const s = await section(rows);
+      approx(strip(s.overall), accumulate(rows).finalize());
+      const sexTable = s.byColumn[0];
+      for (const g of sexTable?.byGroup ?? []) approx(strip(g), accumulate(rows.filter((r) => r.sex === g.group.sex)).finalize());
+      // race tables include the rows whose sex is missing
+      for (const g of s.byColumn[1]?.byGroup ?? []) approx(strip(g), accumulate(rows.filter((r) => r.race === g.group.race)).finalize());
+      for (const g of s.byGroup) {
+        approx(strip(g), accumulate(rows.filter((r) => r.sex === g.group.sex && r.race === g.group.race)).finalize());
+      }
+      assert.equal(s.missingGroup, rows.filter((r) => r.sex === '').length);
+    }),
+    { seed: SEED, numRuns: 100 },
+  );
+});
+
+/** A report entry without its non-metric keys. */
+function strip(entry: object): MetricRecord {
+  const { group: _g, calibration: _c, small: _s, ci: _ci, ...record } = entry as Record<string, unknown>;
+  return record as MetricRecord;
+}
+
 test('property: disparity bounds for non-negative metrics', () => {
   fc.assert(
     fc.property(fc.array(fc.double({ min: 0, max: 1, noNaN: true }), { minLength: 1, maxLength: 20 }), fc.double({ min: 0.01, max: 1, noNaN: true }), (values, overall) => {
