@@ -766,7 +766,11 @@ export class GroupMetricsBuilder {
     return out;
   }
 
-  /** Per-row loss of bias_loss: z_i·CE_i with v̂ normalised over the evaluated dataset. */
+  /**
+   * Per-row loss of bias_loss: z_i·CE_i with v̂ normalised once over the whole evaluated dataset
+   * (FORMULAS.md A.4). Bootstrap replicates reuse these per-row values: v̂ is treated as a
+   * property of each sample, not re-normalised per replicate.
+   */
   private biasLossColumn(vHat: Float64Array | null): Float64Array {
     const n = this.rows.n;
     const out = new Float64Array(n);
