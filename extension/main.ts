@@ -16,7 +16,7 @@ export function activate(context: vscode.ExtensionContext): void {
   context.subscriptions.push(runtime);
   modelEditor.register(context, runtime);
   modelCommands.register(context);
-  analyses.register(context);
+  analyses.register(context, runtime);
   reportsView.register(context, runtime);
   log.log().info(`Model Bias Inspector ${String(context.extension.packageJSON.version)} activated`);
 }

@@ -2,6 +2,10 @@ import * as vscode from 'vscode';
 import type { AnalysisKind } from '../protocol/messages';
 import { allowModelExecution } from './trust';
 import { pickModel } from './pickModel';
+import { analyzeGroups } from './groupsAnalysis';
+import type { RuntimeStatusService } from './runtimeStatus';
+import { createSpecGuided, defaultSpecPath } from './specFlow';
+import { reportError } from './log';
 
 /** The command behind each analysis launcher. */
 export const ANALYSIS_COMMANDS: Readonly<Record<AnalysisKind, string>> = {
@@ -12,7 +16,7 @@ export const ANALYSIS_COMMANDS: Readonly<Record<AnalysisKind, string>> = {
 
 /** Analyses present in this build. The others say plainly which issue brings them. */
 export const AVAILABLE_ANALYSES: Readonly<Record<AnalysisKind, boolean>> = {
-  groups: false,
+  groups: true,
   attention: false,
   quant: false,
 };
@@ -37,21 +41,39 @@ function notYet(analysis: AnalysisKind, model: vscode.Uri): void {
   );
 }
 
-async function runAnalysis(analysis: AnalysisKind, uri: unknown): Promise<void> {
+type Runner = (model: vscode.Uri) => Promise<unknown>;
+
+async function runAnalysis(analysis: AnalysisKind, uri: unknown, runners: Partial<Record<AnalysisKind, Runner>>): Promise<void> {
   const model = await pickModel(uri, `${TITLES[analysis]}: pick a model`);
   if (!model) return;
   if (!allowModelExecution(TITLES[analysis])) return;
-  if (!AVAILABLE_ANALYSES[analysis]) notYet(analysis, model);
+  const runner = runners[analysis];
+  if (!AVAILABLE_ANALYSES[analysis] || !runner) {
+    notYet(analysis, model);
+    return;
+  }
+  try {
+    await runner(model);
+  } catch (error) {
+    reportError(TITLES[analysis], error);
+  }
 }
 
-export function register(context: vscode.ExtensionContext): void {
+export function register(context: vscode.ExtensionContext, runtime: RuntimeStatusService): void {
+  const runners: Partial<Record<AnalysisKind, Runner>> = {
+    groups: (model) => analyzeGroups(context.extensionUri, runtime, model),
+  };
   for (const analysis of Object.keys(ANALYSIS_COMMANDS) as AnalysisKind[]) {
-    context.subscriptions.push(vscode.commands.registerCommand(ANALYSIS_COMMANDS[analysis], (uri: unknown) => runAnalysis(analysis, uri)));
+    context.subscriptions.push(vscode.commands.registerCommand(ANALYSIS_COMMANDS[analysis], (uri: unknown) => runAnalysis(analysis, uri, runners)));
   }
   context.subscriptions.push(vscode.commands.registerCommand('biasInspector.createSpec', async (uri: unknown) => {
     const model = await pickModel(uri, 'Create Analysis Spec: pick a model');
-    if (model) {
-      void vscode.window.showInformationMessage(`The guided spec flow arrives with issue ${PENDING_ISSUE.groups}; until then write ${vscode.workspace.asRelativePath(model).replace(/\.onnx$/, '.bias.json')} by hand (format in the README).`);
+    if (!model) return;
+    try {
+      const path = await createSpecGuided(model);
+      if (path) await vscode.window.showTextDocument(vscode.Uri.file(path));
+    } catch (error) {
+      reportError(`Create Analysis Spec (${defaultSpecPath(model)})`, error);
     }
   }));
 }

@@ -1,5 +1,4 @@
 import * as vscode from 'vscode';
-import { writeFile } from 'node:fs/promises';
 import { RpcEndpoint } from '../protocol/rpc';
 import { assertNever } from '../protocol/rpc';
 import type { AnalysisKind, ExportRequest, ModelHostMethods, ModelViewState, ModelWebviewNotes, NoMethods, NoNotes } from '../protocol/messages';
@@ -7,7 +6,7 @@ import { ModelDocument } from './modelDocument';
 import type { RuntimeStatusService } from './runtimeStatus';
 import { webviewHtml, webviewOptions } from './webviewHtml';
 import { ANALYSIS_COMMANDS, AVAILABLE_ANALYSES } from './analyses';
-import { log } from './log';
+import { saveExport } from './exportFile';
 
 export const MODEL_VIEW_TYPE = 'biasInspector.model';
 
@@ -56,7 +55,7 @@ export class ModelEditorProvider implements vscode.CustomReadonlyEditorProvider<
     switch (request.method) {
       case 'ready': return this.viewState(document) as Result;
       case 'launch': return await this.launch(document, request.params.analysis) as Result;
-      case 'saveExport': return await saveExport(document, request.params) as Result;
+      case 'saveExport': return await saveExport(vscode.Uri.joinPath(document.uri, '..'), request.params) as Result;
       default: return assertNever(request);
     }
   }
@@ -82,19 +81,6 @@ export class ModelEditorProvider implements vscode.CustomReadonlyEditorProvider<
     await vscode.commands.executeCommand(ANALYSIS_COMMANDS[analysis], document.uri);
     return { started: AVAILABLE_ANALYSES[analysis] };
   }
-}
-
-async function saveExport(document: ModelDocument, request: ExportRequest): Promise<{ savedTo: string | null }> {
-  const folder = vscode.Uri.joinPath(document.uri, '..');
-  const target = await vscode.window.showSaveDialog({
-    defaultUri: vscode.Uri.joinPath(folder, request.suggestedName),
-    filters: request.format === 'svg' ? { 'SVG image': ['svg'] } : { 'PNG image': ['png'] },
-  });
-  if (!target) return { savedTo: null };
-  const bytes = typeof request.data === 'string' ? Buffer.from(request.data, 'utf8') : Buffer.from(request.data);
-  await writeFile(target.fsPath, bytes);
-  log().info(`exported ${request.format.toUpperCase()} to ${target.fsPath}`);
-  return { savedTo: target.fsPath };
 }
 
 export function register(context: vscode.ExtensionContext, runtime: RuntimeStatusService): void {

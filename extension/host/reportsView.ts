@@ -5,7 +5,8 @@ import { REPORT_SCHEMA } from '../protocol/report';
 import type { RuntimeStatus } from '../protocol/runtime';
 import { Disposable } from './disposable';
 import type { RuntimeStatusService } from './runtimeStatus';
-import { log } from './log';
+import { log, reportError } from './log';
+import { openReportFile } from './reportPanel';
 
 export const REPORTS_GLOB = '.bias-inspector/reports/*.json';
 
@@ -121,7 +122,13 @@ export function register(context: vscode.ExtensionContext, runtime: RuntimeStatu
         }
         target = (await vscode.window.showQuickPick(files.map((f) => ({ label: vscode.workspace.asRelativePath(f), uri: f })), { title: 'Open Report' }))?.uri;
       }
-      if (target) await vscode.window.showTextDocument(target, { preview: true });
+      if (target) {
+        try {
+          await openReportFile(context.extensionUri, target);
+        } catch (error) {
+          reportError(`Open Report ${target.fsPath}`, error);
+        }
+      }
     }),
   );
   void tree.refresh();

