@@ -2,9 +2,13 @@ import type { Command } from 'commander';
 import { existsSync, mkdirSync, readdirSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
 import { BadInputError } from '../core/errors';
+import { loadSpec } from '../core/data';
 import { inspectModel } from '../core/onnx';
-import { inspectReport } from '../core/report';
+import { runGroups } from '../core/analyze/groups';
+import { inspectReport, writeHtmlReport } from '../core/report';
+import { parseProviderSetting } from '../core/runtime';
 import { formatSummary } from './format';
+import { formatGroupsReport } from './formatGroups';
 import { writeJson } from './output';
 
 /** The demo workspace: `--examples`, else ./examples, else the one next to the CLI bundle. */
@@ -15,12 +19,29 @@ function findExamples(explicit: string | undefined): string {
   return found;
 }
 
+/** Analyses that run on a demo spec; later analyses add themselves here. */
+type DemoStep = (specPath: string, out: string, ep: string) => Promise<string>;
+
+const STEPS: readonly { name: string; run: DemoStep }[] = [
+  {
+    name: 'groups',
+    run: async (specPath, out, ep) => {
+      const report = await runGroups(await loadSpec(specPath), { providers: parseProviderSetting(ep, '--ep'), bootstrap: 200, seed: 0 });
+      const stem = join(out, `${basename(specPath, '.bias.json')}.groups`);
+      writeJson(`${stem}.json`, report);
+      writeHtmlReport(`${stem}.html`, report);
+      return formatGroupsReport(report);
+    },
+  },
+];
+
 export function registerDemo(program: Command): void {
   program.command('demo')
-    .description('run every available analysis on the embedded demo models (examples/) and write reports')
+    .description('run every available analysis on the embedded demo models (examples/) and write JSON and HTML reports')
     .option('--examples <dir>', 'the demo workspace')
     .option('--out <dir>', 'where reports go', 'out/demo')
-    .action(async (options: { examples?: string; out: string }) => {
+    .option('--ep <providers>', 'execution providers', 'auto')
+    .action(async (options: { examples?: string; out: string; ep: string }) => {
       const dir = findExamples(options.examples);
       const models = readdirSync(dir).filter((f) => f.endsWith('.onnx')).sort();
       if (models.length === 0) throw new BadInputError('cli.no-examples', `demo: ${dir} holds no .onnx models`);
@@ -30,6 +51,12 @@ export function registerDemo(program: Command): void {
         process.stdout.write(`${formatSummary(summary)}\n\n`);
         writeJson(join(options.out, `${basename(file, '.onnx')}.inspect.json`), inspectReport(summary));
       }
-      process.stdout.write(`Inspected ${models.length} demo models. Group, attention and quantization analyses join the demo as their issues land.\n`);
+      const specs = readdirSync(dir).filter((f) => f.endsWith('.bias.json')).sort();
+      for (const spec of specs) {
+        for (const step of STEPS) {
+          process.stdout.write(`=== ${step.name}: ${spec}\n${await step.run(join(dir, spec), options.out, options.ep)}\n\n`);
+        }
+      }
+      process.stdout.write(`Demo done: ${models.length} models inspected; ${STEPS.map((s) => s.name).join(', ')} run on ${specs.length} specs; reports in ${resolve(options.out)}\n`);
     });
 }

@@ -54,5 +54,11 @@ export function formatGroupsReport(report: GroupsReport): string {
     lines.push('', 'Fairness (between intersections, Fairlearn definitions):');
     lines.push(table(fair.map((k) => [`  ${k}`, num(g.disparity[k] as number), ...(g.disparityCi?.[k] ? [`95% CI ${num(g.disparityCi[k][0])}–${num(g.disparityCi[k][1])}`] : [])])));
   }
+  if (g.diversity) {
+    const d = g.diversity;
+    lines.push('', `Feature diversity (Bias Loss, τ=${d.tau}${d.degenerate ? '; every variance equal, v̂ = 0' : ''}):`);
+    lines.push(table([['group', 'n', 'mean v̂', 'low-diversity %', 'acc low %', 'acc rest %'],
+      ...d.byGroup.map((e) => [groupLabel(e.group), String(e.count), num(e.meanVHat), pct(e.lowShare), pct(e.lowAccuracy), pct(e.restAccuracy)])]).split('\n').map((l) => `  ${l}`).join('\n'));
+  }
   return lines.join('\n');
 }
