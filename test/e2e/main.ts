@@ -1,0 +1,209 @@
+// The end-to-end run: the packaged VSIX in code-server, driven by Chromium through playwright-core.
+// Started by scripts/run-e2e.mjs (which builds the VSIX first). See README "End-to-end tests".
+import { cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import type { Page } from 'playwright-core';
+import { launchChromium, type LaunchedBrowser } from './harness/browser';
+import { installExtension, prepareServerDirs, readSetupEnv, startCodeServer, type CodeServer } from './harness/codeServer';
+import { LogWatcher, type LogError } from './harness/logs';
+import { killAllSync, stopAll } from './harness/processes';
+import type { ExtensionManifest, Scenario, ScenarioContext } from './harness/scenario';
+import { copyWorkspace, diffTrees, hashTree } from './harness/workspace';
+import { Workbench } from './harness/workbench';
+import { BAD_MODEL_FILE, BAD_MODEL_TEXT, scenarios } from './scenarios/index';
+
+const ROOT = resolve(__dirname, '..', '..');
+const RESULTS = join(ROOT, 'test-results', 'e2e');
+const VSIX = resolve(ROOT, process.env['E2E_VSIX'] ?? 'dist/bias-inspector.vsix');
+const CACHE = resolve(ROOT, process.env['E2E_CACHE'] ?? '.e2e-cache');
+const flag = (name: string): boolean => ['1', 'true', 'yes'].includes((process.env[name] ?? '').toLowerCase());
+const HEADED = flag('E2E_HEADED');
+const KEEP_OPEN = flag('E2E_KEEP_OPEN');
+const KEEP_TMP = flag('E2E_KEEP_TMP');
+const ONLY = process.env['E2E_ONLY'];
+const SLOW_MO = Number(process.env['E2E_SLOWMO'] ?? 0);
+/** The whole run must stay under 10 minutes (issue 3); fail clearly before an outer timeout hits. */
+const RUN_BUDGET_MS = Number(process.env['E2E_BUDGET_MS'] ?? 9 * 60_000);
+const DEFAULT_SCENARIO_TIMEOUT_MS = 90_000;
+
+const started = Date.now();
+const elapsed = (): string => `${((Date.now() - started) / 1000).toFixed(1)}s`;
+const say = (message: string): void => console.log(`[e2e ${elapsed()}] ${message}`);
+const slug = (text: string): string => text.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '').slice(0, 60);
+
+interface Outcome { name: string; ok: boolean; ms: number; error?: string }
+
+let tempRoot: string | undefined;
+let server: CodeServer | undefined;
+let chromium: LaunchedBrowser | undefined;
+let cleaningUp: Promise<void> | undefined;
+
+/** Stops the browser and code-server (by pid, process groups), copies the logs, removes the temp root. */
+function cleanup(): Promise<void> {
+  cleaningUp ??= (async () => {
+    await chromium?.close().catch((e: unknown) => say(`closing chromium: ${String(e)}`));
+    await server?.stop().catch((e: unknown) => say(`stopping code-server: ${String(e)}`));
+    await stopAll();
+    if (tempRoot) {
+      const logs = join(tempRoot, 'user-data', 'logs');
+      try {
+        cpSync(logs, join(RESULTS, 'vscode-logs'), { recursive: true });
+      } catch {
+        // No logs yet (failed before code-server started).
+      }
+      if (KEEP_TMP) say(`temp folder kept: ${tempRoot}`);
+      else rmSync(tempRoot, { recursive: true, force: true });
+    }
+  })();
+  return cleaningUp;
+}
+
+for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
+  process.on(signal, () => {
+    say(`${signal}: stopping everything this run started`);
+    void cleanup().finally(() => process.exit(130));
+  });
+}
+process.once('exit', killAllSync);
+
+/** Runs one scenario in a fresh browser context (fresh workbench state, a new extension host). */
+async function runScenario(index: number, scenario: Scenario, base: Omit<ScenarioContext, 'page' | 'wb' | 'shot' | 'log'>, url: string): Promise<Outcome> {
+  const t0 = Date.now();
+  const dir = join(RESULTS, `${String(index + 1).padStart(2, '0')}-${slug(scenario.name)}`);
+  mkdirSync(dir, { recursive: true });
+  if (!chromium) throw new Error('browser not started');
+  const context = await chromium.browser.newContext({ viewport: { width: 1600, height: 1000 } });
+  const page: Page = await context.newPage();
+  const pageErrors: string[] = [];
+  page.on('pageerror', (e) => pageErrors.push(e.message));
+  let shots = 0;
+  const ctx: ScenarioContext = {
+    ...base,
+    page,
+    wb: new Workbench(page),
+    shot: async (step) => {
+      shots += 1;
+      await page.screenshot({ path: join(dir, `${String(shots).padStart(2, '0')}-${slug(step)}.png`) });
+    },
+    log: (message) => say(`  ${message}`),
+  };
+  say(`▶ ${scenario.name}`);
+  const timeoutMs = scenario.timeoutMs ?? DEFAULT_SCENARIO_TIMEOUT_MS;
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    const body = (async () => {
+      await page.goto(url);
+      await ctx.wb.waitReady();
+      // The extension's contributions are registered in this window (before that, a double-click
+      // on a .onnx opens the text editor): its activity-bar entry has appeared.
+      const container = base.manifest.contributes.viewsContainers?.['activitybar']?.[0];
+      if (container) await ctx.wb.activityBarItem(container.title).waitFor({ timeout: 60_000 });
+      await scenario.run(ctx);
+    })();
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`scenario timed out after ${timeoutMs} ms`)), timeoutMs);
+    });
+    await Promise.race([body, timeout]);
+    const unexpected = unexpectedLogErrors(base.logs, scenario);
+    if (unexpected.length > 0) {
+      throw new Error(`errors in the extension's logs:\n${unexpected.map((e) => `  ${e.file}:${e.line}: ${e.text}`).join('\n')}`);
+    }
+    await ctx.shot('done');
+    say(`✔ ${scenario.name} (${Date.now() - t0} ms)`);
+    return { name: scenario.name, ok: true, ms: Date.now() - t0 };
+  } catch (error) {
+    const message = error instanceof Error ? error.message : String(error);
+    await page.screenshot({ path: join(dir, 'FAILED.png') }).catch(() => undefined);
+    say(`✘ ${scenario.name}: ${message}`);
+    if (pageErrors.length > 0) say(`  page errors: ${pageErrors.slice(0, 5).join(' | ')}`);
+    return { name: scenario.name, ok: false, ms: Date.now() - t0, error: message };
+  } finally {
+    clearTimeout(timer);
+    await context.close().catch(() => undefined);
+  }
+}
+
+function unexpectedLogErrors(logs: LogWatcher, scenario: Scenario): LogError[] {
+  const allowed = scenario.expectedLogErrors ?? [];
+  return logs.newErrors().filter((e) => !allowed.some((pattern) => pattern.test(e.text)));
+}
+
+async function main(): Promise<number> {
+  const setup = readSetupEnv(CACHE);
+  rmSync(RESULTS, { recursive: true, force: true });
+  mkdirSync(RESULTS, { recursive: true });
+  const selected = scenarios.filter((s) => !ONLY || s.name.toLowerCase().includes(ONLY.toLowerCase()));
+  if (selected.length === 0) throw new Error(`E2E_ONLY=${ONLY ?? ''} matches no scenario`);
+
+  tempRoot = mkdtempSync(join(tmpdir(), 'bias-inspector-e2e-'));
+  const dirs = prepareServerDirs(tempRoot);
+  say(`temp root ${tempRoot}`);
+
+  // The packaged extension, installed the way a user installs a VSIX.
+  const vsix = join(tempRoot, 'extension.vsix');
+  cpSync(VSIX, vsix);
+  const rootManifest = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as ExtensionManifest;
+  const extensionId = `${rootManifest.publisher}.${rootManifest.name}`;
+  installExtension(setup, dirs, vsix, `${extensionId}@${rootManifest.version}`);
+  const installedDir = readdirSync(dirs.extensionsDir).find((d) => d.startsWith(`${extensionId}-`));
+  if (!installedDir) throw new Error(`${extensionId} is not in ${dirs.extensionsDir} after --install-extension`);
+  const manifest = JSON.parse(readFileSync(join(dirs.extensionsDir, installedDir, 'package.json'), 'utf8')) as ExtensionManifest;
+  say(`installed ${VSIX} -> ${installedDir}`);
+
+  // The demo workspace, copied; every file hashed so the run proves it modifies none of them.
+  const workspace = join(tempRoot, 'workspace');
+  copyWorkspace(join(ROOT, 'examples'), workspace);
+  const before = hashTree(workspace);
+  if (before.size === 0) throw new Error('examples/ is empty');
+  writeFileSync(join(workspace, BAD_MODEL_FILE), BAD_MODEL_TEXT);
+
+  server = await startCodeServer(setup, dirs, join(RESULTS, 'code-server.log'));
+  say(`code-server ${setup.codeServerVersion} on ${server.url} (pid ${server.process.pid})`);
+  chromium = await launchChromium({ executablePath: setup.chromium, playwrightCore: setup.playwrightCore, headless: !HEADED, slowMo: SLOW_MO });
+  say(`chromium pid ${chromium.process.pid}${HEADED ? ' (headed)' : ''}`);
+
+  const logs = new LogWatcher(join(dirs.userDataDir, 'logs'), {
+    channelFile: 'Bias Inspector.log',
+    markers: [extensionId, 'biasInspector', 'Bias Inspector'],
+  });
+  const url = `${server.url}/?folder=${encodeURIComponent(workspace)}`;
+  const outcomes: Outcome[] = [];
+  for (const [i, scenario] of selected.entries()) {
+    if (Date.now() - started > RUN_BUDGET_MS) {
+      outcomes.push({ name: scenario.name, ok: false, ms: 0, error: `not run: the run exceeded its ${RUN_BUDGET_MS / 1000} s budget` });
+      continue;
+    }
+    outcomes.push(await runScenario(i, scenario, { workspace, manifest, extensionId, logs }, url));
+  }
+
+  const changes = diffTrees(before, hashTree(workspace));
+  const touched = [...changes.modified.map((f) => `modified ${f}`), ...changes.deleted.map((f) => `deleted ${f}`)];
+  outcomes.push(touched.length === 0
+    ? { name: `no file of the workspace changed (${before.size} hashed)`, ok: true, ms: 0 }
+    : { name: 'no file of the workspace changed', ok: false, ms: 0, error: touched.join(', ') });
+  const added = changes.added.filter((f) => f !== BAD_MODEL_FILE);
+  if (added.length > 0) say(`files the run added to the workspace: ${added.join(', ')}`);
+
+  if (KEEP_OPEN) {
+    say(`E2E_KEEP_OPEN: code-server stays up at ${url} — Ctrl+C to stop`);
+    await new Promise<never>(() => undefined);
+  }
+
+  const failed = outcomes.filter((o) => !o.ok);
+  console.log(`\n${outcomes.map((o) => `${o.ok ? '✔' : '✘'} ${o.name}${o.ok ? '' : `\n    ${(o.error ?? '').split('\n').join('\n    ')}`}`).join('\n')}`);
+  console.log(`\n${outcomes.length - failed.length}/${outcomes.length} passed in ${elapsed()}; screenshots and logs: ${RESULTS}`);
+  return failed.length === 0 ? 0 : 1;
+}
+
+void (async () => {
+  let code = 1;
+  try {
+    code = await main();
+  } catch (error) {
+    console.error(`[e2e] ${error instanceof Error ? error.stack ?? error.message : String(error)}`);
+  } finally {
+    await cleanup();
+  }
+  process.exit(code);
+})();
