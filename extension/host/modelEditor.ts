@@ -1,7 +1,7 @@
 import * as vscode from 'vscode';
 import { RpcEndpoint } from '../protocol/rpc';
 import { assertNever } from '../protocol/rpc';
-import type { AnalysisKind, ExportRequest, ModelHostMethods, ModelViewState, ModelWebviewNotes, NoMethods, NoNotes } from '../protocol/messages';
+import type { AnalysisKind, ModelHostMethods, ModelViewState, ModelWebviewNotes, NoMethods, NoNotes } from '../protocol/messages';
 import { ModelDocument } from './modelDocument';
 import type { RuntimeStatusService } from './runtimeStatus';
 import { webviewHtml, webviewOptions } from './webviewHtml';
