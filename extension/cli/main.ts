@@ -9,6 +9,7 @@ import { registerForward } from './forward';
 import { registerDemo } from './demo';
 import { registerPending } from './pending';
 import { registerGroups } from './groups';
+import { registerQuant } from './quant';
 
 const program = new Command()
   .name('bias-inspector')
@@ -19,6 +20,7 @@ const program = new Command()
 
 registerInspect(program);
 registerGroups(program);
+registerQuant(program);
 registerPending(program);
 registerDemo(program);
 registerForward(program);

@@ -4,7 +4,6 @@ import { InspectorError } from '../core/errors';
 /** Analyses whose issue has not landed yet: each says so plainly instead of pretending. */
 const PENDING: readonly { name: string; description: string; issue: string }[] = [
   { name: 'attention', description: 'attention heatmaps, per group, and additive attention biases', issue: '#5 (attention-bias heatmaps)' },
-  { name: 'quant', description: 'quantization error per tensor, layer and group', issue: '#6 (quantization error views)' },
 ];
 
 export function registerPending(program: Command): void {

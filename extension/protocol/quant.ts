@@ -4,6 +4,7 @@
  * value histograms, representable grids, outliers per block). Pure types, shared by the engine
  * (which writes them), the CLI (which prints them) and the webview (which renders them).
  */
+import type { Report } from './report';
 
 /** A number format id of FORMULAS.md §C (the engine checks this list against its registry at compile time). */
 export type QuantFormatId =
@@ -154,4 +155,10 @@ export interface QuantizationSection {
   readonly summaryByFormat: readonly QuantFormatSummary[];
   /** Settings the numbers depend on. */
   readonly settings: { readonly minElements: number; readonly mxRounding: 'rne' | 'rhaz' };
+}
+
+/** A report of the quantization analysis: the §4 header plus the `quantization` section. */
+export interface QuantizationReport extends Report {
+  readonly kind: 'quantization';
+  readonly quantization: QuantizationSection;
 }
