@@ -117,7 +117,7 @@ export function legendTicks(scale: HeatmapScale, count = 5): LegendTick[] {
 export function formatTick(value: number, step: number): string {
   if (value === 0) return '0';
   const decimals = step > 0 ? Math.max(0, Math.min(6, -Math.floor(Math.log10(step) + 1e-9))) : 3;
-  return value.toFixed(decimals);
+  return String(Number(value.toFixed(decimals)));
 }
 
 /** Gradient stops for an SVG legend: `count` colours evenly over the scale. */
