@@ -9,9 +9,11 @@ import * as modelEditor from './host/modelEditor';
 import * as modelCommands from './host/modelCommands';
 import * as analyses from './host/analyses';
 import * as reportsView from './host/reportsView';
+import * as reportStore from './host/reportStore';
 
 export function activate(context: vscode.ExtensionContext): void {
   log.register(context);
+  reportStore.register(context);
   const runtime = new RuntimeStatusService();
   context.subscriptions.push(runtime);
   modelEditor.register(context, runtime);

@@ -1,12 +1,15 @@
 import * as vscode from 'vscode';
 import { RpcEndpoint } from '../protocol/rpc';
 import { assertNever } from '../protocol/rpc';
-import type { AnalysisKind, ModelHostMethods, ModelViewState, ModelWebviewNotes, NoMethods, NoNotes } from '../protocol/messages';
+import type { AnalysisKind, SavedReportRef, ModelHostMethods, ModelViewState, ModelWebviewNotes, NoMethods, NoNotes } from '../protocol/messages';
 import { ModelDocument } from './modelDocument';
 import type { RuntimeStatusService } from './runtimeStatus';
 import { webviewHtml, webviewOptions } from './webviewHtml';
 import { ANALYSIS_COMMANDS, AVAILABLE_ANALYSES } from './analyses';
 import { saveExport } from './exportFile';
+import { openReportFile } from './reportPanel';
+import { onDidSaveReport } from './reportStore';
+import { readHeader, REPORTS_GLOB } from './reportsView';
 
 export const MODEL_VIEW_TYPE = 'biasInspector.model';
 
@@ -35,6 +38,7 @@ export class ModelEditorProvider implements vscode.CustomReadonlyEditorProvider<
     });
     subscriptions.push(webview.onDidReceiveMessage((message: unknown) => rpc.handle(message)));
     subscriptions.push(document.onDidChange(() => rpc.notify('reload', {})));
+    subscriptions.push(onDidSaveReport(() => rpc.notify('reload', {})));
     subscriptions.push(this.runtime.onDidChange((status) => rpc.notify('runtime', status)));
     subscriptions.push(panel.onDidChangeViewState(() => {
       if (panel.active) ModelEditorProvider.active = document.uri;
@@ -53,14 +57,15 @@ export class ModelEditorProvider implements vscode.CustomReadonlyEditorProvider<
     type Result = ModelHostMethods[M][1];
     const request = { method, params } as { [K in keyof ModelHostMethods]: { method: K; params: ModelHostMethods[K][0] } }[keyof ModelHostMethods];
     switch (request.method) {
-      case 'ready': return this.viewState(document) as Result;
+      case 'ready': return await this.viewState(document) as Result;
+      case 'openReport': await openReportFile(this.extensionUri, vscode.Uri.file(request.params.file)); return {} as Result;
       case 'launch': return await this.launch(document, request.params.analysis) as Result;
       case 'saveExport': return await saveExport(vscode.Uri.joinPath(document.uri, '..'), request.params) as Result;
       default: return assertNever(request);
     }
   }
 
-  private viewState(document: ModelDocument): ModelViewState {
+  private async viewState(document: ModelDocument): Promise<ModelViewState> {
     const state = document.state;
     if (!state.ok) {
       return state.code === undefined
@@ -74,6 +79,7 @@ export class ModelEditorProvider implements vscode.CustomReadonlyEditorProvider<
       runtime: this.runtime.current,
       trusted: vscode.workspace.isTrusted,
       available: AVAILABLE_ANALYSES,
+      reports: await reportsOf(document.uri),
     };
   }
 
@@ -81,6 +87,16 @@ export class ModelEditorProvider implements vscode.CustomReadonlyEditorProvider<
     await vscode.commands.executeCommand(ANALYSIS_COMMANDS[analysis], document.uri);
     return { started: AVAILABLE_ANALYSES[analysis] };
   }
+}
+
+/** Saved reports whose model is this file, newest first. */
+async function reportsOf(model: vscode.Uri): Promise<SavedReportRef[]> {
+  const files = await vscode.workspace.findFiles(REPORTS_GLOB, undefined, 2000);
+  const headers = await Promise.all(files.map(readHeader));
+  return headers
+    .filter((h): h is NonNullable<typeof h> => h !== undefined && h.modelPath === model.fsPath)
+    .sort((a, b) => b.createdAt.localeCompare(a.createdAt))
+    .map((h) => ({ file: h.uri.fsPath, kind: h.kind, createdAt: h.createdAt }));
 }
 
 export function register(context: vscode.ExtensionContext, runtime: RuntimeStatusService): void {

@@ -3,6 +3,14 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { reportToJson } from '../core/report';
 
+const saved = new vscode.EventEmitter<vscode.Uri>();
+/** Fired after a report was saved (model editors refresh their report list). */
+export const onDidSaveReport = saved.event;
+
+export function register(context: vscode.ExtensionContext): void {
+  context.subscriptions.push(saved);
+}
+
 /** Folder of saved reports: `.bias-inspector/reports/` in the workspace folder holding the model. */
 export function reportsFolder(model: vscode.Uri): vscode.Uri {
   const folder = vscode.workspace.getWorkspaceFolder(model) ?? vscode.workspace.workspaceFolders?.[0];
@@ -17,5 +25,7 @@ export async function saveReport(model: vscode.Uri, kind: string, report: unknow
   const stamp = new Date().toISOString().replace(/[-:]/g, '').replace(/\..*$/, '');
   const file = join(folder.fsPath, `${basename(model.fsPath, '.onnx')}.${kind}.${stamp}.json`);
   await writeFile(file, reportToJson(report), 'utf8');
-  return vscode.Uri.file(file);
+  const uri = vscode.Uri.file(file);
+  saved.fire(uri);
+  return uri;
 }

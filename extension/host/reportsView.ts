@@ -10,9 +10,12 @@ import { openReportFile } from './reportPanel';
 
 export const REPORTS_GLOB = '.bias-inspector/reports/*.json';
 
-interface SavedReport {
+export interface SavedReport {
   readonly uri: vscode.Uri;
+  /** Basename of the model, for grouping. */
   readonly model: string;
+  /** The model's full path as the report records it. */
+  readonly modelPath: string;
   readonly kind: string;
   readonly createdAt: string;
 }
@@ -23,13 +26,14 @@ type Node =
   | { readonly type: 'report'; readonly report: SavedReport };
 
 /** Reads the header of a saved report; files that are not our reports are skipped with a log line. */
-async function readHeader(uri: vscode.Uri): Promise<SavedReport | undefined> {
+export async function readHeader(uri: vscode.Uri): Promise<SavedReport | undefined> {
   try {
     const json = JSON.parse(await readFile(uri.fsPath, 'utf8')) as { schema?: unknown; kind?: unknown; createdAt?: unknown; model?: { path?: unknown } };
     if (json.schema !== REPORT_SCHEMA) return undefined;
     return {
       uri,
       model: typeof json.model?.path === 'string' ? basename(json.model.path) : '(unknown model)',
+      modelPath: typeof json.model?.path === 'string' ? json.model.path : '',
       kind: typeof json.kind === 'string' ? json.kind : 'report',
       createdAt: typeof json.createdAt === 'string' ? json.createdAt : '',
     };

@@ -20,8 +20,17 @@ export type ModelViewState =
     readonly trusted: boolean;
     /** Analyses that exist in this build; the others say which issue will bring them. */
     readonly available: Readonly<Record<AnalysisKind, boolean>>;
+    /** Saved reports of this model in the workspace, newest first. */
+    readonly reports: readonly SavedReportRef[];
   }
   | { readonly kind: 'error'; readonly fileName: string; readonly message: string; readonly code?: string };
+
+/** A saved report the UI can list and reopen. */
+export interface SavedReportRef {
+  readonly file: string;
+  readonly kind: string;
+  readonly createdAt: string;
+}
 
 /** A chart exported from the webview; SVG as text, PNG as bytes (transferred, not copied). */
 export interface ExportRequest {
@@ -38,6 +47,8 @@ export type ModelHostMethods = {
   launch: [{ readonly analysis: AnalysisKind }, { readonly started: boolean; readonly message?: string }];
   /** Save an exported chart through a save dialog. */
   saveExport: [ExportRequest, { readonly savedTo: string | null }];
+  /** Open a saved report (one of `reports`) in a report panel. */
+  openReport: [{ readonly file: string }, Record<string, never>];
 };
 
 /** Notifications the host sends to the webview. */

@@ -34,7 +34,8 @@ const host = connectToHost<ModelHostMethods, ModelWebviewNotes>((method, params)
 function render(): void {
   if (!state) return;
   app.replaceChildren(renderSummary(state, {
-    launch: (analysis: AnalysisKind) => { void host.request('launch', { analysis }); },
+    launch: (analysis: AnalysisKind) => { void host.request('launch', { analysis }, 0); },
+    openReport: (file: string) => { void host.request('openReport', { file }); },
     exportChart: (request) => host.request('saveExport', request),
   }));
 }

@@ -1,5 +1,5 @@
 /** DOM of the model summary. Every model-derived string goes through textContent. */
-import type { AnalysisKind, ExportRequest, ModelViewState } from '../../extension/protocol/messages';
+import type { AnalysisKind, ExportRequest, ModelViewState, SavedReportRef } from '../../extension/protocol/messages';
 import type { ModelSummary, ValueInfo } from '../../extension/protocol/model';
 import type { RuntimeStatus } from '../../extension/protocol/runtime';
 import { layoutBars } from '../charts/barLayout';
@@ -9,6 +9,7 @@ import { formatBytes, formatCount, h } from '../shared/dom';
 
 export interface SummaryActions {
   launch(analysis: AnalysisKind): void;
+  openReport(file: string): void;
   exportChart(request: ExportRequest): Promise<{ savedTo: string | null }>;
 }
 
@@ -30,6 +31,7 @@ export function renderSummary(state: ModelViewState, actions: SummaryActions): H
   return h('div', { 'data-testid': 'model-summary', className: 'summary' },
     header(state.fileName, s, state.runtime),
     launchers(state, actions),
+    state.reports.length > 0 ? section(`Saved reports (${state.reports.length})`, savedReports(state.reports, actions)) : null,
     section('Inputs and outputs', ioTables(s)),
     section('Operators', opChart(s, actions)),
     section('Parameters', parameters(s)),
@@ -172,4 +174,12 @@ function metadata(s: ModelSummary): HTMLElement {
   return h('dl', { className: 'metadata' },
     ...(s.docString ? [h('dt', { text: 'doc string' }), h('dd', { text: s.docString })] : []),
     ...Object.entries(s.metadata).flatMap(([k, v]) => [h('dt', { className: 'mono', text: k }), h('dd', { text: v })]));
+}
+
+function savedReports(reports: readonly SavedReportRef[], actions: SummaryActions): HTMLElement {
+  return h('ul', { 'data-testid': 'saved-reports', className: 'saved-reports' }, ...reports.map((r) => {
+    const button = h('vscode-button', { secondary: true, text: `Open ${r.kind} report` });
+    button.addEventListener('click', () => actions.openReport(r.file));
+    return h('li', {}, button, h('span', { className: 'muted', text: ` ${r.createdAt.replace('T', ' ').slice(0, 19)} UTC` }));
+  }));
 }
