@@ -4,8 +4,15 @@
 //   E2E_SKIP_PACKAGE=1  reuse dist/bias-inspector.vsix     E2E_ONLY=<text>    scenarios whose name contains it
 //   E2E_HEADED=1        show the browser (needs a display) E2E_SLOWMO=<ms>    slow every browser action
 //   E2E_KEEP_OPEN=1     leave code-server up after the run E2E_KEEP_TMP=1     keep the temp user-data/workspace
+// `node scripts/run-e2e.mjs --self-test` runs only the harness's own unit tests (no VS Code).
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
+
+if (process.argv.includes('--self-test')) {
+  const tests = readdirSync('test/e2e/harness').filter((f) => f.endsWith('.test.ts')).map((f) => `test/e2e/harness/${f}`);
+  const result = spawnSync(process.execPath, ['--import', 'tsx', '--test', '--test-reporter=spec', ...tests], { stdio: 'inherit' });
+  process.exit(result.status ?? 1);
+}
 
 const cache = process.env.E2E_CACHE ?? '.e2e-cache';
 if (!existsSync(`${cache}/env.json`)) {

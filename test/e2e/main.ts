@@ -38,6 +38,7 @@ let tempRoot: string | undefined;
 let server: CodeServer | undefined;
 let chromium: LaunchedBrowser | undefined;
 let cleaningUp: Promise<void> | undefined;
+let interrupted = false;
 
 /** Stops the browser and code-server (by pid, process groups), copies the logs, removes the temp root. */
 function cleanup(): Promise<void> {
@@ -61,6 +62,8 @@ function cleanup(): Promise<void> {
 
 for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
   process.on(signal, () => {
+    if (interrupted) return;
+    interrupted = true;
     say(`${signal}: stopping everything this run started`);
     void cleanup().finally(() => process.exit(130));
   });
@@ -113,6 +116,7 @@ async function runScenario(index: number, scenario: Scenario, base: Omit<Scenari
     say(`✔ ${scenario.name} (${Date.now() - t0} ms)`);
     return { name: scenario.name, ok: true, ms: Date.now() - t0 };
   } catch (error) {
+    if (interrupted) return { name: scenario.name, ok: false, ms: Date.now() - t0, error: 'interrupted' };
     const message = error instanceof Error ? error.message : String(error);
     await page.screenshot({ path: join(dir, 'FAILED.png') }).catch(() => undefined);
     say(`✘ ${scenario.name}: ${message}`);
@@ -170,6 +174,7 @@ async function main(): Promise<number> {
   const url = `${server.url}/?folder=${encodeURIComponent(workspace)}`;
   const outcomes: Outcome[] = [];
   for (const [i, scenario] of selected.entries()) {
+    if (interrupted) break;
     if (Date.now() - started > RUN_BUDGET_MS) {
       outcomes.push({ name: scenario.name, ok: false, ms: 0, error: `not run: the run exceeded its ${RUN_BUDGET_MS / 1000} s budget` });
       continue;
@@ -201,7 +206,7 @@ void (async () => {
   try {
     code = await main();
   } catch (error) {
-    console.error(`[e2e] ${error instanceof Error ? error.stack ?? error.message : String(error)}`);
+    if (!interrupted) console.error(`[e2e] ${error instanceof Error ? error.stack ?? error.message : String(error)}`);
   } finally {
     await cleanup();
   }

@@ -109,6 +109,9 @@ export async function startCodeServer(setup: SetupEnv, dirs: ServerDirs, logFile
     ...baseArgs(setup, dirs), '--bind-addr', `127.0.0.1:${port}`, '--auth', 'none',
     '--disable-telemetry', '--disable-update-check', '--disable-workspace-trust',
     '--disable-getting-started-override', '--ignore-last-opened',
+    // Each scenario's window gets its own extension host; let a closed window's host exit soon
+    // instead of after the default 3 hours.
+    '--reconnection-grace-time', '30',
   ];
   const proc = startProcess('code-server', setup.node, args, { env: serverEnv(dirs), cwd: dirs.homeDir, logFile });
   const url = `http://127.0.0.1:${port}`;
