@@ -36,7 +36,7 @@ export function gapSentence(input: GapSentenceInput): string {
   const pair = `${formatMetric(metric, value)} vs ${formatMetric(metric, overall)}`;
   const gap = value - overall;
   const gapText = info.rate ? (Math.abs(gap) * 100).toFixed(1) : formatNumber(Math.abs(gap));
-  if (gapText === (info.rate ? '0.0' : '0')) return `${info.noun} for ${group} is at overall (${pair})${tail}`;
+  if (gapText === (info.rate ? '0.0' : '0') || formatMetric(metric, value) === formatMetric(metric, overall)) return `${info.noun} for ${group} is at overall (${pair})${tail}`;
   const side = gap < 0 ? 'below' : 'above';
   if (info.rate) return `${info.noun} for ${group} is ${gapText} points ${side} overall (${pair})${tail}`;
   const times = overall !== 0 ? `, ${formatNumber(value / overall)}× overall` : '';
