@@ -1,0 +1,267 @@
+/**
+ * Benchmarks of the per-group analysis (issue #4 item 10), run through tsx by groups.mjs:
+ *
+ *   (a) end-to-end `runGroups` over 100k rows of the tabular demo vs raw onnxruntime
+ *       (`session.run` only) over the same batches; target <= 1.10x.
+ *   (b) GroupMetricsBuilder over 1M precomputed predictions, two sensitive columns, one core;
+ *       target >= 5M rows/s.
+ *   (c) peak RSS (VmHWM) of a child process streaming a 1M-row predictions CSV through the
+ *       groups pipeline; target <= 400 MB.
+ *
+ * Benchmarks, never tests: nothing asserts a time; each line prints its target and PASS/MISS.
+ * Usage: node --import tsx scripts/bench/groups-impl.ts [e2e] [metrics] [rss]
+ *        node --import tsx scripts/bench/groups-impl.ts rss-child <predictions.csv>   (internal)
+ */
+import { spawnSync } from 'node:child_process';
+import { createWriteStream, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { once } from 'node:events';
+import type { Tensor } from 'onnxruntime-node';
+import { runGroups } from '../../extension/core/analyze/groups';
+import { prepareModel } from '../../extension/core/analyze/session';
+import { createInputEncoder, loadSpec, openTable, resolveSpec, type EncodedBatch, type ResolvedSpec } from '../../extension/core/data';
+import { GroupMetricsBuilder } from '../../extension/core/metrics/groups';
+import { Xoshiro128 } from '../../extension/core/metrics/stats';
+import { loadOrt } from '../../extension/core/runtime';
+
+const root = resolve(__dirname, '../..');
+const examples = join(root, 'examples');
+const BATCH = 4096;
+const E2E_ROWS = 100_000;
+const METRICS_ROWS = 1_000_000;
+const METRICS_BATCH = 65_536;
+const RSS_ROWS = 1_000_000;
+const RUNS = 3;
+
+interface ResultRow {
+  readonly name: string;
+  readonly value: string;
+  readonly target: string;
+  readonly pass: boolean | null;
+}
+
+function median(values: readonly number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.floor(sorted.length / 2)] ?? Number.NaN;
+}
+
+function printTable(title: string, rows: readonly ResultRow[]): void {
+  console.log(`\n### ${title}\n`);
+  console.log('| measurement | result | target | |');
+  console.log('|---|---|---|---|');
+  for (const r of rows) console.log(`| ${r.name} | ${r.value} | ${r.target} | ${r.pass === null ? '' : r.pass ? 'PASS' : 'MISS'} |`);
+}
+
+/** Writes lines to a file with backpressure. */
+async function writeLines(path: string, header: string, rows: number, line: (i: number) => string): Promise<void> {
+  const out = createWriteStream(path);
+  out.write(`${header}\n`);
+  let chunk: string[] = [];
+  for (let i = 0; i < rows; i++) {
+    chunk.push(line(i));
+    if (chunk.length === 8192 || i === rows - 1) {
+      if (!out.write(`${chunk.join('\n')}\n`)) await once(out, 'drain');
+      chunk = [];
+    }
+  }
+  out.end();
+  await once(out, 'finish');
+}
+
+/** 100k rows resampled (seeded) from examples/income.csv. */
+async function makeIncomeCsv(dir: string): Promise<string> {
+  const [header = '', ...rows] = readFileSync(join(examples, 'income.csv'), 'utf8').split('\n').filter((l) => l.trim() !== '');
+  const rng = new Xoshiro128(20240611);
+  const path = join(dir, 'income-100k.csv');
+  await writeLines(path, header, E2E_ROWS, () => rows[rng.nextU32() % rows.length]!);
+  return path;
+}
+
+async function time(fn: () => Promise<unknown>): Promise<number> {
+  const t0 = performance.now();
+  await fn();
+  return performance.now() - t0;
+}
+
+/** (a) runGroups end to end vs session.run alone over the same pre-encoded batches. */
+async function benchEndToEnd(dir: string): Promise<ResultRow[]> {
+  const data = await makeIncomeCsv(dir);
+  const spec: ResolvedSpec = { ...(await loadSpec(join(examples, 'income-mlp.bias.json'))), data };
+  const model = spec.model!;
+
+  // The raw passes share the session, the reader and the encoder with the pipeline: feeds are
+  // prepared exactly as runGroups prepares them; nothing else (losses, groups, metrics) is done.
+  const prepared = await prepareModel(model, { providers: ['cpu'], ...(spec.output ? { output: spec.output } : {}) });
+  const ort = loadOrt();
+  const toTensors = (feeds: EncodedBatch['feeds']): Record<string, Tensor> => {
+    const out: Record<string, Tensor> = {};
+    for (const [name, t] of Object.entries(feeds)) out[name] = new ort.Tensor(t.dtype as 'float32', t.data as Float32Array, [...t.dims]);
+    return out;
+  };
+  const rawPass = async (run: (feeds: Record<string, Tensor>) => Promise<void>): Promise<number> => {
+    const table = await openTable(data, { batchRows: BATCH });
+    const encoder = await createInputEncoder(spec, prepared.summary.inputs, table);
+    let batches = 0;
+    for await (const batch of table.batches()) {
+      await run(toTensors((await encoder.encode(batch)).feeds));
+      batches++;
+    }
+    await encoder.close();
+    await table.close();
+    return batches;
+  };
+  const encoded: Record<string, Tensor>[] = [];
+  const batchCount = await rawPass(async (feeds) => { encoded.push(feeds); });
+  const runOnly = async (): Promise<void> => {
+    for (const feeds of encoded) await prepared.session.run(feeds, [prepared.output]);
+  };
+  const readAndRun = async (): Promise<void> => {
+    await rawPass(async (feeds) => { await prepared.session.run(feeds, [prepared.output]); });
+  };
+  const pipeline = async (): Promise<void> => {
+    const report = await runGroups(spec, { providers: ['cpu'], batchSize: BATCH, bootstrap: 0 });
+    if (report.data.rows !== E2E_ROWS) throw new Error(`expected ${E2E_ROWS} rows, the report has ${report.data.rows}`);
+  };
+  // Warm up once each, then interleave the runs so a change in the machine's load hits all three alike.
+  await runOnly();
+  await readAndRun();
+  await pipeline();
+  const ms = { runOnly: [] as number[], readAndRun: [] as number[], pipeline: [] as number[] };
+  for (let r = 0; r < RUNS; r++) {
+    ms.runOnly.push(await time(runOnly));
+    ms.readAndRun.push(await time(readAndRun));
+    ms.pipeline.push(await time(pipeline));
+  }
+  await prepared.session.release();
+  const runOnlyMs = median(ms.runOnly);
+  const readAndRunMs = median(ms.readAndRun);
+  const pipelineMs = median(ms.pipeline);
+  const fmt = (t: number): string => `${t.toFixed(0)} ms (${((E2E_ROWS / t) * 1000 / 1e6).toFixed(2)}M rows/s)`;
+  const ratio = pipelineMs / readAndRunMs;
+  return [
+    { name: `raw onnxruntime: read CSV + encode feeds + session.run, ${batchCount} batches`, value: fmt(readAndRunMs), target: '', pass: null },
+    { name: 'runGroups end to end (the same + losses, group codes, metrics; no bootstrap)', value: fmt(pipelineMs), target: '', pass: null },
+    { name: '**ratio** runGroups / raw onnxruntime', value: `${ratio.toFixed(2)}x`, target: '<= 1.10x', pass: ratio <= 1.1 },
+    { name: 'session.run alone over the same pre-encoded batches (the model\'s share)', value: fmt(runOnlyMs), target: '', pass: null },
+    { name: 'ratio runGroups / session.run alone', value: `${(pipelineMs / runOnlyMs).toFixed(1)}x`, target: '', pass: null },
+  ];
+}
+
+interface PredictionColumns {
+  label: Float64Array;
+  pred: Float64Array;
+  score: Float64Array;
+  loss: Float64Array;
+  sex: Int32Array;
+  race: Int32Array;
+}
+
+function makePredictions(rows: number): PredictionColumns {
+  const rng = new Xoshiro128(7);
+  const u = (): number => rng.nextU32() / 4294967296;
+  const c: PredictionColumns = {
+    label: new Float64Array(rows), pred: new Float64Array(rows), score: new Float64Array(rows), loss: new Float64Array(rows),
+    sex: new Int32Array(rows), race: new Int32Array(rows),
+  };
+  for (let i = 0; i < rows; i++) {
+    const label = u() < 0.4 ? 1 : 0;
+    const score = Math.min(0.999, Math.max(0.001, label ? 0.35 + 0.6 * u() : 0.6 * u()));
+    c.label[i] = label;
+    c.score[i] = score;
+    c.pred[i] = score >= 0.5 ? 1 : 0;
+    c.loss[i] = -Math.log(label ? score : 1 - score);
+    c.sex[i] = u() < 0.5 ? 0 : 1;
+    c.race[i] = rng.nextU32() % 4;
+  }
+  return c;
+}
+
+/** (b) GroupMetricsBuilder.add over 64k-row batches + finish, no bootstrap. */
+async function benchMetrics(): Promise<ResultRow[]> {
+  const c = makePredictions(METRICS_ROWS);
+  const groupValues = [['F', 'M'], ['A', 'B', 'C', 'D']];
+  const once = async (keepRows: boolean): Promise<void> => {
+    const builder = new GroupMetricsBuilder({ task: 'binary', sensitive: ['sex', 'race'], keepRows });
+    for (let start = 0; start < METRICS_ROWS; start += METRICS_BATCH) {
+      const end = Math.min(METRICS_ROWS, start + METRICS_BATCH);
+      builder.add({
+        label: c.label.subarray(start, end), pred: c.pred.subarray(start, end), loss: c.loss.subarray(start, end),
+        score: c.score.subarray(start, end), groups: [c.sex.subarray(start, end), c.race.subarray(start, end)],
+        groupValues, rowOffset: start + 1,
+      });
+    }
+    const section = await builder.finish({ bootstrap: 0 });
+    if (section.overall.count !== METRICS_ROWS) throw new Error(`expected ${METRICS_ROWS} rows, overall has ${section.overall.count}`);
+  };
+  const rows: ResultRow[] = [];
+  for (const keepRows of [true, false]) {
+    await once(keepRows); // warm-up
+    const ms: number[] = [];
+    for (let r = 0; r < RUNS; r++) ms.push(await time(() => once(keepRows)));
+    const rate = (METRICS_ROWS / median(ms)) * 1000;
+    rows.push({
+      name: `1M rows, 2 sensitive columns (2 x 4 values), batches of 64k, add + finish, keepRows ${keepRows}${keepRows ? ' (the pipeline\'s setting)' : ''}`,
+      value: `${(rate / 1e6).toFixed(1)}M rows/s (${median(ms).toFixed(0)} ms)`, target: '>= 5M rows/s', pass: rate >= 5e6,
+    });
+  }
+  return rows;
+}
+
+/** (c) the parent: writes the 1M-row predictions CSV and measures a child's peak RSS. */
+async function benchRss(dir: string): Promise<ResultRow[]> {
+  const path = join(dir, 'predictions-1m.csv');
+  const c = makePredictions(RSS_ROWS);
+  const sex = ['F', 'M'];
+  const race = ['A', 'B', 'C', 'D'];
+  await writeLines(path, 'label,sex,race,score,pred', RSS_ROWS, (i) => `${c.label[i]},${sex[c.sex[i]!]},${race[c.race[i]!]},${c.score[i]!.toFixed(6)},${c.pred[i]}`);
+  const child = spawnSync(process.execPath, ['--import', 'tsx', __filename, 'rss-child', path], { encoding: 'utf8', cwd: root });
+  if (child.status !== 0) throw new Error(`the RSS child failed (${child.status}): ${child.stderr}`);
+  const result = JSON.parse(child.stdout.trim().split('\n').at(-1) ?? '{}') as { hwmKb: number; baseKb: number; ms: number; rows: number };
+  const mb = (kb: number): string => `${(kb / 1024).toFixed(0)} MB`;
+  return [
+    { name: 'child peak RSS after start-up (node + tsx + core loaded)', value: mb(result.baseKb), target: '', pass: null },
+    {
+      name: `peak RSS (VmHWM), ${result.rows.toLocaleString('en-US')}-row predictions CSV (label, sex, race, score, pred), batches of ${BATCH}, bootstrap off, per-row columns kept (61 bytes/row)`,
+      value: mb(result.hwmKb), target: '<= 400 MB', pass: result.hwmKb / 1024 <= 400,
+    },
+    { name: 'time of that run', value: `${(result.ms / 1000).toFixed(1)} s (${((result.rows / result.ms) * 1000 / 1e6).toFixed(2)}M rows/s)`, target: '', pass: null },
+  ];
+}
+
+function vmHwmKb(): number {
+  const match = /VmHWM:\s+(\d+) kB/.exec(readFileSync('/proc/self/status', 'utf8'));
+  return match ? Number(match[1]) : Math.round(process.memoryUsage().rss / 1024);
+}
+
+/** (c) the child: one predictions-mode run, then its VmHWM as JSON on stdout. */
+async function rssChild(path: string): Promise<void> {
+  const spec = await resolveSpec({
+    data: path, task: 'binary', label: 'label', groups: ['sex', 'race'],
+    predictions: { file: path, score: 'score', pred: 'pred' },
+  }, { baseDir: root });
+  const baseKb = vmHwmKb();
+  const t0 = performance.now();
+  const report = await runGroups(spec, { providers: ['cpu'], batchSize: BATCH, bootstrap: 0 });
+  const ms = performance.now() - t0;
+  console.log(JSON.stringify({ hwmKb: vmHwmKb(), baseKb, ms, rows: report.data.rows }));
+}
+
+async function main(): Promise<void> {
+  const args = process.argv.slice(2);
+  if (args[0] === 'rss-child') return rssChild(args[1] ?? '');
+  const parts = args.length > 0 ? args : ['e2e', 'metrics', 'rss'];
+  const dir = mkdtempSync(join(tmpdir(), 'bench-groups-'));
+  try {
+    if (parts.includes('e2e')) printTable(`Per-group analysis: end to end vs raw onnxruntime (income MLP, 100k rows, CPU provider, batch size ${BATCH}, median of ${RUNS} after a warm-up)`, await benchEndToEnd(dir));
+    if (parts.includes('metrics')) printTable(`Per-group analysis: group metrics over precomputed predictions (one core, median of ${RUNS} after a warm-up)`, await benchMetrics());
+    if (parts.includes('rss')) printTable('Per-group analysis: peak memory streaming a 1M-row CSV (predictions mode)', await benchRss(dir));
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+main().catch((err: unknown) => {
+  console.error(err);
+  process.exit(1);
+});
