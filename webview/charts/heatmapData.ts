@@ -83,3 +83,53 @@ export function groupLabel(group: Readonly<Record<string, string>>): string {
   const parts = Object.entries(group).map(([k, v]) => `${k}=${v}`);
   return parts.length > 0 ? parts.join(', ') : '(all)';
 }
+
+/** One sample's maps as the views use them: maps[layer][head], each `size`×`size`. */
+export interface SampleMaps {
+  readonly size: number;
+  readonly tokens: readonly string[];
+  readonly maps: readonly (readonly Float32Array[])[];
+  readonly group: Readonly<Record<string, string>>;
+  /** Sequence length before padding was cropped. */
+  readonly paddedLength: number;
+}
+
+const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null;
+
+function bufferOf(data: unknown): ArrayBuffer | undefined {
+  if (data instanceof ArrayBuffer) return data;
+  if (ArrayBuffer.isView(data) && data.buffer instanceof ArrayBuffer) return data.buffer.slice(data.byteOffset, data.byteOffset + data.byteLength);
+  return undefined;
+}
+
+/**
+ * Checks the host's `attentionSample` reply (it crosses a message boundary, so it is `unknown`)
+ * and turns it into per-head maps cropped to the valid (unpadded) positions. Throws a message
+ * that names what is wrong.
+ */
+export function parseSampleResult(value: unknown, layers: number, heads: number): SampleMaps {
+  if (!isRecord(value) || !Array.isArray(value.layers) || !Array.isArray(value.tokens)) throw new Error('the host sent no attention maps for this row');
+  const tokens = value.tokens.map((t) => String(t));
+  const byLayer = new Map<number, Float32Array[]>();
+  let T = -1;
+  for (const entry of value.layers as unknown[]) {
+    if (!isRecord(entry) || typeof entry.layer !== 'number' || typeof entry.heads !== 'number' || typeof entry.T !== 'number') throw new Error('malformed layer in the attention sample');
+    const buffer = bufferOf(entry.data);
+    if (!buffer) throw new Error(`layer ${entry.layer}: maps are not binary data`);
+    if (entry.heads !== heads) throw new Error(`layer ${entry.layer} has ${entry.heads} heads, the report ${heads}`);
+    if (T >= 0 && entry.T !== T) throw new Error(`layer ${entry.layer} has length ${entry.T}, other layers ${T}`);
+    T = entry.T;
+    byLayer.set(entry.layer, splitHeads(buffer, heads, T));
+  }
+  if (T < 0) throw new Error('the attention sample has no layers');
+  if (tokens.length !== T) throw new Error(`the sample has ${tokens.length} tokens for maps of length ${T}`);
+  const valid = typeof value.validLength === 'number' && value.validLength > 0 ? Math.min(T, Math.floor(value.validLength)) : T;
+  const maps = Array.from({ length: layers }, (_, layer) => {
+    const headMaps = byLayer.get(layer);
+    if (!headMaps) throw new Error(`the attention sample has no layer ${layer}`);
+    return headMaps.map((m) => cropSquare(m, T, valid));
+  });
+  const group: Record<string, string> = {};
+  if (isRecord(value.group)) for (const [k, v] of Object.entries(value.group)) group[k] = String(v);
+  return { size: valid, tokens: tokens.slice(0, valid), maps, group, paddedLength: T };
+}

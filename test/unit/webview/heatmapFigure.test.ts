@@ -105,3 +105,23 @@ test('energy curve: R on x, energy on y, threshold line and the rank point', () 
   assert.equal(layoutEnergyCurve([1], 1, { width: 132, height: 118 }).points[0]?.x, 76);
   assert.equal(layoutEnergyCurve([0.4], 3, { width: 132, height: 118 }).rankPoint, undefined);
 });
+
+test('a sample reply becomes per-head maps cropped to the valid length; malformed replies are named', async () => {
+  const { parseSampleResult } = await import('../../../webview/charts/heatmapData');
+  // 2 layers × 2 heads × T=3, validLength 2
+  const layer = (l: number): Float32Array => Float32Array.from({ length: 18 }, (_, i) => l * 100 + i);
+  const reply = { tokens: ['<s>', 'hi', '<pad>'], validLength: 2, layout: '[B,H,T,T]', group: { sex: 'F' },
+    layers: [{ layer: 1, heads: 2, T: 3, data: layer(1).buffer }, { layer: 0, heads: 2, T: 3, data: layer(0) }] };
+  const s = parseSampleResult(reply, 2, 2);
+  assert.equal(s.size, 2);
+  assert.equal(s.paddedLength, 3);
+  assert.deepEqual(s.tokens, ['<s>', 'hi']);
+  assert.deepEqual(Array.from(s.maps[0]?.[1] ?? []), [9, 10, 12, 13]);
+  assert.deepEqual(Array.from(s.maps[1]?.[0] ?? []), [100, 101, 103, 104]);
+  assert.deepEqual(s.group, { sex: 'F' });
+  assert.throws(() => parseSampleResult(null, 2, 2), /no attention maps/);
+  assert.throws(() => parseSampleResult({ ...reply, layers: [reply.layers[0]] }, 2, 2), /no layer 0/);
+  assert.throws(() => parseSampleResult({ ...reply, tokens: ['a'] }, 2, 2), /1 tokens for maps of length 3/);
+  assert.throws(() => parseSampleResult(reply, 2, 4), /has 2 heads, the report 4/);
+  assert.throws(() => parseSampleResult({ ...reply, layers: [{ layer: 0, heads: 2, T: 3, data: [1, 2] }] }, 1, 2), /not binary data/);
+});
