@@ -5,7 +5,7 @@
  * per-row columns the metrics keep for bootstrap intervals (a few bytes per row).
  * The CLI and the VS Code host both call `runGroups` with the same spec.
  */
-import { BadInputError, throttleProgress, throwIfAborted, type ProgressFn } from '../errors';
+import { BadInputError, InspectorError, throttleProgress, throwIfAborted, type ProgressFn } from '../errors';
 import { createInputEncoder, numericCell, openTable, type EncodedBatch, type ResolvedSpec, type TableReader } from '../data';
 import { evaluateBatch, type LossConfig } from '../metrics/batch';
 import { featureVariances } from '../metrics/diversity';
@@ -147,6 +147,22 @@ export async function runGroups(spec: ResolvedSpec, options: GroupsRunOptions): 
 }
 
 /**
+ * Index in the batch of each used row. Both row-number arrays ascend and the used rows are a
+ * subset of the batch's, so one merge walk finds them (no per-row map).
+ */
+export function batchPositions(batchRows: Uint32Array, usedRows: Uint32Array): Uint32Array {
+  const positions = new Uint32Array(usedRows.length);
+  let j = 0;
+  for (let i = 0; i < usedRows.length; i++) {
+    const row = usedRows[i]!;
+    while (j < batchRows.length && batchRows[j]! < row) j++;
+    if (batchRows[j] !== row) throw new InspectorError('internal', 'failure', `used row ${row} is not in its batch`);
+    positions[i] = j++;
+  }
+  return positions;
+}
+
+/**
  * The same report from precomputed per-sample scores/predictions (`predictions` in the spec or
  * `--predictions` on the CLI): evaluations run elsewhere, no model here.
  */
@@ -173,18 +189,18 @@ export async function runGroupsFromPredictions(spec: ResolvedSpec, options: Grou
       const encoded = await encoder.encode(batch);
       if (encoded.rowsUsed === 0) continue;
       const labels = encoded.labels ?? new Float64Array(0);
-      const position = new Map<number, number>();
-      batch.rowNumbers.forEach((row, i) => position.set(row, i));
+      const position = batchPositions(batch.rowNumbers, encoded.rowNumbers);
       const read = (column: string): Float64Array => {
         const cells = batch.column(column);
         const values = new Float64Array(encoded.rowsUsed);
-        encoded.rowNumbers.forEach((row, i) => {
-          const cell = numericCell(cells[position.get(row) ?? -1]);
+        for (let i = 0; i < values.length; i++) {
+          const raw = cells[position[i]!];
+          const cell = numericCell(raw);
           if (cell.kind !== 'number') {
-            throw new BadInputError('predictions.value', `${predictions.file}: row ${row}, column "${column}": expected a finite number (got ${JSON.stringify(cells[position.get(row) ?? -1] ?? null)})`, { file: predictions.file });
+            throw new BadInputError('predictions.value', `${predictions.file}: row ${encoded.rowNumbers[i]}, column "${column}": expected a finite number (got ${JSON.stringify(raw ?? null)})`, { file: predictions.file });
           }
           values[i] = cell.value;
-        });
+        }
         return values;
       };
       const score = predictions.score ? read(predictions.score) : undefined;
