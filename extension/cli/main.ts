@@ -10,6 +10,7 @@ import { registerDemo } from './demo';
 import { registerPending } from './pending';
 import { registerGroups } from './groups';
 import { registerQuant } from './quant';
+import { registerAttention } from './attention';
 
 const program = new Command()
   .name('bias-inspector')
@@ -21,6 +22,7 @@ const program = new Command()
 registerInspect(program);
 registerGroups(program);
 registerQuant(program);
+registerAttention(program);
 registerPending(program);
 registerDemo(program);
 registerForward(program);

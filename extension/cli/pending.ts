@@ -2,9 +2,7 @@ import type { Command } from 'commander';
 import { InspectorError } from '../core/errors';
 
 /** Analyses whose issue has not landed yet: each says so plainly instead of pretending. */
-const PENDING: readonly { name: string; description: string; issue: string }[] = [
-  { name: 'attention', description: 'attention heatmaps, per group, and additive attention biases', issue: '#5 (attention-bias heatmaps)' },
-];
+const PENDING: readonly { name: string; description: string; issue: string }[] = [];
 
 export function registerPending(program: Command): void {
   for (const { name, description, issue } of PENDING) {

@@ -586,3 +586,52 @@ export async function attentionForSample(spec: ResolvedSpec, rowIndex: number, o
     await sampler.close();
   }
 }
+
+/** Result of running the same rows on two execution providers. */
+export interface ProviderComparison {
+  readonly providers: readonly [RuntimeInfo, RuntimeInfo];
+  readonly rows: number;
+  /** Largest |p_a − p_b| over every layer, head and cell of every compared row. */
+  readonly maxAbsDifference: number;
+  readonly worst: { readonly row: number; readonly layer: number } | undefined;
+}
+
+/**
+ * Attention maps of the first `rows` data rows on two providers, each opened alone (no fallback:
+ * a provider that cannot run fails here instead of quietly running on the CPU).
+ */
+export async function compareAttentionProviders(spec: ResolvedSpec, providers: readonly [ProviderSetting, ProviderSetting], rows: number, options: { signal?: AbortSignal } = {}): Promise<ProviderComparison> {
+  const a = await AttentionSampler.open(spec, { providers: providers[0], ...(options.signal ? { signal: options.signal } : {}) });
+  try {
+    const b = await AttentionSampler.open(spec, { providers: providers[1], ...(options.signal ? { signal: options.signal } : {}) });
+    try {
+      let max = 0;
+      let worst: ProviderComparison['worst'];
+      let compared = 0;
+      for (let row = 0; row < rows; row++) {
+        let x: AttentionSampleResult;
+        try {
+          x = await a.sample(row, options);
+        } catch (error) {
+          if (error instanceof BadInputError && error.code === 'attention.row' && compared > 0) break; // fewer rows than asked
+          throw error;
+        }
+        const y = await b.sample(row, options);
+        x.layers.forEach((layer, l) => {
+          const p = new Float32Array(layer.data);
+          const q = new Float32Array(y.layers[l]!.data);
+          for (let c = 0; c < p.length; c++) {
+            const d = Math.abs(p[c]! - q[c]!);
+            if (d > max || Number.isNaN(d)) { max = Number.isNaN(d) ? Number.NaN : d; worst = { row, layer: l }; }
+          }
+        });
+        compared++;
+      }
+      return { providers: [a.runtime, b.runtime], rows: compared, maxAbsDifference: max, worst };
+    } finally {
+      await b.close();
+    }
+  } finally {
+    await a.close();
+  }
+}

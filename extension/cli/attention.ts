@@ -1,0 +1,113 @@
+import type { Command } from 'commander';
+import { resolve } from 'node:path';
+import { BadInputError, InspectorError } from '../core/errors';
+import { loadSpec, openTable, resolveSpec, type InputMapping, type ResolvedSpec } from '../core/data';
+import { loadModel, summarizeModel } from '../core/onnx';
+import { compareAttentionProviders, runAttention } from '../core/analyze/attention';
+import { writeHtmlReport } from '../core/report/export';
+import { parseProviderSetting } from '../core/runtime';
+import { formatAttentionReport } from './formatAttention';
+import { parseInputFlag } from './groups';
+import { writeJson } from './output';
+import { stderrProgress } from './progress';
+
+interface AttentionFlags {
+  spec?: string; model?: string; data?: string; input?: string[]; group?: string; tokens?: string; span?: string[];
+  samples?: string; length?: string; batchSize?: string; ep: string; json?: string | boolean; html?: string; compareEp?: string;
+}
+
+/** Sequence inputs without --input: the model's integer inputs fed from a column of the same name, or `ids`. */
+async function defaultInputs(model: string, data: string): Promise<Record<string, InputMapping>> {
+  const summary = summarizeModel(await loadModel(model));
+  const table = await openTable(data);
+  const columns = new Set(table.columns);
+  await table.close();
+  const out: Record<string, InputMapping> = {};
+  for (const input of summary.inputs) {
+    if (!/^int(32|64)$/.test(input.dtype) || /mask|type_ids|position_ids/i.test(input.name)) continue;
+    const column = columns.has(input.name) ? input.name : columns.has('ids') && Object.keys(out).length === 0 ? 'ids' : undefined;
+    if (column) out[input.name] = { column };
+  }
+  if (Object.keys(out).length === 0) throw new BadInputError('cli.bad-flag', `attention: map the model inputs with --input name=ids:column (${data} has no column named like an integer input of ${model}, nor "ids")`);
+  return out;
+}
+
+async function specFromFlags(flags: AttentionFlags): Promise<ResolvedSpec> {
+  if (flags.spec) return loadSpec(resolve(flags.spec));
+  if (!flags.model || !flags.data) throw new BadInputError('cli.bad-flag', 'attention: give --spec s.bias.json, or --model with --data');
+  const spans = Object.fromEntries((flags.span ?? []).map((s) => {
+    const eq = s.indexOf('=');
+    if (eq <= 0) throw new BadInputError('cli.bad-flag', `--span ${s}: expected name=column (a column of JSON arrays of key positions)`);
+    return [s.slice(0, eq), s.slice(eq + 1)];
+  }));
+  const value: Record<string, unknown> = {
+    model: flags.model, data: flags.data, task: 'binary',
+    groups: (flags.group ?? '').split(',').map((g) => g.trim()).filter(Boolean),
+    inputs: flags.input?.length ? Object.fromEntries(flags.input.map(parseInputFlag)) : await defaultInputs(flags.model, flags.data),
+    ...(flags.tokens || Object.keys(spans).length > 0 ? { attention: { ...(flags.tokens ? { tokens: flags.tokens } : {}), ...(Object.keys(spans).length > 0 ? { spans } : {}) } } : {}),
+  };
+  return resolveSpec(value, { baseDir: process.cwd() });
+}
+
+function intFlag(value: string | undefined, name: string, min = 0): number | undefined {
+  if (value === undefined) return undefined;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < min) throw new BadInputError('cli.bad-flag', `${name} ${value}: expected an integer ≥ ${min}`);
+  return n;
+}
+
+/** Largest difference of attention maps allowed between two providers (issue #5: within 1e-4). */
+const COMPARE_TOLERANCE = 1e-4;
+
+async function compare(spec: ResolvedSpec, flags: AttentionFlags): Promise<void> {
+  const list = (flags.compareEp ?? '').split(',').map((p) => p.trim()).filter(Boolean);
+  if (list.length !== 2) throw new BadInputError('cli.bad-flag', `--compare-ep ${flags.compareEp}: name two providers, e.g. webgpu,cpu`);
+  const settings = list.map((p) => parseProviderSetting(p, '--compare-ep')) as [ReturnType<typeof parseProviderSetting>, ReturnType<typeof parseProviderSetting>];
+  const rows = intFlag(flags.samples, '--samples', 1) ?? 16;
+  const result = await compareAttentionProviders(spec, settings, rows);
+  const [a, b] = result.providers;
+  process.stdout.write(`attention maps of ${result.rows} rows: ${a.used} vs ${b.used}, max |Δp| = ${result.maxAbsDifference.toExponential(2)}${result.worst ? ` (row ${result.worst.row}, layer ${result.worst.layer})` : ''}\n`);
+  list.forEach((wanted, i) => {
+    const used = result.providers[i]!.used;
+    if (wanted !== 'auto' && used !== wanted) throw new InspectorError('attention.provider-not-used', 'failure', `--compare-ep: asked for ${wanted}, the session ran on ${used}${result.providers[i]!.fallbackReason ? ` (${result.providers[i]!.fallbackReason})` : ''}`);
+  });
+  if (!(result.maxAbsDifference <= COMPARE_TOLERANCE)) {
+    throw new InspectorError('attention.provider-mismatch', 'failure', `attention maps differ by ${result.maxAbsDifference} between ${a.used} and ${b.used} (tolerance ${COMPARE_TOLERANCE})`);
+  }
+}
+
+export function registerAttention(program: Command): void {
+  program.command('attention')
+    .description('attention per layer and head over a dataset, per group, and the additive attention biases of a transformer')
+    .option('--spec <file>', 'analysis spec (*.bias.json) with an optional "attention" section')
+    .option('--model <file>', 'ONNX model (without --spec)')
+    .option('--data <file>', 'evaluation data: .csv .tsv .jsonl .parquet')
+    .option('--input <name=mapping>', 'input mapping (repeatable): name=ids:col | name=text:col:tokenizer.json (default: integer inputs from a column "ids" or of the same name)', (v: string, prev: string[] = []) => [...prev, v])
+    .option('--group <a,b>', 'sensitive columns for per-group attention')
+    .option('--tokens <column>', 'column of token strings (labels, special tokens)')
+    .option('--span <name=column>', 'span of key positions to report the attention mass on (repeatable)', (v: string, prev: string[] = []) => [...prev, v])
+    .option('--samples <n>', 'analyse at most this many rows (with --compare-ep: rows to compare, default 16)')
+    .option('--length <T>', 'sequence length at which additive biases are evaluated (default: min(64, longest row))')
+    .option('--batch-size <n>', 'rows per inference batch', '32')
+    .option('--ep <providers>', 'execution providers: auto | cpu | webgpu | cuda | dml | coreml (comma list)', 'auto')
+    .option('--compare-ep <a,b>', 'instead of the report: compare the maps of the first rows on two providers (fails above 1e-4 or when one is not used)')
+    .option('--json [file]', 'write the report as JSON (stdout when no file or "-")')
+    .option('--html <file>', 'write a self-contained HTML report')
+    .action(async (flags: AttentionFlags) => {
+      const spec = await specFromFlags(flags);
+      if (flags.compareEp) return compare(spec, flags);
+      const samples = intFlag(flags.samples, '--samples');
+      const length = intFlag(flags.length, '--length', 2);
+      const report = await runAttention(spec, {
+        providers: parseProviderSetting(flags.ep, '--ep'),
+        batchSize: intFlag(flags.batchSize, '--batch-size', 1) ?? 32,
+        ...(samples !== undefined ? { samples } : {}),
+        ...(length !== undefined ? { length } : {}),
+        onProgress: stderrProgress('attention'),
+      });
+      const toStdout = writeJson(flags.json, report);
+      if (flags.html) { writeHtmlReport(flags.html, report); process.stderr.write(`wrote ${flags.html}\n`); }
+      if (!toStdout) process.stdout.write(`${formatAttentionReport(report)}\n`);
+      return undefined;
+    });
+}
