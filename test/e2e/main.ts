@@ -80,6 +80,15 @@ async function runScenario(index: number, scenario: Scenario, base: Omit<Scenari
   const page: Page = await context.newPage();
   const pageErrors: string[] = [];
   page.on('pageerror', (e) => pageErrors.push(e.message));
+  // Errors of our own code in the page (the webview scripts are served from the installed
+  // extension's folder, whose name starts with the extension id).
+  const ownErrors: string[] = [];
+  page.on('console', (m) => {
+    if (m.type() === 'error' && `${m.location().url} ${m.text()}`.includes(base.extensionId)) ownErrors.push(`${m.text()} (${m.location().url}:${m.location().lineNumber})`);
+  });
+  page.on('pageerror', (e) => {
+    if (`${e.message} ${e.stack ?? ''}`.includes(base.extensionId)) ownErrors.push(e.stack ?? e.message);
+  });
   let shots = 0;
   const ctx: ScenarioContext = {
     ...base,
@@ -108,6 +117,7 @@ async function runScenario(index: number, scenario: Scenario, base: Omit<Scenari
       timer = setTimeout(() => reject(new Error(`scenario timed out after ${timeoutMs} ms`)), timeoutMs);
     });
     await Promise.race([body, timeout]);
+    if (ownErrors.length > 0) throw new Error(`errors in the extension's webview/page code:\n  ${ownErrors.join('\n  ')}`);
     const unexpected = unexpectedLogErrors(base.logs, scenario);
     if (unexpected.length > 0) {
       throw new Error(`errors in the extension's logs:\n${unexpected.map((e) => `  ${e.file}:${e.line}: ${e.text}`).join('\n')}`);

@@ -68,6 +68,8 @@ function serverEnv(dirs: ServerDirs): NodeJS.ProcessEnv {
   env['XDG_CONFIG_HOME'] = join(dirs.homeDir, 'config');
   env['XDG_DATA_HOME'] = join(dirs.homeDir, 'data');
   env['XDG_CACHE_HOME'] = join(dirs.homeDir, 'cache');
+  // No extension gallery (code-server defaults to open-vsx.org): the run reaches no other host.
+  env['EXTENSIONS_GALLERY'] = '{}';
   delete env['VSCODE_IPC_HOOK_CLI'];
   delete env['NODE_OPTIONS'];
   return env;
