@@ -94,7 +94,8 @@ export function layoutFigure(spec: FigureSpec): FigureLayout {
   const legendWidth = Math.min(Math.max(mapWidth, 160), 260);
   const legendHeight = 10;
   const ticks = legendTicks(spec.scale, 5);
-  const width = Math.max(mapX + mapWidth, mapX + legendWidth + 20) + pad;
+  const titleWidth = Math.ceil(Array.from(spec.title).length * fontSize * 0.64);
+  const width = Math.max(mapX + mapWidth, mapX + legendWidth + 20, pad + titleWidth) + pad;
   const height = legendY + legendHeight + fontSize + 8 + pad;
   return {
     width,

@@ -227,8 +227,10 @@ function groupsTab(a: AttentionSection, ctx: SectionContext): HTMLElement {
   modeSelect.addEventListener('change', update);
   update();
   return h('div', { 'data-testid': 'attention-groups' },
+    h('p', { className: 'muted', text: 'Group rows: means over heads. Entropy in nats; first-token mass = attention on the first valid key (the sink).' }),
     groupTable(a),
     h('h3', { text: 'Heads ranked by group difference' }),
+    h('p', { className: 'muted', text: 'map Δ = largest cell-count-weighted mean |M_a − M_b| between two groups over the same columns (the pair shown); span-mass Δ and entropy Δ = largest gaps over those pairs. Largest first.' }),
     a.ranking.length > 0 ? rankingTable(a.ranking) : h('p', { className: 'muted', text: 'No ranking: it needs at least two groups over the same sensitive columns.' }),
     h('h3', { text: 'Group maps' }),
     h('div', { className: 'group-controls' }, groupSelect, modeSelect),

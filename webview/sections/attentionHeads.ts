@@ -224,7 +224,7 @@ function zoomView(set: HeadMapSet, layer: number, head: number, ctx: SectionCont
 }
 
 function labelNote(layout: FigureLayout): string {
-  return layout.rowStep > 1 ? `; every ${layout.rowStep}th token labelled` : '';
+  return layout.rowStep > 1 ? `; a label every ${layout.rowStep} tokens` : '';
 }
 
 function exporters(layout: FigureLayout, map: Float32Array, n: number, scale: HeatmapScale): { svg: () => Promise<string>; png: () => Promise<ArrayBuffer> } {

@@ -25,7 +25,7 @@ const headName = (s: { layer: number; head: number }): string => `L${s.layer} H$
 export function perHeadTable(section: AttentionSection, testId = 'attention-per-head'): HTMLElement {
   const hasSpecial = section.perHead.some((s) => s.specialTokenMass !== undefined);
   const distributions = new Map(section.entropy.overall.map((d) => [`${d.layer}/${d.head}`, d]));
-  const headers = ['head', 'entropy (nats)', 'normalised Ĥ median [p25–p75]', 'first-token mass', ...section.spans.map((s) => `span “${s}” mass`), ...(hasSpecial ? ['special-token mass'] : [])];
+  const headers = ['head', 'entropy (nats)', 'Ĥ median [IQR]', 'first-token mass', ...section.spans.map((s) => `“${s}” mass`), ...(hasSpecial ? ['special mass'] : [])];
   const rows = section.perHead.map((s) => {
     const d = distributions.get(`${s.layer}/${s.head}`);
     return [
@@ -74,7 +74,7 @@ export function groupTable(section: AttentionSection): HTMLElement {
     const finite = values.filter(Number.isFinite);
     return finite.length > 0 ? finite.reduce((a, b) => a + b, 0) / finite.length : Number.NaN;
   };
-  const headers = ['group', 'samples', 'entropy (nats, mean of heads)', 'first-token mass (mean of heads)', ...section.spans.map((s) => `span “${s}” mass`)];
+  const headers = ['group', 'samples', 'entropy (nats)', 'first-token mass', ...section.spans.map((s) => `“${s}” mass`)];
   const rows = section.byGroup.map((g: AttentionGroupStats) => [
     `${groupLabel(g.group)}${g.small ? ' (small)' : ''}`,
     formatCount(g.samples),
@@ -88,7 +88,7 @@ export function groupTable(section: AttentionSection): HTMLElement {
 /** One group's per-head table (same columns as the overall one). */
 export function groupHeadTable(section: AttentionSection, group: AttentionGroupStats): HTMLElement {
   const overall: readonly AttentionHeadStats[] = section.perHead;
-  const headers = ['head', 'entropy (nats)', 'Δ entropy vs all', 'first-token mass', 'Δ vs all', ...section.spans.map((s) => `span “${s}” mass`)];
+  const headers = ['head', 'entropy (nats)', 'Δ vs all', 'first-token mass', 'Δ vs all', ...section.spans.map((s) => `“${s}” mass`)];
   const rows = group.perHead.map((s) => {
     const all = overall.find((o) => o.layer === s.layer && o.head === s.head);
     const delta = (a: unknown, b: unknown): string => formatValue(reportNumber(a) - reportNumber(b));
@@ -102,7 +102,7 @@ export function groupHeadTable(section: AttentionSection, group: AttentionGroupS
 export function rankingTable(ranking: readonly AttentionHeadDifference[]): HTMLElement {
   const sorted = [...ranking].sort((a, b) => byDescending(reportNumber(a.mapDifference), reportNumber(b.mapDifference)) || byDescending(reportNumber(a.spanMassDifference), reportNumber(b.spanMassDifference)));
   return table('attention-ranking', 'Heads ranked by group difference, largest first',
-    ['#', 'head', 'map difference (weighted mean |ΔM|)', 'span-mass difference', 'entropy difference (nats)', 'groups compared'],
+    ['#', 'head', 'map Δ', 'span-mass Δ', 'entropy Δ (nats)', 'groups compared'],
     sorted.map((r, i) => [String(i + 1), headName(r), formatValue(reportNumber(r.mapDifference)), formatValue(reportNumber(r.spanMassDifference)), formatValue(reportNumber(r.entropyDifference)), `${groupLabel(r.groups[0])} vs ${groupLabel(r.groups[1])}`]));
 }
 

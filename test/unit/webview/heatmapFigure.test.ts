@@ -125,3 +125,9 @@ test('a sample reply becomes per-head maps cropped to the valid length; malforme
   assert.throws(() => parseSampleResult(reply, 2, 4), /has 2 heads, the report 4/);
   assert.throws(() => parseSampleResult({ ...reply, layers: [{ layer: 0, heads: 2, T: 3, data: [1, 2] }] }, 1, 2), /not binary data/);
 });
+
+test('a long title widens the figure instead of being cut', () => {
+  const title = 'Layer 0 · head 1 — dataset mean attention over 500 samples (relative, rank 3)';
+  const layout = layoutFigure({ title, rows: 4, cols: 4, mapSize: 100, scale: sequentialScale(0, 1), fontSize: 10 });
+  assert.ok(layout.width >= 8 + Array.from(title).length * 6.4, `width ${layout.width}`);
+});
