@@ -11,7 +11,7 @@
  * fused kernels have no probability output and are reported as blocking.
  */
 import { BadInputError } from '../errors';
-import { addGraphOutput, cloneModel, consumers, producers, type NodeRef } from '../onnx';
+import { addGraphOutput, cloneModel, consumers, findValueInfo, producers, type NodeRef } from '../onnx';
 import type { AttributeProto, GraphProto, ModelProto, NodeProto, TensorProto } from '../onnx';
 import type { AttentionLayout } from './layout';
 
@@ -469,7 +469,13 @@ export function exposeAttention(model: ModelProto, graph: AttentionGraph, extra:
     while (node.output.length < 4) node.output.push('');
     node.output[3] = site.tensor;
   }
-  for (const name of [...graph.sites.map((s) => s.tensor), ...extra]) copy = addGraphOutput(copy, name, { file });
+  for (const site of graph.sites) {
+    // A renamed optional output has no value info: give it the query's type (float unless known).
+    const query = nodes[site.nodeIndex]?.input[0] ?? '';
+    const elemType = site.kind === 'multihead-qk' ? findValueInfo(copy, query)?.type?.tensorType?.elemType ?? 1 : undefined;
+    copy = addGraphOutput(copy, site.tensor, { file, ...(elemType === undefined ? {} : { elemType }) });
+  }
+  for (const name of extra) copy = addGraphOutput(copy, name, { file });
   return copy;
 }
 
