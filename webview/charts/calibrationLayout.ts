@@ -61,7 +61,7 @@ export function calibrationDomain(series: readonly CalibrationSeries[]): [number
 export function layoutCalibration(series: readonly CalibrationSeries[], options: CalibrationOptions = {}): CalibrationLayout {
   const size = options.size ?? 180;
   const maxRadius = options.maxRadius ?? 9;
-  const margin = options.margin ?? { top: 8, right: 10, bottom: 30, left: 40 };
+  const margin = options.margin ?? { top: 8, right: 18, bottom: 30, left: 44 };
   const domain = calibrationDomain(series);
   const [lo, hi] = domain;
   const px = (v: number): number => margin.left + ((Math.min(hi, Math.max(lo, v)) - lo) / (hi - lo)) * size;

@@ -147,3 +147,24 @@ export function sampleNote(values: MetricValues, metric: string): string {
   if (d === undefined) return n;
   return d === 0 ? `${n}, ${denominator}=0 (0/0 shown as 0)` : `${n}, ${denominator}=${d.toLocaleString('en-US')}`;
 }
+
+const NON_FINITE: Readonly<Record<string, number>> = { NaN: Number.NaN, Infinity: Number.POSITIVE_INFINITY, '-Infinity': Number.NEGATIVE_INFINITY };
+/** Keys whose values are user data or names, never numbers written as strings. */
+const TEXT_KEYS = new Set(['group', 'worstGroup', 'sensitive', 'column', 'path', 'spec', 'schema', 'kind', 'createdAt', 'task', 'method', 'requested', 'used', 'fallbackReason', 'ortVersion', 'skipReasons']);
+
+/**
+ * Report JSON writes NaN and ±Infinity as the strings "NaN", "Infinity", "-Infinity" (JSON has no
+ * number for them). Returns a copy with those strings turned back into numbers, leaving group
+ * values and names alone (a group may really be called "NaN").
+ */
+export function reviveNumbers<T>(value: T): T {
+  const walk = (v: unknown): unknown => {
+    if (typeof v === 'string') return v in NON_FINITE ? NON_FINITE[v] : v;
+    if (Array.isArray(v)) return v.map(walk);
+    if (v !== null && typeof v === 'object') {
+      return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, TEXT_KEYS.has(k) ? x : walk(x)]));
+    }
+    return v;
+  };
+  return walk(value) as T;
+}

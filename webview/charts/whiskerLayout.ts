@@ -41,6 +41,11 @@ export interface WhiskerRow extends WhiskerDatum {
   readonly whisker?: { readonly lo: number; readonly hi: number };
   /** The value is NaN: no bar, the note says n/a. */
   readonly missing: boolean;
+  /**
+   * 'worse' / 'better' when the group's whole interval lies on that side of overall (a gap the
+   * bootstrap supports); 'unclear' otherwise, and always without an interval.
+   */
+  readonly versusOverall: 'worse' | 'better' | 'unclear';
 }
 
 export interface WhiskerLayout {
@@ -86,6 +91,14 @@ export function layoutWhiskers(data: readonly WhiskerDatum[], options: WhiskerOp
   const [lo, hi] = domain;
   const scale = (v: number): number => plotX + ((Math.min(hi, Math.max(lo, v)) - lo) / (hi - lo)) * plotWidth;
   const zero = scale(0);
+  const higherBetter = metricInfo(options.metric).direction === 'higher-better';
+  const versus = (interval: Interval | undefined): WhiskerRow['versusOverall'] => {
+    if (!interval || !Number.isFinite(options.overall)) return 'unclear';
+    const below = Math.max(interval[0], interval[1]) < options.overall;
+    const above = Math.min(interval[0], interval[1]) > options.overall;
+    if (!below && !above) return 'unclear';
+    return below === higherBetter ? 'worse' : 'better';
+  };
   const ordered = worstFirst(data, options.metric, (d) => d.value, (d) => [d.count, d.label]);
   const rows = ordered.map((d, i): WhiskerRow => {
     const missing = !Number.isFinite(d.value);
@@ -99,6 +112,7 @@ export function layoutWhiskers(data: readonly WhiskerDatum[], options: WhiskerOp
       x1: missing ? zero : scale(d.value),
       ...(interval ? { whisker: { lo: scale(Math.min(interval[0], interval[1])), hi: scale(Math.max(interval[0], interval[1])) } } : {}),
       missing,
+      versusOverall: missing ? 'unclear' : versus(interval),
     };
   });
   const step = niceStep(hi - lo, 5);

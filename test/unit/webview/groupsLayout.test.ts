@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import type { GroupEntry } from '../../../extension/protocol/groups';
-import { formatInterval, formatMetric, groupLabel, sampleNote, scalarMetrics, worstFirst } from '../../../webview/charts/groupMetrics';
+import { formatInterval, formatMetric, groupLabel, reviveNumbers, sampleNote, scalarMetrics, worstFirst } from '../../../webview/charts/groupMetrics';
 import { layoutWhiskers, whiskerDomain, type WhiskerDatum } from '../../../webview/charts/whiskerLayout';
 import { columnValues, layoutMatrix } from '../../../webview/charts/matrixLayout';
 import { calibrationDomain, layoutCalibration, pickCalibrationGroups } from '../../../webview/charts/calibrationLayout';
@@ -59,6 +59,7 @@ test('whisker layout: worst-first rows, bar and whisker positions on a [0, 1] ra
   assert.equal(layout.overallX, 100 + 0.8 * 400);
   assert.deepEqual(layout.ticks.map((t) => t.value), [0, 0.2, 0.4, 0.6, 0.8, 1]);
   assert.equal(layout.axisY, 30);
+  assert.deepEqual(layout.rows.map((r) => r.versusOverall), ['worse', 'better']);
 });
 
 test('whisker layout for a loss: highest loss first, domain covers the interval ends', () => {
@@ -69,6 +70,10 @@ test('whisker layout for a loss: highest loss first, domain covers the interval 
   assert.deepEqual(layout.rows.map((r) => r.label), ['high', 'mid', 'low']);
   assert.deepEqual(layout.domain, [0, 1.5]);
   assert.ok((layout.rows[0]?.whisker?.hi ?? 0) <= layout.plotX + layout.plotWidth);
+  // lower is better: an interval wholly above overall is worse; no interval says nothing
+  assert.deepEqual(layout.rows.map((r) => r.versusOverall), ['worse', 'unclear', 'unclear']);
+  const straddles = layoutWhiskers([datum('s', 0.3, 10, { interval: [0.2, 0.4] })], { metric: 'loss', width: 500, overall: 0.289 });
+  assert.equal(straddles.rows[0]?.versusOverall, 'unclear');
 });
 
 test('a NaN value gets no bar and no whisker but keeps its row (last)', () => {
@@ -181,4 +186,25 @@ test('sample note: n, plus positives for TPR and negatives for FPR, flagged when
   assert.equal(sampleNote(noPositives, 'fpr'), 'n=12, negatives=12');
   assert.equal(sampleNote(noPositives, 'accuracy'), 'n=12');
   assert.equal(sampleNote(entry({ g: 'y' }, 1500, {}), 'fnr'), 'n=1,500');
+});
+
+test('reviveNumbers: "NaN"/"Infinity" strings become numbers, group values named "NaN" stay strings', () => {
+  const raw = {
+    kind: 'groups', spec: 'NaN',
+    groups: {
+      sensitive: ['NaN'],
+      byGroup: [{ group: { NaN: 'NaN' }, count: 3, restAccuracy: 'NaN', ci: { tpr: ['-Infinity', 'Infinity'] } }],
+      disparity: { tpr: { worstGroup: { a: 'Infinity' }, worstValue: 'NaN' } },
+    },
+  };
+  const revived = reviveNumbers(raw);
+  const entry = revived.groups.byGroup[0];
+  assert.ok(Number.isNaN(entry?.restAccuracy));
+  assert.deepEqual(entry?.ci.tpr, [Number.NEGATIVE_INFINITY, Number.POSITIVE_INFINITY]);
+  assert.deepEqual(entry?.group, { NaN: 'NaN' });
+  assert.deepEqual(revived.groups.sensitive, ['NaN']);
+  assert.equal(revived.spec, 'NaN');
+  assert.deepEqual(revived.groups.disparity.tpr.worstGroup, { a: 'Infinity' });
+  assert.ok(Number.isNaN(revived.groups.disparity.tpr.worstValue));
+  assert.equal(raw.groups.byGroup[0]?.restAccuracy, 'NaN');
 });
