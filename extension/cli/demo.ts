@@ -5,6 +5,13 @@ import { BadInputError } from '../core/errors';
 import { loadSpec } from '../core/data';
 import { inspectModel } from '../core/onnx';
 import { runGroups } from '../core/analyze/groups';
+import { runAttention } from '../core/analyze/attention';
+import { loadModel, summarizeModel } from '../core/onnx';
+import { analyzeWeights } from '../core/quant/analyze';
+import { quantizationReport } from '../core/quant/report';
+import { formatAttentionReport } from './formatAttention';
+import { formatQuantization } from './formatQuant';
+import { workerScript } from './quant';
 import { inspectReport, writeHtmlReport } from '../core/report';
 import { parseProviderSetting } from '../core/runtime';
 import { formatSummary } from './format';
@@ -19,18 +26,44 @@ function findExamples(explicit: string | undefined): string {
   return found;
 }
 
-/** Analyses that run on a demo spec; later analyses add themselves here. */
-type DemoStep = (specPath: string, out: string, ep: string) => Promise<string>;
+/** Analyses that run on a demo spec; each returns its text report, or null when it does not apply. */
+type DemoStep = (specPath: string, out: string, ep: string) => Promise<string | null>;
+
+function writeReports(out: string, specPath: string, kind: string, report: unknown): void {
+  const stem = join(out, `${basename(specPath, '.bias.json')}.${kind}`);
+  writeJson(`${stem}.json`, report);
+  writeHtmlReport(`${stem}.html`, report);
+}
 
 const STEPS: readonly { name: string; run: DemoStep }[] = [
   {
     name: 'groups',
     run: async (specPath, out, ep) => {
       const report = await runGroups(await loadSpec(specPath), { providers: parseProviderSetting(ep, '--ep'), bootstrap: 200, seed: 0 });
-      const stem = join(out, `${basename(specPath, '.bias.json')}.groups`);
-      writeJson(`${stem}.json`, report);
-      writeHtmlReport(`${stem}.html`, report);
+      writeReports(out, specPath, 'groups', report);
       return formatGroupsReport(report);
+    },
+  },
+  {
+    name: 'attention',
+    run: async (specPath, out, ep) => {
+      const spec = await loadSpec(specPath);
+      if (!spec.attention) return null;
+      const report = await runAttention(spec, { providers: parseProviderSetting(ep, '--ep') });
+      writeReports(out, specPath, 'attention', report);
+      return formatAttentionReport(report);
+    },
+  },
+  {
+    name: 'quant',
+    run: async (specPath, out) => {
+      const spec = await loadSpec(specPath);
+      if (!spec.model) return null;
+      const loaded = await loadModel(spec.model);
+      const worker = workerScript();
+      const section = await analyzeWeights(loaded, worker ? { workerPath: worker } : {});
+      writeReports(out, specPath, 'quantization', quantizationReport(summarizeModel(loaded), section));
+      return formatQuantization(loaded.path, section, 10);
     },
   },
 ];
@@ -54,7 +87,8 @@ export function registerDemo(program: Command): void {
       const specs = readdirSync(dir).filter((f) => f.endsWith('.bias.json')).sort();
       for (const spec of specs) {
         for (const step of STEPS) {
-          process.stdout.write(`=== ${step.name}: ${spec}\n${await step.run(join(dir, spec), options.out, options.ep)}\n\n`);
+          const text = await step.run(join(dir, spec), options.out, options.ep);
+          if (text !== null) process.stdout.write(`=== ${step.name}: ${spec}\n${text}\n\n`);
         }
       }
       process.stdout.write(`Demo done: ${models.length} models inspected; ${STEPS.map((s) => s.name).join(', ')} run on ${specs.length} specs; reports in ${resolve(options.out)}\n`);

@@ -7,7 +7,6 @@ import { InspectorError } from '../core/errors';
 import { registerInspect } from './inspect';
 import { registerForward } from './forward';
 import { registerDemo } from './demo';
-import { registerPending } from './pending';
 import { registerGroups } from './groups';
 import { registerQuant } from './quant';
 import { registerAttention } from './attention';
@@ -23,7 +22,6 @@ registerInspect(program);
 registerGroups(program);
 registerQuant(program);
 registerAttention(program);
-registerPending(program);
 registerDemo(program);
 registerForward(program);
 

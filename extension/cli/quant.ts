@@ -31,7 +31,7 @@ function positiveInt(value: string, flag: string): number {
 }
 
 /** The bundled worker next to the CLI bundle (dist/workers/quant.worker.js); none when run from source. */
-function workerScript(): string | undefined {
+export function workerScript(): string | undefined {
   const path = join(__dirname, 'workers', 'quant.worker.js');
   return existsSync(path) ? path : undefined;
 }

@@ -5,7 +5,7 @@ import type { AnalysisKind, SavedReportRef, ModelHostMethods, ModelViewState, Mo
 import { ModelDocument } from './modelDocument';
 import type { RuntimeStatusService } from './runtimeStatus';
 import { webviewHtml, webviewOptions } from './webviewHtml';
-import { ANALYSIS_COMMANDS, AVAILABLE_ANALYSES } from './analyses';
+import { ANALYSIS_COMMANDS } from './analyses';
 import { saveExport } from './exportFile';
 import { openReportFile } from './reportPanel';
 import { onDidSaveReport } from './reportStore';
@@ -78,14 +78,13 @@ export class ModelEditorProvider implements vscode.CustomReadonlyEditorProvider<
       summary: state.summary,
       runtime: this.runtime.current,
       trusted: vscode.workspace.isTrusted,
-      available: AVAILABLE_ANALYSES,
       reports: await reportsOf(document.uri),
     };
   }
 
-  private async launch(document: ModelDocument, analysis: AnalysisKind): Promise<{ started: boolean; message?: string }> {
+  private async launch(document: ModelDocument, analysis: AnalysisKind): Promise<Record<string, never>> {
     await vscode.commands.executeCommand(ANALYSIS_COMMANDS[analysis], document.uri);
-    return { started: AVAILABLE_ANALYSES[analysis] };
+    return {};
   }
 }
 

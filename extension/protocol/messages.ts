@@ -18,8 +18,6 @@ export type ModelViewState =
     readonly runtime: RuntimeStatus;
     /** False in an untrusted workspace: inspection only, no model execution. */
     readonly trusted: boolean;
-    /** Analyses that exist in this build; the others say which issue will bring them. */
-    readonly available: Readonly<Record<AnalysisKind, boolean>>;
     /** Saved reports of this model in the workspace, newest first. */
     readonly reports: readonly SavedReportRef[];
   }
@@ -44,7 +42,7 @@ export type ModelHostMethods = {
   /** Webview loaded: returns the state to render. */
   ready: [Record<string, never>, ModelViewState];
   /** The user pressed an analysis launcher. */
-  launch: [{ readonly analysis: AnalysisKind }, { readonly started: boolean; readonly message?: string }];
+  launch: [{ readonly analysis: AnalysisKind }, Record<string, never>];
   /** Save an exported chart through a save dialog. */
   saveExport: [ExportRequest, { readonly savedTo: string | null }];
   /** Open a saved report (one of `reports`) in a report panel. */

@@ -78,6 +78,10 @@ export function disparityCards(section: GroupsSection, metrics: readonly string[
       continue;
     }
     const overall = metricOf(section.overall, metric);
+    if (d.difference === 0 && entries.length > 1) {
+      cards.push({ metric, title, sentence: `${info.noun} is ${formatMetric(metric, d.worstValue)} for all ${entries.length} groups: no gap between groups`, worse: false, small: false, definition: info.definition });
+      continue;
+    }
     const interval = entry.ci?.[metric];
     const sentence = gapSentence({
       metric, group: groupLabel(d.worstGroup, section.sensitive), value: d.worstValue, overall, sample: entry,
@@ -150,6 +154,9 @@ export function headline(section: GroupsSection): string {
     return section.byGroup.length === 0 ? 'No group has any rows.' : `No group has a defined ${info.noun}.`;
   }
   const overall = metricOf(section.overall, metric);
+  if (d.difference === 0 && section.byGroup.length > 1) {
+    return `No gap: ${info.noun} is ${formatMetric(metric, d.worstValue)} for all ${section.byGroup.length} groups (overall ${formatMetric(metric, overall)}).`;
+  }
   const gap = d.worstValue - overall;
   const amount = info.rate ? `${(Math.abs(gap) * 100).toFixed(1)} points` : formatNumber(Math.abs(gap));
   const direction = gap < 0 ? 'lower' : 'higher';

@@ -108,12 +108,13 @@ export interface MatrixRenderOptions {
 }
 
 const LEGEND_HEIGHT = 46;
+const LEGEND_WIDTH = 320;
 
 /** Cells coloured around overall, value and n in each; empty combinations drawn empty. */
 export function renderMatrix(element: SVGSVGElement, layout: MatrixLayout, options: MatrixRenderOptions): void {
   const { metric } = options;
   const info = metricInfo(metric);
-  const width = Math.max(layout.width, 360);
+  const width = Math.max(layout.width, layout.rowLabelWidth + LEGEND_WIDTH + 10);
   const svg = prepare(element, width, layout.height + LEGEND_HEIGHT, options.title);
   const pattern = hatch(svg);
   const [rowColumn, colColumn] = options.columns;
@@ -155,7 +156,7 @@ function renderToneLegend(svg: Svg, metric: string, layout: MatrixLayout, y: num
   const gradient = svg.append('defs').append('linearGradient').attr('id', id);
   for (let i = 0; i <= 10; i++) gradient.append('stop').attr('offset', `${i * 10}%`).attr('stop-color', toneColor(-1 + i / 5));
   const x = layout.rowLabelWidth;
-  const width = 320;
+  const width = LEGEND_WIDTH;
   const legend = svg.append('g').attr('class', 'matrix-legend').attr('transform', `translate(${x}, ${y})`);
   legend.append('rect').attr('width', width).attr('height', 10).attr('fill', `url(#${id})`);
   // Ends are deviations from overall (the scale is symmetric; an end may lie outside [0, 100%]).

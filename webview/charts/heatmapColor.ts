@@ -72,7 +72,7 @@ export function colorLut(interpolate: (t: number) => string, size = 256): Uint8C
  * RGBA pixels (row-major, 4 bytes each) of `values` on `scale` through `lut`; NaN cells are fully
  * transparent so the theme background shows through (no sample had that cell).
  */
-export function paintRgba(values: ArrayLike<number>, scale: HeatmapScale, lut: Uint8ClampedArray, out?: Uint8ClampedArray): Uint8ClampedArray {
+export function paintRgba(values: ArrayLike<number>, scale: HeatmapScale, lut: Uint8ClampedArray, out?: Uint8ClampedArray<ArrayBuffer>): Uint8ClampedArray<ArrayBuffer> {
   const pixels = out ?? new Uint8ClampedArray(values.length * 4);
   const last = lut.length / 4 - 1;
   for (let i = 0; i < values.length; i++) {

@@ -13,10 +13,10 @@ export interface SummaryActions {
   exportChart(request: ExportRequest): Promise<{ savedTo: string | null }>;
 }
 
-const ANALYSES: readonly { kind: AnalysisKind; title: string; what: string; issue: string }[] = [
-  { kind: 'groups', title: 'Analyze Groups…', what: 'per-group loss and fairness metrics over an evaluation set', issue: '#4' },
-  { kind: 'attention', title: 'Attention Heatmaps…', what: 'what each head attends to, per sample and per group', issue: '#5' },
-  { kind: 'quant', title: 'Quantization Error…', what: 'INT/FP8/MX/NVFP4 error per tensor and per group', issue: '#6' },
+const ANALYSES: readonly { kind: AnalysisKind; title: string; what: string }[] = [
+  { kind: 'groups', title: 'Analyze Groups…', what: 'per-group loss and fairness metrics over an evaluation set (uses <model>.bias.json, or helps you create it)' },
+  { kind: 'attention', title: 'Attention Heatmaps…', what: 'what each head attends to, over the dataset and per group; additive attention biases' },
+  { kind: 'quant', title: 'Quantization Error…', what: 'INT8/INT4/FP8/MX/NVFP4 error of every weight tensor' },
 ];
 
 export function renderSummary(state: ModelViewState, actions: SummaryActions): HTMLElement {
@@ -70,10 +70,9 @@ function badge(text: string, testId?: string): HTMLElement {
 function launchers(state: Extract<ModelViewState, { kind: 'summary' }>, actions: SummaryActions): HTMLElement {
   return h('div', { className: 'launchers', role: 'group', 'aria-label': 'Analyses' },
     ...ANALYSES.map((a) => {
-      const available = state.available[a.kind];
       const button = h('vscode-button', { 'data-testid': `launch-${a.kind}`, ...(state.trusted ? {} : { disabled: true }), text: a.title });
       button.addEventListener('click', () => actions.launch(a.kind));
-      const note = !state.trusted ? 'workspace not trusted: inspection only' : available ? a.what : `${a.what} — arrives with issue ${a.issue}`;
+      const note = state.trusted ? a.what : 'workspace not trusted: inspection only';
       return h('div', { className: 'launcher' }, button, h('span', { className: 'muted', text: note }));
     }),
   );

@@ -1,2 +1,7 @@
 /** Registers every section renderer that exists in this build. */
-export {};
+import { registerSection } from '../sections/registry';
+import { renderGroups } from '../sections/groups';
+import { renderAttention } from '../sections/attention';
+
+registerSection('groups', renderGroups);
+registerSection('attention', renderAttention);

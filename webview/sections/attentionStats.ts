@@ -14,7 +14,7 @@ import type { SectionContext } from './context';
 
 /** A vscode-table from header texts and rows of cell texts (model strings through textContent). */
 export function table(testId: string, label: string, headers: readonly string[], rows: readonly (readonly string[])[], rowClass?: (i: number) => string | undefined): HTMLElement {
-  return h('vscode-table', { 'data-testid': testId, 'aria-label': label, zebra: true, bordered: true, 'resizable': true },
+  return h('vscode-table', { 'data-testid': testId, 'aria-label': label, zebra: true, bordered: true, resizable: true },
     h('vscode-table-header', { slot: 'header' }, ...headers.map((text) => h('vscode-table-header-cell', { text }))),
     h('vscode-table-body', { slot: 'body' }, ...rows.map((cells, i) => h('vscode-table-row', { className: rowClass?.(i) }, ...cells.map((text) => h('vscode-table-cell', { text }))))));
 }
@@ -102,8 +102,15 @@ export function groupHeadTable(section: AttentionSection, group: AttentionGroupS
 export function rankingTable(ranking: readonly AttentionHeadDifference[]): HTMLElement {
   const sorted = [...ranking].sort((a, b) => byDescending(reportNumber(a.mapDifference), reportNumber(b.mapDifference)) || byDescending(reportNumber(a.spanMassDifference), reportNumber(b.spanMassDifference)));
   return table('attention-ranking', 'Heads ranked by group difference, largest first',
-    ['#', 'head', 'map Δ', 'span-mass Δ', 'entropy Δ (nats)', 'groups compared'],
-    sorted.map((r, i) => [String(i + 1), headName(r), formatValue(reportNumber(r.mapDifference)), formatValue(reportNumber(r.spanMassDifference)), formatValue(reportNumber(r.entropyDifference)), `${groupLabel(r.groups[0])} vs ${groupLabel(r.groups[1])}`]));
+    ['head', 'map Δ', 'span-mass Δ', 'entropy Δ (nats)', 'groups compared'],
+    sorted.map((r) => [headName(r), formatValue(reportNumber(r.mapDifference)), formatValue(reportNumber(r.spanMassDifference)), formatValue(reportNumber(r.entropyDifference)), pairLabel(r.groups[0], r.groups[1])]));
+}
+
+/** "identity: muslim vs none" when both groups are over the same columns (the ranking's case). */
+export function pairLabel(a: Readonly<Record<string, string>>, b: Readonly<Record<string, string>>): string {
+  const keys = Object.keys(a);
+  const same = keys.length === Object.keys(b).length && keys.every((k) => k in b);
+  return same && keys.length > 0 ? `${keys.join(', ')}: ${keys.map((k) => a[k]).join(', ')} vs ${keys.map((k) => b[k]).join(', ')}` : `${groupLabel(a)} vs ${groupLabel(b)}`;
 }
 
 /** Descending order with NaN last. */

@@ -99,13 +99,18 @@ export function renderGroups(raw: GroupsReportView, ctx: SectionContext): HTMLEl
     calibrationToggle.addEventListener('change', () => { state.allCalibration = calibrationToggle.checked; renderCalibrationSlot(); });
     renderCalibrationSlot();
     const diversity = diversityBlock(report, scope, ctx);
+    if (scope.entries.length === 0) {
+      body.replaceChildren(h('p', { className: 'muted', text: `No row has a value for ${scope.sensitive.join(' and ')}: there are no groups to compare.` }),
+        h('section', { className: 'groups-part' }, h('h2', { text: 'All metrics' }), metricsTable(g, scope, state.metric)));
+      return;
+    }
     const parts: (HTMLElement | null)[] = [
       h('section', { className: 'groups-part' }, h('h2', { text: 'Where the model does worst' }), disparityBlock(g, scope)),
       h('section', { className: 'groups-part' }, h('h2', { title: info.definition, text: `${info.label} by ${scope.title}, worst first` }), barsBlock(g, scope, state.metric, ctx)),
       matrix ? h('section', { className: 'groups-part' }, h('h2', { text: `${info.label}: ${g.sensitive.join(' × ')}` }), matrix) : null,
       calibrationSlot.childElementCount > 0 ? h('section', { className: 'groups-part' },
         h('h2', { text: 'Calibration by group' }),
-        scope.entries.length > 4 ? h('p', { className: 'muted calibration-toggle', text: 'Overall, the worst group and the largest groups. ' }, calibrationToggle) : null,
+        scope.entries.length > 3 ? h('p', { className: 'muted calibration-toggle', text: 'Overall, the worst group and the largest groups. ' }, calibrationToggle) : null,
         calibrationSlot) : null,
       diversity ? h('section', { className: 'groups-part' }, h('h2', { text: 'Feature diversity (Bias Loss)' }), diversity) : null,
       h('section', { className: 'groups-part' }, h('h2', { text: 'All metrics' }), metricsTable(g, scope, state.metric)),

@@ -107,7 +107,7 @@ export function calibrationBlock(g: GroupsSection, scope: GroupsScope, metric: s
   if (!g.overall.calibration || g.overall.calibration.length === 0) return null;
   const worstKey: GroupKey | null = metricDisparity(scope, metric)?.worstGroup ?? metricDisparity(scope, primaryMetric(g.task))?.worstGroup ?? null;
   const worst = findGroup(scope.entries, worstKey);
-  const picked = all ? [...scope.entries].filter((e) => (e.calibration?.length ?? 0) > 0).sort((x, y) => y.count - x.count) : pickCalibrationGroups(scope.entries, worst, 4);
+  const picked = all ? [...scope.entries].filter((e) => (e.calibration?.length ?? 0) > 0).sort((x, y) => y.count - x.count) : pickCalibrationGroups(scope.entries, worst, 3);
   const list = [series('overall', 'overall', g.overall, false), ...picked.map((e) => series(groupLabel(e.group, scope.sensitive), groupLabel(e.group, scope.sensitive), e, e.small === true))];
   const layout = layoutCalibration(list);
   const svg = svgElement('group-calibration');
@@ -159,8 +159,9 @@ export function metricsTable(g: GroupsSection, scope: GroupsScope, metric: strin
       h('vscode-table-cell', { text: e.count.toLocaleString('en-US') }),
       ...metrics.map((m) => h('vscode-table-cell', { title: `${metricInfo(m).definition} ${sampleNote(e, m)}`, text: formatMetric(m, metricOf(e, m)) })),
       ...(g.bootstrap ? [h('vscode-table-cell', { text: intervalCell(metric, e.ci?.[metric]) })] : []));
-  const rest = ((100 - 18 - 6) / (header.length - 2)).toFixed(2);
-  const columns = JSON.stringify(['18%', '6%', ...header.slice(2).map(() => `${rest}%`)]);
+  const ciShare = g.bootstrap ? 12 : 0;
+  const rest = ((100 - 17 - 6 - ciShare) / metrics.length).toFixed(2);
+  const columns = JSON.stringify(['17%', '6%', ...metrics.map(() => `${rest}%`), ...(g.bootstrap ? [`${ciShare}%`] : [])]);
   return h('vscode-table', { 'data-testid': 'group-table', 'aria-label': `All metrics by ${scope.title}`, zebra: true, bordered: true, resizable: true, columns },
     h('vscode-table-header', { slot: 'header' }, ...header.map((t) => h('vscode-table-header-cell', { text: t }))),
     h('vscode-table-body', { slot: 'body' },

@@ -318,10 +318,10 @@ async function encodeBatch(
     if (plan.kind === 'columns') {
       const f = plan.columns.length;
       const src = features.get(plan.input)!;
-      const data = allocate(plan.dtype, m * f);
-      kept.forEach((i, r) => {
-        for (let j = 0; j < f; j++) put(data, r * f + j, src[i * f + j]!);
-      });
+      // columns mappings make float32 or float64 (checked in buildPlans): whole rows copy with set().
+      const data = allocate(plan.dtype, m * f) as Float32Array | Float64Array;
+      if (m === n) data.set(src);
+      else kept.forEach((i, r) => data.set(src.subarray(i * f, i * f + f), r * f));
       feeds[plan.input] = { dtype: plan.dtype, data, dims: [m, f] };
     } else if (plan.kind === 'ids' || plan.kind === 'text') {
       const seq = sequences.get(plan.input)!;
@@ -348,16 +348,23 @@ async function encodeBatch(
   const groupValues: Record<string, (string | null)[]> = {};
   spec.groups.forEach((g, k) => {
     const cells = batch.column(g);
-    groupValues[g] = kept.map((i) => groups.value(k, cells[i], batch.rowNumbers[i]!));
+    const values: (string | null)[] = new Array<string | null>(m);
+    for (let r = 0; r < m; r++) values[r] = groups.value(k, cells[kept[r]!], batch.rowNumbers[kept[r]!]!);
+    groupValues[g] = values;
   });
-  const pick = (a: Float64Array | undefined): Float64Array | undefined => (a ? Float64Array.from(kept, (i) => a[i]!) : undefined);
+  const pick = (a: Float64Array | undefined): Float64Array | undefined => {
+    if (!a || m === n) return a;
+    const out = new Float64Array(m);
+    for (let r = 0; r < m; r++) out[r] = a[kept[r]!]!;
+    return out;
+  };
   const pickedLabels = pick(labels);
   const pickedWeights = pick(weights);
   const pickedLikelihood = pick(likelihood);
   return {
     feeds,
     rowsUsed: m,
-    rowNumbers: Uint32Array.from(kept, (i) => batch.rowNumbers[i]!),
+    rowNumbers: m === n ? batch.rowNumbers.slice() : Uint32Array.from(kept, (i) => batch.rowNumbers[i]!),
     ...(pickedLabels ? { labels: pickedLabels } : {}),
     ...(pickedWeights ? { weights: pickedWeights } : {}),
     ...(pickedLikelihood ? { likelihood: pickedLikelihood } : {}),

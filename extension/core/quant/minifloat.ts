@@ -55,6 +55,9 @@ export function floorLog2(a: number): number {
   return (((U32[HI] ?? 0) >>> 20) & 0x7ff) - 1023 - 64;
 }
 
+/** 1.5·2^52: x + RNE_MAGIC − RNE_MAGIC is x rounded to an integer, ties to even, for |x| < 2^51. */
+export const RNE_MAGIC = 6755399441055744;
+
 /** Round half to even of a float64 (JS has no roundeven; Math.round rounds ties up). */
 export function roundHalfEven(x: number): number {
   const f = Math.floor(x);
@@ -103,6 +106,14 @@ export function castToGrid(v: number, g: ElementGrid, rounding: Rounding): numbe
   if (a >= g.max) return v < 0 ? -g.max : g.max;
   let e = floorLog2(a);
   if (e < g.emin) e = g.emin;
+  if (rounding === 'rne') {
+    // a + 2^(e−manBits+52) has a float64 ulp of exactly the quantum 2^(e−manBits), so the
+    // hardware's round-to-nearest-even does the rounding; subtracting back is exact.
+    const c = POW2[e - g.manBits + 52 - POW2_MIN] as number;
+    let rr = a + c - c;
+    if (rr > g.max) rr = g.max;
+    return v < 0 ? -rr : rr;
+  }
   const quantum = pow2(e - g.manBits);
   const m = a / quantum; // exact: division by a power of two (m < 2^(manBits+1))
   const f = Math.floor(m);

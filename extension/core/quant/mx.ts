@@ -56,6 +56,10 @@ export function mxFakeQuantize(
   const blocks = Math.ceil(length / blockSize);
   const values = new Float32Array(data.length);
   const exponents = new Int16Array(outer * blocks * inner);
+  if (inner === 1) {
+    contiguousBlocks(data, values, exponents, outer, length, blocks, grid, rounding, blockSize);
+    return { values, exponents };
+  }
   const amax = new Float64Array(inner);
   const scale = new Float64Array(inner);
   let expIdx = 0;
@@ -92,4 +96,43 @@ export function mxFakeQuantize(
     }
   }
   return { values, exponents };
+}
+
+/**
+ * The same computation when blocks are contiguous runs (inner = 1: blocks along the last axis,
+ * Conv weights flattened), without the per-column bookkeeping of the strided loop.
+ */
+function contiguousBlocks(
+  data: Float32Array,
+  values: Float32Array,
+  exponents: Int16Array,
+  outer: number,
+  length: number,
+  blocks: number,
+  grid: ElementGrid,
+  rounding: Rounding,
+  blockSize: number,
+): void {
+  let expIdx = 0;
+  for (let o = 0; o < outer; o++) {
+    const row = o * length;
+    for (let b = 0; b < blocks; b++, expIdx++) {
+      const j0 = row + b * blockSize;
+      const j1 = row + Math.min(length, (b + 1) * blockSize);
+      let amax = 0;
+      for (let j = j0; j < j1; j++) {
+        const x = data[j] as number;
+        const a = x < 0 ? -x : x;
+        if (a > amax && a !== Infinity) amax = a;
+      }
+      const e = mxSharedExponent(amax, grid.emax);
+      exponents[expIdx] = e;
+      const X = pow2(e);
+      const inv = pow2(-e); // x·2^−e = x/2^e exactly
+      for (let j = j0; j < j1; j++) {
+        const x = data[j] as number;
+        values[j] = x - x !== 0 ? x : castToGrid(x * inv, grid, rounding) * X;
+      }
+    }
+  }
 }
