@@ -48,7 +48,7 @@ if [ "${#missing[@]}" -gt 0 ]; then
   $SUDO apt-get install -y -q --no-install-recommends "${missing[@]}"
 fi
 [ -x "$CHROMIUM" ] || die "chromium is not at $CHROMIUM after apt-get install chromium (set E2E_CHROMIUM)"
-log "chromium: $("$CHROMIUM" --version 2>/dev/null | tail -n1)"
+log "chromium: $(XDG_CONFIG_HOME="$CACHE/xdg-config" "$CHROMIUM" --version 2>/dev/null | tail -n1)"
 
 # --- 2. Node 24 from the npm registry -------------------------------------------------------------
 NODE_DIR="$CACHE/node"
@@ -98,7 +98,8 @@ EOF
   echo "$CODE_SERVER_VERSION $("$NODE24" --version)" >"$CS_STAMP"
   log "code-server $CODE_SERVER_VERSION -> $CS_PKG"
 fi
-"$NODE24" "$CS_PKG/out/node/entry.js" --version >/dev/null 2>&1 || die "code-server does not start: $NODE24 $CS_PKG/out/node/entry.js --version"
+# XDG_CONFIG_HOME: code-server writes a default config.yaml (with a password) on every start.
+XDG_CONFIG_HOME="$CACHE/xdg-config" "$NODE24" "$CS_PKG/out/node/entry.js" --version >/dev/null 2>&1 || die "code-server does not start: $NODE24 $CS_PKG/out/node/entry.js --version"
 
 # --- 4. playwright-core ---------------------------------------------------------------------------
 PW_VERSION="$(node -p "require('./package.json').devDependencies['playwright-core']")"

@@ -174,7 +174,7 @@ async function main(): Promise<number> {
 
   server = await startCodeServer(setup, dirs, join(RESULTS, 'code-server.log'));
   say(`code-server ${setup.codeServerVersion} on ${server.url} (pid ${server.process.pid})`);
-  chromium = await launchChromium({ executablePath: setup.chromium, playwrightCore: setup.playwrightCore, headless: !HEADED, slowMo: SLOW_MO });
+  chromium = await launchChromium({ executablePath: setup.chromium, playwrightCore: setup.playwrightCore, headless: !HEADED, slowMo: SLOW_MO, homeDir: join(tempRoot, 'chromium-home') });
   say(`chromium pid ${chromium.process.pid}${HEADED ? ' (headed)' : ''}`);
 
   const logs = new LogWatcher(join(dirs.userDataDir, 'logs'), {

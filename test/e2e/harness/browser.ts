@@ -1,4 +1,5 @@
 import { createRequire } from 'node:module';
+import { join } from 'node:path';
 import type { Browser, BrowserServer, BrowserType } from 'playwright-core';
 import { adoptProcess, stopProcess, type Started } from './processes';
 
@@ -29,12 +30,17 @@ export interface LaunchedBrowser {
  * Launches the OS's Chromium as a playwright browser server (so the harness owns its pid) and
  * connects to it. Playwright's own signal handlers are off: the harness stops it.
  */
-export async function launchChromium(options: { executablePath: string; playwrightCore: string; headless: boolean; slowMo: number }): Promise<LaunchedBrowser> {
+export async function launchChromium(options: {
+  executablePath: string; playwrightCore: string; headless: boolean; slowMo: number;
+  /** Chromium's XDG config/cache homes (its crash-report database lands there, not in $HOME). */
+  homeDir: string;
+}): Promise<LaunchedBrowser> {
   const chromium = await loadChromium(options.playwrightCore);
   const server: BrowserServer = await chromium.launchServer({
     executablePath: options.executablePath,
     headless: options.headless,
     args: CHROMIUM_ARGS,
+    env: { ...process.env, HOME: options.homeDir, XDG_CONFIG_HOME: join(options.homeDir, 'config'), XDG_CACHE_HOME: join(options.homeDir, 'cache') },
     handleSIGINT: false,
     handleSIGTERM: false,
     handleSIGHUP: false,
