@@ -12,7 +12,7 @@ const MA: GroupEntry = { group: { sex: 'M', race: 'A' }, count: 1829, loss: 0.27
 const TINY: GroupEntry = { group: { sex: 'M', race: 'Z' }, count: 12, loss: 0.5, nan_losses: 0, accuracy: 0.75, tpr: 0, positives: 0, negatives: 12, small: true };
 
 const disparity = (worstGroup: MetricDisparity['worstGroup'], worstValue: number): MetricDisparity =>
-  ({ difference: 0, ratio: 1, toOverallDifference: 0, toOverallRatio: 1, worstGroup, worstValue });
+  ({ difference: 0.1, ratio: 0.9, toOverallDifference: 0.1, toOverallRatio: 0.9, worstGroup, worstValue });
 
 const section: GroupsSection = {
   sensitive: ['sex', 'race'], task: 'binary', minGroupSize: 30, missingGroup: 0, byColumn: [],
@@ -74,6 +74,9 @@ test('cards: one per headline metric, worst group and its CI, small groups flagg
   assert.equal(cards[0]?.small, false);
   assert.equal(cards[1]?.small, true);
   assert.match(cards[1]?.sentence ?? '', /positives=0/);
+  const equal = disparityCards({ ...section, disparity: { tpr: { ...disparity({ sex: 'M', race: 'A' }, 1), difference: 0 } } }, ['tpr']);
+  assert.equal(equal[0]?.sentence, 'TPR is 100.0% for all 3 groups: no gap between groups');
+  assert.equal(equal[0]?.worse, false);
   const none = disparityCards({ ...section, disparity: { accuracy: disparity(null, Number.NaN) } }, ['accuracy']);
   assert.equal(none[0]?.sentence, 'accuracy is not defined for any group');
 });
@@ -93,6 +96,9 @@ test('headline names the worst group in plain words', () => {
   assert.equal(headline(section), 'Worst group: sex=F, race=B — accuracy 69.4% vs 89.9% overall, 20.5 points lower (n=589).');
   const small = { ...section, disparity: { accuracy: disparity({ sex: 'M', race: 'Z' }, 0.75) } };
   assert.equal(headline(small), 'Worst group: sex=M, race=Z — accuracy 75.0% vs 89.9% overall, 14.9 points lower (n=12; a small group (fewer than 30 rows), read with care).');
+  const flat = { ...section, disparity: { accuracy: { ...disparity({ sex: 'M', race: 'A' }, 0.9), difference: 0 } } };
+  assert.equal(headline(flat), 'No gap: accuracy is 90.0% for all 3 groups (overall 89.9%).');
+  assert.equal(headline({ ...section, byGroup: [] }), 'No group has any rows.');
   const regression: GroupsSection = { ...section, task: 'regression', disparity: { loss: disparity({ sex: 'F', race: 'B' }, 1.1971169451532635) } };
   assert.equal(headline(regression), 'Worst group: sex=F, race=B — mean loss 1.2 vs 0.289 overall, 0.908 higher (n=589).');
 });
