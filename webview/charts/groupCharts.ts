@@ -231,7 +231,7 @@ export function renderDiversity(element: SVGSVGElement, layout: DiversityLayout,
   const plot = svg.append('g').attr('transform', `translate(0, ${top})`);
   const rows = plot.append('g').selectAll('g').data(layout.rows).join('g').attr('class', 'diversity-row')
     .attr('transform', (d) => `translate(0, ${d.y})`);
-  rows.append('title').text((d) => `${d.label}: v̂ 10/25/50/75/90th percentiles ${d.stats.quantiles.map(formatNumber).join(' / ')}, mean ${formatNumber(d.stats.meanVHat)}, n=${d.stats.count}`);
+  rows.append('title').text((d) => `${d.label}: v̂ 10/25/50/75/90th percentiles ${d.stats.quantiles.map(formatNumber).join(' / ')}, mean ${formatNumber(d.stats.meanVHat)}, n=${d.stats.count}\nv̂: normalised variance of the feature map over the data set; v̂ ≤ τ = ${formatNumber(options.tau)} is a low-diversity sample.`);
   rows.append('text').attr('class', 'whisker-label').attr('x', layout.plotX - 8).attr('y', (d) => d.height / 2).attr('dy', '0.35em')
     .attr('text-anchor', 'end').text((d) => truncate(d.label, 30));
   const mid = (d: { height: number }): number => d.height / 2;

@@ -80,7 +80,10 @@ export function renderGroups(raw: GroupsReportView, ctx: SectionContext): HTMLEl
   const state: ViewState = remembered.get(key) ?? { metric: primaryMetric(g.task), scope: 'intersections', allCalibration: false };
   if (!metrics.includes(state.metric)) state.metric = primaryMetric(g.task);
   if (!available.some((s) => s.id === state.scope)) state.scope = 'intersections';
+  remembered.delete(key);
   remembered.set(key, state);
+  // Keep the few most recent reports' choices only.
+  for (const old of remembered.keys()) if (remembered.size > 20) remembered.delete(old);
 
   const body = h('div', { className: 'groups-body' });
   const currentScope = (): GroupsScope => available.find((s) => s.id === state.scope) ?? available[0] as GroupsScope;
