@@ -4,6 +4,7 @@
 //   E2E_SKIP_PACKAGE=1  reuse dist/bias-inspector.vsix     E2E_ONLY=<text>    scenarios whose name contains it
 //   E2E_HEADED=1        show the browser (needs a display) E2E_SLOWMO=<ms>    slow every browser action
 //   E2E_KEEP_OPEN=1     leave code-server up after the run E2E_KEEP_TMP=1     keep the temp user-data/workspace
+//   E2E_VSIX=<path>     install another VSIX               E2E_VERBOSE=1      stack traces of harness errors
 // `node scripts/run-e2e.mjs --self-test` runs only the harness's own unit tests (no VS Code).
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, readdirSync } from 'node:fs';

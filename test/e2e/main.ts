@@ -1,6 +1,6 @@
 // The end-to-end run: the packaged VSIX in code-server, driven by Chromium through playwright-core.
 // Started by scripts/run-e2e.mjs (which builds the VSIX first). See README "End-to-end tests".
-import { cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { Page } from 'playwright-core';
@@ -113,6 +113,8 @@ async function runScenario(index: number, scenario: Scenario, base: Omit<Scenari
       if (container) await ctx.wb.activityBarItem(container.title).waitFor({ timeout: 60_000 });
       await scenario.run(ctx);
     })();
+    // After a timeout the body fails later (its page closes): that rejection is expected, not unhandled.
+    body.catch(() => undefined);
     const timeout = new Promise<never>((_, reject) => {
       timer = setTimeout(() => reject(new Error(`scenario timed out after ${timeoutMs} ms`)), timeoutMs);
     });
@@ -155,7 +157,9 @@ async function main(): Promise<number> {
   say(`temp root ${tempRoot}`);
 
   // The packaged extension, installed the way a user installs a VSIX.
+  // A copy: a concurrent `npm run build` may clean dist/ while the run is installing.
   const vsix = join(tempRoot, 'extension.vsix');
+  if (!existsSync(VSIX)) throw new Error(`${VSIX} does not exist: run \`npm run package\` (npm run test:e2e does it unless E2E_SKIP_PACKAGE=1)`);
   cpSync(VSIX, vsix);
   const rootManifest = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as ExtensionManifest;
   const extensionId = `${rootManifest.publisher}.${rootManifest.name}`;
@@ -216,7 +220,7 @@ void (async () => {
   try {
     code = await main();
   } catch (error) {
-    if (!interrupted) console.error(`[e2e] ${error instanceof Error ? error.stack ?? error.message : String(error)}`);
+    if (!interrupted) console.error(`[e2e] ${error instanceof Error ? error.message : String(error)}${flag('E2E_VERBOSE') && error instanceof Error ? `\n${error.stack ?? ''}` : ''}`);
   } finally {
     await cleanup();
   }
