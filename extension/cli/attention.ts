@@ -1,5 +1,7 @@
 import type { Command } from 'commander';
-import { resolve } from 'node:path';
+import { existsSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
+import { join, resolve } from 'node:path';
 import { BadInputError, InspectorError } from '../core/errors';
 import { loadSpec, openTable, resolveSpec, type InputMapping, type ResolvedSpec } from '../core/data';
 import { loadModel, summarizeModel } from '../core/onnx';
@@ -56,6 +58,15 @@ function intFlag(value: string | undefined, name: string, min = 0): number | und
   return n;
 }
 
+/**
+ * The bundled aggregation worker, used where there are cores to spare (onnxruntime keeps one
+ * thread busy; on 2 cores the worker would compete with it).
+ */
+function aggregationWorker(): { workerPath: string } | Record<string, never> {
+  const path = join(__dirname, 'workers', 'attention.worker.js');
+  return availableParallelism() >= 4 && existsSync(path) ? { workerPath: path } : {};
+}
+
 /** Largest difference of attention maps allowed between two providers (issue #5: within 1e-4). */
 const COMPARE_TOLERANCE = 1e-4;
 
@@ -103,6 +114,7 @@ export function registerAttention(program: Command): void {
         batchSize: intFlag(flags.batchSize, '--batch-size', 1) ?? 32,
         ...(samples !== undefined ? { samples } : {}),
         ...(length !== undefined ? { length } : {}),
+        ...aggregationWorker(),
         onProgress: stderrProgress('attention'),
       });
       const toStdout = writeJson(flags.json, report);

@@ -9,6 +9,7 @@
  * Matrices in the report are base64 of little-endian Float32 (see protocol/attention.ts).
  */
 import { Buffer } from 'node:buffer';
+import { availableParallelism } from 'node:os';
 import type { InferenceSession, Tensor } from 'onnxruntime-node';
 import { BadInputError, InspectorError, throttleProgress, throwIfAborted, type ProgressFn } from '../errors';
 import {
@@ -19,10 +20,11 @@ import { encodeModel, loadModel, summarizeModel, type LoadedModel } from '../onn
 import { loadOrt, openSession, type ProviderSetting } from '../runtime';
 import { reportModel } from '../report';
 import {
-  AttentionAggregator, analyzeBias, biasReportEntry, checkRowSums, classifyAdditiveTerm, float16ToFloat32, viewAttention,
+  analyzeBias, biasReportEntry, checkRowSums, classifyAdditiveTerm, float16ToFloat32, viewAttention,
   type AttentionAggregate, type AttentionLayout, type AttentionView, type FloatArray, type GroupKey,
 } from '../attention';
 import { exposeAttention, findAttention, resolveHeads, softmaxRows, type AttentionGraph, type AttentionSite } from '../attention/extract';
+import { localSink, workerSink, type AttentionSink } from '../attention/sink';
 import { REPORT_SCHEMA, type ReportModel } from '../../protocol/report';
 import type { RuntimeInfo } from '../../protocol/runtime';
 import type { ModelSummary } from '../../protocol/model';
@@ -40,6 +42,13 @@ export interface AttentionRunOptions {
   readonly length?: number;
   /** Mean maps cover positions < window (default 64). */
   readonly window?: number;
+  /**
+   * The bundled attention.worker.js (or the .ts under tsx, with workerExecArgv): aggregate in a
+   * worker thread, overlapping the next run. Absent: aggregate in this thread.
+   */
+  readonly workerPath?: string | URL;
+  readonly workerExecArgv?: readonly string[];
+  /** Intra-op threads (default: every core but one, see defaultThreads). */
   readonly threads?: number;
   readonly minGroupSize?: number;
   readonly signal?: AbortSignal;
@@ -102,8 +111,11 @@ function asFloat32(tensor: Tensor): Float32Array {
   return Float32Array.from(tensor.data as ArrayLike<number>, Number);
 }
 
+/** One layer's output of a batch: its view and the contiguous [B, H, T, T] data under it. */
+type LayerView = AttentionView & { readonly data: Float32Array };
+
 /** Runs a batch and returns one view per layer (softmax applied to MultiHeadAttention logits). */
-async function runViews(model: AttentionModel, feeds: Readonly<Record<string, TensorData>>, batch: number): Promise<AttentionView[]> {
+async function runViews(model: AttentionModel, feeds: Readonly<Record<string, TensorData>>, batch: number): Promise<LayerView[]> {
   const fetches = model.graph.sites.map((s) => s.tensor);
   const results = await model.session.run(toOrt(feeds), fetches);
   return model.graph.sites.map((site) => {
@@ -113,7 +125,7 @@ async function runViews(model: AttentionModel, feeds: Readonly<Record<string, Te
     const data = asFloat32(tensor);
     if (site.applySoftmax) softmaxRows(data, dims[dims.length - 1] ?? 1);
     const { heads } = resolveHeads(site, dims, batch, model.path);
-    return viewAttention(data, dims, { heads, tensor: site.tensor, file: model.path });
+    return Object.assign(viewAttention(data, dims, { heads, tensor: site.tensor, file: model.path }), { data });
   });
 }
 
@@ -387,7 +399,7 @@ function sliceBatch(batch: RowBatch, take: number): RowBatch {
 }
 
 /** Runs a batch; when the run fails, finds whether a row is longer than the model accepts. */
-async function runChecked(model: AttentionModel, spec: ResolvedSpec, encoded: EncodedBatch, batch: RowBatch): Promise<AttentionView[]> {
+async function runChecked(model: AttentionModel, spec: ResolvedSpec, encoded: EncodedBatch, batch: RowBatch): Promise<LayerView[]> {
   try {
     return await runViews(model, encoded.feeds, encoded.rowsUsed);
   } catch (error) {
@@ -406,19 +418,30 @@ async function runChecked(model: AttentionModel, spec: ResolvedSpec, encoded: En
   }
 }
 
+/**
+ * Intra-op threads of the session: every core but one. The aggregation runs on the main thread
+ * between runs, and onnxruntime's spinning pool threads on every core slow it down (measured 2.7x
+ * slower end to end on 2 cores with the default pool).
+ */
+export function defaultThreads(): number {
+  return Math.max(1, availableParallelism() - 1);
+}
+
 /** Runs the attention analysis over the spec's data and returns the report. */
 export async function runAttention(spec: ResolvedSpec, options: AttentionRunOptions): Promise<AttentionReport> {
   if (!spec.model) throw new BadInputError('spec.model', `${spec.specPath || 'the spec'}: field "model": the attention analysis needs a model`, { file: spec.specPath });
   const progress = throttleProgress(options.onProgress);
   progress(0, 'loading the model');
   const signal = options.signal;
-  const model = await openAttentionModel(spec.model, { providers: options.providers, ...(options.threads ? { threads: options.threads } : {}), ...(signal ? { signal } : {}) });
+  const model = await openAttentionModel(spec.model, { providers: options.providers, threads: options.threads ?? defaultThreads(), ...(signal ? { signal } : {}) });
   const table = await openTable(spec.data, { batchRows: options.batchSize ?? 32, ...(signal ? { signal } : {}) });
+  let sink: AttentionSink | undefined;
   try {
     const encoder: InputEncoder = await createInputEncoder(spec, model.summary.inputs, table);
     const spans = Object.keys(spec.attention?.spans ?? {});
     const window = options.window ?? 64;
-    let aggregator: AttentionAggregator | undefined;
+    let causal = false;
+    const minGroupSize = options.minGroupSize ?? spec.minGroupSize ?? 30;
     let layout: AttentionLayout | undefined;
     let longest = 0;
     let batches = 0;
@@ -434,10 +457,11 @@ export async function runAttention(spec: ResolvedSpec, options: AttentionRunOpti
         throw new BadInputError('attention.heads-differ', `${model.path}: layers have different head counts or lengths (${views.map((v) => `${v.heads}×${v.seqLen}`).join(', ')}); the aggregate needs one head count`, { file: model.path });
       }
       layout ??= views[0]!.layout;
-      aggregator ??= new AttentionAggregator({
-        layers: views.length, heads, maxLen: window, spans, causal: looksCausal(views, facts),
-        minGroupSize: options.minGroupSize ?? spec.minGroupSize ?? 30,
-      });
+      if (!sink) {
+        causal = looksCausal(views, facts);
+        const aggregatorOptions = { layers: views.length, heads, maxLen: window, spans, causal, minGroupSize };
+        sink = options.workerPath === undefined ? localSink(aggregatorOptions) : workerSink(aggregatorOptions, options.workerPath, options.workerExecArgv);
+      }
       if (batches % ROW_SUM_CHECK_EVERY === 0) {
         views.forEach((view, layer) => {
           const check = checkRowSums(view, { validity: facts.map((f) => f.validity) });
@@ -448,21 +472,18 @@ export async function runAttention(spec: ResolvedSpec, options: AttentionRunOpti
         });
       }
       batches++;
-      for (let b = 0; b < encoded.rowsUsed; b++) {
-        const f = facts[b]!;
+      const samples = facts.map((f) => {
         longest = Math.max(longest, f.length);
         const special = specialMask(f.tokens, T);
-        aggregator.add({
-          maps: views.map((v) => v.maps(b)), seqLen: T, validity: f.validity, spans: f.spans, groups: f.groups,
-          ...(special ? { special } : {}), where: `row ${f.rowNumber} of ${spec.data}`,
-        });
-      }
+        return { validity: f.validity, spans: f.spans, groups: f.groups, where: `row ${f.rowNumber} of ${spec.data}`, ...(special ? { special } : {}) };
+      });
+      await sink.add({ T, heads, layers: views.map((v) => v.data), samples });
     }
     const summary = encoder.finish();
     await encoder.close();
-    if (!aggregator || !layout) throw new BadInputError('data.empty', `${spec.data}: no rows to analyse`, { file: spec.data });
+    if (!sink || !layout) throw new BadInputError('data.empty', `${spec.data}: no rows to analyse`, { file: spec.data });
     progress(0.97, 'evaluating attention biases');
-    const aggregate = aggregator.finish();
+    const aggregate = await sink.finish();
     const biasT = options.length ?? Math.max(2, Math.min(64, longest));
     const { bias, matrices } = await evaluateBiases(model, aggregate.heads, biasT, signal);
     const masks = await maskNodes(model, biasT);
@@ -472,13 +493,14 @@ export async function runAttention(spec: ResolvedSpec, options: AttentionRunOpti
       model: reportModel(model.summary), runtime: model.runtime,
       data: { path: spec.data, rows: summary.rows, skippedRows: summary.skippedRows },
       attention: attentionSection(aggregate, {
-        layout, spans, sensitive: spec.groups, causal: aggregator.causal, minGroupSize: aggregator.minGroupSize,
+        layout, spans, sensitive: spec.groups, causal, minGroupSize,
         sources: sources(model, masks, new Set(bias.map((b) => b.layer))),
         rowSums: { rows: rowSums.rows, maxDeviation: rowSums.maxDeviation, ...(rowSums.where ? { where: rowSums.where } : {}) },
         window: Math.min(window, Math.max(1, longest)), bias, matrices, biasT,
       }),
     };
   } finally {
+    await sink?.close();
     await table.close();
     await model.session.release();
   }

@@ -177,3 +177,14 @@ test('demo transformer accepts sequence lengths 13, 31 and 64', async () => {
     await sampler.close();
   }
 });
+
+test('aggregation in a worker thread gives the same report numbers as in-process', async () => {
+  const spec = await fixtureSpec('bhtt.onnx');
+  const local = await runAttention(spec, { providers: ['cpu'], batchSize: 8 });
+  const worker = await runAttention(spec, {
+    providers: ['cpu'], batchSize: 8, workerPath: resolve(__dirname, '../../../extension/core/attention/attention.worker.ts'), workerExecArgv: ['--require', 'tsx/cjs'],
+  });
+  assert.deepEqual(worker.attention.perHead, local.attention.perHead);
+  assert.deepEqual(worker.attention.byGroup, local.attention.byGroup);
+  assert.deepEqual(worker.attention.maps, local.attention.maps);
+});

@@ -1,0 +1,31 @@
+/**
+ * worker_threads entry (bundled to dist/workers/attention.worker.js): aggregates the attention
+ * batches posted by `workerSink` while the main thread runs the next batch.
+ */
+import { parentPort } from 'node:worker_threads';
+import { InspectorError } from '../errors';
+import { AttentionAggregator } from './aggregate';
+import { addBatch, type AttentionWorkerReply, type AttentionWorkerRequest } from './sink';
+
+const port = parentPort;
+if (port !== null) {
+  let aggregator: AttentionAggregator | undefined;
+  let failed = false;
+  port.on('message', (req: AttentionWorkerRequest) => {
+    if (failed) return;
+    try {
+      if (req.type === 'init') aggregator = new AttentionAggregator(req.options);
+      else if (!aggregator) throw new InspectorError('attention.worker-order', 'failure', 'attention worker: a batch came before init');
+      else if (req.type === 'batch') {
+        addBatch(aggregator, req.batch);
+        port.postMessage({ type: 'ack' } satisfies AttentionWorkerReply);
+      } else {
+        port.postMessage({ type: 'result', aggregate: aggregator.finish() } satisfies AttentionWorkerReply);
+      }
+    } catch (error) {
+      failed = true;
+      const e = error instanceof InspectorError ? error : undefined;
+      port.postMessage({ type: 'error', code: e?.code ?? 'attention.worker-error', kind: e?.kind ?? 'failure', message: error instanceof Error ? error.message : String(error) } satisfies AttentionWorkerReply);
+    }
+  });
+}
