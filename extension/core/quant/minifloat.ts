@@ -104,7 +104,8 @@ export function castToGrid(v: number, g: ElementGrid, rounding: Rounding): numbe
   const a = v < 0 ? -v : v;
   if (!(a > 0)) return v; // 0, −0, NaN
   if (a >= g.max) return v < 0 ? -g.max : g.max;
-  let e = floorLog2(a);
+  // A single-binade grid (MXINT8's k/64) has one quantum: no exponent to read.
+  let e = g.emin === g.emax ? g.emin : floorLog2(a);
   if (e < g.emin) e = g.emin;
   if (rounding === 'rne') {
     // a + 2^(e−manBits+52) has a float64 ulp of exactly the quantum 2^(e−manBits), so the

@@ -33,6 +33,10 @@ export function nvfp4FakeQuantize(data: Float32Array, view: AxisView, blockSize 
     return { values, tensorScale: s2, blockScales };
   }
   const sixS2 = Math.fround(6 * s2);
+  if (inner === 1) {
+    contiguousBlocks(data, values, blockScales, outer, length, blocks, blockSize, s2, sixS2);
+    return { values, tensorScale: s2, blockScales };
+  }
   const amax = new Float64Array(inner);
   const sb = new Float64Array(inner);
   const combined = new Float64Array(inner);
@@ -76,4 +80,41 @@ export function nvfp4FakeQuantize(data: Float32Array, view: AxisView, blockSize 
     }
   }
   return { values, tensorScale: s2, blockScales };
+}
+
+/** The same computation when blocks are contiguous runs (inner = 1), without per-column bookkeeping. */
+function contiguousBlocks(
+  data: Float32Array,
+  values: Float32Array,
+  blockScales: Float32Array,
+  outer: number,
+  length: number,
+  blocks: number,
+  blockSize: number,
+  s2: number,
+  sixS2: number,
+): void {
+  let scaleIdx = 0;
+  for (let o = 0; o < outer; o++) {
+    const row = o * length;
+    for (let b = 0; b < blocks; b++, scaleIdx++) {
+      const j0 = row + b * blockSize;
+      const j1 = row + Math.min(length, (b + 1) * blockSize);
+      let amax = 0;
+      for (let j = j0; j < j1; j++) {
+        const x = data[j] as number;
+        const a = x < 0 ? -x : x;
+        if (a > amax && a !== Infinity) amax = a;
+      }
+      const sb = castToGrid(Math.fround(amax / sixS2), E4M3, 'rne');
+      blockScales[scaleIdx] = sb;
+      const c = Math.fround(sb * s2);
+      for (let j = j0; j < j1; j++) {
+        const x = data[j] as number;
+        if (x - x !== 0) values[j] = x;
+        else if (c === 0) values[j] = x * 0;
+        else values[j] = Math.fround(castToGrid(Math.fround(x / c), E2M1, 'rne') * sb) * s2;
+      }
+    }
+  }
 }

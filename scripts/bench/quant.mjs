@@ -1,0 +1,146 @@
+// Quantization benchmarks (issue 6, item 7):
+//  (a) each format's fake-quantization throughput on one core (a 4M-element [4096, 1024] tensor,
+//      channel axis 0, blocks along axis 1) against the NumPy reference of the same formulas
+//      (scripts/bench/quant_reference.py bench, run with /usr/bin/python3), target ratio >= 1.0x;
+//  (b) analyzeWeights over a synthetic 25M-parameter model, every format, on 2 worker threads,
+//      target < 10 s.
+// Usage: node scripts/bench/quant.mjs [--elements N] [--repeat R] [--params P] [--only a|b] [--python PATH]
+// TypeScript sources are loaded through tsx; part (b) uses dist/workers/quant.worker.js when it
+// is built (npm run build), else the worker source through tsx.
+import { spawnSync } from 'node:child_process';
+import { cpus, loadavg, tmpdir } from 'node:os';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { tsImport } from 'tsx/esm/api';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
+const argv = process.argv.slice(2);
+const arg = (name, fallback) => {
+  const i = argv.indexOf(name);
+  return i >= 0 && argv[i + 1] !== undefined ? argv[i + 1] : fallback;
+};
+const ELEMENTS = Number(arg('--elements', String(4 << 20)));
+const REPEAT = Number(arg('--repeat', '3'));
+const PARAMS = Number(arg('--params', String(25e6)));
+const ONLY = arg('--only', 'ab');
+const PYTHON = arg('--python', '/usr/bin/python3');
+
+const load = (p) => tsImport(join(root, p), import.meta.url);
+const { fakeQuantize } = await load('extension/core/quant/quantize.ts');
+const { FORMAT_IDS } = await load('extension/core/quant/formats.ts');
+const { analyzeWeights } = await load('extension/core/quant/analyze.ts');
+const { encodeModel } = await load('extension/core/onnx/index.ts');
+
+function table(rows) {
+  const widths = rows[0].map((_, i) => Math.max(...rows.map((r) => String(r[i]).length)));
+  return rows.map((r) => r.map((c, i) => (i === 0 ? String(c).padEnd(widths[i]) : String(c).padStart(widths[i]))).join('  ')).join('\n');
+}
+
+/** Seeded values like trained weights: mostly Gaussian-ish, a few larger ones. */
+function weights(n, seed) {
+  let s = (seed * 2654435761) >>> 0 || 1;
+  const out = new Float32Array(n);
+  for (let i = 0; i < n; i++) {
+    s ^= s << 13; s >>>= 0; s ^= s >>> 17; s ^= s << 5; s >>>= 0;
+    const u = s / 4294967296;
+    s ^= s << 13; s >>>= 0; s ^= s >>> 17; s ^= s << 5; s >>>= 0;
+    const v = s / 4294967296;
+    out[i] = 0.02 * Math.sqrt(-2 * Math.log(u + 1e-12)) * Math.cos(2 * Math.PI * v);
+  }
+  return out;
+}
+
+console.log(`machine: ${cpus().length} cores, ${cpus()[0]?.model ?? '?'}, load average ${loadavg().map((x) => x.toFixed(2)).join(' ')}`);
+
+if (ONLY.includes('a')) {
+  const rows = Math.floor(ELEMENTS / 1024);
+  const n = rows * 1024;
+  const x = weights(n, 1);
+  const shape = [rows, 1024];
+  const ours = new Map();
+  for (const format of FORMAT_IDS) {
+    let best = Infinity;
+    for (let r = 0; r < REPEAT; r++) {
+      const t0 = performance.now();
+      fakeQuantize(x, shape, format, { channelAxis: 0, blockAxis: 1 });
+      best = Math.min(best, (performance.now() - t0) / 1000);
+    }
+    ours.set(format, n / best / 1e6);
+  }
+  const ref = new Map();
+  const py = spawnSync(PYTHON, [join(root, 'scripts/bench/quant_reference.py'), 'bench', '--elements', String(n), '--repeat', String(REPEAT)], {
+    encoding: 'utf8',
+    env: { ...process.env, OMP_NUM_THREADS: '1', OPENBLAS_NUM_THREADS: '1', MKL_NUM_THREADS: '1' },
+  });
+  if (py.status !== 0) console.error(`numpy reference failed (${PYTHON}): ${py.stderr}`);
+  for (const line of py.stdout.split('\n').filter(Boolean)) {
+    const r = JSON.parse(line);
+    ref.set(r.format, r.melem_per_s);
+  }
+  const out = [['format', 'ours Melem/s', 'numpy Melem/s', 'ratio']];
+  let below = 0;
+  for (const f of FORMAT_IDS) {
+    const a = ours.get(f);
+    const b = ref.get(f);
+    const ratio = b ? a / b : NaN;
+    if (ratio < 1) below++;
+    out.push([f, a.toFixed(1), b ? b.toFixed(1) : '-', Number.isFinite(ratio) ? `${ratio.toFixed(2)}x` : '-']);
+  }
+  console.log(`\n(a) fake quantization of a [${rows}, 1024] float32 tensor (${n} elements), one core, best of ${REPEAT}`);
+  console.log(table(out));
+  console.log(`formats below 1.0x: ${below}`);
+}
+
+if (ONLY.includes('b')) {
+  // A transformer-like checkpoint: embedding (Gather), per layer 4 attention MatMul B [d, d] and an
+  // FFN of MatMul B [d, 4d] + Gemm transB=1 [d, 4d] (blocks along the contiguous axis), plus biases.
+  const d = 512;
+  const perLayer = 4 * d * d + 2 * d * 4 * d;
+  const layers = Math.max(1, Math.floor((PARAMS - 6000 * d) / perLayer));
+  const vocab = Math.max(1, Math.round((PARAMS - layers * perLayer) / d));
+  const empty = { floatData: [], int32Data: [], stringData: [], int64Data: [], externalData: [], doubleData: [], uint64Data: [] };
+  const tensor = (name, dims, seed) => {
+    const v = weights(dims.reduce((a, b) => a * b, 1), seed);
+    return { ...empty, name, dims, dataType: 1, rawData: new Uint8Array(v.buffer) };
+  };
+  const attr = (name, i) => ({ name, i, type: 2, floats: [], ints: [], strings: [], tensors: [], graphs: [], sparseTensors: [], typeProtos: [] });
+  const nodes = [{ name: 'embed', opType: 'Gather', input: ['emb', 'ids'], output: ['h0'], attribute: [] }];
+  const inits = [tensor('emb', [vocab, d], 1)];
+  let h = 'h0';
+  let seed = 2;
+  for (let l = 0; l < layers; l++) {
+    for (const w of ['q', 'k', 'v', 'o']) {
+      const name = `l${l}.${w}`;
+      inits.push(tensor(name, [d, d], seed++));
+      nodes.push({ name: `${name}.mm`, opType: 'MatMul', input: [h, name], output: [`${name}.out`], attribute: [] });
+      h = `${name}.out`;
+    }
+    inits.push(tensor(`l${l}.up`, [d, 4 * d], seed++), tensor(`l${l}.down`, [d, 4 * d], seed++), tensor(`l${l}.down.bias`, [d], seed++));
+    nodes.push({ name: `l${l}.up.mm`, opType: 'MatMul', input: [h, `l${l}.up`], output: [`l${l}.up.out`], attribute: [] });
+    nodes.push({ name: `l${l}.down.gemm`, opType: 'Gemm', input: [`l${l}.up.out`, `l${l}.down`, `l${l}.down.bias`], output: [`l${l}.down.out`], attribute: [attr('transB', 1)] });
+    h = `l${l}.down.out`;
+  }
+  const model = {
+    irVersion: 8, opsetImport: [{ domain: '', version: 13 }], metadataProps: [], trainingInfo: [], functions: [],
+    graph: { name: 'bench', node: nodes, initializer: inits, sparseInitializer: [], input: [{ name: 'ids' }], output: [{ name: h }], valueInfo: [], quantizationAnnotation: [] },
+  };
+  const params = inits.reduce((sum, t) => sum + t.dims.reduce((a, b) => a * b, 1), 0);
+  const dir = mkdtempSync(join(tmpdir(), 'bench-quant-'));
+  try {
+    const path = join(dir, 'model.onnx');
+    writeFileSync(path, encodeModel(model));
+    const bundled = join(root, 'dist/workers/quant.worker.js');
+    const worker = existsSync(bundled)
+      ? { workerPath: bundled }
+      : { workerPath: join(root, 'extension/core/quant/quant.worker.ts'), workerExecArgv: ['--require', 'tsx/cjs'] };
+    const t0 = performance.now();
+    const section = await analyzeWeights(path, { ...worker, workers: 2 });
+    const seconds = (performance.now() - t0) / 1000;
+    console.log(`\n(b) analyzeWeights: ${params.toLocaleString('en-US')} parameters in ${section.tensorInfo.length} tensors (${layers} layers, d=${d}) x ${section.formats.length} formats, 2 workers (${existsSync(bundled) ? 'bundled worker' : 'worker through tsx'})`);
+    console.log(table([['total seconds', 'target'], [seconds.toFixed(2), '< 10']]));
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+console.log(`load average after: ${loadavg().map((x) => x.toFixed(2)).join(' ')}`);
