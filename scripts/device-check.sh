@@ -17,4 +17,8 @@ for model in examples/*.onnx; do
     $NODE dist/cli.js forward "$model" --compare-ep webgpu,cpu --batch "$batch" --seq 64 || status=1
   done
 done
+# Attention maps of the demo transformer on WebGPU vs CPU (issue #5): within 1e-4, and the command
+# fails (exit 1) when the WebGPU session does not actually run on WebGPU (no silent CPU fallback).
+echo "--- attention maps: examples/tiny-transformer.bias.json (webgpu vs cpu, 32 rows)"
+$NODE dist/cli.js attention --spec examples/tiny-transformer.bias.json --compare-ep webgpu,cpu --samples 32 || status=1
 exit $status
