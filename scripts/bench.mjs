@@ -37,7 +37,8 @@ const failed = [];
 for (const script of scripts) {
   console.log(`\n## ${script}`);
   const started = Date.now();
-  const result = spawnSync(process.execPath, [join(benchDir, script)], { stdio: 'inherit', cwd: root });
+  // With tsx loaded a benchmark may import core's TypeScript directly (core is not bundled alone).
+  const result = spawnSync(process.execPath, ['--import', 'tsx', join(benchDir, script)], { stdio: 'inherit', cwd: root });
   const seconds = ((Date.now() - started) / 1000).toFixed(1);
   if (result.status !== 0) failed.push(script);
   console.log(`(${script}: ${result.status === 0 ? 'done' : `FAILED with status ${result.status ?? result.signal}`} in ${seconds} s)`);

@@ -78,10 +78,25 @@ async function makeIncomeCsv(dir: string): Promise<string> {
   return path;
 }
 
-async function time(fn: () => Promise<unknown>): Promise<number> {
+interface Timing {
+  /** Wall-clock milliseconds. */
+  readonly wall: number;
+  /** CPU milliseconds of the whole process (user + system, all threads). */
+  readonly cpu: number;
+}
+
+async function time(fn: () => Promise<unknown>): Promise<Timing> {
+  const cpu0 = process.cpuUsage();
   const t0 = performance.now();
   await fn();
-  return performance.now() - t0;
+  const wall = performance.now() - t0;
+  const cpu = process.cpuUsage(cpu0);
+  return { wall, cpu: (cpu.user + cpu.system) / 1000 };
+}
+
+/** Median wall and median CPU time of some runs. */
+function medians(runs: readonly Timing[]): Timing {
+  return { wall: median(runs.map((r) => r.wall)), cpu: median(runs.map((r) => r.cpu)) };
 }
 
 /** (a) runGroups end to end vs session.run alone over the same pre-encoded batches. */
@@ -127,24 +142,24 @@ async function benchEndToEnd(dir: string): Promise<ResultRow[]> {
   await runOnly();
   await readAndRun();
   await pipeline();
-  const ms = { runOnly: [] as number[], readAndRun: [] as number[], pipeline: [] as number[] };
+  const runs = { runOnly: [] as Timing[], readAndRun: [] as Timing[], pipeline: [] as Timing[] };
   for (let r = 0; r < RUNS; r++) {
-    ms.runOnly.push(await time(runOnly));
-    ms.readAndRun.push(await time(readAndRun));
-    ms.pipeline.push(await time(pipeline));
+    runs.runOnly.push(await time(runOnly));
+    runs.readAndRun.push(await time(readAndRun));
+    runs.pipeline.push(await time(pipeline));
   }
   await prepared.session.release();
-  const runOnlyMs = median(ms.runOnly);
-  const readAndRunMs = median(ms.readAndRun);
-  const pipelineMs = median(ms.pipeline);
-  const fmt = (t: number): string => `${t.toFixed(0)} ms (${((E2E_ROWS / t) * 1000 / 1e6).toFixed(2)}M rows/s)`;
-  const ratio = pipelineMs / readAndRunMs;
+  const runOnlyT = medians(runs.runOnly);
+  const readAndRunT = medians(runs.readAndRun);
+  const pipelineT = medians(runs.pipeline);
+  const fmt = (t: Timing): string => `${t.wall.toFixed(0)} ms (${((E2E_ROWS / t.wall) * 1000 / 1e6).toFixed(2)}M rows/s); CPU ${t.cpu.toFixed(0)} ms`;
+  const ratio = pipelineT.wall / readAndRunT.wall;
   return [
-    { name: `raw onnxruntime: read CSV + encode feeds + session.run, ${batchCount} batches`, value: fmt(readAndRunMs), target: '', pass: null },
-    { name: 'runGroups end to end (the same + losses, group codes, metrics; no bootstrap)', value: fmt(pipelineMs), target: '', pass: null },
-    { name: '**ratio** runGroups / raw onnxruntime', value: `${ratio.toFixed(2)}x`, target: '<= 1.10x', pass: ratio <= 1.1 },
-    { name: 'session.run alone over the same pre-encoded batches (the model\'s share)', value: fmt(runOnlyMs), target: '', pass: null },
-    { name: 'ratio runGroups / session.run alone', value: `${(pipelineMs / runOnlyMs).toFixed(1)}x`, target: '', pass: null },
+    { name: `raw onnxruntime: read CSV + encode feeds + session.run, ${batchCount} batches`, value: fmt(readAndRunT), target: '', pass: null },
+    { name: 'runGroups end to end (the same + losses, group codes, metrics; no bootstrap)', value: fmt(pipelineT), target: '', pass: null },
+    { name: '**ratio** runGroups / raw onnxruntime (wall clock)', value: `${ratio.toFixed(2)}x (CPU time: ${(pipelineT.cpu / readAndRunT.cpu).toFixed(2)}x)`, target: '<= 1.10x', pass: ratio <= 1.1 },
+    { name: 'session.run alone over the same pre-encoded batches (the model\'s share)', value: fmt(runOnlyT), target: '', pass: null },
+    { name: 'ratio runGroups / session.run alone (wall clock)', value: `${(pipelineT.wall / runOnlyT.wall).toFixed(1)}x`, target: '', pass: null },
   ];
 }
 
@@ -197,12 +212,15 @@ async function benchMetrics(): Promise<ResultRow[]> {
   const rows: ResultRow[] = [];
   for (const keepRows of [true, false]) {
     await once(keepRows); // warm-up
-    const ms: number[] = [];
-    for (let r = 0; r < RUNS; r++) ms.push(await time(() => once(keepRows)));
-    const rate = (METRICS_ROWS / median(ms)) * 1000;
+    const runs: Timing[] = [];
+    for (let r = 0; r < RUNS; r++) runs.push(await time(() => once(keepRows)));
+    // Single-threaded: rows per CPU-second is the one-core rate even when the machine is shared.
+    const t = medians(runs);
+    const rate = (METRICS_ROWS / t.cpu) * 1000;
     rows.push({
       name: `1M rows, 2 sensitive columns (2 x 4 values), batches of 64k, add + finish, keepRows ${keepRows}${keepRows ? ' (the pipeline\'s setting)' : ''}`,
-      value: `${(rate / 1e6).toFixed(1)}M rows/s (${median(ms).toFixed(0)} ms)`, target: '>= 5M rows/s', pass: rate >= 5e6,
+      value: `${(rate / 1e6).toFixed(1)}M rows per CPU-second (CPU ${t.cpu.toFixed(0)} ms; wall clock ${t.wall.toFixed(0)} ms = ${(METRICS_ROWS / t.wall / 1e3).toFixed(1)}M rows/s)`,
+      target: '>= 5M rows/s', pass: rate >= 5e6,
     });
   }
   return rows;
