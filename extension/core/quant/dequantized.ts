@@ -145,23 +145,20 @@ function initializerOf(g: GraphIndex, name: string | undefined): { name: string;
 
 /** MatMulInteger's weight scale: Mul(·, s) after an optional Cast, s = an initializer or Mul(a_scale, w_scale). */
 function matMulIntegerScale(g: GraphIndex, node: NodeProto): TensorProto | null {
-  let out = node.output[0];
-  for (let hops = 0; out && hops < 3; hops++) {
-    for (const use of g.consumers.get(out) ?? []) {
-      if (use.node.opType === 'Cast') { out = use.node.output[0]; continue; }
-      if (use.node.opType !== 'Mul') continue;
-      const other = use.node.input[1 - use.index];
-      const direct = initializerOf(g, other);
-      if (direct) return direct.tensor;
-      const p = other ? g.producers.get(other) : undefined;
-      if (p?.opType === 'Mul') {
-        for (const input of p.input) {
-          const init = initializerOf(g, input);
-          if (init) return init.tensor;
-        }
-      }
+  const uses = [...(g.consumers.get(node.output[0] ?? '') ?? [])];
+  const cast = uses.find((u) => u.node.opType === 'Cast');
+  if (cast) uses.push(...(g.consumers.get(cast.node.output[0] ?? '') ?? []));
+  for (const use of uses) {
+    if (use.node.opType !== 'Mul') continue;
+    const other = use.node.input[1 - use.index];
+    const direct = initializerOf(g, other);
+    if (direct) return direct.tensor;
+    const p = other ? g.producers.get(other) : undefined;
+    if (p?.opType !== 'Mul') continue;
+    for (const input of p.input) {
+      const init = initializerOf(g, input);
+      if (init) return init.tensor;
     }
-    break;
   }
   return null;
 }
