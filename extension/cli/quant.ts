@@ -1,15 +1,21 @@
 /**
  * `bias-inspector quant <model.onnx>`: quantization error of every float weight in each format
- * (DESIGN.md §5). Per-group impact (`--spec`) is not wired yet.
+ * (DESIGN.md §5); with `--spec`, the model-level impact per format and group, and with
+ * `--sensitivity` the per-layer damage and a mixed-precision suggestion; with `--float`, an
+ * existing quantized checkpoint compared with its float model.
  */
 import type { Command } from 'commander';
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { BadInputError } from '../core/errors';
-import { loadModel, summarizeModel } from '../core/onnx';
-import { analyzeWeights, DEFAULT_MIN_ELEMENTS } from '../core/quant/analyze';
-import { quantizationReport } from '../core/quant/report';
+import { loadSpec } from '../core/data';
+import { runQuantAnalysis } from '../core/analyze/quant';
+import { DEFAULT_MIN_ELEMENTS } from '../core/quant/analyze';
+import { DEFAULT_BUDGET, DEFAULT_SENSITIVITY_FORMAT, DEFAULT_SENSITIVITY_ROWS } from '../core/quant/sensitivity';
+import { writeHtmlReport } from '../core/report/export';
+import { parseProviderSetting } from '../core/runtime';
 import { formatQuantization } from './formatQuant';
+import { formatCheckpoint, formatImpact, formatSensitivity } from './formatQuantImpact';
 import { writeJson } from './output';
 import { stderrProgress } from './progress';
 
@@ -20,6 +26,21 @@ interface QuantFlags {
   top: string;
   all?: boolean;
   json?: string | boolean;
+  html?: string;
+  spec?: string;
+  float?: string;
+  sensitivity?: boolean;
+  sensitivityFormat: string;
+  budget?: string;
+  maxRows?: string;
+  ep: string;
+}
+
+function budgetFlag(value: string | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  const n = Number(value);
+  if (value.trim() === '' || !Number.isFinite(n) || n < 0) throw new BadInputError('cli.bad-flag', `--budget ${value}: expected a number ≥ 0 (worst-group loss delta, nats)`);
+  return n;
 }
 
 function positiveInt(value: string, flag: string): number {
@@ -45,24 +66,46 @@ export function registerQuant(program: Command): void {
     .option('--mx-rounding <mode>', 'MX element rounding: rne (FORMULAS.md) or rhaz (microsoft/microxcaling)', 'rne')
     .option('--top <n>', 'worst tensors listed per format', '20')
     .option('--all', 'list every tensor per format')
+    .option('--spec <file>', 'analysis spec (*.bias.json): adds the model-level impact per format and group')
+    .option('--float <file>', 'the model is an existing quantized checkpoint: compare it with this float model')
+    .option('--sensitivity', 'per-layer sensitivity and a mixed-precision suggestion (needs --spec)')
+    .option('--sensitivity-format <id>', 'format of the sensitivity analysis', DEFAULT_SENSITIVITY_FORMAT)
+    .option('--budget <x>', `worst-group loss-delta budget of the suggestion (default ${DEFAULT_BUDGET})`)
+    .option('--max-rows <n>', `rows of the sensitivity passes (default ${DEFAULT_SENSITIVITY_ROWS})`)
+    .option('--ep <providers>', 'execution providers: auto | cpu | webgpu | cuda | dml | coreml (comma list)', 'auto')
     .option('--json [file]', 'write the report as JSON (to stdout when no file or "-")')
+    .option('--html <file>', 'write a self-contained HTML report')
     .action(async (model: string, flags: QuantFlags) => {
       if (flags.mxRounding !== 'rne' && flags.mxRounding !== 'rhaz') {
         throw new BadInputError('cli.bad-flag', `--mx-rounding ${flags.mxRounding}: expected rne or rhaz`);
       }
       const minElements = flags.minElements === undefined ? DEFAULT_MIN_ELEMENTS : positiveInt(flags.minElements, '--min-elements');
       const top = flags.all ? Infinity : positiveInt(flags.top, '--top');
-      const loaded = await loadModel(resolve(model));
+      const budget = budgetFlag(flags.budget);
+      const maxRows = flags.maxRows === undefined ? undefined : positiveInt(flags.maxRows, '--max-rows');
+      if (flags.sensitivity && !flags.spec) throw new BadInputError('cli.bad-flag', '--sensitivity needs --spec (the data to measure on)');
+      const spec = flags.spec ? await loadSpec(resolve(flags.spec)) : undefined;
       const worker = workerScript();
-      const section = await analyzeWeights(loaded, {
+      const report = await runQuantAnalysis(resolve(model), {
         formats: flags.formats,
         minElements,
         mxRounding: flags.mxRounding,
+        providers: parseProviderSetting(flags.ep, '--ep'),
         onProgress: stderrProgress('quant'),
+        ...(spec ? { spec } : {}),
+        ...(flags.float ? { float: resolve(flags.float) } : {}),
+        ...(flags.sensitivity ? { sensitivity: true, sensitivityFormat: flags.sensitivityFormat } : {}),
+        ...(budget !== undefined ? { budget } : {}),
+        ...(maxRows !== undefined ? { maxRows } : {}),
         ...(worker !== undefined ? { workerPath: worker } : {}),
       });
-      const report = quantizationReport(summarizeModel(loaded), section);
       const toStdout = writeJson(flags.json, report);
-      if (!toStdout) process.stdout.write(`${formatQuantization(loaded.path, section, top)}\n`);
+      if (flags.html) { writeHtmlReport(flags.html, report); process.stderr.write(`wrote ${flags.html}\n`); }
+      if (toStdout) return;
+      const q = report.quantization;
+      const parts = q.checkpoint ? [formatCheckpoint(q.checkpoint)] : [formatQuantization(report.model.path, q, top)];
+      if (q.impact) parts.push(formatImpact(q.impact));
+      if (q.sensitivity) parts.push(formatSensitivity(q.sensitivity));
+      process.stdout.write(`${parts.join('\n\n')}\n`);
     });
 }
