@@ -6,7 +6,7 @@
  * The CLI and the VS Code host both call `runGroups` with the same spec.
  */
 import { BadInputError, InspectorError, throttleProgress, throwIfAborted, type ProgressFn } from '../errors';
-import { createInputEncoder, numericCell, openTable, type EncodedBatch, type ResolvedSpec, type TableReader } from '../data';
+import { createInputEncoder, numericCell, openTable, type EncodedBatch, type InputEncoder, type ResolvedSpec, type TableReader } from '../data';
 import { evaluateBatch, type LossConfig } from '../metrics/batch';
 import { featureVariances } from '../metrics/diversity';
 import { GroupMetricsBuilder, type GroupsSection } from '../metrics/groups';
@@ -67,6 +67,27 @@ async function* limitedBatches(table: TableReader, maxRows: number, signal: Abor
   }
 }
 
+/** Ends a pass: the encoder's counts, the builder's metrics (with intervals), the report envelope. */
+async function finishReport(
+  spec: ResolvedSpec, options: GroupsRunOptions, dataPath: string, encoder: InputEncoder, builder: GroupMetricsBuilder,
+  source: Pick<GroupsReport, 'model' | 'runtime'>,
+): Promise<GroupsReport> {
+  const summary = encoder.finish();
+  await encoder.close();
+  const groups = await builder.finish({
+    minGroupSize: options.minGroupSize ?? spec.minGroupSize ?? 30,
+    bootstrap: options.bootstrap ?? spec.bootstrap ?? 0,
+    seed: options.seed ?? spec.seed ?? 0,
+    ...(options.signal ? { signal: options.signal } : {}),
+  });
+  options.onProgress?.(1, 'done');
+  return {
+    schema: REPORT_SCHEMA, kind: 'groups', createdAt: new Date().toISOString(), spec: spec.specPath, ...source,
+    data: { path: dataPath, rows: summary.rows, skippedRows: summary.skippedRows, skipReasons: summary.skipReasons },
+    groups,
+  };
+}
+
 /** Runs the model over the spec's data and returns the groups report. */
 export async function runGroups(spec: ResolvedSpec, options: GroupsRunOptions): Promise<GroupsReport> {
   if (spec.predictions) return runGroupsFromPredictions(spec, options);
@@ -123,23 +144,9 @@ export async function runGroups(spec: ResolvedSpec, options: GroupsRunOptions): 
         file: spec.data,
       });
     }
-    const summary = encoder.finish();
-    await encoder.close();
     if (!builder) throw new BadInputError('data.empty', `${spec.data}: no rows to evaluate`, { file: spec.data });
     progress(0.99, 'computing group metrics');
-    const groups = await builder.finish({
-      minGroupSize: options.minGroupSize ?? spec.minGroupSize ?? 30,
-      bootstrap: options.bootstrap ?? spec.bootstrap ?? 0,
-      seed: options.seed ?? spec.seed ?? 0,
-      ...(options.signal ? { signal: options.signal } : {}),
-    });
-    progress(1, 'done');
-    return {
-      schema: REPORT_SCHEMA, kind: 'groups', createdAt: new Date().toISOString(), spec: spec.specPath,
-      model: reportModel(prepared.summary), runtime: prepared.runtime,
-      data: { path: spec.data, rows: summary.rows, skippedRows: summary.skippedRows, skipReasons: summary.skipReasons },
-      groups,
-    };
+    return await finishReport(spec, options, spec.data, encoder, builder, { model: reportModel(prepared.summary), runtime: prepared.runtime });
   } finally {
     await table.close();
     await prepared.session.release();
@@ -220,21 +227,7 @@ export async function runGroupsFromPredictions(spec: ResolvedSpec, options: Grou
         rowOffset: encoded.rowNumbers[0] ?? 0, file: predictions.file,
       });
     }
-    const summary = encoder.finish();
-    await encoder.close();
-    const groups = await builder.finish({
-      minGroupSize: options.minGroupSize ?? spec.minGroupSize ?? 30,
-      bootstrap: options.bootstrap ?? spec.bootstrap ?? 0,
-      seed: options.seed ?? spec.seed ?? 0,
-      ...(options.signal ? { signal: options.signal } : {}),
-    });
-    progress(1, 'done');
-    return {
-      schema: REPORT_SCHEMA, kind: 'groups', createdAt: new Date().toISOString(), spec: spec.specPath,
-      model: null, runtime: null,
-      data: { path: predictions.file, rows: summary.rows, skippedRows: summary.skippedRows, skipReasons: summary.skipReasons },
-      groups,
-    };
+    return await finishReport(spec, options, predictions.file, encoder, builder, { model: null, runtime: null });
   } finally {
     await table.close();
   }
