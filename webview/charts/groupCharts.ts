@@ -63,6 +63,7 @@ export function renderWhiskers(element: SVGSVGElement, layout: WhiskerLayout, op
   const ciText = `${Number(((options.confidence ?? 0.95) * 100).toPrecision(3))}% CI`;
   const rows = plot.append('g').attr('class', 'whisker-rows').selectAll('g').data(layout.rows).join('g')
     .attr('class', (d) => `whisker-row ${d.versusOverall}${d.small ? ' small' : ''}`)
+    .attr('data-testid', 'group-bar').attr('data-group', (d) => d.label)
     .attr('transform', (d) => `translate(0, ${d.y})`);
   rows.append('title').text((d) => `${d.label}: ${info.label} ${formatMetric(metric, d.value)}${d.interval ? ` (${ciText} ${formatInterval(metric, d.interval)})` : ''}, ${d.note}${d.small ? ' — small group' : ''}\n${info.definition}`);
   rows.append('text').attr('class', 'whisker-label').attr('x', layout.plotX - 8).attr('y', (d) => d.height / 2)
