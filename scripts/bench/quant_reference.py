@@ -15,7 +15,7 @@ Usage:
   quant_reference.py check  < jobs.json > results.json   (used by test/unit/quant)
       jobs: [{"format", "shape", "channelAxis" (int|null), "blockAxis", "flatten", "rounding",
               "data": base64 float32 little-endian}]  ->  [{"values": base64 float32}]
-  quant_reference.py bench [--elements N] [--repeat R]  (NumPy throughput per format, JSON lines)
+  quant_reference.py bench [--elements N] [--repeat R] [--formats a,b]  (NumPy throughput per format, JSON lines)
 """
 import base64
 import json
@@ -275,14 +275,18 @@ def bench(argv):
     rng = np.random.default_rng(0)
     x = rng.standard_normal(n).astype(F32)
     shape = [n // 1024, 1024]
-    for fmt in FORMATS:
+    only = argv[argv.index("--formats") + 1].split(",") if "--formats" in argv else FORMATS
+    for fmt in [f for f in FORMATS if f in only]:
         best = float("inf")
+        best_cpu = float("inf")
         for _ in range(repeat):
-            t0 = time.perf_counter()
+            t0, c0 = time.perf_counter(), time.process_time()
             fake_quantize(x[: shape[0] * shape[1]], shape, fmt, channel_axis=0, block_axis=1)
             best = min(best, time.perf_counter() - t0)
+            best_cpu = min(best_cpu, time.process_time() - c0)
         print(json.dumps({"format": fmt, "elements": shape[0] * shape[1], "seconds": best,
-                          "melem_per_s": shape[0] * shape[1] / best / 1e6}))
+                          "melem_per_s": shape[0] * shape[1] / best / 1e6, "cpu_seconds": best_cpu,
+                          "melem_per_cpu_s": shape[0] * shape[1] / max(best_cpu, 1e-9) / 1e6}), flush=True)
 
 
 if __name__ == "__main__":
