@@ -178,8 +178,8 @@ export function formatQuantNumber(value: number): string {
   if (value === Number.NEGATIVE_INFINITY) return '−∞';
   if (value === 0) return '0';
   const a = Math.abs(value);
-  if (a < 1e-3 || a >= 1e5) return value.toExponential(2).replace('-', '−');
-  return String(Number(value.toPrecision(4))).replace('-', '−');
+  if (a < 1e-3 || a >= 1e5) return value.toExponential(2).replace(/-/g, '−');
+  return String(Number(value.toPrecision(4))).replace(/-/g, '−');
 }
 
 /** A metric value with its unit where it has one: "45.47 dB", "+∞ dB (exact)", "n/a". */

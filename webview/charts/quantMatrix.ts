@@ -61,7 +61,7 @@ export function formatChange(value: number, digits = 3): string {
   if (Number.isNaN(value)) return '';
   if (value === 0) return '0';
   const a = Math.abs(value);
-  const body = a >= 1e-3 && a < 1e4 ? String(Number(a.toPrecision(digits))) : a.toExponential(1);
+  const body = a >= 1e-3 && a < 1e4 ? String(Number(a.toPrecision(digits))) : a.toExponential(1).replace(/-/g, '−');
   return `${value > 0 ? '+' : '−'}${body}`;
 }
 
@@ -114,7 +114,8 @@ export function layoutChangeMatrix(spec: ChangeMatrixSpec): ChangeMatrixLayout {
   const legendWidth = 220;
   const legendY = gridY + gridHeight + 14;
   return {
-    width: Math.max(gridX + gridWidth, gridX + legendWidth + 60, gridX + Math.ceil(longest(colTexts) * charWidth * 0.5) + cellWidth) + pad,
+    // A −60° label reaches cos 60° of its length right of its column's centre.
+    width: Math.max(gridX + gridWidth - cellWidth / 2 + Math.ceil(longest(colTexts) * charWidth * 0.5) + 4, gridX + gridWidth, gridX + legendWidth + 120) + pad,
     height: legendY + 10 + fontSize + 10 + pad,
     fontSize,
     cells,

@@ -2,6 +2,8 @@
 import { registerSection } from '../sections/registry';
 import { renderGroups } from '../sections/groups';
 import { renderAttention } from '../sections/attention';
+import { renderQuant } from '../sections/quant';
 
 registerSection('groups', renderGroups);
 registerSection('attention', renderAttention);
+registerSection('quantization', renderQuant);

@@ -5,6 +5,7 @@ import type { QuantGrid } from '../../../extension/protocol/quant';
 import { E2M1, E2M3, E3M2, E4M3, E5M2, floorLog2, minifloatMagnitudes, overlayGrid } from '../../../webview/charts/quantGrid';
 import { layoutHistogram } from '../../../webview/charts/quantHistogram';
 import { formatChange, layoutChangeMatrix } from '../../../webview/charts/quantMatrix';
+import { formatQuantNumber } from '../../../webview/charts/quantData';
 
 // emb.weight of examples/tiny-transformer.onnx: amax and two of the engine's per-tensor grids.
 const AMAX = 4.239607334136963;
@@ -132,5 +133,6 @@ test('change matrix: tone +1 is the worse side, NaN cells empty, text only in wi
   assert.equal(wide.maxAbs, 0);
   assert.equal(wide.cells[0]?.tone, 0);
   assert.equal(formatChange(0.012345), '+0.0123');
-  assert.equal(formatChange(-2e-5), '−2.0e-5');
+  assert.equal(formatChange(-2e-5), '−2.0e−5');
+  assert.equal(formatQuantNumber(-2.5e-7), '−2.50e−7');
 });
