@@ -17,7 +17,7 @@ export function activate(context: vscode.ExtensionContext): void {
   const runtime = new RuntimeStatusService();
   context.subscriptions.push(runtime);
   modelEditor.register(context, runtime);
-  modelCommands.register(context);
+  modelCommands.register(context, runtime);
   analyses.register(context, runtime);
   reportsView.register(context, runtime);
   log.log().info(`Model Bias Inspector ${String(context.extension.packageJSON.version)} activated`);

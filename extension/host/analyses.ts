@@ -39,7 +39,7 @@ export function register(context: vscode.ExtensionContext, runtime: RuntimeStatu
   const runners: Readonly<Record<AnalysisKind, Runner>> = {
     groups: (model) => analyzeGroups(context.extensionUri, runtime, model),
     attention: (model) => attention.attentionHeatmaps(context.extensionUri, runtime, model),
-    quant: (model) => quantizationError(context.extensionUri, model),
+    quant: (model) => quantizationError(context.extensionUri, runtime, model),
   };
   attention.register(context);
   for (const analysis of Object.keys(ANALYSIS_COMMANDS) as AnalysisKind[]) {

@@ -1,10 +1,14 @@
 import * as vscode from 'vscode';
 import { MODEL_VIEW_TYPE } from './modelEditor';
 import { pickModel, selectedModels } from './pickModel';
-import { selectExecutionProvider } from './runtimeStatus';
+import { selectExecutionProvider, type RuntimeStatusService } from './runtimeStatus';
+import { inspectModel } from '../core/onnx';
+import { compareCheckpoint } from './quantAnalysis';
+import { allowModelExecution } from './trust';
+import { log, reportError } from './log';
 
 /** Opening models, comparing two side by side, and choosing the execution provider. */
-export function register(context: vscode.ExtensionContext): void {
+export function register(context: vscode.ExtensionContext, runtime: RuntimeStatusService): void {
   context.subscriptions.push(
     vscode.commands.registerCommand('biasInspector.openModel', async (uri: unknown) => {
       const model = uri instanceof vscode.Uri ? uri : await pickModel(undefined, 'Open Model: pick an ONNX model');
@@ -21,10 +25,21 @@ export function register(context: vscode.ExtensionContext): void {
         void vscode.window.showWarningMessage(`Compare Models needs exactly two .onnx files (got ${models.length}).`);
         return;
       }
-      // Side by side summaries now; the weight-error comparison of a quantized checkpoint against
-      // its float model arrives with issue #6.
       await vscode.commands.executeCommand('vscode.openWith', a, MODEL_VIEW_TYPE, vscode.ViewColumn.One);
       await vscode.commands.executeCommand('vscode.openWith', b, MODEL_VIEW_TYPE, vscode.ViewColumn.Two);
+      // A quantized checkpoint next to a float model: dequantized weight error and per-group deltas.
+      try {
+        const [qa, qb] = await Promise.all([inspectModel(a.fsPath), inspectModel(b.fsPath)]);
+        const quantized = qa.quantization.quantized !== qb.quantization.quantized ? (qa.quantization.quantized ? [a, b] : [b, a]) : undefined;
+        if (!quantized) {
+          log().info(`Compare Models: ${qa.quantization.quantized ? 'both' : 'neither'} quantized; showing the two summaries side by side`);
+          return;
+        }
+        const [q, f] = quantized as [vscode.Uri, vscode.Uri];
+        if (allowModelExecution('Compare Models')) await compareCheckpoint(context.extensionUri, runtime, q, f);
+      } catch (error) {
+        reportError('Compare Models', error);
+      }
     }),
     vscode.commands.registerCommand('biasInspector.selectExecutionProvider', selectExecutionProvider),
   );
