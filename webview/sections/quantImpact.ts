@@ -48,7 +48,7 @@ export function impactView(impact: readonly QuantImpact[], ctx: SectionContext):
   const summary = quantTable('quant-impact-table', 'Impact per format',
     ['format', 'n', 'agreement', 'flips', 'KL (nats)', 'loss Δ', 'accuracy Δ', 'fp32 → q loss', 'fp32 → q accuracy', 'worst group', 'its loss Δ'],
     impact.map((i) => [i.label, ...statsCells(i), `${formatQuantNumber(i.lossFp32)} → ${formatQuantNumber(i.lossQ)}`, `${percent(i.accuracyFp32)} → ${percent(i.accuracyQ)}`, i.worstGroup ? groupLabel(i.worstGroup) : '—', signed(i.worstGroupLossDelta)]),
-    { columns: ['12%', '6%', '8%', '6%', '8%', '8%', '8%', '11%', '11%', '14%', '8%'], title: (r, c) => { const i = impact[r]; return i ? statsTitle(i, c) : undefined; } });
+    { columns: ['11%', '6%', '8%', '5%', '8%', '8%', '8%', '11%', '13%', '14%', '8%'], title: (r, c) => { const i = impact[r]; return i ? statsTitle(i, c) : undefined; } });
   const worst = [...impact].sort((a, b) => b.worstGroupLossDelta - a.worstGroupLossDelta)[0];
   const headline = worst && worst.worstGroup
     ? `Largest group loss increase: ${groupLabel(worst.worstGroup)} under ${worst.label}, ${signed(worst.worstGroupLossDelta)} nats (overall ${signed(worst.lossDelta)}).`
