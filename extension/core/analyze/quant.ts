@@ -82,7 +82,7 @@ export async function runQuantAnalysis(modelPath: string, options: QuantAnalysis
       ...(r.baseline ? { baseline: r.baseline } : {}),
     };
     const report = quantizationReport(summarizeModel(loaded), section);
-    return spec && r.pass ? { ...report, ...header(r.pass, spec) } : report;
+    return spec && r.pass ? withHeader(report, header(r.pass, spec), section) : report;
   }
   const withData = spec !== undefined;
   const weightsEnd = withData ? (options.sensitivity ? 0.1 : 0.2) : 1;
@@ -113,5 +113,11 @@ export async function runQuantAnalysis(modelPath: string, options: QuantAnalysis
     section = { ...section, sensitivity };
   }
   options.onProgress?.(1, 'done');
-  return { ...report, quantization: section, ...header(impact.pass, spec) };
+  return withHeader(report, header(impact.pass, spec), section);
+}
+
+/** The report with runtime, data and spec after the model, and the section last (stable, diffable key order). */
+function withHeader(report: QuantizationReport, h: Pick<QuantizationReport, 'runtime' | 'data' | 'spec'>, section: QuantizationSection): QuantizationReport {
+  const { quantization: _old, ...head } = report;
+  return { ...head, ...h, quantization: section };
 }

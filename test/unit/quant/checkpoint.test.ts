@@ -9,7 +9,7 @@ import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { before, describe, it } from 'node:test';
 import { runQuantAnalysis } from '../../../extension/core/analyze/quant';
-import { BadInputError } from '../../../extension/core/errors';
+import { BadInputError, CancelledError } from '../../../extension/core/errors';
 import { loadSpec } from '../../../extension/core/data';
 import type { ResolvedSpec } from '../../../extension/core/data';
 import { findInitializer, loadModel, tensorToFloat32 } from '../../../extension/core/onnx';
@@ -108,6 +108,7 @@ describe('runQuantAnalysis', () => {
       onProgress: (f) => fractions.push(f),
     });
     assert.equal(r.kind, 'quantization');
+    assert.deepEqual(Object.keys(r), ['schema', 'kind', 'createdAt', 'model', 'runtime', 'data', 'spec', 'quantization']);
     assert.equal(r.spec, spec.specPath);
     assert.equal(r.data?.rows, 400);
     assert.equal(r.runtime?.used, 'cpu');
@@ -127,6 +128,12 @@ describe('runQuantAnalysis', () => {
     assert.deepEqual(r.quantization.formats, []);
     assert.equal(r.quantization.checkpoint?.tensors.length, 2);
     assert.equal(r.quantization.impact?.[0]?.format, 'checkpoint');
+  });
+
+  it('stops with CancelledError when the signal is aborted', async () => {
+    const controller = new AbortController();
+    controller.abort();
+    await assert.rejects(runQuantAnalysis(at('float.onnx'), { spec, formats: 'int8', minElements: 16, providers: ['cpu'], signal: controller.signal }), (e: unknown) => e instanceof CancelledError);
   });
 
   it('sensitivity without a spec and a negative budget are bad input', async () => {
