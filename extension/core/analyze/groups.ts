@@ -14,7 +14,7 @@ import { reportModel } from '../report';
 import { REPORT_SCHEMA, type ReportModel } from '../../protocol/report';
 import type { RuntimeInfo } from '../../protocol/runtime';
 import type { ProviderSetting } from '../runtime';
-import { GroupCoder } from './groupCodes';
+import { GroupCoder } from '../metrics/groupCodes';
 import { prepareModel, runBatch } from './session';
 
 export interface GroupsRunOptions {

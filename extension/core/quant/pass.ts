@@ -17,7 +17,7 @@ import type { ModelSummary } from '../../protocol/model';
 import type { RuntimeInfo } from '../../protocol/runtime';
 import { loadOrt, openSession } from '../runtime';
 import type { ProviderSetting } from '../runtime';
-import { GroupCoder } from '../analyze/groupCodes';
+import { GroupCoder } from '../metrics/groupCodes';
 import { ImpactAccumulator } from './compare';
 import type { ComparisonSummary } from './compare';
 
