@@ -34,6 +34,25 @@ export default tseslint.config(
       'no-restricted-globals': ['error', 'window', 'document', 'navigator'],
     },
   },
+  // Inside core, from the ground up (DESIGN.md §1): onnx, data, report < runtime < metrics,
+  // attention < quant < analyze. No import runs back up.
+  ...[
+    { layer: ['onnx', 'data', 'report'], above: ['runtime', 'metrics', 'attention', 'quant', 'analyze'] },
+    { layer: ['runtime'], above: ['metrics', 'attention', 'quant', 'analyze'] },
+    { layer: ['metrics', 'attention'], above: ['quant', 'analyze'] },
+    { layer: ['quant'], above: ['analyze'] },
+  ].map(({ layer, above }) => ({
+    files: layer.map((l) => `extension/core/${l}/**/*.ts`),
+    rules: {
+      'no-restricted-imports': ['error', {
+        paths: [{ name: 'vscode', message: 'core runs from the CLI and plain-Node tests: no vscode.' }],
+        patterns: [
+          { group: ['**/host/**', '**/host', '**/cli/**', '**/webview/**'], message: 'core depends on nothing above it.' },
+          { group: above.flatMap((a) => [`../${a}`, `../${a}/**`]), message: `core/${layer.join('|')} may not import a higher core layer (${above.join(', ')}).` },
+        ],
+      }],
+    },
+  })),
   {
     files: ['extension/protocol/**/*.ts'],
     rules: {
