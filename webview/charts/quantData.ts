@@ -189,7 +189,8 @@ export function formatMetric(metric: QuantMetric, value: number): string {
     if (Number.isNaN(value)) return 'n/a';
     return `${value.toFixed(2)} dB`;
   }
-  if (metric === 'cosine' && Number.isFinite(value)) return value >= 0.9999 ? value.toFixed(8) : value.toFixed(6);
+  // Cosines of fine formats differ in the 5th+ decimal: show them as 1 − (a small number).
+  if (metric === 'cosine' && Number.isFinite(value)) return value >= 0.9999 && value < 1 ? `1 − ${formatQuantNumber(1 - value)}` : String(Number(value.toFixed(6)));
   return formatQuantNumber(value);
 }
 

@@ -47,7 +47,8 @@ export interface HistogramLayout {
   readonly total: number;
 }
 
-const MARGIN = { left: 48, right: 12, top: 10, bottom: 40 };
+/** Room on top for the chart's title line. */
+const MARGIN = { left: 48, right: 12, top: 28, bottom: 40 };
 
 /** Lays out the histogram; a zero-width range (all values 0) gives one bar at 0. */
 export function layoutHistogram(histogram: QuantHistogram, grid: readonly number[] | null, options: HistogramLayoutOptions): HistogramLayout {
@@ -76,7 +77,7 @@ export function layoutHistogram(histogram: QuantHistogram, grid: readonly number
   const gridPoints = inside.map((value) => ({ x: xOf(value), value }));
   let minGap = Number.POSITIVE_INFINITY;
   for (let i = 1; i < gridPoints.length; i++) minGap = Math.min(minGap, (gridPoints[i]?.x ?? 0) - (gridPoints[i - 1]?.x ?? 0));
-  const xStep = niceStep(Math.max(Math.abs(lo), Math.abs(hi)), 2);
+  const xStep = niceStep(Math.max(Math.abs(lo), Math.abs(hi)), 3);
   const xTicks: { x: number; value: number }[] = [];
   for (let v = Math.ceil(lo / xStep) * xStep; v <= hi + xStep * 1e-9; v += xStep) xTicks.push({ x: xOf(v), value: Math.abs(v) < xStep * 1e-9 ? 0 : v });
   const yTicks = options.logCounts

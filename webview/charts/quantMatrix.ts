@@ -83,7 +83,8 @@ export function layoutChangeMatrix(spec: ChangeMatrixSpec): ChangeMatrixLayout {
   const headerHeight = Math.ceil(longest(colTexts) * charWidth * 0.87) + 12;
   const pad = 6;
   const gridX = pad + rowLabelWidth;
-  const gridY = pad + headerHeight;
+  const titleHeight = 22;
+  const gridY = pad + titleHeight + headerHeight;
   let maxAbs = 0;
   for (let i = 0; i < nRows * nCols; i++) {
     const v = Math.abs(spec.values[i] ?? Number.NaN);

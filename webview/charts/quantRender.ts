@@ -38,6 +38,7 @@ export function renderHistogram(element: SVGSVGElement, layout: HistogramLayout,
   const svg = prepare(element, layout.width, layout.height, options.title, 'quant-histogram');
   const { plot } = layout;
   const bottom = plot.y + plot.height;
+  svg.append('text').attr('class', 'chart-title').attr('x', 4).attr('y', 14).text(options.title);
   svg.append('g').attr('class', 'hist-bars').selectAll('rect').data(layout.bars).join('rect')
     .attr('class', 'hist-bar').attr('x', (b) => b.x).attr('y', (b) => b.y).attr('width', (b) => Math.max(0.5, b.width - 0.5)).attr('height', (b) => b.height)
     .append('title').text((b) => `[${formatQuantNumber(b.lo)}, ${formatQuantNumber(b.hi)}): ${b.count.toLocaleString('en-US')} values`);
@@ -70,6 +71,7 @@ export interface ChangeMatrixRenderOptions {
 /** Cells coloured by tone on PuOr (orange = worse), values in wide cells, small groups hatched and marked. */
 export function renderChangeMatrix(element: SVGSVGElement, layout: ChangeMatrixLayout, options: ChangeMatrixRenderOptions): void {
   const svg = prepare(element, layout.width, layout.height, options.title, 'quant-matrix');
+  svg.append('text').attr('class', 'chart-title').attr('x', 6).attr('y', 16).text(options.title);
   const toneScale = divergingScale(1);
   const hatchId = `quant-small-hatch-${++ids}`;
   const gradientId = `quant-matrix-gradient-${ids}`;

@@ -25,6 +25,7 @@ import { errorMatrix, exactCounts, formatSummaryText, formatWords, rankFormats, 
 import { chartFrame } from '../shared/chartFrame';
 import { formatCount, h } from '../shared/dom';
 import type { SectionContext } from './context';
+import { checkpointView } from './quantCheckpoint';
 import { impactView } from './quantImpact';
 import { sensitivityView } from './quantSensitivity';
 import { tensorsView, type TensorViewState } from './quantTensors';
@@ -52,9 +53,12 @@ export function renderQuant(raw: QuantReportLike, ctx: SectionContext): HTMLElem
   const worstFormat = rankFormats(q.summaryByFormat).at(-1)?.format;
   const state = remembered.get(key) ?? { metric: 'sqnr_db', order: 'graph', format: Math.max(0, worstFormat ? q.formats.indexOf(worstFormat) : 0), tensor: -1 };
   remembered.set(key, state);
-  const tabs: [string, string, () => HTMLElement][] = [
-    ['tensors', `Tensors (${q.tensorInfo.length})`, () => tensorsView(q, state, ctx)],
-  ];
+  const tabs: [string, string, () => HTMLElement][] = [];
+  if (q.checkpoint) {
+    const checkpoint = q.checkpoint;
+    tabs.push(['checkpoint', `Checkpoint weights (${checkpoint.tensors.length})`, () => checkpointView(checkpoint)]);
+  }
+  if (!q.checkpoint || q.formats.length > 0) tabs.push(['tensors', `Tensors (${q.tensorInfo.length})`, () => tensorsView(q, state, ctx)]);
   if (q.impact && q.impact.length > 0) {
     const impact = q.impact;
     tabs.push(['impact', `Impact by group (${impact.length})`, () => impactView(impact, ctx)]);
@@ -99,9 +103,11 @@ function header(report: QuantReportLike): HTMLElement {
     h('p', { className: 'muted quant-meta' },
       report.model ? h('span', { title: report.model.path, text: `${formatCount(report.model.parameters)} parameters` }) : '',
       report.model ? ' · ' : '',
-      h('span', { 'data-testid': 'quant-analysed', text: `${formatCount(q.tensorInfo.length)} weight tensor${q.tensorInfo.length === 1 ? '' : 's'} analysed` }),
-      ' · ',
-      h('span', { 'data-testid': 'quant-skipped', text: `${formatCount(q.skipped.length)} skipped${skipped.length > 0 ? ` (${skipped.map((s) => `${s.count} ${SKIP_WORDS[s.code] ?? s.code}`).join(', ')})` : ''}` }),
+      h('span', { 'data-testid': 'quant-analysed', text: q.checkpoint && q.formats.length === 0
+        ? `quantized checkpoint: ${formatCount(q.checkpoint.tensors.length)} weight${q.checkpoint.tensors.length === 1 ? '' : 's'} matched with ${baseName(q.checkpoint.float)}`
+        : `${formatCount(q.tensorInfo.length)} weight tensor${q.tensorInfo.length === 1 ? '' : 's'} analysed` }),
+      q.formats.length > 0 || q.skipped.length > 0 ? ' · ' : '',
+      q.formats.length > 0 || q.skipped.length > 0 ? h('span', { 'data-testid': 'quant-skipped', text: `${formatCount(q.skipped.length)} skipped${skipped.length > 0 ? ` (${skipped.map((s) => `${s.count} ${SKIP_WORDS[s.code] ?? s.code}`).join(', ')})` : ''}` }) : '',
       data ? ` · data ${baseName(data.path)}, ${formatCount(data.rows)} rows` : '',
       runtime ? ` · EP ${runtime.used}` : ''),
     h('div', { className: 'badges' },

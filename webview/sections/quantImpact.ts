@@ -19,6 +19,11 @@ const FLIPS_SHOWN = 200;
 
 type ChangeQuantity = 'lossDelta' | 'accuracyDelta';
 
+/** A compared variant's short name: the format id, or the checkpoint file's name. */
+function nameOf(impact: QuantImpact): string {
+  return impact.format === 'checkpoint' ? (impact.label.split(/[\\/]/).pop() ?? impact.label) : impact.label;
+}
+
 const percent = (x: number): string => (Number.isNaN(x) ? 'n/a' : `${(x * 100).toFixed(x >= 0.9995 && x < 1 ? 2 : 1)}%`);
 const signed = (x: number): string => (Number.isNaN(x) ? 'n/a' : formatChange(x, 3));
 const signedPoints = (x: number): string => (Number.isNaN(x) ? 'n/a' : `${x > 0 ? '+' : x < 0 ? '−' : ''}${Math.abs(x * 100).toFixed(2)} pt`);
@@ -47,11 +52,11 @@ export function impactView(impact: readonly QuantImpact[], ctx: SectionContext):
   const first = impact[0] as QuantImpact;
   const summary = quantTable('quant-impact-table', 'Impact per format',
     ['format', 'n', 'agreement', 'flips', 'KL (nats)', 'loss Δ', 'accuracy Δ', 'fp32 → q loss', 'fp32 → q accuracy', 'worst group', 'its loss Δ'],
-    impact.map((i) => [i.label, ...statsCells(i), `${formatQuantNumber(i.lossFp32)} → ${formatQuantNumber(i.lossQ)}`, `${percent(i.accuracyFp32)} → ${percent(i.accuracyQ)}`, i.worstGroup ? groupLabel(i.worstGroup) : '—', signed(i.worstGroupLossDelta)]),
+    impact.map((i) => [nameOf(i), ...statsCells(i), `${formatQuantNumber(i.lossFp32)} → ${formatQuantNumber(i.lossQ)}`, `${percent(i.accuracyFp32)} → ${percent(i.accuracyQ)}`, i.worstGroup ? groupLabel(i.worstGroup) : '—', signed(i.worstGroupLossDelta)]),
     { columns: ['11%', '6%', '8%', '5%', '8%', '8%', '8%', '11%', '13%', '14%', '8%'], title: (r, c) => { const i = impact[r]; return i ? statsTitle(i, c) : undefined; } });
   const worst = [...impact].sort((a, b) => b.worstGroupLossDelta - a.worstGroupLossDelta)[0];
   const headline = worst && worst.worstGroup
-    ? `Largest group loss increase: ${groupLabel(worst.worstGroup)} under ${worst.label}, ${signed(worst.worstGroupLossDelta)} nats (overall ${signed(worst.lossDelta)}).`
+    ? `Largest group loss increase: ${groupLabel(worst.worstGroup)} under ${nameOf(worst)}, ${signed(worst.worstGroupLossDelta)} nats (overall ${signed(worst.lossDelta)}).`
     : 'No group has a loss change to compare.';
 
   const scopes = [{ value: 'intersections', label: 'intersections' }, ...first.byColumn.map((c) => ({ value: `column:${c.column}`, label: c.column }))];
@@ -76,7 +81,7 @@ export function impactView(impact: readonly QuantImpact[], ctx: SectionContext):
       scopes.length > 1 ? select('Groups', 'quant-impact-scope', scopes, scope, (v) => { scope = v; drawMatrix(); }) : null),
     matrixHost,
     h('h3', { text: 'Samples whose prediction flips' }),
-    impact.length > 1 ? h('div', { className: 'quant-controls' }, select('Format', 'quant-flips-format', impact.map((i, k) => ({ value: String(k), label: `${i.label} (${formatCount(i.flips.total)})` })), '0', (v) => { flipFormat = Number(v); drawFlips(); })) : null,
+    impact.length > 1 ? h('div', { className: 'quant-controls' }, select('Format', 'quant-flips-format', impact.map((i, k) => ({ value: String(k), label: `${nameOf(i)} (${formatCount(i.flips.total)})` })), '0', (v) => { flipFormat = Number(v); drawFlips(); })) : null,
     flipsHost);
 }
 
@@ -109,7 +114,7 @@ function groupFormatMatrix(impact: readonly QuantImpact[], quantity: ChangeQuant
     });
   });
   const worseWhen = quantity === 'lossDelta' ? 'positive' : 'negative';
-  const layout = layoutChangeMatrix({ rows, cols: impact.map((i) => i.label), values, worseWhen });
+  const layout = layoutChangeMatrix({ rows, cols: impact.map((i) => nameOf(i)), values, worseWhen });
   const name = quantity === 'lossDelta' ? 'loss change (nats)' : 'accuracy change';
   const svg = document.createElementNS('http://www.w3.org/2000/svg', 'svg');
   renderChangeMatrix(svg, layout, {
@@ -119,8 +124,10 @@ function groupFormatMatrix(impact: readonly QuantImpact[], quantity: ChangeQuant
     describe: (r, c, value) => {
       const e = entries[r * impact.length + c];
       const row = rows[r];
-      if (!e || !row) return `${row?.label ?? ''} · ${impact[c]?.label ?? ''}: no samples`;
-      return `${row.label} · ${impact[c]?.label ?? ''}: ${quantity === 'lossDelta' ? `loss Δ ${signed(value)}` : `accuracy Δ ${signedPoints(value)}`}, n=${formatCount(e.count)}${row.small ? ' (small group: noisy)' : ''}; agreement ${percent(e.agreement)}, KL ${formatQuantNumber(e.kl)}`;
+      const variant = impact[c];
+      const column = variant ? nameOf(variant) : '';
+      if (!e || !row) return `${row?.label ?? ''} · ${column}: no samples`;
+      return `${row.label} · ${column}: ${quantity === 'lossDelta' ? `loss Δ ${signed(value)}` : `accuracy Δ ${signedPoints(value)}`}, n=${formatCount(e.count)}${row.small ? ' (small group: noisy)' : ''}; agreement ${percent(e.agreement)}, KL ${formatQuantNumber(e.kl)}`;
     },
   });
   svg.setAttribute('data-testid', 'quant-group-format-matrix');
@@ -131,16 +138,16 @@ function groupFormatMatrix(impact: readonly QuantImpact[], quantity: ChangeQuant
 
 function flipsTable(impact: QuantImpact): HTMLElement {
   const { total, shown } = impact.flips;
-  if (total === 0) return h('p', { className: 'muted', 'data-testid': 'quant-flips', text: `No prediction changes under ${impact.label}.` });
+  if (total === 0) return h('p', { className: 'muted', 'data-testid': 'quant-flips', text: `No prediction changes under ${nameOf(impact)}.` });
   const columns = [...new Set(shown.flatMap((f) => Object.keys(f.groups)))];
   const listed = shown.slice(0, FLIPS_SHOWN);
   const rows = listed.map((f) => [String(f.row), ...columns.map((c) => f.groups[c] ?? '(missing)'), String(f.label), String(f.fp32), String(f.q)]);
-  const note = `${formatCount(total)} sample${total === 1 ? '' : 's'} flip under ${impact.label}; ${listed.length < total ? `the first ${formatCount(listed.length)} in data order are listed${shown.length > listed.length ? ` (the report holds ${formatCount(shown.length)})` : ''}` : 'all are listed'}.`;
+  const note = `${formatCount(total)} sample${total === 1 ? '' : 's'} flip under ${nameOf(impact)}; ${listed.length < total ? `the first ${formatCount(listed.length)} in data order are listed${shown.length > listed.length ? ` (the report holds ${formatCount(shown.length)})` : ''}` : 'all are listed'}.`;
   const byGroup = [...impact.byGroup].filter((g) => g.flipCount > 0).sort((a, b) => b.flipCount / b.count - a.flipCount / a.count);
   const rates = byGroup.length > 0 ? h('p', { className: 'muted', text: `Flip rate by group: ${byGroup.slice(0, 8).map((g) => `${groupLabel(g.group)} ${percent(g.flipCount / g.count)} (${g.flipCount}/${g.count}${g.small ? ', small' : ''})`).join(' · ')}${byGroup.length > 8 ? ' · …' : ''}` }) : null;
   return h('div', { 'data-testid': 'quant-flips' },
     h('p', { text: note }),
     rates,
-    quantTable('quant-flips-table', `Samples whose prediction flips under ${impact.label}`, ['row', ...columns, 'label', 'fp32 prediction', 'quantized prediction'], rows,
+    quantTable('quant-flips-table', `Samples whose prediction flips under ${nameOf(impact)}`, ['row', ...columns, 'label', 'fp32 prediction', 'quantized prediction'], rows,
       { title: (_r, c) => (c === 0 ? 'Row number in the data file, as the groups analysis counts rows' : undefined) }));
 }

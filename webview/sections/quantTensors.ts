@@ -91,11 +91,11 @@ function heatmapFigure(matrix: ErrorMatrix, state: TensorViewState, ctx: Section
   const scale = heatScale(grid.min, grid.max, state.metric);
   const cell = rows.length <= 20 ? 28 : rows.length <= 40 ? 22 : 14;
   const orderWords = state.order === 'graph' ? 'graph order' : state.order === 'size' ? 'largest first' : `worst in ${matrix.formats[state.format] ?? ''} first`;
-  const title = `${info.label} per tensor × format (rows: ${orderWords})`;
+  const title = `${info.label} per tensor × format (rows: ${orderWords}; brighter = more error)`;
   const base = layoutFigure({
     title, rows: rows.length, cols, mapSize: Math.max(rows.length, cols) * cell, scale,
-    rowLabels: rows.map((t) => shortName(matrix.tensors[t]?.name ?? '', 32)), colLabels: [...matrix.formats],
-    rowAxis: 'tensor', colAxis: 'format', maxLabelChars: 32,
+    rowLabels: rows.map((t) => shortName(matrix.tensors[t]?.name ?? '', 40)), colLabels: [...matrix.formats],
+    rowAxis: 'tensor', colAxis: 'format', maxLabelChars: 40,
   });
   const ticks = legendTicks(scale, 5);
   const layout: FigureLayout = { ...base, legend: { ...base.legend, ticks: base.legend.ticks.map((t, i) => ({ ...t, text: colourTickLabel(ticks[i]?.value ?? 0, state.metric, t.text) })) } };
@@ -176,7 +176,7 @@ function heatmapFigure(matrix: ErrorMatrix, state: TensorViewState, ctx: Section
   const figure = h('div', { className: 'heatmap-figure quant-figure', style: `width:${layout.width}px;height:${layout.height}px` }, canvas, overlay, tooltip);
   const exactCount = exact.reduce((n, v) => n + v, 0);
   const nanCount = grid.values.reduce((n, v) => n + (Number.isNaN(v) ? 1 : 0), 0);
-  const caption = `Brighter = more error. ${info.colourLabel}${exactCount > 0 ? `; ∞ marks the ${exactCount} exact cell${exactCount === 1 ? '' : 's'} (SQNR +∞)` : ''}${nanCount > 0 ? `; ${nanCount} cell${nanCount === 1 ? '' : 's'} n/a (crossed)` : ''}.`;
+  const caption = `Colour: ${info.colourLabel}${exactCount > 0 ? `; ∞ marks the ${exactCount} exact cell${exactCount === 1 ? '' : 's'} (SQNR +∞)` : ''}${nanCount > 0 ? `; ${nanCount} cell${nanCount === 1 ? '' : 's'} n/a (crossed)` : ''}.`;
   const image = (): HTMLCanvasElement => markedImage(grid.values, exact, rows.length, cols, scale, Math.max(4, Math.round(cell * 2)));
   return h('div', { className: 'quant-heatmap-scroll' }, frame(figure, `quant-${state.metric}-heatmap`, ctx.exportChart, caption, {
     svg: () => exportFigureSvg(layout, image()),

@@ -117,6 +117,8 @@ test('exactness and number formatting (+∞ exact, NaN as n/a)', () => {
   assert.equal(formatMetric('sqnr_db', 11.53814864344529), '11.54 dB');
   assert.equal(formatMetric('cosine', Number.NaN), 'n/a');
   assert.equal(formatMetric('cosine', 0.97988300169602), '0.979883');
+  assert.equal(formatMetric('cosine', 0.9999858298163202), '1 − 1.42e−5');
+  assert.equal(formatMetric('cosine', 1), '1');
   assert.equal(formatQuantNumber(0.26490647141300877), '0.2649');
   assert.equal(formatQuantNumber(0.000027601891348609392), '2.76e−5');
   assert.equal(formatQuantNumber(-2), '−2');
