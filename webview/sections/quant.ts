@@ -34,7 +34,7 @@ import { tensorsView, type TensorViewState } from './quantTensors';
 export type QuantReportLike = Pick<QuantizationReport, 'quantization'> & Partial<Omit<QuantizationReport, 'quantization'>>;
 
 /** View choices survive a re-render of the same report (e.g. on a theme change). */
-const remembered = new Map<string, TensorViewState>();
+const remembered = new Map<string, TensorViewState & { tab: number }>();
 
 const baseName = (path: string): string => path.split(/[\\/]/).pop() ?? path;
 
@@ -51,7 +51,7 @@ export function renderQuant(raw: QuantReportLike, ctx: SectionContext): HTMLElem
   const q = report.quantization;
   const key = `${report.model?.sha256 ?? ''}|${report.createdAt ?? ''}`;
   const worstFormat = rankFormats(q.summaryByFormat).at(-1)?.format;
-  const state = remembered.get(key) ?? { metric: 'sqnr_db', order: 'graph', format: Math.max(0, worstFormat ? q.formats.indexOf(worstFormat) : 0), tensor: -1 };
+  const state = remembered.get(key) ?? { metric: 'sqnr_db', order: 'graph', format: Math.max(0, worstFormat ? q.formats.indexOf(worstFormat) : 0), tensor: -1, tab: 0 };
   remembered.set(key, state);
   const tabs: [string, string, () => HTMLElement][] = [];
   if (q.checkpoint) {
@@ -77,10 +77,14 @@ export function renderQuant(raw: QuantReportLike, ctx: SectionContext): HTMLElem
     };
     return { panel, ensure };
   });
-  const tabsElement = h('vscode-tabs', { 'data-testid': 'quant-tabs' },
+  const initialTab = state.tab < tabs.length ? state.tab : 0;
+  const tabsElement = h('vscode-tabs', { 'data-testid': 'quant-tabs', 'selected-index': initialTab },
     ...tabs.flatMap(([id, title], i) => [h('vscode-tab-header', { slot: 'header', 'data-testid': `quant-tab-header-${id}`, text: title }), panels[i]?.panel ?? null]));
-  tabsElement.addEventListener('vsc-tabs-select', (event) => panels[event.detail.selectedIndex]?.ensure());
-  panels[0]?.ensure();
+  tabsElement.addEventListener('vsc-tabs-select', (event) => {
+    state.tab = event.detail.selectedIndex;
+    panels[event.detail.selectedIndex]?.ensure();
+  });
+  panels[initialTab]?.ensure();
   return h('section', { className: 'quant-report', 'data-testid': 'quant-report' }, header(report), summaryView(q, ctx), tabsElement);
 }
 

@@ -37,7 +37,8 @@ export function sensitivityView(s: QuantSensitivity, ctx: SectionContext): HTMLE
 
 function damageMatrix(s: QuantSensitivity, ctx: SectionContext): HTMLElement {
   if (s.groups.length === 0 || s.layers.length === 0) return h('p', { className: 'muted', text: 'No groups or layers to show.' });
-  const cols = s.layers.map((l) => l.tensor);
+  const kept = new Set(s.suggestion.keepTensors);
+  const cols = s.layers.map((l) => `${kept.has(l.tensor) ? '■ ' : ''}${l.tensor}`);
   const values = new Float64Array(s.groups.length * s.layers.length);
   s.groups.forEach((_, g) => s.layers.forEach((l, c) => { values[g * s.layers.length + c] = l.byGroup[g] ?? Number.NaN; }));
   const rows = s.groups.map((g) => ({ label: groupLabel(g.group), count: g.count, small: g.small === true }));
@@ -56,7 +57,7 @@ function damageMatrix(s: QuantSensitivity, ctx: SectionContext): HTMLElement {
   svg.setAttribute('data-testid', 'quant-damage-matrix');
   const small = rows.some((r) => r.small);
   return h('div', { className: 'quant-matrix-scroll' }, chartFrame(svg, `quant-sensitivity-${s.format}`, ctx.exportChart,
-    `Columns in damage order (worst first). Centred at 0 on ±${formatQuantNumber(layout.maxAbs)}; orange = loss rises.${small ? ' Hatched rows marked “small”: few samples, noisy.' : ''}`));
+    `Columns in damage order (worst first)${kept.size > 0 ? '; ■ = kept in full precision by the suggestion' : ''}. Centred at 0 on ±${formatQuantNumber(layout.maxAbs)}; orange = loss rises.${small ? ' Hatched rows marked “small”: few samples, noisy.' : ''}`));
 }
 
 function suggestionView(s: QuantSensitivity): HTMLElement {

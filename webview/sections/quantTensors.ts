@@ -51,39 +51,44 @@ export function tensorsView(section: QuantizationSection, state: TensorViewState
   if (matrix.tensors.length === 0 || matrix.formats.length === 0) {
     return h('p', { className: 'muted', 'data-testid': 'quant-no-tensors', text: matrix.formats.length === 0 ? 'No number format was simulated in this report.' : `No weight tensor was analysed: every float weight has fewer than ${section.settings.minElements.toLocaleString('en-US')} elements or was skipped (see the list above).` });
   }
-  const controlsHost = h('div', { className: 'quant-controls', role: 'group', 'aria-label': 'Heatmap options' });
   const definition = h('p', { className: 'muted' });
   const figureHost = h('div', { className: 'quant-heatmap-host' });
   const detailHost = h('div', { className: 'quant-detail', 'data-testid': 'quant-tensor-detail' });
+  const formatOptions = matrix.formats.map((f, i) => ({ value: String(i), label: f, description: formatWords(f) }));
+  // Built once (a keyboard user keeps focus on a selector while the map is redrawn).
+  const formatControl = choice('Format', 'quant-format', formatOptions, String(state.format), (v) => { state.format = Number(v); draw(); if (state.tensor >= 0) showDetail(); });
+  const controls = h('div', { className: 'quant-controls', role: 'group', 'aria-label': 'Heatmap options' },
+    choice('Metric', 'quant-metric', QUANT_METRICS.map((m) => ({ value: m, label: quantMetricInfo(m).label })), state.metric, (v) => { if (isQuantMetric(v)) state.metric = v; draw(); }),
+    choice('Rows', 'quant-order', [{ value: 'graph', label: 'graph order' }, { value: 'size', label: 'size (largest first)' }, { value: 'error', label: 'error (worst first)' }], state.order, (v) => { state.order = v === 'size' || v === 'error' ? v : 'graph'; draw(); }),
+    formatControl);
+  const syncFormat = (): void => {
+    const control = formatControl.querySelector('vscode-single-select') as (HTMLElement & { value: string }) | null;
+    if (control && control.value !== String(state.format)) control.value = String(state.format);
+  };
   const showDetail = (): void => {
     detailHost.replaceChildren(state.tensor >= 0
-      ? tensorDetail(section, matrix, state.tensor, state.format, ctx, (format) => { state.format = format; draw(); showDetail(); })
+      ? tensorDetail(section, matrix, state.tensor, state.format, ctx, (format) => { state.format = format; syncFormat(); draw(); showDetail(); })
       : h('p', { className: 'muted', text: 'Click a cell (or focus the map, move with the arrow keys and press Enter) to see that tensor’s values with the format’s grid and its outliers per block.' }));
   };
-  const select = (tensor: number, format: number, fromKeyboard: boolean): void => {
+  const select = (tensor: number, format: number): void => {
     state.tensor = tensor;
     state.format = format;
-    draw(fromKeyboard);
+    syncFormat();
+    draw(true);
     showDetail();
   };
-  const formatOptions = matrix.formats.map((f, i) => ({ value: String(i), label: f, description: formatWords(f) }));
-  // Controls are rebuilt with the map so that a click on a cell shows in the Format selector.
   const draw = (refocus = false): void => {
-    controlsHost.replaceChildren(
-      choice('Metric', 'quant-metric', QUANT_METRICS.map((m) => ({ value: m, label: quantMetricInfo(m).label })), state.metric, (v) => { if (isQuantMetric(v)) state.metric = v; draw(); }),
-      choice('Rows', 'quant-order', [{ value: 'graph', label: 'graph order' }, { value: 'size', label: 'size (largest first)' }, { value: 'error', label: 'error (worst first)' }], state.order, (v) => { state.order = v === 'size' || v === 'error' ? v : 'graph'; draw(); }),
-      choice('Format', 'quant-format', formatOptions, String(state.format), (v) => { state.format = Number(v); draw(); if (state.tensor >= 0) showDetail(); }));
     definition.textContent = quantMetricInfo(state.metric).definition;
     figureHost.replaceChildren(heatmapFigure(matrix, state, ctx, select));
-    // A map rebuilt after Enter keeps the keyboard where it was.
-    if (refocus) figureHost.querySelector<HTMLCanvasElement>('canvas')?.focus();
+    // A map rebuilt after a click or Enter keeps the keyboard on it.
+    if (refocus) figureHost.querySelector<HTMLCanvasElement>('canvas')?.focus({ preventScroll: true });
   };
   draw();
   showDetail();
-  return h('div', { className: 'quant-tensors' }, controlsHost, definition, figureHost, detailHost);
+  return h('div', { className: 'quant-tensors' }, controls, definition, figureHost, detailHost);
 }
 
-function heatmapFigure(matrix: ErrorMatrix, state: TensorViewState, ctx: SectionContext, onSelect: (tensor: number, format: number, fromKeyboard: boolean) => void): HTMLElement {
+function heatmapFigure(matrix: ErrorMatrix, state: TensorViewState, ctx: SectionContext, onSelect: (tensor: number, format: number) => void): HTMLElement {
   const rows = sortTensors(matrix, state.order, state.metric, state.format);
   const cols = matrix.formats.length;
   const info = quantMetricInfo(state.metric);
@@ -146,14 +151,14 @@ function heatmapFigure(matrix: ErrorMatrix, state: TensorViewState, ctx: Section
   canvas.addEventListener('mouseleave', hide);
   canvas.addEventListener('click', (event) => {
     const at = cellAtPoint(event.offsetX, event.offsetY, layout.map.width, layout.map.height, rows.length, cols);
-    if (at) onSelect(rows[at.row] ?? 0, at.col, false);
+    if (at) onSelect(rows[at.row] ?? 0, at.col);
   });
   canvas.addEventListener('focus', () => show(cursorCell.row, cursorCell.col));
   canvas.addEventListener('blur', hide);
   canvas.addEventListener('keydown', (event) => {
     if (event.key === 'Enter' || event.key === ' ') {
       event.preventDefault();
-      onSelect(rows[cursorCell.row] ?? 0, cursorCell.col, true);
+      onSelect(rows[cursorCell.row] ?? 0, cursorCell.col);
       return;
     }
     const next = moveInGrid(cursorCell.row * cols + cursorCell.col, event.key, rows.length, cols);
