@@ -1,13 +1,12 @@
 import * as vscode from 'vscode';
-import { loadSpec } from '../core/data';
-import { attentionForSample, runAttention, type AttentionReport } from '../core/analyze/attention';
+import type { AttentionReport } from '../core/analyze/attention';
+import { runInWorker, runSettings } from './analysisWorker';
 import type { AttentionReportView } from '../protocol/attention';
 import { log } from './log';
 import { saveReport } from './reportStore';
 import { registerReportHandler, showReport } from './reportPanel';
 import { runWithProgress } from './runAnalysis';
 import type { RuntimeStatusService } from './runtimeStatus';
-import { settings } from './settings';
 import { specForModel } from './specFlow';
 
 /** Compile-time check that the engine's report is what the UI renders. */
@@ -20,14 +19,7 @@ export async function attentionHeatmaps(extensionUri: vscode.Uri, runtime: Runti
   const report = await runWithProgress({
     kind: 'attention',
     title: `Attention Heatmaps: ${vscode.workspace.asRelativePath(model)}`,
-    run: (signal, onProgress) => runAttention(spec, {
-      providers: settings.providers(),
-      threads: settings.threads(),
-      minGroupSize: spec.minGroupSize ?? settings.minGroupSize(),
-      ...(settings.maxRows() > 0 ? { samples: settings.maxRows() } : {}),
-      signal,
-      onProgress,
-    }),
+    run: (signal, onProgress) => runInWorker<AttentionReport>(extensionUri, { kind: 'attention', specPath: spec.specPath, settings: runSettings() }, signal, onProgress),
   }, (message) => runtime.recordUnavailable(message));
   if (!report) return undefined;
   runtime.recordSession(report.runtime);
@@ -39,12 +31,12 @@ export async function attentionHeatmaps(extensionUri: vscode.Uri, runtime: Runti
 
 /** Serves a report panel's per-sample requests by re-running the model on that one row. */
 export function register(context: vscode.ExtensionContext): void {
+  const extensionUri = context.extensionUri;
   context.subscriptions.push(registerReportHandler('attention', async (_method, params, report) => {
     const specPath = (report as { spec?: unknown }).spec;
     const row = (params as { row?: unknown }).row;
     if (typeof specPath !== 'string' || specPath === '') throw new Error('this report names no spec file, so its samples cannot be re-run');
     if (typeof row !== 'number' || !Number.isInteger(row) || row < 0) throw new Error(`bad sample index ${JSON.stringify(row)}`);
-    const spec = await loadSpec(specPath);
-    return attentionForSample(spec, row, { providers: settings.providers(), threads: settings.threads() });
+    return runInWorker(extensionUri, { kind: 'attentionSample', specPath, row, settings: runSettings() }, undefined, () => undefined);
   }));
 }

@@ -1,12 +1,12 @@
 import * as vscode from 'vscode';
-import { runGroups, type GroupsReport } from '../core/analyze/groups';
+import type { GroupsReport } from '../core/analyze/groups';
+import { runInWorker, runSettings } from './analysisWorker';
 import type { GroupsReportView } from '../protocol/groups';
 import { log } from './log';
 import { saveReport } from './reportStore';
 import { showReport } from './reportPanel';
 import { runWithProgress } from './runAnalysis';
 import type { RuntimeStatusService } from './runtimeStatus';
-import { settings } from './settings';
 import { specForModel } from './specFlow';
 
 /** Compile-time check that the engine's report is what the UI renders. */
@@ -19,17 +19,9 @@ export async function analyzeGroups(extensionUri: vscode.Uri, runtime: RuntimeSt
   const report = await runWithProgress({
     kind: 'groups',
     title: `Analyze Groups: ${vscode.workspace.asRelativePath(model)}`,
-    run: (signal, onProgress) => runGroups(spec, {
-      providers: settings.providers(),
-      batchSize: settings.batchSize(),
-      maxRows: settings.maxRows(),
-      threads: settings.threads(),
-      minGroupSize: spec.minGroupSize ?? settings.minGroupSize(),
-      bootstrap: spec.bootstrap ?? 200,
-      seed: spec.seed ?? 0,
-      signal,
-      onProgress,
-    }),
+    run: (signal, onProgress) => runInWorker<GroupsReport>(extensionUri, {
+      kind: 'groups', specPath: spec.specPath, settings: runSettings(), bootstrap: 200, seed: 0,
+    }, signal, onProgress),
   }, (message) => runtime.recordUnavailable(message));
   if (!report) return undefined;
   if (report.runtime) runtime.recordSession(report.runtime);

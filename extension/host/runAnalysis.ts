@@ -1,6 +1,6 @@
 import * as vscode from 'vscode';
 import { CancelledError, InspectorError } from '../core/errors';
-import { RuntimeUnavailableError } from '../core/runtime';
+import { RpcError } from '../protocol/rpc';
 import { log } from './log';
 
 /** One running analysis per kind: a new run cancels the old one. */
@@ -31,13 +31,15 @@ export async function runWithProgress<T>(analysis: AnalysisRun<T>, onRuntimeUnav
       });
     });
   } catch (error) {
-    if (error instanceof CancelledError || controller.signal.aborted) {
+    const kind = error instanceof InspectorError ? error.kind : error instanceof RpcError ? error.kind : undefined;
+    if (error instanceof CancelledError || kind === 'cancelled' || controller.signal.aborted) {
       log().info(`${analysis.title}: cancelled`);
       return undefined;
     }
-    if (error instanceof RuntimeUnavailableError) onRuntimeUnavailable?.(error.message);
+    const code = error instanceof InspectorError || error instanceof RpcError ? error.code : undefined;
+    if (code === 'runtime.unavailable') onRuntimeUnavailable?.(error instanceof Error ? error.message : String(error));
     const message = error instanceof Error ? error.message : String(error);
-    if (error instanceof InspectorError && error.kind === 'bad-input') {
+    if (kind === 'bad-input') {
       log().warn(`${analysis.title}: ${message}`);
       void vscode.window.showErrorMessage(`${analysis.title}: ${message}`);
     } else {

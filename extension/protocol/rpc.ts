@@ -29,6 +29,8 @@ export interface RpcNotification<M extends string = string, P = unknown> {
 export interface RpcErrorPayload {
   readonly message: string;
   readonly code?: string;
+  /** The engine's error kind ('bad-input' | 'failure' | 'cancelled') when it has one. */
+  readonly kind?: string;
 }
 
 export type RpcMessage = RpcRequest | RpcReply | RpcNotification;
@@ -36,10 +38,12 @@ export type RpcMessage = RpcRequest | RpcReply | RpcNotification;
 /** The error a caller sees when the other side replied with an error or never replied. */
 export class RpcError extends Error {
   readonly code: string | undefined;
+  readonly kind: string | undefined;
   constructor(payload: RpcErrorPayload) {
     super(payload.message);
     this.name = 'RpcError';
     this.code = payload.code;
+    this.kind = payload.kind;
   }
 }
 
@@ -161,8 +165,12 @@ export class RpcEndpoint<
 /** Converts anything thrown into a payload that survives structured cloning. */
 export function toErrorPayload(error: unknown): RpcErrorPayload {
   if (error instanceof Error) {
-    const code = (error as { code?: unknown }).code;
-    return typeof code === 'string' ? { message: error.message, code } : { message: error.message };
+    const { code, kind } = error as { code?: unknown; kind?: unknown };
+    return {
+      message: error.message,
+      ...(typeof code === 'string' ? { code } : {}),
+      ...(typeof kind === 'string' ? { kind } : {}),
+    };
   }
   return { message: String(error) };
 }
