@@ -127,6 +127,7 @@ export async function runGroups(spec: ResolvedSpec, options: GroupsRunOptions): 
       });
       builder ??= new GroupMetricsBuilder({
         task: spec.task, sensitive: spec.groups, numClasses: columns.numClasses,
+        ...(table.rowsHint ? { expectedRows: table.rowsHint } : {}),
         ...(spec.loss === 'bias_loss' ? { biasLoss: {} } : {}),
         ...(spec.loss === 'dice' ? { dice: {} } : {}),
       });
@@ -191,7 +192,11 @@ export async function runGroupsFromPredictions(spec: ResolvedSpec, options: Grou
     const numClasses = spec.task === 'multiclass' ? spec.classes?.length : undefined;
     const encoder = await createInputEncoder(predSpec, [], table, numClasses ? { numClasses } : {});
     const coder = new GroupCoder(spec.groups);
-    const builder = new GroupMetricsBuilder({ task: spec.task, sensitive: spec.groups, ...(numClasses ? { numClasses } : {}) });
+    // Formats that know their row count up front (Parquet) size the per-row columns once.
+    const builder = new GroupMetricsBuilder({
+      task: spec.task, sensitive: spec.groups, ...(numClasses ? { numClasses } : {}),
+      ...(table.rowsHint ? { expectedRows: table.rowsHint } : {}),
+    });
     for await (const batch of limitedBatches(table, options.maxRows ?? 0, options.signal, progress)) {
       const encoded = await encoder.encode(batch);
       if (encoded.rowsUsed === 0) continue;
