@@ -23,7 +23,9 @@ const foreign = native.filter((e) => !e.includes('/bin/napi-v6/linux/x64/'));
 const required = ['extension/dist/extension.js', 'extension/dist/cli.js', 'extension/dist/webview/model.js',
   'extension/node_modules/onnxruntime-node/bin/napi-v6/linux/x64/onnxruntime_binding.node',
   'extension/node_modules/onnxruntime-node/bin/napi-v6/linux/x64/libonnxruntime.so.1',
-  'extension/node_modules/onnxruntime-common/dist/cjs/index.js'];
+  'extension/node_modules/onnxruntime-common/dist/cjs/index.js',
+  // Marks dist/cjs as CommonJS (the package root is "type": "module"); without it the runtime cannot load.
+  'extension/node_modules/onnxruntime-common/dist/cjs/package.json'];
 const missing = required.filter((r) => !entries.includes(r));
 if (foreign.length > 0 || missing.length > 0) {
   if (foreign.length) console.error(`VSIX carries binaries for other platforms:\n  ${foreign.join('\n  ')}`);
