@@ -30,28 +30,24 @@ export function runInWorker<T>(extensionUri: vscode.Uri, request: WorkerRequest,
   });
   worker.on('message', (message: unknown) => rpc.handle(message));
   return new Promise<T>((resolve, reject) => {
-    const stop = (): void => {
+    let settled = false;
+    const finish = (outcome: () => void): void => {
+      if (settled) return;
+      settled = true;
+      signal?.removeEventListener('abort', onAbort);
       rpc.dispose();
       void worker.terminate();
+      outcome();
     };
-    const onAbort = (): void => {
-      stop();
-      reject(new CancelledError());
-    };
+    const onAbort = (): void => finish(() => reject(new CancelledError()));
     signal?.addEventListener('abort', onAbort, { once: true });
-    worker.on('error', (error) => {
-      signal?.removeEventListener('abort', onAbort);
-      stop();
-      reject(error);
-    });
-    rpc.request('run', request, 0).then((result) => {
-      signal?.removeEventListener('abort', onAbort);
-      stop();
-      resolve(result as T);
-    }, (error: unknown) => {
-      signal?.removeEventListener('abort', onAbort);
-      stop();
-      reject(error);
-    });
+    worker.on('error', (error) => finish(() => reject(error)));
+    // A worker that ends without replying (process.exit in a dependency, a fatal error the
+    // thread reports only by exiting) would otherwise leave the progress notification forever.
+    worker.on('exit', (code) => finish(() => reject(new Error(`the ${request.kind} analysis worker stopped (exit code ${code}) before it replied; see the Bias Inspector log`))));
+    rpc.request('run', request, 0).then(
+      (result) => finish(() => resolve(result as T)),
+      (error: unknown) => finish(() => reject(error)),
+    );
   });
 }

@@ -22,13 +22,17 @@ export async function runWithProgress<T>(analysis: AnalysisRun<T>, onRuntimeUnav
   running.set(analysis.kind, controller);
   try {
     return await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: analysis.title, cancellable: true }, async (progress, token) => {
-      token.onCancellationRequested(() => controller.abort());
+      const cancellation = token.onCancellationRequested(() => controller.abort());
       let reported = 0;
-      return analysis.run(controller.signal, (fraction, message) => {
-        const increment = Math.max(0, fraction * 100 - reported);
-        reported += increment;
-        progress.report({ increment, message });
-      });
+      try {
+        return await analysis.run(controller.signal, (fraction, message) => {
+          const increment = Math.max(0, fraction * 100 - reported);
+          reported += increment;
+          progress.report({ increment, message });
+        });
+      } finally {
+        cancellation.dispose();
+      }
     });
   } catch (error) {
     const kind = error instanceof InspectorError ? error.kind : error instanceof RpcError ? error.kind : undefined;
