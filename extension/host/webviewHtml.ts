@@ -1,9 +1,15 @@
 import * as vscode from 'vscode';
 import { randomBytes } from 'node:crypto';
 
+/** Escapes text for an HTML text node or a quoted attribute. */
+function escapeHtml(text: string): string {
+  return text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+}
+
 /**
  * HTML shell of a webview: a strict CSP with a nonce, the bundle and stylesheet from dist/ and
- * media/ only. No file content is ever inlined: the webview pulls its data with `ready`.
+ * media/ only. No file content is ever inlined: the webview pulls its data with `ready`. The
+ * title is a file name (a user can name a model `<img src=x onerror=…>.onnx`), so it is escaped.
  */
 export function webviewHtml(webview: vscode.Webview, extensionUri: vscode.Uri, bundle: string, title: string): string {
   const nonce = randomBytes(16).toString('base64');
@@ -23,7 +29,7 @@ export function webviewHtml(webview: vscode.Webview, extensionUri: vscode.Uri, b
 <meta http-equiv="Content-Security-Policy" content="${csp}">
 <meta name="viewport" content="width=device-width, initial-scale=1.0">
 <link rel="stylesheet" href="${style.toString()}" nonce="${nonce}">
-<title>${title}</title>
+<title>${escapeHtml(title)}</title>
 </head>
 <body>
 <main id="app" aria-live="polite"><p class="muted">Loading…</p></main>
