@@ -32,11 +32,11 @@ export async function attentionHeatmaps(extensionUri: vscode.Uri, runtime: Runti
 /** Serves a report panel's per-sample requests by re-running the model on that one row. */
 export function register(context: vscode.ExtensionContext): void {
   const extensionUri = context.extensionUri;
-  context.subscriptions.push(registerReportHandler('attention', async (_method, params, report) => {
+  context.subscriptions.push(registerReportHandler('attention', async (_method, params, report, signal) => {
     const specPath = (report as { spec?: unknown }).spec;
     const row = (params as { row?: unknown }).row;
     if (typeof specPath !== 'string' || specPath === '') throw new Error('this report names no spec file, so its samples cannot be re-run');
     if (typeof row !== 'number' || !Number.isInteger(row) || row < 0) throw new Error(`bad sample index ${JSON.stringify(row)}`);
-    return runInWorker(extensionUri, { kind: 'attentionSample', specPath, row, settings: runSettings() }, undefined, () => undefined);
+    return runInWorker(extensionUri, { kind: 'attentionSample', specPath, row, settings: runSettings() }, signal, () => undefined);
   }));
 }

@@ -10,16 +10,17 @@ import { saveExport } from './exportFile';
 import { openReportFile } from './reportPanel';
 import { onDidSaveReport } from './reportStore';
 import { readHeader, REPORTS_GLOB } from './reportsView';
+import { reportError } from './log';
 
 export const MODEL_VIEW_TYPE = 'biasInspector.model';
 
 /** The readonly custom editor for `*.onnx`: summary, charts and the analysis launchers. */
 export class ModelEditorProvider implements vscode.CustomReadonlyEditorProvider<ModelDocument> {
-  private static active: vscode.Uri | undefined;
+  private static active: { readonly panel: vscode.WebviewPanel; readonly uri: vscode.Uri } | undefined;
 
-  /** The model of the most recently focused model editor, for palette commands. */
+  /** The model of the most recently focused model editor that is still open, for palette commands. */
   static get activeModel(): vscode.Uri | undefined {
-    return ModelEditorProvider.active;
+    return ModelEditorProvider.active?.uri;
   }
 
   constructor(private readonly extensionUri: vscode.Uri, private readonly runtime: RuntimeStatusService) {}
@@ -41,12 +42,15 @@ export class ModelEditorProvider implements vscode.CustomReadonlyEditorProvider<
     subscriptions.push(onDidSaveReport(() => rpc.notify('reload', {})));
     subscriptions.push(this.runtime.onDidChange((status) => rpc.notify('runtime', status)));
     subscriptions.push(panel.onDidChangeViewState(() => {
-      if (panel.active) ModelEditorProvider.active = document.uri;
+      if (panel.active) ModelEditorProvider.active = { panel, uri: document.uri };
     }));
-    if (panel.active) ModelEditorProvider.active = document.uri;
-    panel.onDidDispose(() => {
+    if (panel.active) ModelEditorProvider.active = { panel, uri: document.uri };
+    const disposed = panel.onDidDispose(() => {
+      // A closed editor must not stay the target of palette commands.
+      if (ModelEditorProvider.active?.panel === panel) ModelEditorProvider.active = undefined;
       rpc.dispose();
       subscriptions.forEach((s) => s.dispose());
+      disposed.dispose();
     });
     webview.html = webviewHtml(webview, this.extensionUri, 'model', document.fileName);
   }
@@ -58,7 +62,7 @@ export class ModelEditorProvider implements vscode.CustomReadonlyEditorProvider<
     const request = { method, params } as { [K in keyof ModelHostMethods]: { method: K; params: ModelHostMethods[K][0] } }[keyof ModelHostMethods];
     switch (request.method) {
       case 'ready': return await this.viewState(document) as Result;
-      case 'openReport': await openReportFile(this.extensionUri, vscode.Uri.file(request.params.file)); return {} as Result;
+      case 'openReport': await this.openReport(request.params.file); return {} as Result;
       case 'launch': return await this.launch(document, request.params.analysis) as Result;
       case 'saveExport': return await saveExport(vscode.Uri.joinPath(document.uri, '..'), request.params) as Result;
       default: return assertNever(request);
@@ -80,6 +84,15 @@ export class ModelEditorProvider implements vscode.CustomReadonlyEditorProvider<
       trusted: vscode.workspace.isTrusted,
       reports: await reportsOf(document.uri),
     };
+  }
+
+  /** Opens a saved report; a broken file is reported to the user here (the webview only fires the request). */
+  private async openReport(file: string): Promise<void> {
+    try {
+      await openReportFile(this.extensionUri, vscode.Uri.file(file));
+    } catch (error) {
+      reportError('Open Report', error);
+    }
   }
 
   private async launch(document: ModelDocument, analysis: AnalysisKind): Promise<Record<string, never>> {

@@ -3,11 +3,16 @@ import { readFile } from 'node:fs/promises';
 import { basename, dirname } from 'node:path';
 import { assertNever, RpcEndpoint } from '../protocol/rpc';
 import type { NoMethods, NoNotes, ReportHostMethods, ReportWebviewNotes } from '../protocol/messages';
+import { BadInputError } from '../core/errors';
+import { REPORT_SCHEMA } from '../protocol/report';
 import { saveExport } from './exportFile';
 import { webviewHtml, webviewOptions } from './webviewHtml';
 
-/** Serves requests a report needs beyond its JSON (e.g. attention samples), per report kind. */
-export type ReportRequestHandler = (method: string, params: unknown, report: unknown) => Promise<unknown>;
+/**
+ * Serves requests a report needs beyond its JSON (e.g. attention samples), per report kind.
+ * `signal` fires when the panel closes: work for a closed panel is stopped, not left running.
+ */
+export type ReportRequestHandler = (method: string, params: unknown, report: unknown, signal: AbortSignal) => Promise<unknown>;
 
 const handlers = new Map<string, ReportRequestHandler>();
 
@@ -23,6 +28,7 @@ export function showReport(extensionUri: vscode.Uri, report: unknown, file: vsco
   const model = (report as { model?: { path?: unknown } | null }).model?.path;
   const title = `${typeof kind === 'string' ? kind : 'report'}: ${typeof model === 'string' ? basename(model) : file ? basename(file.fsPath) : ''}`;
   const panel = vscode.window.createWebviewPanel('biasInspector.report', title, column, webviewOptions(extensionUri));
+  const closed = new AbortController();
   const rpc = new RpcEndpoint<NoMethods, ReportHostMethods, ReportWebviewNotes, NoNotes>({
     post: (message) => { void panel.webview.postMessage(message); },
     onRequest: async (method, params) => {
@@ -33,22 +39,33 @@ export function showReport(extensionUri: vscode.Uri, report: unknown, file: vsco
         case 'attentionSample': {
           const handler = typeof kind === 'string' ? handlers.get(kind) : undefined;
           if (!handler) throw new Error('this report has no per-sample data');
-          return handler(request.method, request.params, report);
+          return handler(request.method, request.params, report, closed.signal);
         }
         default: return assertNever(request);
       }
     },
   });
   const subscription = panel.webview.onDidReceiveMessage((message: unknown) => rpc.handle(message));
-  panel.onDidDispose(() => {
+  const disposed = panel.onDidDispose(() => {
+    closed.abort();
     rpc.dispose();
     subscription.dispose();
+    disposed.dispose();
   });
   panel.webview.html = webviewHtml(panel.webview, extensionUri, 'report', title);
 }
 
-/** Opens a saved report file in a report panel. */
+/** Opens a saved report file in a report panel; an unreadable file is a BadInputError naming it. */
 export async function openReportFile(extensionUri: vscode.Uri, file: vscode.Uri): Promise<void> {
-  const report: unknown = JSON.parse(await readFile(file.fsPath, 'utf8'));
+  let report: unknown;
+  try {
+    report = JSON.parse(await readFile(file.fsPath, 'utf8'));
+  } catch (error) {
+    const cause = error instanceof Error ? error.message : String(error);
+    throw new BadInputError('report.unreadable', `${file.fsPath}: cannot open this report (${cause})`, { file: file.fsPath, cause: error });
+  }
+  if (typeof report !== 'object' || report === null || Array.isArray(report)) {
+    throw new BadInputError('report.unreadable', `${file.fsPath}: not a Bias Inspector report (expected a JSON object with "schema": "${REPORT_SCHEMA}")`, { file: file.fsPath });
+  }
   showReport(extensionUri, report, file);
 }

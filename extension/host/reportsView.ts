@@ -130,7 +130,7 @@ export function register(context: vscode.ExtensionContext, runtime: RuntimeStatu
         try {
           await openReportFile(context.extensionUri, target);
         } catch (error) {
-          reportError(`Open Report ${target.fsPath}`, error);
+          reportError('Open Report', error);
         }
       }
     }),
