@@ -50,6 +50,16 @@ type Pick<T> = vscode.QuickPickItem & { value: T };
 
 /** The guided pick: data file, label, group columns, task; input mapping suggested from the model. */
 export async function createSpecGuided(model: vscode.Uri): Promise<string | undefined> {
+  const specPath = defaultSpecPath(model);
+  if (existsSync(specPath)) {
+    // The user's spec may hold hand-written fields (spans, tokenizer, loss): never replace it silently.
+    const choice = await vscode.window.showWarningMessage(
+      `${basename(specPath)} already exists next to ${basename(model.fsPath)}. Replace it with a new spec from the guided pick?`,
+      { modal: true }, 'Replace', 'Open Existing',
+    );
+    if (choice === 'Open Existing') await vscode.window.showTextDocument(vscode.Uri.file(specPath));
+    if (choice !== 'Replace') return undefined;
+  }
   const folder = vscode.Uri.file(dirname(model.fsPath));
   const data = (await vscode.window.showOpenDialog({
     title: `Evaluation data for ${basename(model.fsPath)}`, defaultUri: folder, canSelectMany: false,
@@ -93,7 +103,6 @@ export async function createSpecGuided(model: vscode.Uri): Promise<string | unde
     { title: 'Task' },
   );
   if (!task) return undefined;
-  const specPath = defaultSpecPath(model);
   const rel = (p: string): string => relative(dirname(specPath), p) || basename(p);
   const spec: AnalysisSpec = {
     model: rel(model.fsPath),
