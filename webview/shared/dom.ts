@@ -15,6 +15,7 @@ export function h(tag: string, props: Record<string, string | number | boolean |
     if (value === undefined || value === false) continue;
     if (key === 'text') element.textContent = String(value);
     else if (key === 'className') element.className = String(value);
+    else if (key === 'style') applyStyle(element, String(value));
     else element.setAttribute(key, value === true ? '' : String(value));
   }
   for (const child of children) {
@@ -22,6 +23,18 @@ export function h(tag: string, props: Record<string, string | number | boolean |
     element.append(typeof child === 'string' ? document.createTextNode(child) : child);
   }
   return element;
+}
+
+/**
+ * Sets `a:b;c:d` declarations one property at a time. The webview CSP has no 'unsafe-inline': it
+ * blocks a `style` attribute (and `style.cssText`), not CSSOM property writes.
+ */
+function applyStyle(element: HTMLElement, css: string): void {
+  for (const declaration of css.split(';')) {
+    const colon = declaration.indexOf(':');
+    if (colon <= 0) continue;
+    element.style.setProperty(declaration.slice(0, colon).trim(), declaration.slice(colon + 1).trim());
+  }
 }
 
 export const formatCount = (n: number): string => n.toLocaleString('en-US');
