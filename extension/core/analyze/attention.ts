@@ -256,7 +256,9 @@ function rowFacts(spec: ResolvedSpec, batch: RowBatch, encoded: EncodedBatch, T:
     }
     const keys = Object.keys(group);
     const groups: GroupKey[] = keys.map((k) => ({ [k]: group[k]! }));
-    if (keys.length > 1) groups.push({ ...group });
+    // An intersection names every sensitive column (FORMULAS.md §B): a row with a missing value
+    // joins its columns' groups but no intersection, not a partial one over the columns it has.
+    if (spec.groups.length > 1 && keys.length === spec.groups.length) groups.push({ ...group });
     return { rowNumber, length, validity, tokens, spans, groups, group };
   });
 }

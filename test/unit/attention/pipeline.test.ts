@@ -188,3 +188,23 @@ test('aggregation in a worker thread gives the same report numbers as in-process
   assert.deepEqual(worker.attention.byGroup, local.attention.byGroup);
   assert.deepEqual(worker.attention.maps, local.attention.maps);
 });
+
+test('§B groups: a row with a missing sensitive value is in its columns\' groups but in no intersection (3 columns)', async () => {
+  const source = readFileSync(join(fixtures, 'samples.jsonl'), 'utf8').trim().split('\n').slice(0, 6).map((l) => JSON.parse(l) as Record<string, unknown>);
+  const values = [['F', 'x', 'u'], ['M', 'x', 'u'], ['F', 'y', 'u'], ['F', 'x', 'u'], ['M', 'y', 'v'], ['F', 'x', null]];
+  const rows = source.map((r, i) => { const [a, b, c] = values[i]!; return { ...r, a, b, c }; });
+  const spec = await fixtureSpec('bhtt.onnx', jsonl('three-columns.jsonl', rows), { groups: ['a', 'b', 'c'] });
+  const r = await runAttention(spec, { providers: ['cpu'] });
+  const keyOf = (g: Record<string, string>): string => Object.entries(g).map(([k, v]) => `${k}=${v}`).join(',');
+  const byKey = new Map(r.attention.byGroup.map((g) => [keyOf(g.group), g.samples]));
+  // single columns: row 5 (c missing) counts in a=F and b=x
+  assert.equal(byKey.get('a=F'), 4);
+  assert.equal(byKey.get('b=x'), 4);
+  assert.equal(byKey.get('c=u'), 4);
+  // intersections name every sensitive column; row 5 joins none of them (no partial {a, b} group)
+  const intersections = r.attention.byGroup.filter((g) => Object.keys(g.group).length > 1);
+  assert.deepEqual(intersections.map((g) => Object.keys(g.group).length), intersections.map(() => 3));
+  assert.equal(byKey.get('a=F,b=x,c=u'), 2);
+  assert.equal(intersections.reduce((n, g) => n + g.samples, 0), 5);
+  assert.equal(r.attention.samples, 6);
+});
