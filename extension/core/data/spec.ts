@@ -114,6 +114,10 @@ function crossFieldIssues(spec: AnalysisSpec): { pointer: string; message: strin
   if (spec.classes !== undefined && spec.task !== 'multiclass') {
     issues.push({ pointer: '/classes', message: `only applies to task "multiclass" (the task is "${spec.task}")` });
   }
+  // Without the feature map v̂ is undefined (FORMULAS.md A.4): every loss would be NaN.
+  if (spec.loss === 'bias_loss' && spec.featureTensor === undefined) {
+    issues.push({ pointer: '/loss', message: '"bias_loss" needs "featureTensor", the intermediate tensor whose per-sample feature variance weights the cross-entropy' });
+  }
   return issues;
 }
 

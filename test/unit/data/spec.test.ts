@@ -52,6 +52,8 @@ describe('spec validation: located, exact messages', () => {
     ['repeated classes', { ...base, task: 'multiclass', classes: ['a', 'b', 'a'] }, ':21:14: field "classes": must not repeat a value (items 1 and 3 are equal)'],
     ['maxGroupValues below 1', { ...base, maxGroupValues: 0 }, ':21:21: field "maxGroupValues": must be >= 1 (got number 0)'],
     ['predictions without file', { ...base, predictions: { score: 'p' } }, ':21:18: field "predictions.file": is required'],
+    ['bias_loss without featureTensor', { ...base, loss: 'bias_loss' },
+      ':19:11: field "loss": "bias_loss" needs "featureTensor", the intermediate tensor whose per-sample feature variance weights the cross-entropy'],
   ];
   for (const [name, spec, expected] of cases) {
     it(name, async () => {
