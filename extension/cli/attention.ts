@@ -10,7 +10,8 @@ import { writeHtmlReport } from '../core/report/export';
 import { parseProviderSetting } from '../core/runtime';
 import { formatAttentionReport } from './formatAttention';
 import { parseInputFlag } from './groups';
-import { writeJson } from './output';
+import { checkOutputs, specInputs, writeJson } from './output';
+import { withFlagErrors } from './flagErrors';
 import { stderrProgress } from './progress';
 
 interface AttentionFlags {
@@ -105,18 +106,21 @@ export function registerAttention(program: Command): void {
     .option('--json [file]', 'write the report as JSON (stdout when no file or "-")')
     .option('--html <file>', 'write a self-contained HTML report')
     .action(async (flags: AttentionFlags) => {
-      const spec = await specFromFlags(flags);
-      if (flags.compareEp) return compare(spec, flags);
+      const fromFlags = flags.spec === undefined;
+      const flagErrors = <T>(work: () => Promise<T>): Promise<T> => (fromFlags ? withFlagErrors(work) : work());
+      const spec = await flagErrors(() => specFromFlags(flags));
+      if (flags.compareEp) return flagErrors(() => compare(spec, flags));
+      checkOutputs({ '--json': flags.json, '--html': flags.html }, specInputs(spec));
       const samples = intFlag(flags.samples, '--samples');
       const length = intFlag(flags.length, '--length', 2);
-      const report = await runAttention(spec, {
+      const report = await flagErrors(() => runAttention(spec, {
         providers: parseProviderSetting(flags.ep, '--ep'),
         batchSize: intFlag(flags.batchSize, '--batch-size', 1) ?? 32,
         ...(samples !== undefined ? { samples } : {}),
         ...(length !== undefined ? { length } : {}),
         ...aggregationWorker(),
         onProgress: stderrProgress('attention'),
-      });
+      }));
       const toStdout = writeJson(flags.json, report);
       if (flags.html) { writeHtmlReport(flags.html, report); process.stderr.write(`wrote ${flags.html}\n`); }
       if (!toStdout) process.stdout.write(`${formatAttentionReport(report)}\n`);

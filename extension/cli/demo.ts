@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { existsSync, mkdirSync, readdirSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, statSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
 import { BadInputError } from '../core/errors';
 import { loadSpec } from '../core/data';
@@ -73,11 +73,12 @@ export function registerDemo(program: Command): void {
     .description('run every available analysis on the embedded demo models (examples/) and write JSON and HTML reports')
     .option('--examples <dir>', 'the demo workspace')
     .option('--out <dir>', 'where reports go', 'out/demo')
-    .option('--ep <providers>', 'execution providers', 'auto')
+    .option('--ep <providers>', 'execution providers: auto | cpu | webgpu | cuda | dml | coreml (comma list)', 'auto')
     .action(async (options: { examples?: string; out: string; ep: string }) => {
       const dir = findExamples(options.examples);
       const models = readdirSync(dir).filter((f) => f.endsWith('.onnx')).sort();
       if (models.length === 0) throw new BadInputError('cli.no-examples', `demo: ${dir} holds no .onnx models`);
+      if (existsSync(options.out) && !statSync(options.out).isDirectory()) throw new BadInputError('cli.bad-output', `--out ${options.out}: is a file; name a folder for the reports`, { file: resolve(options.out) });
       mkdirSync(options.out, { recursive: true });
       for (const file of models) {
         const summary = await inspectModel(join(dir, file));

@@ -4,7 +4,13 @@ import { BadInputError } from '../core/errors';
 import { inspectModel } from '../core/onnx';
 import { maxRelativeDifference, runForward, syntheticFeeds, type ForwardResult } from '../core/runtime';
 import { table } from './format';
-import { writeJson } from './output';
+import { checkOutputs, writeJson } from './output';
+
+function intFlag(value: string, flag: string, min: number): number {
+  const n = Number(value);
+  if (!/^\d+$/.test(value.trim()) || !Number.isSafeInteger(n) || n < min) throw new BadInputError('cli.bad-flag', `${flag} ${value}: expected an integer ≥ ${min}`);
+  return n;
+}
 
 /** Diagnostic: one forward pass on seeded synthetic inputs, optionally on two providers compared. */
 export function registerForward(program: Command): void {
@@ -19,8 +25,11 @@ export function registerForward(program: Command): void {
     .option('--json [file]', 'write timings and differences as JSON')
     .action(async (model: string, options: { ep: string; compareEp?: string; batch: string; seq: string; seed: string; json?: string | boolean }) => {
       const path = resolve(model);
+      checkOutputs({ '--json': options.json }, [path]);
       const summary = await inspectModel(path);
-      const feeds = syntheticFeeds(summary.inputs, { batch: Number(options.batch), sequenceLength: Number(options.seq), seed: Number(options.seed), vocab: 100 }, path);
+      const feeds = syntheticFeeds(summary.inputs, {
+        batch: intFlag(options.batch, '--batch', 1), sequenceLength: intFlag(options.seq, '--seq', 1), seed: intFlag(options.seed, '--seed', 0), vocab: 100,
+      }, path);
       const eps = options.compareEp ? options.compareEp.split(',').map((s) => s.trim()) : [options.ep];
       if (eps.length > 2) throw new BadInputError('cli.bad-flag', '--compare-ep takes exactly two providers, e.g. webgpu,cpu');
       const results: ForwardResult[] = [];

@@ -6,8 +6,11 @@ import { loadSpec, resolveSpec, type InputMapping, type ResolvedSpec } from '../
 import { runGroups, type GroupsReport } from '../core/analyze/groups';
 import { groupsCsv, writeHtmlReport } from '../core/report/export';
 import { parseProviderSetting } from '../core/runtime';
+import { inspectModel } from '../core/onnx';
 import { formatGroupsReport } from './formatGroups';
-import { writeJson } from './output';
+import { checkOutputs, specInputs, writeJson } from './output';
+import { withFlagErrors } from './flagErrors';
+import { formatShape } from './format';
 import { stderrProgress } from './progress';
 
 interface GroupsFlags {
@@ -36,6 +39,14 @@ export function parseInputFlag(flag: string): [string, InputMapping] {
 async function specFromFlags(flags: GroupsFlags): Promise<ResolvedSpec> {
   if (flags.spec) return loadSpec(resolve(flags.spec));
   if (!flags.predictions && !flags.model) throw new BadInputError('cli.bad-flag', 'groups: give --spec s.bias.json, or --model with --data, or --predictions');
+  if (flags.predictions && !flags.model && !flags.score && !flags.pred) {
+    throw new BadInputError('cli.bad-flag', `--predictions ${flags.predictions}: name its columns with --score <column> (P(positive) or the predicted value) and/or --pred <column> (the predicted class)`, { file: resolve(flags.predictions) });
+  }
+  if (flags.model && !flags.predictions && !flags.input?.length) {
+    const summary = await inspectModel(resolve(flags.model));
+    const inputs = summary.inputs.map((i) => `${i.name} (${i.dtype} ${formatShape(i.shape)})`).join(', ');
+    throw new BadInputError('cli.bad-flag', `--model ${flags.model}: map its inputs to data columns with --input, e.g. --input ${summary.inputs[0]?.name ?? 'x'}=col1,col2 (model inputs: ${inputs})`, { file: resolve(flags.model) });
+  }
   const value: Record<string, unknown> = {
     ...(flags.model ? { model: flags.model } : {}),
     data: flags.data ?? flags.predictions,
@@ -86,8 +97,10 @@ export function registerGroups(program: Command): void {
     .option('--html <file>', 'write a self-contained HTML report')
     .option('--csv <file>', 'write the per-group table as CSV')
     .action(async (flags: GroupsFlags) => {
-      const spec = await specFromFlags(flags);
-      const report: GroupsReport = await runGroups(spec, {
+      const fromFlags = flags.spec === undefined;
+      const spec = fromFlags ? await withFlagErrors(() => specFromFlags(flags)) : await specFromFlags(flags);
+      checkOutputs({ '--json': flags.json, '--html': flags.html, '--csv': flags.csv }, specInputs(spec));
+      const run = (): Promise<GroupsReport> => runGroups(spec, {
         providers: parseProviderSetting(flags.ep, '--ep'),
         batchSize: intFlag(flags.batchSize, '--batch-size') ?? 256,
         maxRows: intFlag(flags.maxRows, '--max-rows') ?? 0,
@@ -96,6 +109,7 @@ export function registerGroups(program: Command): void {
         ...(flags.minGroupSize !== undefined ? { minGroupSize: intFlag(flags.minGroupSize, '--min-group-size') ?? 30 } : {}),
         onProgress: stderrProgress('groups'),
       });
+      const report = fromFlags ? await withFlagErrors(run) : await run();
       const toStdout = writeJson(flags.json, report);
       if (flags.html) { writeHtmlReport(flags.html, report); process.stderr.write(`wrote ${flags.html}\n`); }
       if (flags.csv) { writeFileSync(flags.csv, groupsCsv(report)); process.stderr.write(`wrote ${flags.csv}\n`); }

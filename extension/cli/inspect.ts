@@ -3,7 +3,7 @@ import { resolve } from 'node:path';
 import { inspectModel } from '../core/onnx';
 import { inspectReport } from '../core/report';
 import { formatSummary } from './format';
-import { writeJson } from './output';
+import { checkOutputs, writeJson } from './output';
 
 export function registerInspect(program: Command): void {
   program.command('inspect')
@@ -11,6 +11,7 @@ export function registerInspect(program: Command): void {
     .argument('<model>', 'path to an .onnx file')
     .option('--json [file]', 'write the report as JSON (to stdout when no file or "-")')
     .action(async (model: string, options: { json?: string | boolean }) => {
+      checkOutputs({ '--json': options.json }, [model]);
       const summary = await inspectModel(resolve(model));
       const toStdout = writeJson(options.json, inspectReport(summary));
       if (!toStdout) process.stdout.write(`${formatSummary(summary)}\n`);

@@ -16,7 +16,7 @@ import { writeHtmlReport } from '../core/report/export';
 import { parseProviderSetting } from '../core/runtime';
 import { formatQuantization } from './formatQuant';
 import { formatCheckpoint, formatImpact, formatSensitivity } from './formatQuantImpact';
-import { writeJson } from './output';
+import { checkOutputs, specInputs, writeJson } from './output';
 import { stderrProgress } from './progress';
 
 interface QuantFlags {
@@ -85,6 +85,7 @@ export function registerQuant(program: Command): void {
       const maxRows = flags.maxRows === undefined ? undefined : positiveInt(flags.maxRows, '--max-rows');
       if (flags.sensitivity && !flags.spec) throw new BadInputError('cli.bad-flag', '--sensitivity needs --spec (the data to measure on)');
       const spec = flags.spec ? await loadSpec(resolve(flags.spec)) : undefined;
+      checkOutputs({ '--json': flags.json, '--html': flags.html }, [model, ...(flags.float ? [flags.float] : []), ...(spec ? specInputs(spec) : [])]);
       const worker = workerScript();
       const report = await runQuantAnalysis(resolve(model), {
         formats: flags.formats,
