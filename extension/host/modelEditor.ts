@@ -41,6 +41,8 @@ export class ModelEditorProvider implements vscode.CustomReadonlyEditorProvider<
     subscriptions.push(document.onDidChange(() => rpc.notify('reload', {})));
     subscriptions.push(onDidSaveReport(() => rpc.notify('reload', {})));
     subscriptions.push(this.runtime.onDidChange((status) => rpc.notify('runtime', status)));
+    // Trusting the workspace enables the launchers without reopening the editor.
+    subscriptions.push(vscode.workspace.onDidGrantWorkspaceTrust(() => rpc.notify('reload', {})));
     subscriptions.push(panel.onDidChangeViewState(() => {
       if (panel.active) ModelEditorProvider.active = { panel, uri: document.uri };
     }));

@@ -1,7 +1,7 @@
 /**
  * Messages between the extension host and the model editor webview. The webview pulls its state
- * with `ready`; the host pushes `reload` when the file changes on disk and `runtime` when the
- * execution provider changes.
+ * with `ready`; the host pushes `reload` when that state changes (file on disk, saved reports,
+ * workspace trust) and `runtime` when the execution provider changes.
  */
 import type { ModelSummary } from './model';
 import type { RuntimeStatus } from './runtime';
@@ -51,7 +51,7 @@ export type ModelHostMethods = {
 
 /** Notifications the host sends to the webview. */
 export type ModelWebviewNotes = {
-  /** The model file changed on disk: pull state again with `ready`. */
+  /** The model file changed on disk, a report of it was saved, or the workspace became trusted: pull state again with `ready`. */
   reload: Record<string, never>;
   /** The execution-provider status changed. */
   runtime: RuntimeStatus;
