@@ -62,7 +62,7 @@ export interface AttentionReport {
   readonly spec: string;
   readonly model: ReportModel;
   readonly runtime: RuntimeInfo;
-  readonly data: { readonly path: string; readonly rows: number; readonly skippedRows: number };
+  readonly data: { readonly path: string; readonly rows: number; readonly skippedRows: number; readonly skipReasons: Readonly<Record<string, number>> };
   readonly attention: AttentionSection;
 }
 
@@ -493,7 +493,7 @@ export async function runAttention(spec: ResolvedSpec, options: AttentionRunOpti
     return {
       schema: REPORT_SCHEMA, kind: 'attention', createdAt: new Date().toISOString(), spec: spec.specPath,
       model: reportModel(model.summary), runtime: model.runtime,
-      data: { path: spec.data, rows: summary.rows, skippedRows: summary.skippedRows },
+      data: { path: spec.data, rows: summary.rows, skippedRows: summary.skippedRows, skipReasons: summary.skipReasons },
       attention: attentionSection(aggregate, {
         layout, spans, sensitive: spec.groups, causal, minGroupSize,
         sources: sources(model, masks, new Set(bias.map((b) => b.layer))),

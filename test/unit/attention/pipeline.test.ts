@@ -192,7 +192,8 @@ test('aggregation in a worker thread gives the same report numbers as in-process
 test('§B groups: a row with a missing sensitive value is in its columns\' groups but in no intersection (3 columns)', async () => {
   const source = readFileSync(join(fixtures, 'samples.jsonl'), 'utf8').trim().split('\n').slice(0, 6).map((l) => JSON.parse(l) as Record<string, unknown>);
   const values = [['F', 'x', 'u'], ['M', 'x', 'u'], ['F', 'y', 'u'], ['F', 'x', 'u'], ['M', 'y', 'v'], ['F', 'x', null]];
-  const rows = source.map((r, i) => { const [a, b, c] = values[i]!; return { ...r, a, b, c }; });
+  const rows: Record<string, unknown>[] = source.map((r, i) => { const [a, b, c] = values[i]!; return { ...r, a, b, c }; });
+  rows.push({ ...source[0], ids: null, a: 'F', b: 'x', c: 'u' }); // skipped, by reason
   const spec = await fixtureSpec('bhtt.onnx', jsonl('three-columns.jsonl', rows), { groups: ['a', 'b', 'c'] });
   const r = await runAttention(spec, { providers: ['cpu'] });
   const keyOf = (g: Record<string, string>): string => Object.entries(g).map(([k, v]) => `${k}=${v}`).join(',');
@@ -207,4 +208,5 @@ test('§B groups: a row with a missing sensitive value is in its columns\' group
   assert.equal(byKey.get('a=F,b=x,c=u'), 2);
   assert.equal(intersections.reduce((n, g) => n + g.samples, 0), 5);
   assert.equal(r.attention.samples, 6);
+  assert.deepEqual(r.data, { path: spec.data, rows: 7, skippedRows: 1, skipReasons: { 'missing token ids': 1 } });
 });
