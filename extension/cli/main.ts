@@ -31,8 +31,18 @@ function exitCodeOf(error: unknown): number {
   return 1;
 }
 
+/** `inspect --json m.onnx` reads m.onnx as the JSON file name; say so instead of only "missing argument". */
+function hintFor(error: CommanderError, argv: readonly string[]): string | undefined {
+  const json = argv.indexOf('--json');
+  const next = json >= 0 ? argv[json + 1] : undefined;
+  if (error.code !== 'commander.missingArgument' || next === undefined || next.startsWith('-')) return undefined;
+  return `hint: --json takes an optional file name, so "${next}" was read as the JSON file; put --json after the arguments, or write --json - for stdout\n`;
+}
+
 program.parseAsync(process.argv).catch((error: unknown) => {
   const code = exitCodeOf(error);
+  const hint = error instanceof CommanderError ? hintFor(error, process.argv) : undefined;
+  if (hint) process.stderr.write(hint);
   if (!(error instanceof CommanderError)) {
     process.stderr.write(`bias-inspector: ${error instanceof Error ? error.message : String(error)}\n`);
     if (code === 1 && error instanceof Error && !(error instanceof InspectorError) && error.stack) process.stderr.write(`${error.stack}\n`);

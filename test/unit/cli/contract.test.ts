@@ -167,6 +167,15 @@ describe('CLI contract (DESIGN.md §5)', { skip: !existsSync(cli) && 'dist/cli.j
     assert.equal(q.stderr, `bias-inspector: --json ${dir}: is a folder; name a file\n`);
   });
 
+  it('inspect --json <model> (the model read as the JSON file) exits 2 with a hint; --json - before the model works', () => {
+    const r = run('inspect', '--json', mlp);
+    assert.equal(r.code, 2);
+    assert.equal(r.stderr, `error: missing required argument 'model'\nhint: --json takes an optional file name, so "${mlp}" was read as the JSON file; put --json after the arguments, or write --json - for stdout\n`);
+    const ok = run('inspect', '--json', '-', mlp);
+    assert.equal(ok.code, 0, ok.stderr);
+    assert.equal((JSON.parse(ok.stdout) as { kind: string }).kind, 'inspect');
+  });
+
   it('forward and demo: malformed numbers and an --out that is a file exit 2', () => {
     const f = run('forward', mlp, '--batch', 'abc', '--ep', 'cpu');
     assert.equal(f.code, 2);
