@@ -7,6 +7,7 @@ import { Disposable } from './disposable';
 import type { RuntimeStatusService } from './runtimeStatus';
 import { log, reportError } from './log';
 import { openReportFile } from './reportPanel';
+import { onDidSaveReport } from './reportStore';
 
 export const REPORTS_GLOB = '.bias-inspector/reports/*.json';
 
@@ -55,6 +56,10 @@ class ReportsTree extends Disposable implements vscode.TreeDataProvider<Node> {
     this._register(runtime.onDidChange(() => this.changed.fire()));
     const watcher = this._register(vscode.workspace.createFileSystemWatcher(`**/${REPORTS_GLOB}`));
     const refresh = (): void => { void this.refresh(); };
+    // Our own saves, in process: in code-server the watcher did not report a file the extension
+    // host wrote under .bias-inspector/ (seen by the e2e analyses scenario). The watcher still
+    // covers reports written by others (the CLI, git).
+    this._register(onDidSaveReport(refresh));
     this._register(watcher.onDidCreate(refresh));
     this._register(watcher.onDidChange(refresh));
     this._register(watcher.onDidDelete(refresh));
