@@ -9,7 +9,7 @@ import { installExtension, prepareServerDirs, readSetupEnv, startCodeServer, typ
 import { LogWatcher, type LogError } from './harness/logs';
 import { killAllSync, stopAll } from './harness/processes';
 import type { ExtensionManifest, Scenario, ScenarioContext } from './harness/scenario';
-import { copyWorkspace, diffTrees, hashTree } from './harness/workspace';
+import { copyWorkspace, diffTrees, hashTree, unexpectedAdditions } from './harness/workspace';
 import { Workbench } from './harness/workbench';
 import { BAD_MODEL_FILE, BAD_MODEL_TEXT, scenarios } from './scenarios/index';
 
@@ -26,6 +26,8 @@ const SLOW_MO = Number(process.env['E2E_SLOWMO'] ?? 0);
 /** The whole run must stay under 10 minutes (issue 3); fail clearly before an outer timeout hits. */
 const RUN_BUDGET_MS = Number(process.env['E2E_BUDGET_MS'] ?? 9 * 60_000);
 const DEFAULT_SCENARIO_TIMEOUT_MS = 90_000;
+/** Under the temp root: the second code-server's folders (workspace trust on), when a scenario needs it. */
+const UNTRUSTED_DIR = 'untrusted';
 
 const started = Date.now();
 const elapsed = (): string => `${((Date.now() - started) / 1000).toFixed(1)}s`;
@@ -47,11 +49,12 @@ function cleanup(): Promise<void> {
     await server?.stop().catch((e: unknown) => say(`stopping code-server: ${String(e)}`));
     await stopAll();
     if (tempRoot) {
-      const logs = join(tempRoot, 'user-data', 'logs');
-      try {
-        cpSync(logs, join(RESULTS, 'vscode-logs'), { recursive: true });
-      } catch {
-        // No logs yet (failed before code-server started).
+      for (const [from, to] of [['user-data', 'vscode-logs'], [join(UNTRUSTED_DIR, 'user-data'), 'vscode-logs-untrusted']] as const) {
+        try {
+          cpSync(join(tempRoot, from, 'logs'), join(RESULTS, to), { recursive: true });
+        } catch {
+          // No logs (failed before that code-server started, or it never ran).
+        }
       }
       if (KEEP_TMP) say(`temp folder kept: ${tempRoot}`);
       else rmSync(tempRoot, { recursive: true, force: true });
@@ -106,6 +109,10 @@ async function runScenario(index: number, scenario: Scenario, base: Omit<Scenari
   try {
     const body = (async () => {
       await page.goto(url);
+      if (scenario.workspaceTrust === 'untrusted') {
+        await page.locator('.monaco-workbench').waitFor({ timeout: 90_000 });
+        ctx.log(`trust: ${await ctx.wb.enterRestrictedMode()}`);
+      }
       await ctx.wb.waitReady();
       // The extension's contributions are registered in this window (before that, a double-click
       // on a .onnx opens the text editor): its activity-bar entry has appeared.
@@ -185,15 +192,31 @@ async function main(): Promise<number> {
     channelFile: 'Bias Inspector.log',
     markers: [extensionId, 'biasInspector', 'Bias Inspector'],
   });
-  const url = `${server.url}/?folder=${encodeURIComponent(workspace)}`;
+  const folderUrl = (s: CodeServer): string => `${s.url}/?folder=${encodeURIComponent(workspace)}`;
+  let url = folderUrl(server);
   const outcomes: Outcome[] = [];
-  for (const [i, scenario] of selected.entries()) {
-    if (interrupted) break;
-    if (Date.now() - started > RUN_BUDGET_MS) {
-      outcomes.push({ name: scenario.name, ok: false, ms: 0, error: `not run: the run exceeded its ${RUN_BUDGET_MS / 1000} s budget` });
-      continue;
+  const runAll = async (list: readonly Scenario[], watcher: LogWatcher): Promise<void> => {
+    for (const scenario of list) {
+      if (interrupted) break;
+      if (Date.now() - started > RUN_BUDGET_MS) {
+        outcomes.push({ name: scenario.name, ok: false, ms: 0, error: `not run: the run exceeded its ${RUN_BUDGET_MS / 1000} s budget` });
+        continue;
+      }
+      outcomes.push(await runScenario(selected.indexOf(scenario), scenario, { workspace, manifest, extensionId, logs: watcher }, url));
     }
-    outcomes.push(await runScenario(i, scenario, { workspace, manifest, extensionId, logs }, url));
+  };
+  await runAll(selected.filter((s) => s.workspaceTrust !== 'untrusted'), logs);
+
+  // Untrusted-workspace mode: the same workspace in a second code-server with workspace trust on
+  // (its own user data, so the folder is not trusted; the installed extension is shared).
+  const untrusted = selected.filter((s) => s.workspaceTrust === 'untrusted');
+  if (untrusted.length > 0 && !interrupted) {
+    await server.stop();
+    const trustDirs = prepareServerDirs(join(tempRoot, UNTRUSTED_DIR), { workspaceTrust: true, extensionsDir: dirs.extensionsDir });
+    server = await startCodeServer(setup, trustDirs, join(RESULTS, 'code-server-untrusted.log'), { workspaceTrust: true });
+    say(`untrusted mode: code-server on ${server.url} with workspace trust enabled (pid ${server.process.pid})`);
+    url = folderUrl(server);
+    await runAll(untrusted, new LogWatcher(join(trustDirs.userDataDir, 'logs'), { channelFile: 'Bias Inspector.log', markers: [extensionId, 'biasInspector', 'Bias Inspector'] }));
   }
 
   const changes = diffTrees(before, hashTree(workspace));
@@ -203,6 +226,10 @@ async function main(): Promise<number> {
     : { name: 'no file of the workspace changed', ok: false, ms: 0, error: touched.join(', ') });
   const added = changes.added.filter((f) => f !== BAD_MODEL_FILE);
   if (added.length > 0) say(`files the run added to the workspace: ${added.join(', ')}`);
+  const stray = unexpectedAdditions(changes.added, [BAD_MODEL_FILE]);
+  outcomes.push(stray.length === 0
+    ? { name: 'the run added files only under .bias-inspector/', ok: true, ms: 0 }
+    : { name: 'the run added files only under .bias-inspector/', ok: false, ms: 0, error: `added outside .bias-inspector/: ${stray.join(', ')}` });
 
   if (KEEP_OPEN) {
     say(`E2E_KEEP_OPEN: code-server stays up at ${url} — Ctrl+C to stop`);

@@ -51,12 +51,24 @@ const USER_SETTINGS = {
   'window.restoreWindows': 'none',
 };
 
+/** How a code-server instance is set up; the defaults are the main run's. */
+export interface ServerOptions {
+  /**
+   * Workspace trust on (the untrusted-workspace mode): VS Code asks whether to trust the folder
+   * and, answered "No", runs it in Restricted Mode. Off by default (no prompts).
+   */
+  workspaceTrust?: boolean;
+  /** Share an extensions folder that already has the VSIX installed (no second install). */
+  extensionsDir?: string;
+}
+
 /** Creates the folders and writes the user settings. */
-export function prepareServerDirs(root: string): ServerDirs {
-  const dirs: ServerDirs = { userDataDir: join(root, 'user-data'), extensionsDir: join(root, 'extensions'), homeDir: join(root, 'home') };
+export function prepareServerDirs(root: string, options: ServerOptions = {}): ServerDirs {
+  const dirs: ServerDirs = { userDataDir: join(root, 'user-data'), extensionsDir: options.extensionsDir ?? join(root, 'extensions'), homeDir: join(root, 'home') };
   for (const dir of Object.values(dirs)) mkdirSync(dir, { recursive: true });
   mkdirSync(join(dirs.userDataDir, 'User'), { recursive: true });
-  writeFileSync(join(dirs.userDataDir, 'User', 'settings.json'), JSON.stringify(USER_SETTINGS, null, 2));
+  const settings = options.workspaceTrust ? { ...USER_SETTINGS, 'security.workspace.trust.enabled': true, 'security.workspace.trust.startupPrompt': 'always' } : USER_SETTINGS;
+  writeFileSync(join(dirs.userDataDir, 'User', 'settings.json'), JSON.stringify(settings, null, 2));
   // code-server refuses an empty config file; the flags below say the rest.
   writeFileSync(join(dirs.homeDir, 'config.yaml'), 'auth: none\n');
   return dirs;
@@ -102,14 +114,14 @@ export interface CodeServer {
 }
 
 /**
- * Starts code-server on 127.0.0.1 with a free port, no auth, no telemetry, no update check and no
- * workspace trust prompts; resolves once /healthz answers.
+ * Starts code-server on 127.0.0.1 with a free port, no auth, no telemetry, no update check and
+ * (unless `options.workspaceTrust`) no workspace trust prompts; resolves once /healthz answers.
  */
-export async function startCodeServer(setup: SetupEnv, dirs: ServerDirs, logFile: string): Promise<CodeServer> {
+export async function startCodeServer(setup: SetupEnv, dirs: ServerDirs, logFile: string, options: ServerOptions = {}): Promise<CodeServer> {
   const port = await freePort();
   const args = [
     ...baseArgs(setup, dirs), '--bind-addr', `127.0.0.1:${port}`, '--auth', 'none',
-    '--disable-telemetry', '--disable-update-check', '--disable-workspace-trust',
+    '--disable-telemetry', '--disable-update-check', ...(options.workspaceTrust ? [] : ['--disable-workspace-trust']),
     '--disable-getting-started-override', '--ignore-last-opened',
     // Each scenario's window gets its own extension host; let a closed window's host exit soon
     // instead of after the default 3 hours.

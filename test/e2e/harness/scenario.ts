@@ -39,6 +39,11 @@ export interface Scenario {
   readonly name: string;
   /** Default 90 s (the first window also pays for extension activation). */
   readonly timeoutMs?: number;
+  /**
+   * 'untrusted': runs after the others, in a second code-server with workspace trust enabled; the
+   * runner answers the trust dialog "No", so the window is in Restricted Mode when `run` starts.
+   */
+  readonly workspaceTrust?: 'untrusted';
   /** Output-channel / extension-host error lines this scenario provokes on purpose. */
   readonly expectedLogErrors?: readonly RegExp[];
   run(ctx: ScenarioContext): Promise<void>;

@@ -211,6 +211,32 @@ export class Workbench {
     await this.page.locator(`.editor-group-container.active .tabs-container .tab.active[data-resource-name="${cssString(name)}"]`).first().waitFor({ timeout: this.timeoutMs });
   }
 
+  /** An editor tab (in any group) whose label starts with `title`, e.g. a webview panel's "groups: income-mlp.onnx". */
+  editorTab(title: string): Locator {
+    return this.page.locator(`.editor-group-container .tabs-container .tab[aria-label^="${cssString(title)}"]`).first();
+  }
+
+  /** Rows of the side bar's tree views whose text contains `text` (the side bar must be open). */
+  sideBarRows(text: string | RegExp): Locator {
+    return this.page.locator('.part.sidebar .monaco-list-row', { hasText: text });
+  }
+
+  /**
+   * In a workspace that is not trusted: answers VS Code's "Do you trust the authors…?" dialog with
+   * "No" when it shows, until the status bar's "Restricted Mode" item is there. Returns its text.
+   */
+  async enterRestrictedMode(timeoutMs = 90_000): Promise<string> {
+    const indicator = this.page.locator('.part.statusbar .statusbar-item', { hasText: 'Restricted Mode' }).first();
+    const no = this.page.locator('.monaco-dialog-box .monaco-button', { hasText: /^No, I don.t trust the authors/ }).first();
+    return waitFor('"Restricted Mode" in the status bar (the trust dialog answered "No")', async () => {
+      if (await no.isVisible()) {
+        await no.click();
+        return undefined;
+      }
+      return (await indicator.isVisible()) ? (await indicator.innerText()).replace(/\s+/g, ' ').trim() : undefined;
+    }, timeoutMs, 250);
+  }
+
   /** Closes every editor (palette command; no confirmation for readonly custom editors). */
   async closeAllEditors(): Promise<void> {
     await this.runCommand('View: Close All Editors');

@@ -3,7 +3,7 @@ import { mkdirSync, mkdtempSync, rmSync, unlinkSync, writeFileSync } from 'node:
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
-import { diffTrees, hashTree } from './workspace';
+import { diffTrees, hashTree, unexpectedAdditions } from './workspace';
 
 const root = mkdtempSync(join(tmpdir(), 'e2e-workspace-test-'));
 after(() => rmSync(root, { recursive: true, force: true }));
@@ -26,4 +26,10 @@ test('diffTrees reports modified, deleted and added files', () => {
   assert.deepEqual(diffTrees(before, hashTree(root)), { modified: ['a.onnx'], deleted: ['sub/b.csv'], added: ['report.json'] });
   const same = hashTree(root);
   assert.deepEqual(diffTrees(same, same), { modified: [], deleted: [], added: [] });
+});
+
+test('unexpectedAdditions allows files under .bias-inspector/ and the listed ones, nothing else', () => {
+  const added = ['.bias-inspector/reports/m.groups.20250101T000000.json', 'not-a-model.onnx', '.vscode/settings.json', 'x.bias-inspector/a', 'income-mlp.bias.json', '.bias-inspector.json'];
+  assert.deepEqual(unexpectedAdditions(added, ['not-a-model.onnx']), ['.vscode/settings.json', 'x.bias-inspector/a', 'income-mlp.bias.json', '.bias-inspector.json']);
+  assert.deepEqual(unexpectedAdditions([]), []);
 });

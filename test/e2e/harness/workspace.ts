@@ -50,3 +50,14 @@ export function copyWorkspace(source: string, target: string): void {
   if (!statSync(source, { throwIfNoEntry: false })?.isDirectory()) throw new Error(`demo workspace ${source} does not exist`);
   cpSync(source, target, { recursive: true });
 }
+
+/** The folder the extension writes saved reports (and nothing else) into, relative to the workspace. */
+export const EXTENSION_OUTPUT_DIR = '.bias-inspector/';
+
+/**
+ * Added files the run may create: anything under `.bias-inspector/` (saved reports, DESIGN.md §2)
+ * and the `allowed` files the harness itself wrote. Returns the others, which are a failure.
+ */
+export function unexpectedAdditions(added: readonly string[], allowed: readonly string[] = []): string[] {
+  return added.filter((path) => !path.startsWith(EXTENSION_OUTPUT_DIR) && !allowed.includes(path));
+}

@@ -1,9 +1,14 @@
 import type { Scenario } from '../harness/scenario';
+import { analysisAttention } from './analysisAttention';
+import { analysisGroups } from './analysisGroups';
+import { analysisQuant } from './analysisQuant';
+import { untrustedWorkspace } from './untrustedWorkspace';
 
 /**
  * "Each analysis that exists runs from its command on a demo model and its chart shows the planted
- * bias." One scenario per analysis, added by the issue that brings the analysis: write
- * `scenarios/<analysis>.ts` exporting a Scenario and append it here. Empty while no analysis
- * exists (the three commands say so in a notification).
+ * bias." One scenario per analysis (`scenarios/analysis<Name>.ts`), run from the Explorer's
+ * context menu on a demo model; each saves a report under `.bias-inspector/reports/` in the
+ * workspace copy (the runner allows new files there and nowhere else). The untrusted-workspace
+ * scenario runs last, in a second code-server with workspace trust on (Scenario.workspaceTrust).
  */
-export const analysisScenarios: readonly Scenario[] = [];
+export const analysisScenarios: readonly Scenario[] = [analysisGroups, analysisAttention, analysisQuant, untrustedWorkspace];
