@@ -15,6 +15,7 @@ import type { AnalysisKind, ModelHostMethods, ModelViewState, ModelWebviewNotes 
 import type { RuntimeStatus } from '../../extension/protocol/runtime';
 import { connectToHost } from '../shared/hostChannel';
 import { vscodeApi } from '../shared/vscodeApi';
+import { onThemeChange } from '../shared/theme';
 import { renderSummary } from './summaryView';
 
 interface SavedState {
@@ -52,5 +53,5 @@ async function load(): Promise<void> {
 }
 
 // Charts read theme colours from CSS variables; re-render when VS Code switches theme.
-new MutationObserver(() => render()).observe(document.body, { attributes: true, attributeFilter: ['class'] });
+onThemeChange(render);
 void load();

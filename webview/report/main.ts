@@ -9,6 +9,7 @@ import { connectToHost } from '../shared/hostChannel';
 import { h } from '../shared/dom';
 import { downloadExport, type SectionContext } from '../sections/context';
 import { renderReport } from '../sections/registry';
+import { onThemeChange } from '../shared/theme';
 import './sections';
 
 const app = document.getElementById('app') as HTMLElement;
@@ -32,11 +33,9 @@ if (embedded) {
     host: { request: (method, params) => host.request(method as 'attentionSample', params, 120_000) },
   };
   host.request('ready', {}).then(({ report }) => {
-    let current = report;
-    show(current, ctx);
+    show(report, ctx);
     // Charts read theme colours from CSS variables; re-render when VS Code switches theme.
-    new MutationObserver(() => show(current, ctx)).observe(document.body, { attributes: true, attributeFilter: ['class'] });
-    current = report;
+    onThemeChange(() => show(report, ctx));
   }, (error: unknown) => {
     app.replaceChildren(h('p', { className: 'error-message', text: error instanceof Error ? error.message : String(error) }));
   });
