@@ -131,7 +131,7 @@ export class GroupAccumulator {
   sqErr = 0;
   absErr = 0;
   errWeight = 0;
-  /** Per ECE bin: [Σw, Σw·conf, Σw·correct, count]. */
+  /** Per ECE bin: [Σw, Σw·conf, Σw·top-label correct, count]. */
   readonly bins: Float64Array;
   /** Multiclass, per class: [tp_w, support_w, predicted_w, support_n, predicted_n]. */
   readonly perClass: Float64Array;
@@ -150,9 +150,15 @@ export class GroupAccumulator {
 
   /**
    * Adds `n` copies of one classified sample with total weight `w` (= n·sample weight).
-   * `bin` = eceBin(conf), `brier` = Σ_c (p_c − y_c)² (binary: (p − y)²).
+   * `bin` = eceBin(conf), `brier` = Σ_c (p_c − y_c)² (binary: (p − y)²). `topCorrect` (1/0): whether
+   * the top label, whose confidence `conf` is, is right; the ECE bins count it. It differs from
+   * `label === pred` only when the given prediction is not a top label (a predictions file
+   * thresholded elsewhere than 0.5).
    */
-  addClassified(label: number, pred: number, conf: number, bin: number, brier: number, loss: number, w: number, n: number): void {
+  addClassified(
+    label: number, pred: number, conf: number, bin: number, brier: number, loss: number, w: number, n: number,
+    topCorrect: number = label === pred ? 1 : 0,
+  ): void {
     this.count += n;
     this.weight += w;
     if (loss === loss) {
@@ -169,7 +175,7 @@ export class GroupAccumulator {
       const bins = this.bins;
       bins[o] = (bins[o] as number) + w;
       bins[o + 1] = (bins[o + 1] as number) + w * conf;
-      bins[o + 2] = (bins[o + 2] as number) + w * correct;
+      bins[o + 2] = (bins[o + 2] as number) + w * topCorrect;
       bins[o + 3] = (bins[o + 3] as number) + n;
     }
     if (this.binary) {

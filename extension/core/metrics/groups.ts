@@ -12,7 +12,7 @@
  *
  * For the bootstrap, diversity and bias loss the builder keeps compact per-row columns, grown
  * by doubling: label, pred, confidence, Brier term, loss, weight (float64 each), ECE bin
- * (int8), intersection slot (int32) and one int32 code per sensitive column — 53 + 4·C bytes
+ * (int8), top-label correctness (uint8), intersection slot (int32) and one int32 code per sensitive column — 54 + 4·C bytes
  * per row for C sensitive columns (about 61 MB per million rows with two columns, up to twice
  * that while growing), plus 8 bytes with a feature variance and 8·K with dice terms.
  * `keepRows: false` drops them when neither bootstrap nor diversity is wanted.
@@ -235,6 +235,8 @@ class RowStore {
   loss: Float64Array = new Float64Array(0);
   weight: Float64Array = new Float64Array(0);
   bin: Int8Array = new Int8Array(0);
+  /** 1 when the top label (whose confidence `conf` is) is right: what the ECE counts. */
+  topCorrect: Uint8Array = new Uint8Array(0);
   slot: Int32Array = new Int32Array(0);
   codes: Int32Array[];
   variance: Float64Array | null = null;
@@ -275,6 +277,9 @@ class RowStore {
     const bin = new Int8Array(cap);
     bin.set(this.bin.subarray(0, n));
     this.bin = bin;
+    const topCorrect = new Uint8Array(cap);
+    topCorrect.set(this.topCorrect.subarray(0, n));
+    this.topCorrect = topCorrect;
     this.slot = i32(this.slot);
     this.codes = this.codes.map(i32);
     if (this.variance !== null) {
@@ -445,23 +450,31 @@ export class GroupMetricsBuilder {
       let conf = NaN;
       let brier = NaN;
       let bin = -1;
+      // The ECE scores the top label; the given prediction is one unless it was thresholded elsewhere.
+      let topOk = y === yhat ? 1 : 0;
       if (task !== 'regression') {
         if (task === 'binary') {
           if (score !== undefined) {
             const p = score[i] as number;
             conf = p >= 0.5 ? p : 1 - p;
             brier = (p - y) * (p - y);
+            if ((yhat === 1 ? p : 1 - p) !== conf && conf === conf) topOk = 1 - topOk;
           }
         } else if (probs !== undefined) {
           conf = 0;
           brier = 0;
+          let top = 0;
           const o = i * k;
           for (let c = 0; c < k; c++) {
             const p = probs[o + c] as number;
-            if (p > conf || p !== p) conf = p;
+            if (p > conf || p !== p) {
+              conf = p;
+              top = c;
+            }
             const d = p - (c === y ? 1 : 0);
             brier += d * d;
           }
+          if (probs[o + yhat] !== conf && conf === conf) topOk = top === y ? 1 : 0;
         } else if (score !== undefined) {
           conf = score[i] as number;
         }
@@ -479,18 +492,18 @@ export class GroupMetricsBuilder {
       let slot = -1;
       if (missing) {
         this.missingGroup++;
-        addRow(missingAcc, regression, y, yhat, conf, bin, brier, l, w, 1, diceArr, i * diceWidth);
+        addRow(missingAcc, regression, y, yhat, conf, bin, brier, l, w, 1, diceArr, i * diceWidth, topOk);
         for (let c = 0; c < cols; c++) {
           const code = codesScratch[c] as number;
           if (code < 0) this.missingByColumn[c] = (this.missingByColumn[c] as number) + 1;
-          else addRow((partial[c] as GroupAccumulator[])[code] as GroupAccumulator, regression, y, yhat, conf, bin, brier, l, w, 1, diceArr, i * diceWidth);
+          else addRow((partial[c] as GroupAccumulator[])[code] as GroupAccumulator, regression, y, yhat, conf, bin, brier, l, w, 1, diceArr, i * diceWidth, topOk);
         }
       } else {
         slot = dense !== null ? (dense[key] as number) : (this.slotOfKey.get(key) ?? -1);
         if (slot < 0) slot = this.newSlot(key, codesScratch.slice());
         const a = slotAccs[slot] as GroupAccumulator;
         if (regression) a.addRegression(y, yhat, l, w, 1);
-        else a.addClassified(y, yhat, conf, bin, brier, l, w, 1);
+        else a.addClassified(y, yhat, conf, bin, brier, l, w, 1, topOk);
         if (diceP !== undefined) a.addDice(diceP, i * diceWidth, y, w);
       }
       if (keep) {
@@ -498,6 +511,7 @@ export class GroupMetricsBuilder {
         rows.conf[r] = conf;
         rows.brier[r] = brier;
         rows.bin[r] = bin;
+        rows.topCorrect[r] = topOk;
         rows.slot[r] = slot;
       }
     }
@@ -807,16 +821,17 @@ export class GroupMetricsBuilder {
       const conf = r.conf[i] as number;
       const bin = r.bin[i] as number;
       const brier = r.brier[i] as number;
+      const top = r.topCorrect[i] as number;
       const off = i * dw;
       const slot = r.slot[i] as number;
       if (slot >= 0) {
-        addRow(set.slots[slot] as GroupAccumulator, regression, y, yhat, conf, bin, brier, l, w, m, diceP, off);
+        addRow(set.slots[slot] as GroupAccumulator, regression, y, yhat, conf, bin, brier, l, w, m, diceP, off, top);
         continue;
       }
-      addRow(set.missing, regression, y, yhat, conf, bin, brier, l, w, m, diceP, off);
+      addRow(set.missing, regression, y, yhat, conf, bin, brier, l, w, m, diceP, off, top);
       for (let c = 0; c < cols; c++) {
         const code = (r.codes[c] as Int32Array)[i] as number;
-        if (code >= 0) addRow((set.partial[c] as GroupAccumulator[])[code] as GroupAccumulator, regression, y, yhat, conf, bin, brier, l, w, m, diceP, off);
+        if (code >= 0) addRow((set.partial[c] as GroupAccumulator[])[code] as GroupAccumulator, regression, y, yhat, conf, bin, brier, l, w, m, diceP, off, top);
       }
     }
     return set;
@@ -903,9 +918,10 @@ function addRow(
   m: number,
   diceP: ArrayLike<number> | null,
   diceOffset: number,
+  topCorrect: number,
 ): void {
   if (regression) a.addRegression(y, yhat, loss, w, m);
-  else a.addClassified(y, yhat, conf, bin, brier, loss, w, m);
+  else a.addClassified(y, yhat, conf, bin, brier, loss, w, m, topCorrect);
   if (diceP !== null) a.addDice(diceP, diceOffset, y, w);
 }
 

@@ -318,3 +318,31 @@ test('A.5 multiclass dice: mean over classes present or predicted in the group',
   const d1 = 1 - (0 + 1) / (f(1) + f(4) + 0 + 1);
   close(s.overall.loss, (d0 + d1) / 2, 1e-14);
 });
+
+test('ECE scores the top label even when the given predictions use another threshold (predictions files)', async () => {
+  // pred thresholded at 0.3; the top label of p = 0.4 is 0 (confidence 0.6), which is wrong for y = 1
+  const b = new GroupMetricsBuilder({ task: 'binary', sensitive: ['g'] });
+  b.add(binaryBatch([1, 0], [0.4, 0.2], [['a', 'a']], { pred: Float64Array.from([1, 0]) }));
+  const s = await b.finish({ bootstrap: 20, seed: 3 });
+  const o = bin(s.overall);
+  assert.equal(o.accuracy, 1); // accuracy and rates use the given predictions
+  assert.equal(o.tpr, 1);
+  close(o.ece, 0.5 * 0.6 + 0.5 * Math.abs(0.8 - 1), 1e-15); // 0.4; with the given predictions' correctness it was 0.3
+  assert.deepEqual((s.overall.calibration ?? []).map((p) => [p.bin, p.meanCorrect]), [[8, 0], [11, 1]]);
+  // every replicate scores the top label too: with two rows the ECE can only be 0.4, 0.6 or 0.2
+  const ci = s.overall.ci?.ece ?? [NaN, NaN];
+  assert.ok(ci[0] >= 0.2 - 1e-15 && ci[1] <= 0.6 + 1e-15, `${ci[0]}..${ci[1]}`);
+});
+
+test('ECE of a multiclass batch scores the argmax of the probabilities, not a differing prediction', async () => {
+  const b = new GroupMetricsBuilder({ task: 'multiclass', numClasses: 3, sensitive: ['g'] });
+  const enc = encode(['a', 'a']);
+  b.add({
+    label: Float64Array.from([0, 2]), pred: Float64Array.from([0, 1]), loss: Float64Array.from([NaN, NaN]),
+    probs: Float64Array.from([0.2, 0.5, 0.3, 0.1, 0.2, 0.7]), groups: [enc.codes], groupValues: [enc.dict],
+  });
+  const o = (await b.finish()).overall as MulticlassMetrics;
+  assert.equal(o.accuracy, 0.5);
+  // top labels 1 (0.5, wrong) and 2 (0.7, right): ECE = ½·0.5 + ½·0.3
+  close(o.ece, 0.4, 1e-15);
+});
