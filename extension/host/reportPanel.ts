@@ -6,6 +6,7 @@ import type { NoMethods, NoNotes, ReportHostMethods, ReportWebviewNotes } from '
 import { BadInputError } from '../core/errors';
 import { REPORT_SCHEMA } from '../protocol/report';
 import { saveExport } from './exportFile';
+import { reportToJson } from '../core/report';
 import { webviewHtml, webviewOptions } from './webviewHtml';
 
 /**
@@ -34,7 +35,9 @@ export function showReport(extensionUri: vscode.Uri, report: unknown, file: vsco
     onRequest: async (method, params) => {
       const request = { method, params } as { [K in keyof ReportHostMethods]: { method: K; params: ReportHostMethods[K][0] } }[keyof ReportHostMethods];
       switch (request.method) {
-        case 'ready': return { report, file: file?.fsPath ?? null };
+        // Webview messages travel as JSON, where NaN and ±Infinity would become null: send the
+        // report as the saved file spells it ("NaN", "Infinity"), which the renderers revive.
+        case 'ready': return { report: JSON.parse(reportToJson(report)) as unknown, file: file?.fsPath ?? null };
         case 'saveExport': return saveExport(file ? vscode.Uri.file(dirname(file.fsPath)) : vscode.workspace.workspaceFolders?.[0]?.uri ?? vscode.Uri.file(process.cwd()), request.params);
         case 'attentionSample': {
           const handler = typeof kind === 'string' ? handlers.get(kind) : undefined;
