@@ -67,6 +67,15 @@ async function* limitedBatches(table: TableReader, maxRows: number, signal: Abor
   }
 }
 
+/**
+ * Per-row columns (a few bytes a row) are kept only when something needs them after the pass:
+ * bootstrap intervals, or the dataset-normalised feature diversity of the Bias Loss. Otherwise the
+ * pass holds nothing per row and its memory is flat in the number of rows.
+ */
+function keepRows(spec: ResolvedSpec, options: GroupsRunOptions): boolean {
+  return (options.bootstrap ?? spec.bootstrap ?? 0) > 0 || spec.loss === 'bias_loss' || spec.featureTensor !== undefined;
+}
+
 /** Ends a pass: the encoder's counts, the builder's metrics (with intervals), the report envelope. */
 async function finishReport(
   spec: ResolvedSpec, options: GroupsRunOptions, dataPath: string, encoder: InputEncoder, builder: GroupMetricsBuilder,
@@ -127,6 +136,7 @@ export async function runGroups(spec: ResolvedSpec, options: GroupsRunOptions): 
       });
       builder ??= new GroupMetricsBuilder({
         task: spec.task, sensitive: spec.groups, numClasses: columns.numClasses,
+        keepRows: keepRows(spec, options) || needsFeatures,
         ...(table.rowsHint ? { expectedRows: table.rowsHint } : {}),
         ...(spec.loss === 'bias_loss' ? { biasLoss: {} } : {}),
         ...(spec.loss === 'dice' ? { dice: {} } : {}),
@@ -194,7 +204,7 @@ export async function runGroupsFromPredictions(spec: ResolvedSpec, options: Grou
     const coder = new GroupCoder(spec.groups);
     // Formats that know their row count up front (Parquet) size the per-row columns once.
     const builder = new GroupMetricsBuilder({
-      task: spec.task, sensitive: spec.groups, ...(numClasses ? { numClasses } : {}),
+      task: spec.task, sensitive: spec.groups, ...(numClasses ? { numClasses } : {}), keepRows: keepRows(spec, options),
       ...(table.rowsHint ? { expectedRows: table.rowsHint } : {}),
     });
     for await (const batch of limitedBatches(table, options.maxRows ?? 0, options.signal, progress)) {
