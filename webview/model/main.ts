@@ -37,7 +37,8 @@ function render(): void {
   app.replaceChildren(renderSummary(state, {
     launch: (analysis: AnalysisKind) => { void host.request('launch', { analysis }, 0); },
     openReport: (file: string) => { void host.request('openReport', { file }); },
-    exportChart: (request) => host.request('saveExport', request),
+    // The save dialog waits for the user: no timeout (a slow pick is not a failed export).
+    exportChart: (request) => host.request('saveExport', request, 0),
   }));
 }
 

@@ -29,7 +29,8 @@ if (embedded) {
 } else {
   const host = connectToHost<ReportHostMethods, ReportWebviewNotes>(() => undefined);
   const ctx: SectionContext = {
-    exportChart: (request) => host.request('saveExport', request),
+    // The save dialog waits for the user: no timeout (a slow pick is not a failed export).
+    exportChart: (request) => host.request('saveExport', request, 0),
     host: { request: (method, params) => host.request(method as 'attentionSample', params, 120_000) },
   };
   host.request('ready', {}).then(({ report }) => {
