@@ -177,8 +177,10 @@ function metadata(s: ModelSummary): HTMLElement {
 
 function savedReports(reports: readonly SavedReportRef[], actions: SummaryActions): HTMLElement {
   return h('ul', { 'data-testid': 'saved-reports', className: 'saved-reports' }, ...reports.map((r) => {
-    const button = h('vscode-button', { secondary: true, text: `Open ${r.kind} report` });
+    const when = `${r.createdAt.replace('T', ' ').slice(0, 19)} UTC`;
+    // Every button reads "Open groups report": the accessible name carries the date that tells them apart.
+    const button = h('vscode-button', { secondary: true, text: `Open ${r.kind} report`, 'aria-label': `Open ${r.kind} report of ${when}` });
     button.addEventListener('click', () => actions.openReport(r.file));
-    return h('li', {}, button, h('span', { className: 'muted', text: ` ${r.createdAt.replace('T', ' ').slice(0, 19)} UTC` }));
+    return h('li', {}, button, h('span', { className: 'muted', text: ` ${when}` }));
   }));
 }
