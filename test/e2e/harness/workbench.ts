@@ -80,9 +80,20 @@ export class Workbench {
     return texts(items);
   }
 
-  /** Clicks an item of the open context menu by its label. */
+  /**
+   * Clicks an item of the open context menu by its label, until the menu closes (running the item
+   * closes it). A click that lands right after the menu opened is sometimes ignored by the menu
+   * (seen with the Restricted Mode banner shifting the layout); it is then clicked again.
+   */
   async clickContextMenuItem(label: string): Promise<void> {
-    await this.page.locator('.context-view .monaco-menu .action-menu-item', { hasText: label }).first().click();
+    const menu = this.page.locator('.context-view .monaco-menu');
+    const item = menu.locator('.action-menu-item', { hasText: label }).first();
+    await item.waitFor({ timeout: this.timeoutMs });
+    await waitFor(`the context menu to close after clicking "${label}"`, async () => {
+      if (!(await menu.isVisible())) return true;
+      await item.click({ timeout: 2000 }).catch(() => undefined);
+      return undefined;
+    }, this.timeoutMs, 500);
   }
 
   /** Closes any open menu, quick pick or hover. */
@@ -222,19 +233,18 @@ export class Workbench {
   }
 
   /**
-   * In a workspace that is not trusted: answers VS Code's "Do you trust the authors…?" dialog with
-   * "No" when it shows, until the status bar's "Restricted Mode" item is there. Returns its text.
+   * In a workspace that is not trusted (and `security.workspace.trust.startupPrompt: always`):
+   * answers VS Code's "Do you trust the authors…?" dialog with "No", waits for the dialog to close
+   * and returns the status bar's "Restricted Mode" item. (That item shows before the dialog too,
+   * so the dialog itself is what is waited on.)
    */
   async enterRestrictedMode(timeoutMs = 90_000): Promise<string> {
-    const indicator = this.page.locator('.part.statusbar .statusbar-item', { hasText: 'Restricted Mode' }).first();
-    const no = this.page.locator('.monaco-dialog-box .monaco-button', { hasText: /^No, I don.t trust the authors/ }).first();
-    return waitFor('"Restricted Mode" in the status bar (the trust dialog answered "No")', async () => {
-      if (await no.isVisible()) {
-        await no.click();
-        return undefined;
-      }
-      return (await indicator.isVisible()) ? (await indicator.innerText()).replace(/\s+/g, ' ').trim() : undefined;
-    }, timeoutMs, 250);
+    const dialog = this.page.locator('.monaco-dialog-box', { hasText: 'Do you trust the authors' });
+    const no = dialog.locator('.monaco-button', { hasText: /^No, I don.t trust the authors/ }).first();
+    await no.waitFor({ timeout: timeoutMs });
+    await no.click();
+    await dialog.waitFor({ state: 'detached', timeout: this.timeoutMs });
+    return this.waitForStatusBarItem('Restricted Mode');
   }
 
   /** Closes every editor (palette command; no confirmation for readonly custom editors). */
