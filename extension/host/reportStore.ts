@@ -22,7 +22,7 @@ export function reportsFolder(model: vscode.Uri): vscode.Uri {
 export async function saveReport(model: vscode.Uri, kind: string, report: unknown): Promise<vscode.Uri> {
   const folder = reportsFolder(model);
   await mkdir(folder.fsPath, { recursive: true });
-  const stamp = new Date().toISOString().replace(/[-:]/g, '').replace(/\..*$/, '');
+  const stamp = new Date().toISOString().replace(/[-:]/g, '').replace('.', '-').replace('Z', '');
   const file = join(folder.fsPath, `${basename(model.fsPath, '.onnx')}.${kind}.${stamp}.json`);
   await writeFile(file, reportToJson(report), 'utf8');
   const uri = vscode.Uri.file(file);

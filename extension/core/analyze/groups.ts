@@ -6,7 +6,7 @@
  * The CLI and the VS Code host both call `runGroups` with the same spec.
  */
 import { BadInputError, InspectorError, throttleProgress, throwIfAborted, type ProgressFn } from '../errors';
-import { createInputEncoder, numericCell, openTable, type EncodedBatch, type InputEncoder, type ResolvedSpec, type TableReader } from '../data';
+import { createInputEncoder, numericCell, openTable, type EncodedBatch, type InputEncoder, type ResolvedSpec, type RowBatch, type TableReader } from '../data';
 import { evaluateBatch, type LossConfig } from '../metrics/batch';
 import { featureVariances } from '../metrics/diversity';
 import { GroupMetricsBuilder, type GroupsSection } from '../metrics/groups';
@@ -57,14 +57,28 @@ function lossConfig(spec: ResolvedSpec): LossConfig {
 /** Rows of a table pass, stopping after maxRows; reports progress by bytes read. */
 async function* limitedBatches(table: TableReader, maxRows: number, signal: AbortSignal | undefined, progress: ProgressFn) {
   let rows = 0;
-  for await (const batch of table.batches()) {
+  for await (const full of table.batches()) {
     throwIfAborted(signal);
+    const batch = maxRows > 0 && rows + full.length > maxRows ? firstRows(full, maxRows - rows) : full;
     yield batch;
     rows += batch.length;
     const { bytesRead, bytesTotal } = table.progress();
     progress(bytesTotal > 0 ? bytesRead / bytesTotal : 0, `${rows.toLocaleString('en-US')} rows`);
     if (maxRows > 0 && rows >= maxRows) break;
   }
+}
+
+/** The first `n` rows of a batch (the rows the reader skipped before them stay counted). */
+export function firstRows(batch: RowBatch, n: number): RowBatch {
+  const last = batch.rowNumbers[n - 1] ?? 0;
+  return {
+    length: n,
+    firstRow: batch.firstRow,
+    rowNumbers: batch.rowNumbers.subarray(0, n),
+    skipped: batch.skipped.filter((s) => s.row < last),
+    has: (name) => batch.has(name),
+    column: (name) => batch.column(name).slice(0, n),
+  };
 }
 
 /**

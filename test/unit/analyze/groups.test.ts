@@ -72,6 +72,9 @@ test('maxRows stops early and a fired signal cancels', async () => {
   const spec = await loadSpec(join(examples, 'income-mlp.bias.json'));
   const report = await runGroups(spec, { providers: ['cpu'], batchSize: 100, maxRows: 300 });
   assert.equal(report.groups.overall.count, 300);
+  const uneven = await runGroups(spec, { providers: ['cpu'], batchSize: 256, maxRows: 300 });
+  assert.equal(uneven.groups.overall.count, 300, 'maxRows cuts inside a batch');
+  assert.equal(uneven.data.rows, 300);
   const controller = new AbortController();
   controller.abort();
   await assert.rejects(runGroups(spec, { providers: ['cpu'], signal: controller.signal }), CancelledError);
