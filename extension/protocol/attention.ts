@@ -21,13 +21,13 @@ export type AttentionLayout = '[B,H,T,T]' | '[B*H,T,T]';
 export interface AttentionHeadStats {
   readonly layer: number;
   readonly head: number;
-  /** Mean entropy of valid query rows (nats). */
+  /** Mean entropy of valid query rows (nats); NaN without rows. */
   readonly entropy: number;
   /** Mean mass on each sample's first valid key (attention sink). */
   readonly firstTokenMass: number;
   /** Mean mass on each span named in the spec's `attention.spans`; NaN when no sample had it. */
   readonly spanMass: Readonly<Record<string, number>>;
-  /** Mean mass on special tokens ([CLS], [SEP], [PAD]…), when the tokens are known. */
+  /** Mean mass on special tokens ([CLS], [SEP], [PAD]…), present when some samples came with a special-token mask. */
   readonly specialTokenMass?: number;
 }
 
@@ -57,12 +57,14 @@ export interface AttentionBiasEntry {
 export interface AttentionEntropyDistribution {
   readonly layer: number;
   readonly head: number;
+  /** Mean Ĥ over rows with n_valid > 1. */
   readonly meanNormalized: number;
   /** Rows counted in the histogram, and rows with one valid key (Ĥ undefined, left out). */
   readonly rows: number;
   readonly undefinedRows: number;
-  /** Counts in equal-width bins over [0, 1]. */
+  /** Counts in equal-width bins over [0, 1] (the last bin is closed). */
   readonly histogram: readonly number[];
+  /** Quantiles read from the histogram, linear within a bin (accurate to one bin width). */
   readonly quantiles: { readonly p10: number; readonly p25: number; readonly p50: number; readonly p75: number; readonly p90: number };
 }
 

@@ -11,12 +11,15 @@
  * which both positions are valid (and j ≤ i when causal); statistics use the full map even when
  * T > maxLen.
  */
+import type {
+  AttentionEntropyDistribution, AttentionGroupKey, AttentionGroupStats, AttentionHeadDifference, AttentionHeadStats,
+} from '../../protocol/attention';
 import { BadInputError, InspectorError, throwIfAborted, throttleProgress, type ProgressFn } from '../errors';
 import { createMapScan, scanMap, type FloatArray, type MapScan } from './entropy';
 import { resolvePositions, type ResolvedPositions, type Validity } from './positions';
 
 /** A group: values of sensitive columns, e.g. {"sex": "F"} or {"sex": "F", "race": "B"}. */
-export type GroupKey = Readonly<Record<string, string>>;
+export type GroupKey = AttentionGroupKey;
 
 export interface AttentionAggregatorOptions {
   readonly layers: number;
@@ -49,41 +52,14 @@ export interface AttentionSample {
   readonly where?: string;
 }
 
-/** Report entry of DESIGN.md §4 `attention.perHead`. */
-export interface HeadSummary {
-  readonly layer: number;
-  readonly head: number;
-  /** Mean entropy (nats) over valid query rows; NaN without rows. */
-  readonly entropy: number;
-  readonly firstTokenMass: number;
-  /** Per span name; NaN when no sample had that span. */
-  readonly spanMass: Readonly<Record<string, number>>;
-  /** Present when some samples came with a special-token mask. */
-  readonly specialTokenMass?: number;
-}
+/** Report entry of DESIGN.md §4 `attention.perHead` (the protocol's type). */
+export type HeadSummary = AttentionHeadStats;
 
-/** Distribution of the normalised entropy Ĥ_i of one head. */
-export interface EntropyDistribution {
-  readonly layer: number;
-  readonly head: number;
-  /** Mean Ĥ over rows with n_valid > 1. */
-  readonly meanNormalized: number;
-  /** Rows in the histogram, and rows left out because n_valid = 1 (Ĥ undefined). */
-  readonly rows: number;
-  readonly undefinedRows: number;
-  /** Counts of Ĥ in equal-width bins over [0, 1] (the last bin is closed). */
-  readonly histogram: readonly number[];
-  /** Quantiles read from the histogram, linear within a bin (accurate to one bin width). */
-  readonly quantiles: { readonly p10: number; readonly p25: number; readonly p50: number; readonly p75: number; readonly p90: number };
-}
+/** Distribution of the normalised entropy Ĥ_i of one head (the protocol's type). */
+export type EntropyDistribution = AttentionEntropyDistribution;
 
-/** Report entry of DESIGN.md §4 `attention.byGroup`, plus its sample count. */
-export interface GroupSummary {
-  readonly group: GroupKey;
-  readonly samples: number;
-  readonly small?: true;
-  readonly perHead: readonly HeadSummary[];
-}
+/** Report entry of DESIGN.md §4 `attention.byGroup`, plus its sample count (the protocol's type). */
+export type GroupSummary = AttentionGroupStats;
 
 /** Maps for rendering: index layer·heads + head, each maxLen×maxLen row-major, NaN where no sample had the cell. */
 export interface GroupDetail {
@@ -95,8 +71,8 @@ export interface GroupDetail {
 }
 
 /**
- * How differently a head attends across groups. Over every pair of groups that share the same
- * sensitive columns (e.g. sex=F vs sex=M, not sex=F vs race=B):
+ * How differently a head attends across groups (the protocol's type). Over every pair of groups
+ * that share the same sensitive columns (e.g. sex=F vs sex=M, not sex=F vs race=B):
  * - `mapDifference`: the largest weighted mean |M_a(i,j) − M_b(i,j)| between the two groups' mean
  *   maps, weighting each cell by min(count_a, count_b) so that sparsely seen long positions count less;
  * - `spanMassDifference`: the largest |spanMass_a − spanMass_b| over pairs and spans;
@@ -104,14 +80,7 @@ export interface GroupDetail {
  * - `groups`: the pair that gives `mapDifference`.
  * Heads are ranked by mapDifference, then spanMassDifference (descending; NaN last).
  */
-export interface HeadGroupDifference {
-  readonly layer: number;
-  readonly head: number;
-  readonly mapDifference: number;
-  readonly spanMassDifference: number;
-  readonly entropyDifference: number;
-  readonly groups: readonly [GroupKey, GroupKey];
-}
+export type HeadGroupDifference = AttentionHeadDifference;
 
 export interface AttentionAggregate {
   readonly layers: number;

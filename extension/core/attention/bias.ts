@@ -3,6 +3,7 @@
  * relative-position buckets, effective rank by energy (FlashBias), and a classifier telling an
  * ALiBi / relative (Toeplitz) bias from other biases and from a mask.
  */
+import type { AttentionBiasEntry } from '../../protocol/attention';
 import { throwIfAborted } from '../errors';
 import { singularValues } from './svd';
 
@@ -262,14 +263,7 @@ export function analyzeBias(matrix: ArrayLike<number>, T: number, options: Class
 }
 
 /** The report's `attention.bias` entry (DESIGN.md §4) for one head, with exactly the contract's fields. */
-export interface BiasReportEntry {
-  readonly layer: number;
-  readonly head: number;
-  readonly kind: 'relative' | 'alibi' | 'other';
-  readonly rank: number;
-  readonly energy: number[];
-  readonly slope?: number;
-}
+export type BiasReportEntry = AttentionBiasEntry;
 
 /** Picks the report fields of an analysis. */
 export function biasReportEntry(layer: number, head: number, analysis: BiasAnalysis): BiasReportEntry {

@@ -4,12 +4,13 @@
  * so a per-sample per-head map is a `subarray`: no copy. float16 outputs (a Uint16Array of bits,
  * as onnxruntime-node returns them) are widened once by `float16ToFloat32`.
  */
+import type { AttentionLayout } from '../../protocol/attention';
 import { BadInputError } from '../errors';
 import { resolvePositions, type Validity } from './positions';
 import type { FloatArray } from './entropy';
 
-/** The export layouts, as recorded in the report's `attention.layout`. */
-export type AttentionLayout = '[B,H,T,T]' | '[B*H,T,T]';
+/** The export layouts, as recorded in the report's `attention.layout` (the protocol's type). */
+export type { AttentionLayout };
 
 /** Per-sample, per-head row-major T×T maps of one attention-probability tensor. */
 export interface AttentionView {
