@@ -153,6 +153,32 @@ export function finiteAbsMax(data: Float32Array, start = 0, end = data.length): 
   return amax;
 }
 
+/**
+ * Per column i < inner, the largest finite |x| over rows k0 ≤ k < k1 of outer slice `o` of `data`
+ * seen as [outer, length, inner] (element (o, k, i) at (o·length + k)·inner + i), written to `amax`
+ * (length inner; reset here). The rows are walked contiguously, so a strided axis costs no gather;
+ * the MX and NVFP4 block loops call it once per block.
+ */
+export function finiteAbsMaxColumns(
+  data: Float32Array,
+  amax: Float64Array,
+  o: number,
+  length: number,
+  inner: number,
+  k0: number,
+  k1: number,
+): void {
+  amax.fill(0);
+  for (let k = k0; k < k1; k++) {
+    const row = (o * length + k) * inner;
+    for (let i = 0; i < inner; i++) {
+      const x = data[row + i] ?? 0;
+      const a = x < 0 ? -x : x;
+      if (a > (amax[i] ?? 0) && a !== Infinity) amax[i] = a;
+    }
+  }
+}
+
 /** Result of per-tensor FP8 fake quantization: dequantized values and the float32 scale s. */
 export interface Fp8QuantResult {
   values: Float32Array;

@@ -7,7 +7,7 @@
  * NaN and ±Inf take no part in amax and are copied through unchanged.
  */
 import type { AxisView } from './axis';
-import { castToGrid, E2M1, E2M3, E3M2, E4M3, E5M2, floorLog2, INT8_FIXED, pow2 } from './minifloat';
+import { castToGrid, E2M1, E2M3, E3M2, E4M3, E5M2, finiteAbsMax, finiteAbsMaxColumns, floorLog2, INT8_FIXED, pow2 } from './minifloat';
 import type { ElementGrid, Rounding } from './minifloat';
 
 /** The MX format ids and their element grids. */
@@ -67,15 +67,7 @@ export function mxFakeQuantize(
     for (let b = 0; b < blocks; b++) {
       const k0 = b * blockSize;
       const k1 = Math.min(length, k0 + blockSize);
-      amax.fill(0);
-      for (let k = k0; k < k1; k++) {
-        const row = (o * length + k) * inner;
-        for (let i = 0; i < inner; i++) {
-          const x = data[row + i] ?? 0;
-          const a = x < 0 ? -x : x;
-          if (a > (amax[i] ?? 0) && a !== Infinity) amax[i] = a;
-        }
-      }
+      finiteAbsMaxColumns(data, amax, o, length, inner, k0, k1);
       for (let i = 0; i < inner; i++, expIdx++) {
         const e = mxSharedExponent(amax[i] ?? 0, grid.emax);
         exponents[expIdx] = e;
@@ -119,12 +111,7 @@ function contiguousBlocks(
     for (let b = 0; b < blocks; b++, expIdx++) {
       const j0 = row + b * blockSize;
       const j1 = row + Math.min(length, (b + 1) * blockSize);
-      let amax = 0;
-      for (let j = j0; j < j1; j++) {
-        const x = data[j] as number;
-        const a = x < 0 ? -x : x;
-        if (a > amax && a !== Infinity) amax = a;
-      }
+      const amax = finiteAbsMax(data, j0, j1);
       const e = mxSharedExponent(amax, grid.emax);
       exponents[expIdx] = e;
       const X = pow2(e);

@@ -6,7 +6,7 @@
  * NaN and ±Inf take no part in the amaxes and are copied through unchanged.
  */
 import type { AxisView } from './axis';
-import { castToGrid, E2M1, E4M3, finiteAbsMax } from './minifloat';
+import { castToGrid, E2M1, E4M3, finiteAbsMax, finiteAbsMaxColumns } from './minifloat';
 
 export const NVFP4_BLOCK_SIZE = 16;
 
@@ -45,15 +45,7 @@ export function nvfp4FakeQuantize(data: Float32Array, view: AxisView, blockSize 
     for (let b = 0; b < blocks; b++) {
       const k0 = b * blockSize;
       const k1 = Math.min(length, k0 + blockSize);
-      amax.fill(0);
-      for (let k = k0; k < k1; k++) {
-        const row = (o * length + k) * inner;
-        for (let i = 0; i < inner; i++) {
-          const x = data[row + i] ?? 0;
-          const a = x < 0 ? -x : x;
-          if (a > (amax[i] ?? 0) && a !== Infinity) amax[i] = a;
-        }
-      }
+      finiteAbsMaxColumns(data, amax, o, length, inner, k0, k1);
       for (let i = 0; i < inner; i++, scaleIdx++) {
         const s = castToGrid(Math.fround((amax[i] ?? 0) / sixS2), E4M3, 'rne');
         sb[i] = s;
@@ -100,12 +92,7 @@ function contiguousBlocks(
     for (let b = 0; b < blocks; b++, scaleIdx++) {
       const j0 = row + b * blockSize;
       const j1 = row + Math.min(length, (b + 1) * blockSize);
-      let amax = 0;
-      for (let j = j0; j < j1; j++) {
-        const x = data[j] as number;
-        const a = x < 0 ? -x : x;
-        if (a > amax && a !== Infinity) amax = a;
-      }
+      const amax = finiteAbsMax(data, j0, j1);
       const sb = castToGrid(Math.fround(amax / sixS2), E4M3, 'rne');
       blockScales[scaleIdx] = sb;
       const c = Math.fround(sb * s2);
