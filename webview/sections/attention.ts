@@ -4,9 +4,6 @@
  * mean and difference maps with the ranking of heads by group difference; additive biases with
  * their effective rank and energy curve. Every heatmap exports as PNG and SVG.
  */
-import '@vscode-elements/elements/dist/vscode-tabs/index.js';
-import '@vscode-elements/elements/dist/vscode-tab-header/index.js';
-import '@vscode-elements/elements/dist/vscode-tab-panel/index.js';
 import '@vscode-elements/elements/dist/vscode-single-select/index.js';
 import '@vscode-elements/elements/dist/vscode-option/index.js';
 import '@vscode-elements/elements/dist/vscode-button/index.js';
@@ -22,6 +19,7 @@ import type { AttentionHostMethods, AttentionReportView, AttentionSection } from
 import { formatValue } from '../charts/heatmapColor';
 import { decodeFloat32Base64, groupLabel, parseSampleResult, reportNumber, type SampleMaps } from '../charts/heatmapData';
 import { formatCount, h } from '../shared/dom';
+import { lazyTabs, type LazyTab } from '../shared/lazyTabs';
 import { biasView } from './attentionBias';
 import { headMapsView, type HeadMapSet } from './attentionHeads';
 import { entropyChart, groupHeadTable, groupTable, perHeadTable, rankingTable } from './attentionStats';
@@ -35,36 +33,14 @@ const SAMPLE_METHOD: keyof AttentionHostMethods = 'attentionSample';
 /** Renders the attention section; per-sample maps are fetched through `ctx.host` when present. */
 export function renderAttention(report: AttentionReportLike, ctx: SectionContext): HTMLElement {
   const a = report.attention;
-  const tabs: [string, string, () => HTMLElement][] = [
+  const tabs: LazyTab[] = [
     ['heads', 'Heads', () => headsTab(report, ctx)],
     ['statistics', 'Entropy & mass', () => statisticsTab(a, ctx)],
     ['groups', `Groups${a.byGroup.length > 0 ? ` (${a.byGroup.length})` : ''}`, () => groupsTab(a, ctx)],
     ['bias', `Bias${a.bias && a.bias.length > 0 ? ` (${a.bias.length})` : ''}`, () => biasView(a, ctx)],
   ];
-  const panels = tabs.map(([id, , build]) => {
-    const panel = h('vscode-tab-panel', { 'data-testid': `attention-tab-${id}` });
-    // Build each tab on first view: the grids decode and draw maps, no need before they are seen.
-    let built = false;
-    const ensure = (): void => {
-      if (built) return;
-      built = true;
-      panel.append(guarded(build));
-    };
-    return { panel, ensure };
-  });
-  const tabsElement = h('vscode-tabs', { 'data-testid': 'attention-tabs' },
-    ...tabs.flatMap(([id, title], i) => [h('vscode-tab-header', { slot: 'header', 'data-testid': `attention-tab-header-${id}`, text: title }), panels[i]?.panel ?? null]));
-  tabsElement.addEventListener('vsc-tabs-select', (event) => panels[event.detail.selectedIndex]?.ensure());
-  panels[0]?.ensure();
-  return h('section', { className: 'attention-section', 'data-testid': 'attention-section' }, header(report), tabsElement);
-}
-
-function guarded(build: () => HTMLElement): HTMLElement {
-  try {
-    return build();
-  } catch (error) {
-    return h('p', { className: 'error-message', role: 'alert', text: `This view could not be drawn: ${error instanceof Error ? error.message : String(error)}` });
-  }
+  // Each tab is built on first view: the grids decode and draw maps, no need before they are seen.
+  return h('section', { className: 'attention-section', 'data-testid': 'attention-section' }, header(report), lazyTabs('attention', tabs));
 }
 
 function header(report: AttentionReportLike): HTMLElement {

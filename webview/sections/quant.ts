@@ -9,9 +9,6 @@ import '@vscode-elements/elements/dist/vscode-badge/index.js';
 import '@vscode-elements/elements/dist/vscode-button/index.js';
 import '@vscode-elements/elements/dist/vscode-option/index.js';
 import '@vscode-elements/elements/dist/vscode-single-select/index.js';
-import '@vscode-elements/elements/dist/vscode-tabs/index.js';
-import '@vscode-elements/elements/dist/vscode-tab-header/index.js';
-import '@vscode-elements/elements/dist/vscode-tab-panel/index.js';
 import '@vscode-elements/elements/dist/vscode-table/index.js';
 import '@vscode-elements/elements/dist/vscode-table-body/index.js';
 import '@vscode-elements/elements/dist/vscode-table-cell/index.js';
@@ -24,6 +21,7 @@ import { renderBarChart } from '../charts/barChart';
 import { errorMatrix, exactCounts, formatSummaryText, formatWords, rankFormats, reviveQuantNumbers, skippedByCode } from '../charts/quantData';
 import { chartFrame } from '../shared/chartFrame';
 import { formatCount, h } from '../shared/dom';
+import { lazyTabs, type LazyTab } from '../shared/lazyTabs';
 import type { SectionContext } from './context';
 import { checkpointView } from './quantCheckpoint';
 import { impactView } from './quantImpact';
@@ -53,7 +51,7 @@ export function renderQuant(raw: QuantReportLike, ctx: SectionContext): HTMLElem
   const worstFormat = rankFormats(q.summaryByFormat).at(-1)?.format;
   const state = remembered.get(key) ?? { metric: 'sqnr_db', order: 'graph', format: Math.max(0, worstFormat ? q.formats.indexOf(worstFormat) : 0), tensor: -1, tab: 0 };
   remembered.set(key, state);
-  const tabs: [string, string, () => HTMLElement][] = [];
+  const tabs: LazyTab[] = [];
   if (q.checkpoint) {
     const checkpoint = q.checkpoint;
     tabs.push(['checkpoint', `Checkpoint weights (${checkpoint.tensors.length})`, () => checkpointView(checkpoint)]);
@@ -67,33 +65,11 @@ export function renderQuant(raw: QuantReportLike, ctx: SectionContext): HTMLElem
     const sensitivity = q.sensitivity;
     tabs.push(['sensitivity', `Layer sensitivity (${sensitivity.layers.length})`, () => sensitivityView(sensitivity, ctx)]);
   }
-  const panels = tabs.map(([id, , build]) => {
-    const panel = h('vscode-tab-panel', { 'data-testid': `quant-tab-${id}` });
-    let built = false;
-    const ensure = (): void => {
-      if (built) return;
-      built = true;
-      panel.append(guarded(build));
-    };
-    return { panel, ensure };
+  const tabsElement = lazyTabs('quant', tabs, {
+    selected: state.tab < tabs.length ? state.tab : 0,
+    onSelect: (index) => { state.tab = index; },
   });
-  const initialTab = state.tab < tabs.length ? state.tab : 0;
-  const tabsElement = h('vscode-tabs', { 'data-testid': 'quant-tabs', 'selected-index': initialTab },
-    ...tabs.flatMap(([id, title], i) => [h('vscode-tab-header', { slot: 'header', 'data-testid': `quant-tab-header-${id}`, text: title }), panels[i]?.panel ?? null]));
-  tabsElement.addEventListener('vsc-tabs-select', (event) => {
-    state.tab = event.detail.selectedIndex;
-    panels[event.detail.selectedIndex]?.ensure();
-  });
-  panels[initialTab]?.ensure();
   return h('section', { className: 'quant-report', 'data-testid': 'quant-report' }, header(report), summaryView(q, ctx), tabsElement);
-}
-
-function guarded(build: () => HTMLElement): HTMLElement {
-  try {
-    return build();
-  } catch (error) {
-    return h('p', { className: 'error-message', role: 'alert', text: `This view could not be drawn: ${error instanceof Error ? error.message : String(error)}` });
-  }
 }
 
 function header(report: QuantReportLike): HTMLElement {
