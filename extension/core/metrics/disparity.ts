@@ -9,21 +9,16 @@ export type EqualizedOddsAgg = 'worst_case' | 'mean';
 
 /** difference(between_groups) = max_g m_g − min_g m_g. */
 export function differenceBetween(values: ArrayLike<number>): number {
-  let min = Infinity;
-  let max = -Infinity;
-  let seen = false;
-  for (let i = 0; i < values.length; i++) {
-    const v = values[i] as number;
-    if (v !== v) continue;
-    seen = true;
-    if (v < min) min = v;
-    if (v > max) max = v;
-  }
-  return seen ? max - min : NaN;
+  return betweenGroups(values, false);
 }
 
 /** ratio(between_groups) = min_g m_g / max_g m_g; 0/0 → NaN, min = 0 (max > 0) → 0. */
 export function ratioBetween(values: ArrayLike<number>): number {
+  return betweenGroups(values, true);
+}
+
+/** max − min of the non-NaN values (`asRatio`: min / max); NaN when there are none. */
+function betweenGroups(values: ArrayLike<number>, asRatio: boolean): number {
   let min = Infinity;
   let max = -Infinity;
   let seen = false;
@@ -34,7 +29,8 @@ export function ratioBetween(values: ArrayLike<number>): number {
     if (v < min) min = v;
     if (v > max) max = v;
   }
-  return seen ? min / max : NaN;
+  if (!seen) return NaN;
+  return asRatio ? min / max : max - min;
 }
 
 /** difference(to_overall) = max_g |m_g − m_overall|. */
