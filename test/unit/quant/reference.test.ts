@@ -10,25 +10,15 @@ import { describe, it } from 'node:test';
 import { FORMAT_IDS } from '../../../extension/core/quant/formats';
 import type { FormatId } from '../../../extension/core/quant/formats';
 import { fakeQuantize } from '../../../extension/core/quant/quantize';
+import { seededRandom } from '../../../extension/core/runtime/forward';
 import type { QuantizeOptions } from '../../../extension/core/quant/quantize';
 
 const PYTHON = '/usr/bin/python3';
 const SCRIPT = join(__dirname, '..', '..', '..', 'scripts', 'bench', 'quant_reference.py');
 
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 /** Random float32 data: Gaussian-ish over many binades, tie-rich dyadic values, and special values. */
 function makeData(n: number, seed: number): Float32Array {
-  const rnd = mulberry32(seed);
+  const rnd = seededRandom(seed);
   const x = new Float32Array(n);
   for (let i = 0; i < n; i++) {
     const kind = rnd();
