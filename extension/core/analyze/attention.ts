@@ -508,19 +508,13 @@ export async function runAttention(spec: ResolvedSpec, options: AttentionRunOpti
   }
 }
 
-interface SectionExtras {
-  readonly layout: AttentionLayout;
-  readonly spans: readonly string[];
-  readonly sensitive: readonly string[];
-  readonly causal: boolean;
-  readonly minGroupSize: number;
-  readonly sources: readonly AttentionSource[];
-  readonly rowSums: AttentionSection['rowSums'];
+/** What the section takes besides the aggregate: its own fields as the section types them, and the bias results. */
+type SectionExtras = Pick<AttentionSection, 'layout' | 'spans' | 'sensitive' | 'causal' | 'minGroupSize' | 'sources' | 'rowSums'> & {
   readonly window: number;
   readonly bias: readonly AttentionBiasEntry[];
   readonly matrices: AttentionBiasMatrices['matrices'];
   readonly biasT: number;
-}
+};
 
 /** The report section from an aggregate: DESIGN.md §4 keys first, maps cropped to `window`. */
 export function attentionSection(aggregate: AttentionAggregate, x: SectionExtras): AttentionSection {
