@@ -49,8 +49,8 @@ function header(report: AttentionReportLike): HTMLElement {
   const sources = a.sources.map((s) => `L${s.layer}: ${s.kind === 'softmax' ? 'Softmax' : 'MultiHeadAttention qk'} ${s.node}${s.biasNode ? `, bias ${s.biasNode}` : ''}${s.maskNode ? `, mask ${s.maskNode}` : ''}`);
   return h('header', { className: 'attention-header' },
     h('h2', { text: 'Attention' }),
-    h('p', { 'data-testid': 'attention-summary' },
-      `${formatCount(a.samples)} samples${report.data ? ` of ${report.data.path}` : ''} · ${a.layers} layer${a.layers === 1 ? '' : 's'} × ${a.heads} head${a.heads === 1 ? '' : 's'} · layout ${a.layout}${a.causal ? ' · causal' : ''} · mean maps over the first ${a.maps.window} positions`),
+    h('p', { 'data-testid': 'attention-summary', ...(report.data ? { title: report.data.path } : {}) },
+      `${formatCount(a.samples)} samples${report.data ? ` of ${report.data.path.split(/[\\/]/).pop() ?? report.data.path}` : ''} · ${a.layers} layer${a.layers === 1 ? '' : 's'} × ${a.heads} head${a.heads === 1 ? '' : 's'} · layout ${a.layout}${a.causal ? ' · causal' : ''} · mean maps over the first ${a.maps.window} positions`),
     h('p', { className: 'muted', text: rowSum }),
     sources.length > 0 ? h('details', {}, h('summary', { text: 'Where the probabilities come from' }), h('ul', { className: 'mono' }, ...sources.map((s) => h('li', { text: s })))) : null);
 }
