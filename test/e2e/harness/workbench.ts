@@ -41,6 +41,10 @@ export class Workbench {
 
   /** Opens a file as a person does: double-click in the Explorer. */
   async doubleClickFile(name: string): Promise<void> {
+    // The window's extension host registers our custom editor when it activates the extension;
+    // a double-click before that opens the file in VS Code's text editor. Our status-bar item
+    // exists from activation on, so wait for it first.
+    if (name.endsWith('.onnx')) await this.waitForStatusBarItem('EP:');
     await this.openExplorer();
     const row = this.explorerItem(name);
     await row.waitFor({ timeout: this.timeoutMs });
