@@ -2,12 +2,10 @@ import * as vscode from 'vscode';
 import { join } from 'node:path';
 import type { QuantizationReport } from '../protocol/quant';
 import { log } from './log';
-import { saveReport } from './reportStore';
-import { showReport } from './reportPanel';
-import { runWithProgress } from './runAnalysis';
+import { runAndShowReport } from './runAnalysis';
 import type { RuntimeStatusService } from './runtimeStatus';
 import { findSpec } from './specFlow';
-import { runInWorker, runSettings } from './analysisWorker';
+import { runSettings } from './analysisWorker';
 
 interface QuantRun {
   readonly specPath: string | null;
@@ -15,21 +13,14 @@ interface QuantRun {
   readonly sensitivity: boolean;
 }
 
-async function runAndShow(extensionUri: vscode.Uri, runtime: RuntimeStatusService, model: vscode.Uri, title: string, run: QuantRun): Promise<QuantizationReport | undefined> {
-  const report = await runWithProgress({
-    kind: 'quant',
-    title: `${title}: ${vscode.workspace.asRelativePath(model)}`,
-    run: (signal, onProgress) => runInWorker<QuantizationReport>(extensionUri, {
+function runAndShow(extensionUri: vscode.Uri, runtime: RuntimeStatusService, model: vscode.Uri, title: string, run: QuantRun): Promise<QuantizationReport | undefined> {
+  return runAndShowReport<QuantizationReport>(extensionUri, runtime, model, {
+    kind: 'quant', reportKind: 'quantization', title,
+    request: {
       kind: 'quant', modelPath: model.fsPath, ...run,
       quantWorkerPath: join(extensionUri.fsPath, 'dist', 'workers', 'quant.worker.js'), settings: runSettings(),
-    }, signal, onProgress),
-  }, (message) => runtime.recordUnavailable(message));
-  if (!report) return undefined;
-  if (report.runtime) runtime.recordSession(report.runtime);
-  const file = await saveReport(model, 'quantization', report);
-  log().info(`quantization report saved to ${file.fsPath}`);
-  showReport(extensionUri, report, file, vscode.ViewColumn.Beside);
-  return report;
+    },
+  });
 }
 
 /**

@@ -1,7 +1,13 @@
 import * as vscode from 'vscode';
 import { CancelledError, InspectorError } from '../core/errors';
 import { RpcError } from '../protocol/rpc';
+import type { RuntimeInfo } from '../protocol/runtime';
+import type { WorkerRequest } from '../protocol/worker';
+import { runInWorker } from './analysisWorker';
 import { log } from './log';
+import { saveReport } from './reportStore';
+import { showReport } from './reportPanel';
+import type { RuntimeStatusService } from './runtimeStatus';
 
 /** One running analysis per kind: a new run cancels the old one. */
 const running = new Map<string, AbortController>();
@@ -54,4 +60,32 @@ export async function runWithProgress<T>(analysis: AnalysisRun<T>, onRuntimeUnav
   } finally {
     if (running.get(analysis.kind) === controller) running.delete(analysis.kind);
   }
+}
+
+/** A report an analysis produces: the runtime it used, when it ran a model. */
+interface AnalysisReport {
+  readonly runtime?: RuntimeInfo | null;
+}
+
+/**
+ * The common path of every analysis: run its request in the worker with a cancellable progress,
+ * record the provider used, save the report under .bias-inspector/reports and show it beside.
+ */
+export async function runAndShowReport<R extends AnalysisReport>(
+  extensionUri: vscode.Uri,
+  runtime: RuntimeStatusService,
+  model: vscode.Uri,
+  analysis: { readonly kind: string; readonly reportKind: string; readonly title: string; readonly request: WorkerRequest },
+): Promise<R | undefined> {
+  const report = await runWithProgress({
+    kind: analysis.kind,
+    title: `${analysis.title}: ${vscode.workspace.asRelativePath(model)}`,
+    run: (signal, onProgress) => runInWorker<R>(extensionUri, analysis.request, signal, onProgress),
+  }, (message) => runtime.recordUnavailable(message));
+  if (!report) return undefined;
+  if (report.runtime) runtime.recordSession(report.runtime);
+  const file = await saveReport(model, analysis.reportKind, report);
+  log().info(`${analysis.reportKind} report saved to ${file.fsPath}`);
+  showReport(extensionUri, report, file, vscode.ViewColumn.Beside);
+  return report;
 }
