@@ -49,13 +49,18 @@ class ReportsTree extends Disposable implements vscode.TreeDataProvider<Node> {
   private readonly changed = this._register(new vscode.EventEmitter<void>());
   readonly onDidChangeTreeData = this.changed.event;
   private reports: SavedReport[] = [];
-  view: vscode.TreeView<Node> | undefined;
+  private view: vscode.TreeView<Node> | undefined;
+  private signature: string | undefined;
+  /** The first read of the reports, which the view's first getChildren awaits. */
+  private readonly loaded: Promise<boolean>;
 
   constructor(private readonly runtime: RuntimeStatusService) {
     super();
     this._register(runtime.onDidChange(() => this.changed.fire()));
     const watcher = this._register(vscode.workspace.createFileSystemWatcher(`**/${REPORTS_GLOB}`));
-    const refresh = (): void => { void this.refresh(); };
+    const refresh = (): void => {
+      this.refresh().catch((error: unknown) => log().warn(`cannot list saved reports: ${error instanceof Error ? error.message : String(error)}`));
+    };
     // Our own saves, in process: in code-server the watcher did not report a file the extension
     // host wrote under .bias-inspector/ (seen by the e2e analyses scenario). The watcher still
     // covers reports written by others (the CLI, git).
@@ -63,18 +68,48 @@ class ReportsTree extends Disposable implements vscode.TreeDataProvider<Node> {
     this._register(watcher.onDidCreate(refresh));
     this._register(watcher.onDidChange(refresh));
     this._register(watcher.onDidDelete(refresh));
+    this.loaded = this.load().catch((error: unknown) => {
+      log().warn(`cannot list saved reports: ${error instanceof Error ? error.message : String(error)}`);
+      return false;
+    });
   }
 
+  /**
+   * Re-reads the report headers and tells the view only when the list changed. The view awaits
+   * the first read in getChildren instead of being told after it: an update fired while the
+   * view renders for the first time is cancelled by VS Code ("Unable to refresh tree view").
+   */
   async refresh(): Promise<void> {
+    if (await this.load()) this.changed.fire();
+  }
+
+  /** Shows the view and sets its empty-workspace message once the reports are known. */
+  attach(view: vscode.TreeView<Node>): void {
+    this.view = view;
+    void this.loaded.then(() => this.showMessage());
+  }
+
+
+  /** Reads every report header; true when the list differs from the last read. */
+  private async load(): Promise<boolean> {
     const files = await vscode.workspace.findFiles(REPORTS_GLOB, undefined, 2000);
     const headers = await Promise.all(files.map(readHeader));
-    this.reports = headers.filter((r): r is SavedReport => r !== undefined).sort((a, b) => b.createdAt.localeCompare(a.createdAt));
-    if (this.view) this.view.message = this.reports.length === 0 ? 'No saved reports in this workspace yet. Reports of analyses are saved under .bias-inspector/reports/.' : '';
-    this.changed.fire();
+    const reports = headers.filter((r): r is SavedReport => r !== undefined).sort((a, b) => b.createdAt.localeCompare(a.createdAt) || a.uri.fsPath.localeCompare(b.uri.fsPath));
+    const signature = reports.map((r) => `${r.uri.toString()}|${r.kind}|${r.createdAt}|${r.modelPath}`).join('\n');
+    const changed = signature !== this.signature;
+    this.reports = reports;
+    this.signature = signature;
+    this.showMessage();
+    return changed;
   }
 
-  getChildren(node?: Node): Node[] {
+  private showMessage(): void {
+    if (this.view) this.view.message = this.reports.length === 0 ? 'No saved reports in this workspace yet. Reports of analyses are saved under .bias-inspector/reports/.' : '';
+  }
+
+  async getChildren(node?: Node): Promise<Node[]> {
     if (!node) {
+      await this.loaded;
       const byModel = new Map<string, SavedReport[]>();
       for (const report of this.reports) byModel.set(report.model, [...(byModel.get(report.model) ?? []), report]);
       return [
@@ -118,7 +153,7 @@ class ReportsTree extends Disposable implements vscode.TreeDataProvider<Node> {
 export function register(context: vscode.ExtensionContext, runtime: RuntimeStatusService): void {
   const tree = new ReportsTree(runtime);
   const view = vscode.window.createTreeView('biasInspector.reports', { treeDataProvider: tree, showCollapseAll: true });
-  tree.view = view;
+  tree.attach(view);
   context.subscriptions.push(tree, view,
     vscode.commands.registerCommand('biasInspector.refreshReports', () => tree.refresh()),
     vscode.commands.registerCommand('biasInspector.openReport', async (uri: unknown) => {
@@ -140,5 +175,4 @@ export function register(context: vscode.ExtensionContext, runtime: RuntimeStatu
       }
     }),
   );
-  void tree.refresh();
 }
