@@ -16,6 +16,9 @@ export interface IntSpec {
   symmetric: boolean;
 }
 
+/** 1.5·2^52: adding and subtracting it rounds a float64 of magnitude below 2^51 to an integer, ties to even. */
+const RNE_SHIFT = 6755399441055744;
+
 /** Smallest normal float32, numpy.finfo(float32).tiny. */
 export const FLOAT32_TINY = 1.1754943508222875e-38;
 
@@ -68,19 +71,8 @@ export function intFakeQuantize(data: Float32Array, shape: readonly number[], sp
   const { outer, length: channels, inner } = view;
   const mins = new Float64Array(channels).fill(Infinity);
   const maxs = new Float64Array(channels).fill(-Infinity);
-  let idx = 0;
-  for (let o = 0; o < outer; o++) {
-    for (let c = 0; c < channels; c++) {
-      let lo = mins[c] ?? Infinity;
-      let hi = maxs[c] ?? -Infinity;
-      for (let i = 0; i < inner; i++, idx++) {
-        const w = data[idx] ?? 0;
-        if (w < lo) lo = w; // NaN compares false: skipped
-        if (w > hi) hi = w;
-      }
-      mins[c] = lo;
-      maxs[c] = hi;
-    }
+  for (let o = 0, start = 0; o < outer; o++) {
+    for (let c = 0; c < channels; c++, start += inner) spanRange(data, start, start + inner, mins, maxs, c);
   }
   const scales = new Float32Array(channels);
   const zeroPoints = new Int32Array(channels);
@@ -95,25 +87,65 @@ export function intFakeQuantize(data: Float32Array, shape: readonly number[], sp
   }
   const { qmin, qmax } = intRange(spec);
   const values = new Float32Array(data.length);
-  idx = 0;
-  for (let o = 0; o < outer; o++) {
-    for (let c = 0; c < channels; c++) {
+  for (let o = 0, start = 0; o < outer; o++) {
+    for (let c = 0; c < channels; c++, start += inner) {
       const scale = scales[c] ?? 1;
       const zp = zeroPoints[c] ?? 0;
-      for (let i = 0; i < inner; i++, idx++) {
-        const w = data[idx] ?? 0;
-        if (w - w !== 0) {
-          values[idx] = w; // NaN or ±Inf: passed through
-          continue;
-        }
-        let q = roundHalfEven(Math.fround(w / scale)) + zp;
-        if (q < qmin) q = qmin;
-        else if (q > qmax) q = qmax;
-        values[idx] = (q - zp) * scale; // the Float32Array store is the fround
-      }
+      quantizeSpan(data, values, start, start + inner, scale, qmin - zp, qmax - zp);
     }
   }
   return { values, scales, zeroPoints };
+}
+
+/**
+ * Widens mins[c]/maxs[c] by data[start..end). Two independent min/max chains (about 3x faster
+ * under V8 than one); NaN compares false and is skipped. The sign of a zero bound does not
+ * matter: 0 joins the range anyway. (The hot loops are small functions of their own: V8
+ * optimizes them early and the same way for every tensor.)
+ */
+function spanRange(data: Float32Array, start: number, end: number, mins: Float64Array, maxs: Float64Array, c: number): void {
+  let lo0 = mins[c] ?? Infinity;
+  let hi0 = maxs[c] ?? -Infinity;
+  let lo1 = Infinity;
+  let hi1 = -Infinity;
+  let i = start;
+  for (; i + 1 < end; i += 2) {
+    const a = data[i] ?? 0;
+    const b = data[i + 1] ?? 0;
+    if (a < lo0) lo0 = a;
+    if (a > hi0) hi0 = a;
+    if (b < lo1) lo1 = b;
+    if (b > hi1) hi1 = b;
+  }
+  if (i < end) {
+    const a = data[i] ?? 0;
+    if (a < lo0) lo0 = a;
+    if (a > hi0) hi0 = a;
+  }
+  mins[c] = Math.min(lo0, lo1);
+  maxs[c] = Math.max(hi0, hi1);
+}
+
+/**
+ * values[i] = fround(clip(RNE(fround(w/scale)), lo, hi)·scale) for i in [start, end), with
+ * lo = qmin − zp, hi = qmax − zp: clip(RNE(v) + zp, qmin, qmax) − zp = clip(RNE(v), qmin − zp,
+ * qmax − zp), so the loop stays in float64 and never forms q. RNE(v) = (v + 1.5·2^52) − 1.5·2^52,
+ * exact for |v| < 2^51 (here |v| ≤ 2^8 + 1 when the scale comes from the data, |v| < 2^−126 when
+ * it falls back to 1): the float64 addition's own ties-to-even rounding does the work.
+ * NaN and ±Inf are passed through.
+ */
+function quantizeSpan(data: Float32Array, values: Float32Array, start: number, end: number, scale: number, lo: number, hi: number): void {
+  for (let i = start; i < end; i++) {
+    const w = data[i] ?? 0;
+    if (w - w !== 0) {
+      values[i] = w;
+      continue;
+    }
+    let r = Math.fround(w / scale) + RNE_SHIFT - RNE_SHIFT;
+    if (r < lo) r = lo;
+    else if (r > hi) r = hi;
+    values[i] = r * scale; // the Float32Array store is the fround
+  }
 }
 
 /** Min and max of the finite weights of one channel (slow path, only when a channel holds ±Inf). */
