@@ -2,9 +2,9 @@
 // (comments.jsonl repeated) against a raw onnxruntime run of the same model with the attention
 // outputs exposed, over the same pre-encoded batches; and peak RSS for 1k vs 10k samples, each in
 // a fresh process. Usage: node --import tsx scripts/bench/attention.mjs [--samples 10000] [--batch 64] [--no-worker]
-// (aggregation runs in a worker thread unless --no-worker)
+// (aggregation runs in a worker thread unless --no-worker: the bundled worker after `npm run build`)
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -36,9 +36,19 @@ async function spec(m, data) {
   return m.data.resolveSpec({ ...base, model: join(root, 'examples/tiny-transformer.onnx'), data }, { baseDir: join(root, 'examples') });
 }
 
+/**
+ * The worker the CLI and the extension use: the bundled dist/workers/attention.worker.js (after
+ * `npm run build`), else the TypeScript source through tsx (which compiles it at every start).
+ */
+function aggregationWorker() {
+  const bundled = join(root, 'dist/workers/attention.worker.js');
+  if (existsSync(bundled)) return { workerPath: bundled };
+  return { workerPath: join(root, 'extension/core/attention/attention.worker.ts'), workerExecArgv: ['--require', 'tsx/cjs'] };
+}
+
 async function ours(m, s) {
   const t0 = performance.now();
-  const worker = args.includes('--no-worker') ? {} : { workerPath: join(root, 'extension/core/attention/attention.worker.ts'), workerExecArgv: ['--require', 'tsx/cjs'] };
+  const worker = args.includes('--no-worker') ? {} : aggregationWorker();
   const report = await m.analyze.runAttention(s, { providers: ['cpu'], batchSize, ...worker });
   return { ms: performance.now() - t0, samples: report.attention.samples };
 }
