@@ -194,6 +194,12 @@ function binaryColumns(batch: OutputBatch, { n, width }: Layout, ctx: string): S
   const alpha = batch.loss.focal?.alpha ?? 0.25;
   const gamma = batch.loss.focal?.gamma ?? 2;
   const fromLogits = batch.outputKind === 'logits';
+  if (fromLogits && name !== 'focal' && name !== 'dice') {
+    checkBinaryLabels(batch, labels, n, ctx);
+    if (width === 2 && name !== 'binary_cross_entropy') twoLogitsCrossEntropy(data, labels, n, score, pred, loss);
+    else oneLogitBce(data, labels, n, width, score, pred, loss);
+    return { n, numClasses: 2, score, pred, loss };
+  }
   for (let i = 0; i < n; i++) {
     const y = labels[i] as number;
     if (y !== 0 && y !== 1) throw labelError(batch, ctx, i, y, '0 or 1');
@@ -226,6 +232,60 @@ function binaryColumns(batch: OutputBatch, { n, width }: Layout, ctx: string): S
     cols.diceP = diceP;
   }
   return cols;
+}
+
+/** Throws the error of the first label that is not 0 or 1 (as the per-row loop would). */
+function checkBinaryLabels(batch: OutputBatch, labels: ArrayLike<number>, n: number, ctx: string): void {
+  for (let i = 0; i < n; i++) {
+    const y = labels[i] as number;
+    if (y !== 0 && y !== 1) throw labelError(batch, ctx, i, y, '0 or 1');
+  }
+}
+
+/**
+ * Binary cross-entropy over two logits, the same numbers as `sigmoid(z1 − z0)` and
+ * `crossEntropyFromLogits(z, off, 2, y)` with one exp and one log per sample: for finite logits
+ * both need e = exp(−|z1 − z0|) (min − max = −(max − min) exactly), LSE = max + log(1 + e) (the
+ * loop's sum 0 + exp(0) + e, in either order, is 1 + e) and σ(x) = 1/(1 + e) or e/(1 + e).
+ * Non-finite logits take the general functions.
+ */
+function twoLogitsCrossEntropy(
+  data: Float32Array | Float64Array, labels: ArrayLike<number>, n: number, score: Float64Array, pred: Float64Array, loss: Float64Array,
+): void {
+  for (let i = 0; i < n; i++) {
+    const z0 = data[2 * i] as number;
+    const z1 = data[2 * i + 1] as number;
+    const y = labels[i] as number;
+    const x = z1 - z0;
+    pred[i] = x > 0 ? 1 : 0;
+    if (Math.abs(z0) < Infinity && Math.abs(z1) < Infinity) {
+      const e = Math.exp(-Math.abs(x));
+      const s = 1 + e;
+      score[i] = x >= 0 ? 1 / s : e / s;
+      loss[i] = (z0 >= z1 ? z0 : z1) + Math.log(s) - (y === 1 ? z1 : z0);
+    } else {
+      score[i] = sigmoid(x);
+      loss[i] = crossEntropyFromLogits(data, 2 * i, 2, y);
+    }
+  }
+}
+
+/**
+ * Binary cross-entropy from one logit x (or z1 − z0 of two): `sigmoid(x)` and `bceFromLogit(x, y)`
+ * sharing e = exp(−|x|) (exp(−x) for x ≥ 0, exp(x) below: the same value).
+ */
+function oneLogitBce(
+  data: Float32Array | Float64Array, labels: ArrayLike<number>, n: number, width: number, score: Float64Array, pred: Float64Array, loss: Float64Array,
+): void {
+  for (let i = 0; i < n; i++) {
+    const off = i * width;
+    const x = width === 2 ? (data[off + 1] as number) - (data[off] as number) : (data[off] as number);
+    const y = labels[i] as number;
+    const e = Math.exp(-Math.abs(x));
+    score[i] = x >= 0 ? 1 / (1 + e) : e / (1 + e);
+    pred[i] = x > 0 ? 1 : 0;
+    loss[i] = Math.max(x, 0) - x * y + Math.log1p(e);
+  }
 }
 
 function multiclassColumns(batch: OutputBatch, { n, width: k }: Layout, ctx: string): SampleColumns {

@@ -4,6 +4,7 @@ import { evaluateBatch, type OutputBatch } from '../../../extension/core/metrics
 import { bceFromLogit, binaryFocalFromLogit, crossEntropyFromLogits, sigmoid } from '../../../extension/core/metrics/losses';
 import { BadInputError } from '../../../extension/core/errors';
 import { close } from './fixtures';
+import { Xoshiro128 } from '../../../extension/core/metrics/stats';
 
 const base = (over: Partial<OutputBatch>): OutputBatch => ({
   data: new Float32Array(0),
@@ -111,4 +112,45 @@ test('bad input: shapes, labels, loss/task mismatch, output kind', () => {
     e instanceof BadInputError && e.code === 'loss-task-mismatch' && e.message.startsWith('loss:'));
   assert.throws(() => evaluateBatch(base({ task: 'regression', outputKind: 'regression', data: Float32Array.from([1]), dims: [1], labels: [1], loss: { name: 'crps' } })), code('loss-task-mismatch'));
   assert.throws(() => evaluateBatch(base({ outputKind: 'regression', data: Float32Array.from([1]), dims: [1], labels: [1] })), code('output-kind-mismatch'));
+});
+
+test('binary logit fast paths give bit for bit the per-sample sigmoid, cross-entropy and BCE of losses.ts', () => {
+  const rng = new Xoshiro128(11);
+  const specials = [0, -0, 1e-30, -1e-30, 20, -20, 40, -40, 745, -745, 800, -800, 3.4e38, -3.4e38, Infinity, -Infinity, NaN];
+  const pick = (): number => {
+    const u = rng.nextFloat();
+    if (u < 0.2) return specials[rng.nextInt(specials.length)] as number;
+    return (rng.nextFloat() - 0.5) * (u < 0.6 ? 8 : 200);
+  };
+  for (const float64 of [false, true]) {
+    const n = 4000;
+    const raw = Array.from({ length: 2 * n }, pick);
+    if (float64) raw.push(1.7e308, -1.7e308, -1.7e308, 1.7e308);
+    const data = float64 ? Float64Array.from(raw) : Float32Array.from(raw);
+    const m = data.length / 2;
+    const labels = Array.from({ length: m }, () => rng.nextInt(2));
+    const same = (got: ArrayLike<number>, want: (i: number) => number, what: string): void => {
+      for (let i = 0; i < m; i++) {
+        if (!Object.is(got[i], want(i))) assert.fail(`${what} row ${i}: ${got[i]} vs ${want(i)} (logits ${data[2 * i]}, ${data[2 * i + 1]})`);
+      }
+    };
+    const x = (i: number): number => (data[2 * i + 1] as number) - (data[2 * i] as number);
+    for (const name of ['cross_entropy', 'bias_loss', 'binary_cross_entropy'] as const) {
+      const two = evaluateBatch(base({ data, dims: [m, 2], labels, loss: { name } }));
+      same(two.score, (i) => sigmoid(x(i)), `${name} [N,2] score`);
+      same(two.pred, (i) => (x(i) > 0 ? 1 : 0), `${name} [N,2] pred`);
+      same(two.loss, (i) => (name === 'binary_cross_entropy' ? bceFromLogit(x(i), labels[i] as number) : crossEntropyFromLogits(data, 2 * i, 2, labels[i] as number)), `${name} [N,2] loss`);
+    }
+    const single = data.subarray(0, m);
+    const one = evaluateBatch(base({ data: single, dims: [m, 1], labels }));
+    same(one.score, (i) => sigmoid(single[i] as number), '[N,1] score');
+    same(one.loss, (i) => bceFromLogit(single[i] as number, labels[i] as number), '[N,1] loss');
+  }
+});
+
+test('binary logits: a label other than 0/1 names its row', () => {
+  assert.throws(
+    () => evaluateBatch(base({ data: Float32Array.from([1, 2, 3, 4]), dims: [2, 2], labels: [1, 2], rowOffset: 10 })),
+    (e: unknown) => e instanceof BadInputError && e.code === 'bad-label' && /row 11: label 2 /.test(e.message),
+  );
 });
