@@ -1,7 +1,8 @@
 /**
  * Streaming, mergeable attention aggregates per (layer, head), overall and per group.
  *
- * Memory is flat in the number of samples: per target (overall and each group) it holds
+ * Memory is flat in the number of samples: per cohort (each distinct set of groups that samples
+ * belong to; overall and per-group sums are formed from cohorts at `finish`) it holds
  * O(layers·heads·maxLen²) cell sums plus O(layers·heads·(bins + spans)) scalars. Head values follow
  * FORMULAS.md §D and are pooled over query rows: entropy = Σ_rows H_i / rows over every valid query
  * row of every sample; span mass likewise, over the samples where the span is present and
@@ -15,7 +16,7 @@ import type {
   AttentionEntropyDistribution, AttentionGroupKey, AttentionGroupStats, AttentionHeadDifference, AttentionHeadStats,
 } from '../../protocol/attention';
 import { BadInputError, InspectorError, throwIfAborted, throttleProgress, type ProgressFn } from '../errors';
-import { createMapScan, scanMap, type FloatArray, type MapScan } from './entropy';
+import { pLnP32, type FloatArray } from './entropy';
 import { resolvePositions, type ResolvedPositions, type Validity } from './positions';
 
 /** A group: values of sensitive columns, e.g. {"sex": "F"} or {"sex": "F", "race": "B"}. */
@@ -99,7 +100,7 @@ export interface AttentionAggregate {
   readonly ranking: readonly HeadGroupDifference[];
 }
 
-/** Sums of one target (overall or a group). */
+/** Sums of one target: a cohort (the samples with one set of groups), or overall or a group at `finish`. */
 class Sums {
   samples = 0;
   rows = 0;
@@ -127,65 +128,34 @@ class Sums {
     this.cellSum = new Float64Array(headCount * maxLen * maxLen);
   }
 
-  addScan(hd: number, scan: MapScan): void {
-    this.entropy[hd]! += scan.entropySum;
-    this.normalized[hd]! += scan.normalizedSum;
-    this.first[hd]! += scan.firstTokenSum;
-    this.special[hd]! += scan.specialSum;
-    for (let s = 0; s < this.spanCount; s++) this.span[hd * this.spanCount + s]! += scan.spanSums[s]!;
-    const offset = hd * this.bins;
-    for (let a = 0; a < scan.rows; a++) {
-      const hn = scan.normalized[a]!;
-      if (Number.isNaN(hn)) continue;
-      const bin = Math.min(this.bins - 1, Math.max(0, Math.floor(hn * this.bins)));
-      this.histogram[offset + bin]!++;
-    }
-  }
-
-  addCells(hd: number, map: FloatArray, pos: ResolvedPositions): void {
-    const M = this.maxLen;
-    const T = pos.T;
-    const cells = this.cellSum;
-    const base = hd * M * M;
+  /** The per-sample counts (rows, span rows, cell counts); the maps go through `accumulateMap`. */
+  addSample(pos: ResolvedPositions): void {
     const valid = pos.valid;
-    const first = valid[0] ?? 0;
-    for (let a = 0; a < valid.length; a++) {
-      const i = valid[a]!;
-      if (i >= M) break;
-      const nKeys = pos.causal ? a + 1 : valid.length;
-      const row = base + i * M;
-      const src = i * T;
-      if (pos.contiguous) {
-        const end = Math.min(first + nKeys, M);
-        for (let j = first; j < end; j++) cells[row + j]! += map[src + j]!;
-      } else {
-        for (let k = 0; k < nKeys; k++) {
-          const j = valid[k]!;
-          if (j >= M) break;
-          cells[row + j]! += map[src + j]!;
-        }
-      }
-    }
-  }
-
-  addSample(pos: ResolvedPositions, scan: MapScan): void {
+    const n = valid.length;
     this.samples++;
-    this.rows += scan.rows;
-    this.normalizedRows += scan.normalizedRows;
-    if (pos.special) this.specialRows += scan.rows;
-    pos.spans.forEach((span, s) => {
-      if (span) this.spanRows[s]! += scan.rows;
-    });
+    this.rows += n;
+    this.normalizedRows += pos.causal ? Math.max(0, n - 1) : n > 1 ? n : 0;
+    if (pos.special) this.specialRows += n;
+    for (let s = 0; s < pos.spans.length; s++) if (pos.spans[s]) this.spanRows[s]! += n;
     const M = this.maxLen;
-    const valid = pos.valid;
-    for (let a = 0; a < valid.length; a++) {
+    const counts = this.cellCount;
+    if (pos.contiguous) {
+      const first = n > 0 ? valid[0]! : 0;
+      for (let a = 0; a < n && first + a < M; a++) {
+        const row = (first + a) * M;
+        const end = Math.min(first + (pos.causal ? a + 1 : n), M);
+        for (let j = first; j < end; j++) counts[row + j]!++;
+      }
+      return;
+    }
+    for (let a = 0; a < n; a++) {
       const i = valid[a]!;
       if (i >= M) break;
-      const nKeys = pos.causal ? a + 1 : valid.length;
+      const nKeys = pos.causal ? a + 1 : n;
       for (let k = 0; k < nKeys; k++) {
         const j = valid[k]!;
         if (j >= M) break;
-        this.cellCount[i * M + j]!++;
+        counts[i * M + j]!++;
       }
     }
   }
@@ -203,11 +173,134 @@ class Sums {
   }
 }
 
+/** ln n for n = 0, 1, 2, …: normalised entropy divides by exactly Math.log(n_valid). */
+let lnCountTable = new Float64Array(0);
+function lnCounts(n: number): Float64Array {
+  if (lnCountTable.length <= n) {
+    const table = new Float64Array(Math.max(n + 1, 2 * lnCountTable.length, 64));
+    for (let k = 0; k < table.length; k++) table[k] = Math.log(k);
+    lnCountTable = table;
+  }
+  return lnCountTable;
+}
+
+/**
+ * Folds one T×T map (at `off` in `map`; `bits` = the float32 bits of `map`, or undefined for
+ * float64) into head `hd` of `sums` in one pass over its valid cells: each row's entropy
+ * (scanMap's values, FORMULAS.md §D), normalised entropy and its histogram bin, first-token, span
+ * and special mass, and the cell sums of the top-left maxLen² corner. `spanScratch` holds ≥ spans.
+ */
+function accumulateMap(sums: Sums, hd: number, map: FloatArray, bits: Int32Array | undefined, off: number, pos: ResolvedPositions, lnCount: Float64Array, spanScratch: Float64Array): void {
+  const { T, valid, causal } = pos;
+  const M = sums.maxLen;
+  const nValid = valid.length;
+  const first = nValid > 0 ? valid[0]! : 0;
+  const cells = sums.cellSum;
+  const cellBase = hd * M * M;
+  const bins = sums.bins;
+  const histogram = sums.histogram;
+  const histBase = hd * bins;
+  const spans = pos.spans;
+  const spanCount = spans.length;
+  const special = pos.special;
+  for (let s = 0; s < spanCount; s++) spanScratch[s] = 0;
+  let entropySum = 0;
+  let normalizedSum = 0;
+  let firstSum = 0;
+  let specialSum = 0;
+  for (let a = 0; a < nValid; a++) {
+    const q = valid[a]!;
+    const base = off + q * T;
+    const nKeys = causal ? a + 1 : nValid;
+    let plogp = 0;
+    if (pos.contiguous) {
+      const start = base + first;
+      const end = start + nKeys;
+      // Keys j < maxLen of rows q < maxLen also go to the cell sums (cell index = x + shift).
+      const cellEnd = q < M ? Math.min(end, base + M) : start;
+      const shift = cellBase + q * M - base;
+      if (bits) {
+        for (let x = start; x < cellEnd; x++) {
+          const p = map[x]!;
+          cells[x + shift]! += p;
+          if (p !== 0) plogp += pLnP32(p, bits[x]!);
+        }
+        for (let x = Math.max(start, cellEnd); x < end; x++) {
+          const p = map[x]!;
+          if (p !== 0) plogp += pLnP32(p, bits[x]!);
+        }
+      } else {
+        for (let x = start; x < cellEnd; x++) {
+          const p = map[x]!;
+          cells[x + shift]! += p;
+          if (p !== 0) plogp += p * Math.log(p);
+        }
+        for (let x = Math.max(start, cellEnd); x < end; x++) {
+          const p = map[x]!;
+          if (p !== 0) plogp += p * Math.log(p);
+        }
+      }
+    } else {
+      const cellRow = cellBase + q * M;
+      for (let k = 0; k < nKeys; k++) {
+        const j = valid[k]!;
+        const x = base + j;
+        const p = map[x]!;
+        if (q < M && j < M) cells[cellRow + j]! += p;
+        if (p !== 0) plogp += bits ? pLnP32(p, bits[x]!) : p * Math.log(p);
+      }
+    }
+    const h = -plogp;
+    entropySum += h;
+    if (nKeys > 1) {
+      const hn = h / lnCount[nKeys]!;
+      normalizedSum += hn;
+      if (!Number.isNaN(hn)) histogram[histBase + Math.min(bins - 1, Math.max(0, Math.floor(hn * bins)))]!++;
+    }
+    firstSum += map[base + first]!;
+    for (let s = 0; s < spanCount; s++) {
+      const span = spans[s];
+      if (span) spanScratch[s]! += massOn(map, base, span, causal ? q : T);
+    }
+    if (special) specialSum += massOn(map, base, special, causal ? q : T);
+  }
+  sums.entropy[hd]! += entropySum;
+  sums.normalized[hd]! += normalizedSum;
+  sums.first[hd]! += firstSum;
+  sums.special[hd]! += specialSum;
+  for (let s = 0; s < spanCount; s++) sums.span[hd * spanCount + s]! += spanScratch[s]!;
+}
+
+/** Σ p[base + j] over the sorted key list, keys j ≤ last only. */
+function massOn(map: FloatArray, base: number, keys: Int32Array, last: number): number {
+  let m = 0;
+  for (let k = 0; k < keys.length; k++) {
+    const j = keys[k]!;
+    if (j > last) break;
+    m += map[base + j]!;
+  }
+  return m;
+}
+
 function groupId(group: GroupKey): string {
   return JSON.stringify(Object.entries(group).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
 }
 
-/** Accumulates attention statistics sample by sample; `merge` combines partial aggregators. */
+/** The samples that belong to one set of groups (ids sorted): each sample is summed once, into its cohort. */
+interface Cohort {
+  readonly ids: readonly string[];
+  readonly groups: readonly GroupKey[];
+  readonly sums: Sums;
+}
+
+/** Per-sample facts besides the maps (as in AttentionSample). */
+export type SampleFacts = Omit<AttentionSample, 'maps' | 'seqLen'>;
+
+/**
+ * Accumulates attention statistics sample by sample; `merge` combines partial aggregators.
+ * Samples are summed into their cohort (the set of groups they belong to); overall and per-group
+ * sums are the sums of cohorts, formed by `finish`.
+ */
 export class AttentionAggregator {
   readonly layers: number;
   readonly heads: number;
@@ -216,9 +309,8 @@ export class AttentionAggregator {
   readonly causal: boolean;
   readonly bins: number;
   readonly minGroupSize: number;
-  private readonly overall: Sums;
-  private readonly groups = new Map<string, { group: GroupKey; sums: Sums }>();
-  private scan: MapScan;
+  private readonly cohorts = new Map<string, Cohort>();
+  private readonly spanScratch: Float64Array;
 
   constructor(options: AttentionAggregatorOptions) {
     for (const [name, value] of [['layers', options.layers], ['heads', options.heads], ['maxLen', options.maxLen], ['histogramBins', options.histogramBins ?? 50]] as const) {
@@ -232,22 +324,45 @@ export class AttentionAggregator {
     this.causal = options.causal ?? false;
     this.bins = options.histogramBins ?? 50;
     this.minGroupSize = options.minGroupSize ?? 30;
-    this.overall = this.newSums();
-    this.scan = createMapScan(0, this.spans.length);
+    this.spanScratch = new Float64Array(this.spans.length);
   }
 
   private newSums(): Sums {
     return new Sums(this.layers * this.heads, this.spans.length, this.bins, this.maxLen);
   }
 
-  private sumsOf(group: GroupKey): Sums {
-    const id = groupId(group);
-    let entry = this.groups.get(id);
-    if (!entry) {
-      entry = { group: { ...group }, sums: this.newSums() };
-      this.groups.set(id, entry);
+  /** The cohort of a sample's groups (duplicates count once). */
+  private cohortOf(groups: readonly GroupKey[] | undefined): Cohort {
+    if (!groups || groups.length === 0) return this.cohortByIds([], []);
+    if (groups.length === 1) return this.cohortByIds([groupId(groups[0]!)], groups);
+    const byId = new Map<string, GroupKey>();
+    for (const g of groups) {
+      const id = groupId(g);
+      if (!byId.has(id)) byId.set(id, g);
     }
-    return entry.sums;
+    const ids = [...byId.keys()].sort();
+    return this.cohortByIds(ids, ids.map((id) => byId.get(id)!));
+  }
+
+  /** `ids` sorted and unique, `groups` aligned with them. */
+  private cohortByIds(ids: readonly string[], groups: readonly GroupKey[]): Cohort {
+    const key = ids.join('\n'); // JSON text has no raw newline
+    let cohort = this.cohorts.get(key);
+    if (!cohort) {
+      cohort = { ids: [...ids], groups: groups.map((g) => ({ ...g })), sums: this.newSums() };
+      this.cohorts.set(key, cohort);
+    }
+    return cohort;
+  }
+
+  private resolve(T: number, sample: SampleFacts): ResolvedPositions {
+    return resolvePositions(T, {
+      validity: sample.validity,
+      spans: this.spans.map((name) => sample.spans?.[name]),
+      special: sample.special,
+      causal: this.causal,
+      ...(sample.where === undefined ? {} : { where: sample.where }),
+    });
   }
 
   /** Adds one sample. Throws BadInputError when its maps do not have layers × heads × T² values. */
@@ -257,27 +372,43 @@ export class AttentionAggregator {
     if (sample.maps.length !== this.layers || sample.maps.some((l) => l.length !== this.heads) || sample.maps.some((l) => l.some((m) => m.length !== T * T))) {
       throw new BadInputError('attention-sample-shape', `attention sample${where} must hold ${this.layers} layers × ${this.heads} heads of ${T}×${T} maps`);
     }
-    const pos = resolvePositions(T, {
-      validity: sample.validity,
-      spans: this.spans.map((name) => sample.spans?.[name]),
-      special: sample.special,
-      causal: this.causal,
-      ...(sample.where === undefined ? {} : { where: sample.where }),
-    });
-    if (this.scan.normalized.length < T) this.scan = createMapScan(T, this.spans.length);
-    const targets = [this.overall, ...new Set((sample.groups ?? []).map((g) => this.sumsOf(g)))];
+    const pos = this.resolve(T, sample);
+    const sums = this.cohortOf(sample.groups).sums;
+    const lnCount = lnCounts(T);
     for (let l = 0; l < this.layers; l++) {
       for (let h = 0; h < this.heads; h++) {
         const map = sample.maps[l]![h]!;
-        const hd = l * this.heads + h;
-        scanMap(map, pos, this.scan);
-        for (const t of targets) {
-          t.addScan(hd, this.scan);
-          t.addCells(hd, map, pos);
-        }
+        const bits = map instanceof Float32Array ? new Int32Array(map.buffer, map.byteOffset, map.length) : undefined;
+        accumulateMap(sums, l * this.heads + h, map, bits, 0, pos, lnCount, this.spanScratch);
       }
     }
-    for (const t of targets) t.addSample(pos, this.scan);
+    sums.addSample(pos);
+  }
+
+  /**
+   * Adds the samples of a batch whose maps are, per layer, one contiguous float32 [B, H, T, T]
+   * array (B = samples.length); the same as `add` for each sample, without a view per map.
+   */
+  addBatch(layers: readonly Float32Array[], heads: number, T: number, samples: readonly SampleFacts[]): void {
+    const B = samples.length;
+    const size = T * T;
+    if (layers.length !== this.layers || heads !== this.heads || layers.some((data) => data.length !== B * heads * size)) {
+      const where = samples[0]?.where === undefined ? '' : ` (${samples[0].where})`;
+      throw new BadInputError('attention-sample-shape', `attention batch${where} must hold ${this.layers} layers × ${B} samples × ${this.heads} heads of ${T}×${T} maps`);
+    }
+    const bits = layers.map((data) => new Int32Array(data.buffer, data.byteOffset, data.length));
+    const lnCount = lnCounts(T);
+    for (let b = 0; b < B; b++) {
+      const sample = samples[b]!;
+      const pos = this.resolve(T, sample);
+      const sums = this.cohortOf(sample.groups).sums;
+      for (let l = 0; l < this.layers; l++) {
+        const data = layers[l]!;
+        const dataBits = bits[l]!;
+        for (let h = 0; h < heads; h++) accumulateMap(sums, l * heads + h, data, dataBits, (b * heads + h) * size, pos, lnCount, this.spanScratch);
+      }
+      sums.addSample(pos);
+    }
   }
 
   /** Adds samples with cancellation between samples and throttled progress (needs `total` for fractions). */
@@ -298,15 +429,27 @@ export class AttentionAggregator {
       other.causal !== this.causal || other.spans.join('\u0000') !== this.spans.join('\u0000')) {
       throw new InspectorError('attention-merge-mismatch', 'failure', 'cannot merge attention aggregators built with different options');
     }
-    this.overall.mergeFrom(other.overall);
-    for (const { group, sums } of other.groups.values()) this.sumsOf(group).mergeFrom(sums);
+    for (const c of other.cohorts.values()) this.cohortByIds(c.ids, c.groups).sums.mergeFrom(c.sums);
     return this;
   }
 
   /** The aggregate so far (adding more samples afterwards is allowed). Groups sorted by their key. */
   finish(): AttentionAggregate {
-    const overallMaps = this.meanMaps(this.overall);
-    const groups = [...this.groups.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([, g]) => g);
+    const overall = this.newSums();
+    const byId = new Map<string, { group: GroupKey; sums: Sums }>();
+    for (const cohort of this.cohorts.values()) {
+      overall.mergeFrom(cohort.sums);
+      cohort.ids.forEach((id, x) => {
+        let entry = byId.get(id);
+        if (!entry) {
+          entry = { group: cohort.groups[x]!, sums: this.newSums() };
+          byId.set(id, entry);
+        }
+        entry.sums.mergeFrom(cohort.sums);
+      });
+    }
+    const overallMaps = this.meanMaps(overall);
+    const groups = [...byId.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([, g]) => g);
     const byGroup = groups.map(({ group, sums }): GroupSummary => ({
       group, samples: sums.samples, ...(sums.samples < this.minGroupSize ? { small: true as const } : {}), perHead: this.headSummaries(sums),
     }));
@@ -319,9 +462,9 @@ export class AttentionAggregator {
       };
     });
     return {
-      layers: this.layers, heads: this.heads, maxLen: this.maxLen, samples: this.overall.samples,
-      perHead: this.headSummaries(this.overall), byGroup, entropyDistribution: this.distributions(this.overall),
-      meanMaps: overallMaps, cellCounts: this.overall.cellCount.slice(), groupDetail,
+      layers: this.layers, heads: this.heads, maxLen: this.maxLen, samples: overall.samples,
+      perHead: this.headSummaries(overall), byGroup, entropyDistribution: this.distributions(overall),
+      meanMaps: overallMaps, cellCounts: overall.cellCount, groupDetail,
       ranking: this.rank(groups.map((g) => g.sums), byGroup),
     };
   }

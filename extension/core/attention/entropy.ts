@@ -40,7 +40,7 @@ for (let k = 0; k < 1 << KNOT_BITS; k++) {
 const MANTISSA_UNIT = 2 ** -23;
 
 /** p·ln p for a float32 p ≠ 0 given its bit pattern; Math.log for subnormals, negatives, Inf and NaN (→ NaN). */
-function pLnP32(p: number, bits: number): number {
+export function pLnP32(p: number, bits: number): number {
   const exponent = bits >>> 23;
   if (exponent === 0 || exponent >= 255) return p * Math.log(p);
   const mantissa = bits & 0x7fffff;

@@ -34,15 +34,7 @@ export interface AttentionSink {
 
 /** Adds a batch to an aggregator (shared by both sinks). */
 export function addBatch(aggregator: AttentionAggregator, batch: AttentionBatch): void {
-  const { T, heads } = batch;
-  const size = T * T;
-  batch.samples.forEach((s, b) => {
-    aggregator.add({
-      maps: batch.layers.map((data) => Array.from({ length: heads }, (_, h) => data.subarray((b * heads + h) * size, (b * heads + h + 1) * size))),
-      seqLen: T, validity: s.validity, spans: s.spans, groups: s.groups, where: s.where,
-      ...(s.special ? { special: s.special } : {}),
-    });
-  });
+  aggregator.addBatch(batch.layers, batch.heads, batch.T, batch.samples);
 }
 
 /** Aggregation in the calling thread. */

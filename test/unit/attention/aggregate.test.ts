@@ -1,7 +1,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { AttentionAggregator, histogramQuantile, type AttentionSample, type GroupKey } from '../../../extension/core/attention/aggregate';
+import { AttentionAggregator, histogramQuantile, type AttentionSample, type GroupKey, type SampleFacts } from '../../../extension/core/attention/aggregate';
 import { entropy } from '../../../extension/core/attention/entropy';
 import { BadInputError, CancelledError, InspectorError } from '../../../extension/core/errors';
 
@@ -150,6 +150,70 @@ describe('AttentionAggregator', () => {
       samples.forEach((s, x) => (x < cut ? left : right).add(s));
       assertDeepClose(right.merge(left).finish(), whole.finish(), 'aggregate');
     }), { seed: 29, numRuns: 80 });
+  });
+
+  it('addBatch (one float32 [B, H, T, T] array per layer) equals add per sample and a direct computation (property, seeded)', () => {
+    const sampleArb = fc.record({
+      logits: fc.array(fc.double({ min: -6, max: 6, noNaN: true }), { minLength: 2 * 3 * 36, maxLength: 2 * 3 * 36 }),
+      mask: fc.array(fc.boolean(), { minLength: 6, maxLength: 6 }),
+      validLength: fc.option(fc.integer({ min: 0, max: 6 }), { nil: undefined }),
+      useMask: fc.boolean(),
+      groups: fc.subarray(['a', 'b', 'c']),
+      span: fc.option(fc.uniqueArray(fc.integer({ min: 0, max: 5 }), { maxLength: 3 }), { nil: undefined }),
+      special: fc.boolean(),
+    });
+    fc.assert(fc.property(fc.array(sampleArb, { minLength: 1, maxLength: 6 }), fc.integer({ min: 1, max: 6 }), fc.integer({ min: 1, max: 7 }), fc.boolean(), (raw, T, maxLen, causal) => {
+      const L = 2;
+      const H = 3;
+      const layers = [0, 1].map(() => new Float32Array(raw.length * H * T * T));
+      const facts = raw.map((r, b): SampleFacts => {
+        for (let l = 0; l < L; l++) {
+          for (let h = 0; h < H; h++) layers[l]!.set(softmaxRows(r.logits.slice((l * H + h) * 36, (l * H + h) * 36 + T * T), T), (b * H + h) * T * T);
+        }
+        return {
+          groups: r.groups.map((g) => ({ g })),
+          ...(r.useMask ? { validity: Uint8Array.from(r.mask.slice(0, T), Number) } : r.validLength === undefined ? {} : { validity: Math.min(r.validLength, T) }),
+          ...(r.span === undefined ? {} : { spans: { s: r.span.filter((p) => p < T) } }),
+          ...(r.special ? { special: Array.from({ length: T }, (_, j) => j % 2 === 0) } : {}),
+        };
+      });
+      const options = { layers: L, heads: H, maxLen, spans: ['s'], causal, histogramBins: 8 };
+      const batched = new AttentionAggregator(options);
+      batched.addBatch(layers, H, T, facts);
+      const single = new AttentionAggregator(options);
+      facts.forEach((f, b) => single.add({
+        ...f, seqLen: T, maps: layers.map((data) => [0, 1, 2].map((h) => data.slice((b * H + h) * T * T, (b * H + h + 1) * T * T))),
+      }));
+      const result = batched.finish();
+      assert.deepStrictEqual(result, single.finish());
+      // Direct computation of the overall values (float64 Math.log) from FORMULAS.md §D.
+      const valid = facts.map((f) => Array.from({ length: T }, (_, j) => j).filter((j) => (f.validity === undefined ? true : typeof f.validity === 'number' ? j < f.validity : Boolean(f.validity[j]))));
+      const rows = valid.reduce((n, v) => n + v.length, 0);
+      for (let l = 0; l < L; l++) {
+        for (let h = 0; h < H; h++) {
+          let hSum = 0;
+          let firstSum = 0;
+          const cellSum = new Float64Array(maxLen * maxLen);
+          const cellCount = new Float64Array(maxLen * maxLen);
+          valid.forEach((v, b) => v.forEach((i, a) => {
+            const keys = causal ? v.slice(0, a + 1) : v;
+            const row = Array.from(keys, (j) => layers[l]![(b * H + h) * T * T + i * T + j]!);
+            hSum += entropy(row);
+            firstSum += row[0]!;
+            keys.forEach((j, k) => {
+              if (i < maxLen && j < maxLen) { cellSum[i * maxLen + j]! += row[k]!; cellCount[i * maxLen + j]!++; }
+            });
+          }));
+          const head = result.perHead[l * H + h]!;
+          close(head.entropy, hSum / rows, 1e-6);
+          close(head.firstTokenMass, firstSum / rows, 1e-6);
+          closeAll(result.cellCounts, Array.from(cellCount), 0);
+          closeAll(result.meanMaps[l * H + h]!, Array.from(cellSum, (x, c) => (cellCount[c]! > 0 ? x / cellCount[c]! : Number.NaN)), 1e-6);
+        }
+      }
+      assert.equal(result.samples, raw.length);
+      assert.deepEqual(result.byGroup.map((g) => [g.group.g, g.samples]), ['a', 'b', 'c'].map((g) => [g, raw.filter((r) => r.groups.includes(g)).length]).filter(([, n]) => n));
+    }), { seed: 31, numRuns: 120 });
   });
 
   it('rejects samples of the wrong shape and merges of different options; addAll cancels and reports progress', () => {
