@@ -10,6 +10,7 @@ import * as modelCommands from './host/modelCommands';
 import * as analyses from './host/analyses';
 import * as reportsView from './host/reportsView';
 import * as reportStore from './host/reportStore';
+import * as reportPanel from './host/reportPanel';
 
 export function activate(context: vscode.ExtensionContext): void {
   log.register(context);
@@ -20,6 +21,7 @@ export function activate(context: vscode.ExtensionContext): void {
   modelCommands.register(context, runtime);
   analyses.register(context, runtime);
   reportsView.register(context, runtime);
+  reportPanel.register(context);
   log.log().info(`Model Bias Inspector ${String(context.extension.packageJSON.version)} activated`);
 }
 

@@ -8,6 +8,7 @@ import { REPORT_SCHEMA } from '../protocol/report';
 import { saveExport } from './exportFile';
 import { reportToJson } from '../core/report';
 import { webviewHtml, webviewOptions } from './webviewHtml';
+import { log } from './log';
 
 /**
  * Serves requests a report needs beyond its JSON (e.g. attention samples), per report kind.
@@ -23,12 +24,29 @@ export function registerReportHandler(kind: string, handler: ReportRequestHandle
   return new vscode.Disposable(() => handlers.delete(kind));
 }
 
-/** A webview panel showing one report with the shared section renderers. */
-export function showReport(extensionUri: vscode.Uri, report: unknown, file: vscode.Uri | null, column = vscode.ViewColumn.Active): void {
+/** The webview panel type of reports; VS Code restores these panels with `register`'s serializer. */
+export const REPORT_VIEW_TYPE = 'biasInspector.report';
+
+function reportTitle(report: unknown, file: vscode.Uri | null): string {
   const kind = (report as { kind?: unknown }).kind;
   const model = (report as { model?: { path?: unknown } | null }).model?.path;
-  const title = `${typeof kind === 'string' ? kind : 'report'}: ${typeof model === 'string' ? basename(model) : file ? basename(file.fsPath) : ''}`;
-  const panel = vscode.window.createWebviewPanel('biasInspector.report', title, column, webviewOptions(extensionUri));
+  return `${typeof kind === 'string' ? kind : 'report'}: ${typeof model === 'string' ? basename(model) : file ? basename(file.fsPath) : ''}`;
+}
+
+/** A webview panel showing one report with the shared section renderers. */
+export function showReport(extensionUri: vscode.Uri, report: unknown, file: vscode.Uri | null, column = vscode.ViewColumn.Active): void {
+  const panel = vscode.window.createWebviewPanel(REPORT_VIEW_TYPE, reportTitle(report, file), column, webviewOptions(extensionUri));
+  attachReport(panel, extensionUri, report, file);
+}
+
+/**
+ * Serves one report in a panel (a new one or one VS Code restored after a reload). The webview
+ * keeps the report's file path in its state, which is what a restored panel gets back.
+ */
+function attachReport(panel: vscode.WebviewPanel, extensionUri: vscode.Uri, report: unknown, file: vscode.Uri | null): void {
+  const kind = (report as { kind?: unknown }).kind;
+  const title = reportTitle(report, file);
+  panel.title = title;
   const closed = new AbortController();
   const rpc = new RpcEndpoint<NoMethods, ReportHostMethods, ReportWebviewNotes, NoNotes>({
     post: (message) => { void panel.webview.postMessage(message); },
@@ -60,6 +78,10 @@ export function showReport(extensionUri: vscode.Uri, report: unknown, file: vsco
 
 /** Opens a saved report file in a report panel; an unreadable file is a BadInputError naming it. */
 export async function openReportFile(extensionUri: vscode.Uri, file: vscode.Uri): Promise<void> {
+  showReport(extensionUri, await readReportFile(file), file);
+}
+
+async function readReportFile(file: vscode.Uri): Promise<unknown> {
   let report: unknown;
   try {
     report = JSON.parse(await readFile(file.fsPath, 'utf8'));
@@ -70,5 +92,41 @@ export async function openReportFile(extensionUri: vscode.Uri, file: vscode.Uri)
   if (typeof report !== 'object' || report === null || Array.isArray(report)) {
     throw new BadInputError('report.unreadable', `${file.fsPath}: not a Bias Inspector report (expected a JSON object with "schema": "${REPORT_SCHEMA}")`, { file: file.fsPath });
   }
-  showReport(extensionUri, report, file);
+  return report;
+}
+
+/** What a report webview keeps in its state (webview/report/main.ts). */
+interface ReportPanelState {
+  file?: unknown;
+}
+
+/** A restored panel whose report cannot be shown: says why, in the panel. */
+function showRestoreFailure(panel: vscode.WebviewPanel, message: string): void {
+  panel.webview.options = { enableScripts: false };
+  const text = message.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+  panel.webview.html = `<!DOCTYPE html><html lang="en"><head><meta charset="UTF-8"><meta http-equiv="Content-Security-Policy" content="default-src 'none'"></head><body><p>${text}</p></body></html>`;
+}
+
+/**
+ * Restores report panels after a window reload: a saved report is read again from its file; a
+ * report that was never saved (or whose file is gone) says so in the panel.
+ */
+export function register(context: vscode.ExtensionContext): void {
+  context.subscriptions.push(vscode.window.registerWebviewPanelSerializer(REPORT_VIEW_TYPE, {
+    async deserializeWebviewPanel(panel: vscode.WebviewPanel, state: unknown): Promise<void> {
+      const path = (state as ReportPanelState | undefined)?.file;
+      log().info(`restoring a report panel (${typeof path === 'string' ? path : 'no saved file in its state'})`);
+      if (typeof path !== 'string' || path === '') {
+        showRestoreFailure(panel, 'This report was not saved to a file, so it cannot be shown again after a reload. Run the analysis again, or open a saved report from the Bias Inspector side bar.');
+        return;
+      }
+      const file = vscode.Uri.file(path);
+      try {
+        panel.webview.options = webviewOptions(context.extensionUri);
+        attachReport(panel, context.extensionUri, await readReportFile(file), file);
+      } catch (error) {
+        showRestoreFailure(panel, `Cannot restore this report: ${error instanceof Error ? error.message : String(error)}`);
+      }
+    },
+  }));
 }

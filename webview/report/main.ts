@@ -7,6 +7,7 @@ import '@vscode-elements/elements/dist/vscode-badge/index.js';
 import type { ReportHostMethods, ReportWebviewNotes } from '../../extension/protocol/messages';
 import { connectToHost } from '../shared/hostChannel';
 import { h } from '../shared/dom';
+import { vscodeApi } from '../shared/vscodeApi';
 import { downloadExport, type SectionContext } from '../sections/context';
 import { renderReport } from '../sections/registry';
 import { onThemeChange } from '../shared/theme';
@@ -33,7 +34,9 @@ if (embedded) {
     exportChart: (request) => host.request('saveExport', request, 0),
     host: { request: (method, params) => host.request(method as 'attentionSample', params, 120_000) },
   };
-  host.request('ready', {}).then(({ report }) => {
+  host.request('ready', {}).then(({ report, file }) => {
+    // VS Code hands this state back to the host when it restores the panel after a reload.
+    vscodeApi<{ file: string | null }>().setState({ file });
     show(report, ctx);
     // Charts read theme colours from CSS variables; re-render when VS Code switches theme.
     onThemeChange(() => show(report, ctx));

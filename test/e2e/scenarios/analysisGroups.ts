@@ -27,12 +27,13 @@ const clean = (text: string): string => text.replace(/\s+/g, ' ').trim();
 /**
  * Analyze Groups from the Explorer on the tabular demo: the report panel names the planted worst
  * intersection in its headline and draws it as the first (worst) bar; the report is saved under
- * .bias-inspector/reports/, the Reports view lists it and the model editor offers it.
+ * .bias-inspector/reports/, the Reports view lists it and the model editor offers it; after a
+ * window reload the report panel comes back.
  */
 export const analysisGroups: Scenario = {
-  name: 'Analyze Groups on income-mlp.onnx shows the planted worst group sex=F, race=B, saves the report and lists it',
+  name: 'Analyze Groups on income-mlp.onnx shows the planted worst group sex=F, race=B, saves the report, lists it and restores its panel after a reload',
   timeoutMs: 180_000,
-  async run({ wb, workspace, shot, log }) {
+  async run({ page, wb, workspace, shot, log }) {
     const before = savedReportNames(workspace, 'income-mlp', 'groups');
     // The panel beside, titled by kind and model, rendering the groups section.
     const view = await runFromExplorer(wb, MODEL, 'Analyze Groups…', `groups: ${MODEL}`, '[data-testid="groups-headline"]');
@@ -82,5 +83,21 @@ export const analysisGroups: Scenario = {
     check(listed.includes('Open groups report'), `the model editor's saved reports lack the groups report: "${listed}"`);
     check(listed.includes(report.createdAt.replace('T', ' ').slice(0, 19)), `the model editor does not list the report of ${report.createdAt}: "${listed}"`);
     await shot('model editor lists the saved report');
+
+    // After "Developer: Reload Window" VS Code restores the report panel: the webview's state
+    // holds the report's file, which the extension reads again (a panel restores when its tab is
+    // shown). The command, unlike a browser reload, lets the workbench save its state first.
+    const reloaded = page.waitForEvent('framenavigated', { predicate: (frame) => frame === page.mainFrame(), timeout: 60_000 });
+    await wb.runCommand('Developer: Reload Window');
+    await reloaded;
+    await wb.waitReady();
+    const tab = page.locator('.tabs-container .tab', { hasText: `groups: ${MODEL}` }).first();
+    await tab.waitFor({ timeout: 60_000 });
+    await tab.click();
+    const restored = await wb.webviewWith('[data-testid="groups-headline"]', 60_000);
+    const again = clean(await restored.locator('[data-testid="groups-headline"]').innerText());
+    log(`after reload: ${again}`);
+    check(again === headline, `the restored report panel reads "${again}", expected "${headline}"`);
+    await shot('report panel restored after a window reload');
   },
 };
