@@ -14,7 +14,6 @@ import { reportModel } from '../report';
 import { REPORT_SCHEMA, type ReportModel } from '../../protocol/report';
 import type { RuntimeInfo } from '../../protocol/runtime';
 import type { ProviderSetting } from '../runtime';
-import { GroupCoder } from '../metrics/groupCodes';
 import { prepareModel, runBatch } from './session';
 
 export interface GroupsRunOptions {
@@ -133,7 +132,6 @@ export async function runGroups(spec: ResolvedSpec, options: GroupsRunOptions): 
     const lastDim = outputInfo?.shape?.at(-1);
     const numClasses = spec.task === 'multiclass' ? (typeof lastDim === 'number' ? lastDim : spec.classes?.length) : undefined;
     const encoder = await createInputEncoder(spec, prepared.summary.inputs, table, numClasses ? { numClasses } : {});
-    const coder = new GroupCoder(spec.groups);
     let builder: GroupMetricsBuilder | undefined;
     const loss = lossConfig(spec);
     for await (const batch of limitedBatches(table, options.maxRows ?? 0, options.signal, progress)) {
@@ -163,8 +161,8 @@ export async function runGroups(spec: ResolvedSpec, options: GroupsRunOptions): 
         ...(columns.diceP ? { diceP: columns.diceP } : {}),
         ...(encoded.weights ? { weight: encoded.weights } : {}),
         ...(features ? { variance: featureVariances(features.data, features.dims, spec.featureTensor) } : {}),
-        groups: coder.encode(encoded.groups, encoded.rowsUsed),
-        groupValues: coder.values,
+        groups: encoded.groupCodes,
+        groupValues: encoded.groupDictionary,
         rowOffset: encoded.rowNumbers[0] ?? 0,
         file: spec.data,
       });
@@ -215,7 +213,6 @@ export async function runGroupsFromPredictions(spec: ResolvedSpec, options: Grou
     const predSpec: ResolvedSpec = { ...spec, data: predictions.file, inputs: {} };
     const numClasses = spec.task === 'multiclass' ? spec.classes?.length : undefined;
     const encoder = await createInputEncoder(predSpec, [], table, numClasses ? { numClasses } : {});
-    const coder = new GroupCoder(spec.groups);
     // Formats that know their row count up front (Parquet) size the per-row columns once.
     const builder = new GroupMetricsBuilder({
       task: spec.task, sensitive: spec.groups, ...(numClasses ? { numClasses } : {}), keepRows: keepRows(spec, options),
@@ -252,7 +249,7 @@ export async function runGroupsFromPredictions(spec: ResolvedSpec, options: Grou
         label: labels, pred, loss: columns?.loss ?? new Float64Array(encoded.rowsUsed).fill(Number.NaN),
         ...(columns ? { score: columns.score } : {}),
         ...(encoded.weights ? { weight: encoded.weights } : {}),
-        groups: coder.encode(encoded.groups, encoded.rowsUsed), groupValues: coder.values,
+        groups: encoded.groupCodes, groupValues: encoded.groupDictionary,
         rowOffset: encoded.rowNumbers[0] ?? 0, file: predictions.file,
       });
     }

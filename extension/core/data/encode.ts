@@ -36,6 +36,16 @@ export interface EncodedBatch {
   readonly likelihood?: Float64Array;
   /** Group value per group column, per used row; null = missing (counted overall, in no group). */
   readonly groups: Readonly<Record<string, readonly (string | null)[]>>;
+  /**
+   * The same as codes, one Int32Array per group column in the spec's order: the index of the
+   * value in `groupDictionary`, −1 = missing.
+   */
+  readonly groupCodes: readonly Int32Array[];
+  /**
+   * Values per group column in code order (first seen first) as of this batch; later batches'
+   * dictionaries extend it, so codes keep their meaning for the whole pass.
+   */
+  readonly groupDictionary: readonly (readonly string[])[];
   /** Token strings per text input, per used row (heatmap labels). */
   readonly tokens: Readonly<Record<string, readonly (readonly string[])[]>>;
   /** Rows of this batch left out, with their reason (including the reader's). */
@@ -346,11 +356,19 @@ async function encodeBatch(
   }
 
   const groupValues: Record<string, (string | null)[]> = {};
-  spec.groups.forEach((g, k) => {
+  const dictionary = groups.dictionary;
+  const groupCodes = spec.groups.map((g, k) => {
     const cells = batch.column(g);
     const values: (string | null)[] = new Array<string | null>(m);
-    for (let r = 0; r < m; r++) values[r] = groups.value(k, cells[kept[r]!], batch.rowNumbers[kept[r]!]!);
+    const codes = new Int32Array(m);
+    const known = dictionary[k]!;
+    for (let r = 0; r < m; r++) {
+      const code = groups.code(k, cells[kept[r]!], batch.rowNumbers[kept[r]!]!);
+      codes[r] = code;
+      values[r] = code < 0 ? null : known[code]!;
+    }
     groupValues[g] = values;
+    return codes;
   });
   const pick = (a: Float64Array | undefined): Float64Array | undefined => {
     if (!a || m === n) return a;
@@ -369,6 +387,8 @@ async function encodeBatch(
     ...(pickedWeights ? { weights: pickedWeights } : {}),
     ...(pickedLikelihood ? { likelihood: pickedLikelihood } : {}),
     groups: groupValues,
+    groupCodes,
+    groupDictionary: dictionary.map((values) => values.slice()),
     tokens,
     skipped: mask.skipped.sort((a, b) => a.row - b.row),
   };

@@ -108,36 +108,56 @@ export class LabelParser {
   }
 }
 
-/** Collects group values, failing when a column has more distinct values than a group column should. */
+/**
+ * Collects group values, failing when a column has more distinct values than a group column
+ * should. Each column's values get integer codes in first-seen order (the dictionary only grows),
+ * so one lookup per cell gives both the value and the code the group metrics take.
+ */
 export class GroupCollector {
-  private readonly distinct: Set<string>[];
+  private readonly index: Map<string, number>[];
+  private readonly dictionaries: string[][];
 
   constructor(
     private readonly columns: readonly string[],
     private readonly place: CellPlace,
     private readonly maxValues: number,
   ) {
-    this.distinct = columns.map(() => new Set<string>());
+    this.index = columns.map(() => new Map<string, number>());
+    this.dictionaries = columns.map(() => []);
+  }
+
+  /** Code of the cell's group value in column k (first-seen order), −1 when it is missing. */
+  code(k: number, cell: unknown, row: number): number {
+    const v = groupValue(cell);
+    if (v === null) return -1;
+    const index = this.index[k]!;
+    const known = index.get(v);
+    if (known !== undefined) return known;
+    const dictionary = this.dictionaries[k]!;
+    const code = dictionary.length;
+    if (code >= this.maxValues) {
+      const column = this.columns[k]!;
+      throw new BadInputError('too-many-groups',
+        `${this.place.file}: group column "${column}" has more than ${this.maxValues} distinct values (by ${rowWhere(this.place.format, row)}): it looks like an identifier or a continuous value, not a group; bin it into a few groups, or raise "maxGroupValues" in the spec`,
+        { file: this.place.file });
+    }
+    dictionary.push(v);
+    index.set(v, code);
+    return code;
   }
 
   value(k: number, cell: unknown, row: number): string | null {
-    const v = groupValue(cell);
-    if (v === null) return null;
-    const set = this.distinct[k]!;
-    if (!set.has(v)) {
-      set.add(v);
-      if (set.size > this.maxValues) {
-        const column = this.columns[k]!;
-        throw new BadInputError('too-many-groups',
-          `${this.place.file}: group column "${column}" has more than ${this.maxValues} distinct values (by ${rowWhere(this.place.format, row)}): it looks like an identifier or a continuous value, not a group; bin it into a few groups, or raise "maxGroupValues" in the spec`,
-          { file: this.place.file });
-      }
-    }
-    return v;
+    const code = this.code(k, cell, row);
+    return code < 0 ? null : this.dictionaries[k]![code]!;
+  }
+
+  /** Values seen so far per group column, in code order (append-only arrays: later codes extend them). */
+  get dictionary(): readonly (readonly string[])[] {
+    return this.dictionaries;
   }
 
   /** Distinct values seen so far, per group column. */
   values(): Record<string, string[]> {
-    return Object.fromEntries(this.columns.map((c, k) => [c, [...this.distinct[k]!].sort()]));
+    return Object.fromEntries(this.columns.map((c, k) => [c, [...this.dictionaries[k]!].sort()]));
   }
 }

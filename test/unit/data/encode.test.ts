@@ -5,6 +5,8 @@ import {
   createInputEncoder, openTable, resolveSpec,
   type EncodedBatch, type EncoderSummary, type ModelInputInfo, type ResolvedSpec,
 } from '../../../extension/core/data';
+import { GroupCoder } from '../../../extension/core/metrics/groupCodes';
+import { Xoshiro128 } from '../../../extension/core/metrics/stats';
 import { FIXTURES, rejection, tempDir } from './helpers';
 
 const { dir, file } = tempDir();
@@ -44,6 +46,27 @@ describe('input encoder: tabular', () => {
       skipReasons: { 'missing feature': 1, 'non-finite feature': 1 },
       groupValues: { sex: ['F', 'M'] },
     });
+  });
+
+  it('gives group codes in first-seen order across batches, the codes a GroupCoder makes of the values', async () => {
+    const rng = new Xoshiro128(5);
+    const sexes = ['F', 'M', ' ', ''];
+    const races = ['A', 'B', 'C', 'D', 'E'];
+    const lines = ['a,b,sex,race,y'];
+    for (let i = 0; i < 500; i++) {
+      const a = rng.nextInt(20) === 0 ? '' : String(rng.nextInt(9)); // some rows skipped (missing feature)
+      lines.push(`${a},1,${sexes[rng.nextInt(sexes.length)]},${i < 100 ? 'A' : races[rng.nextInt(races.length)]},${rng.nextInt(2)}`);
+    }
+    const data = file('codes.csv', `${lines.join('\n')}\n`);
+    const { batches } = await encodeAll(await spec({ data, inputs: { features: { columns: ['a', 'b'] } }, groups: ['sex', 'race'] }), TABULAR, 64);
+    const coder = new GroupCoder(['sex', 'race']);
+    for (const b of batches) {
+      const expected = coder.encode(b.groups, b.rowsUsed);
+      assert.deepEqual(b.groupCodes.map((c) => [...c]), expected.map((c) => [...c]));
+      assert.deepEqual(b.groupDictionary.map((d) => [...d]), coder.values.map((d) => [...d]));
+    }
+    assert.deepEqual(batches.at(-1)?.groupDictionary.map((d) => [...d].sort()), [['F', 'M'], races]);
+    assert.equal(batches[0]?.groupDictionary[1]?.[0], 'A');
   });
 
   it('counts every skip reason once per row, ragged rows included', async () => {
