@@ -29,8 +29,12 @@ export class ModelDocument extends Disposable implements vscode.CustomDocument {
     super();
     this.result = initial;
     const folder = vscode.Uri.joinPath(uri, '..');
-    const watcher = this._register(vscode.workspace.createFileSystemWatcher(new vscode.RelativePattern(folder, basename(uri.fsPath))));
-    const reload = (): void => { void this.reload(); };
+    // Every file of the folder, filtered to this one: a file name is not a safe glob
+    // (`model[v2].onnx` would be a character class), and VS Code globs have no escape.
+    const watcher = this._register(vscode.workspace.createFileSystemWatcher(new vscode.RelativePattern(folder, '*')));
+    const reload = (changed: vscode.Uri): void => {
+      if (changed.fsPath === uri.fsPath) void this.reload();
+    };
     this._register(watcher.onDidChange(reload));
     this._register(watcher.onDidCreate(reload));
     this._register(watcher.onDidDelete(reload));

@@ -91,7 +91,7 @@ export const analysisGroups: Scenario = {
     await wb.runCommand('Developer: Reload Window');
     await reloaded;
     await wb.waitReady();
-    const tab = page.locator('.tabs-container .tab', { hasText: `groups: ${MODEL}` }).first();
+    const tab = wb.editorTab(`groups: ${MODEL}`);
     await tab.waitFor({ timeout: 60_000 });
     await tab.click();
     const restored = await wb.webviewWith('[data-testid="groups-headline"]', 60_000);
