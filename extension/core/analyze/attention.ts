@@ -24,6 +24,7 @@ import {
   type AttentionAggregate, type AttentionLayout, type AttentionView, type FloatArray, type GroupKey,
 } from '../attention';
 import { exposeAttention, findAttention, resolveHeads, softmaxRows, type AttentionGraph, type AttentionSite } from '../attention/extract';
+import { packFacts } from '../attention/aggregate';
 import { localSink, workerSink, type AttentionSink } from '../attention/sink';
 import { REPORT_SCHEMA, type ReportModel } from '../../protocol/report';
 import type { RuntimeInfo } from '../../protocol/runtime';
@@ -263,10 +264,19 @@ function rowFacts(spec: ResolvedSpec, batch: RowBatch, encoded: EncodedBatch, T:
   });
 }
 
-function specialMask(tokens: readonly string[] | undefined, T: number): Uint8Array | undefined {
+/** Per position: the token is special (SPECIAL_TOKEN); `seen` caches the test per token string. */
+function specialMask(tokens: readonly string[] | undefined, T: number, seen: Map<string, number>): Uint8Array | undefined {
   if (!tokens) return undefined;
   const out = new Uint8Array(T);
-  for (let j = 0; j < Math.min(T, tokens.length); j++) out[j] = SPECIAL_TOKEN.test(tokens[j]!) ? 1 : 0;
+  for (let j = 0; j < Math.min(T, tokens.length); j++) {
+    const token = tokens[j]!;
+    let special = seen.get(token);
+    if (special === undefined) {
+      special = SPECIAL_TOKEN.test(token) ? 1 : 0;
+      if (seen.size < 100_000) seen.set(token, special);
+    }
+    out[j] = special;
+  }
   return out;
 }
 
@@ -448,6 +458,7 @@ export async function runAttention(spec: ResolvedSpec, options: AttentionRunOpti
     let longest = 0;
     let batches = 0;
     let rowSums = { rows: 0, maxDeviation: 0, where: undefined as string | undefined };
+    const specialTokens = new Map<string, number>();
     for await (const batch of limited(table, options.samples ?? 0, signal, progress)) {
       const encoded = await encoder.encode(batch);
       if (encoded.rowsUsed === 0) continue;
@@ -476,10 +487,10 @@ export async function runAttention(spec: ResolvedSpec, options: AttentionRunOpti
       batches++;
       const samples = facts.map((f) => {
         longest = Math.max(longest, f.length);
-        const special = specialMask(f.tokens, T);
+        const special = specialMask(f.tokens, T, specialTokens);
         return { validity: f.validity, spans: f.spans, groups: f.groups, where: `row ${f.rowNumber} of ${spec.data}`, ...(special ? { special } : {}) };
       });
-      await sink.add({ T, heads, layers: views.map((v) => v.data), samples });
+      await sink.add({ T, heads, layers: views.map((v) => v.data), facts: packFacts(samples, T, spans) });
     }
     const summary = encoder.finish();
     await encoder.close();

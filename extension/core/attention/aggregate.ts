@@ -286,6 +286,119 @@ function groupId(group: GroupKey): string {
   return JSON.stringify(Object.entries(group).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
 }
 
+/**
+ * The facts of a batch of B samples of length T, packed into flat arrays (cheap to build and to
+ * post to a worker). Sample b means what an AttentionSample with the same fields means.
+ */
+export interface PackedFacts {
+  /** B×T: non-zero = real token. */
+  readonly valid: Uint8Array;
+  /** Per span of the aggregator (in its order): B×T key positions in the span. */
+  readonly spans: readonly Uint8Array[];
+  /** Per span: B flags, non-zero = the sample has the span (else it is absent from the sample). */
+  readonly hasSpan: readonly Uint8Array[];
+  /** B×T special-token mask and B flags of the samples that came with one; absent = none did. */
+  readonly special?: Uint8Array;
+  readonly hasSpecial?: Uint8Array;
+  /** B: the sample's groups, an index into `groupSets`. */
+  readonly groupSet: Int32Array;
+  readonly groupSets: readonly (readonly GroupKey[])[];
+}
+
+/**
+ * Packs the facts of a batch of samples of length T for `addPacked`; throws BadInputError on
+ * bad positions as `add` would (resolvePositions' codes and messages).
+ */
+export function packFacts(samples: readonly SampleFacts[], T: number, spanNames: readonly string[]): PackedFacts {
+  const B = samples.length;
+  const valid = new Uint8Array(B * T);
+  const spans = spanNames.map(() => new Uint8Array(B * T));
+  const hasSpan = spanNames.map(() => new Uint8Array(B));
+  let special: Uint8Array | undefined;
+  let hasSpecial: Uint8Array | undefined;
+  const groupSet = new Int32Array(B);
+  const groupSets: (readonly GroupKey[])[] = [];
+  const setIndex = new Map<string, number>();
+  for (let b = 0; b < B; b++) {
+    const sample = samples[b]!;
+    const off = b * T;
+    const where = sample.where === undefined ? '' : ` (${sample.where})`;
+    const validity = sample.validity;
+    if (validity === undefined) valid.fill(1, off, off + T);
+    else if (typeof validity === 'number') {
+      if (!Number.isInteger(validity) || validity < 0 || validity > T) {
+        throw new BadInputError('attention-valid-length', `valid length ${validity} is not an integer in [0, ${T}]${where}`);
+      }
+      valid.fill(1, off, off + validity);
+    } else {
+      if (validity.length !== T) throw new BadInputError('attention-mask-length', `attention mask has length ${validity.length}, expected the sequence length ${T}${where}`);
+      for (let j = 0; j < T; j++) valid[off + j] = validity[j] ? 1 : 0;
+    }
+    for (let s = 0; s < spanNames.length; s++) {
+      const span = sample.spans?.[spanNames[s]!];
+      if (span === undefined) continue;
+      hasSpan[s]![b] = 1;
+      for (const p of span) {
+        if (!Number.isInteger(p) || p < 0 || p >= T) {
+          throw new BadInputError('attention-span-position', `span #${s}${where}: position ${p} is outside the sequence [0, ${T - 1}]`);
+        }
+        spans[s]![off + p] = 1;
+      }
+    }
+    if (sample.special !== undefined) {
+      if (sample.special.length !== T) {
+        throw new BadInputError('attention-special-length', `special-token mask has length ${sample.special.length}, expected the sequence length ${T}${where}`);
+      }
+      special ??= new Uint8Array(B * T);
+      hasSpecial ??= new Uint8Array(B);
+      hasSpecial[b] = 1;
+      for (let j = 0; j < T; j++) special[off + j] = sample.special[j] ? 1 : 0;
+    }
+    const groups = sample.groups ?? [];
+    let key = ''; // length-prefixed, so unambiguous
+    for (const g of groups) {
+      for (const k in g) {
+        const v = String(g[k]);
+        key += `${k.length}:${k}${v.length}:${v}`;
+      }
+      key += ';';
+    }
+    let index = setIndex.get(key);
+    if (index === undefined) {
+      index = groupSets.length;
+      groupSets.push(groups);
+      setIndex.set(key, index);
+    }
+    groupSet[b] = index;
+  }
+  return { valid, spans, hasSpan, groupSet, groupSets, ...(special && hasSpecial ? { special, hasSpecial } : {}) };
+}
+
+/** Sorted positions j < T with mask[off + j] (and valid[off + j] when given). */
+function positionList(mask: Uint8Array, off: number, T: number, valid: Uint8Array | undefined): Int32Array {
+  let n = 0;
+  for (let j = 0; j < T; j++) if (mask[off + j] && (!valid || valid[off + j])) n++;
+  const out = new Int32Array(n);
+  n = 0;
+  for (let j = 0; j < T; j++) if (mask[off + j] && (!valid || valid[off + j])) out[n++] = j;
+  return out;
+}
+
+/** Sample b's positions from packed facts (resolvePositions' result for the same sample). */
+function packedPositions(facts: PackedFacts, b: number, T: number, causal: boolean): ResolvedPositions {
+  const off = b * T;
+  const valid = positionList(facts.valid, off, T, undefined);
+  const spans = facts.spans.map((mask, s) => {
+    if (!facts.hasSpan[s]![b]) return undefined;
+    const list = positionList(mask, off, T, facts.valid);
+    return list.length === 0 ? undefined : list;
+  });
+  const special = facts.special && facts.hasSpecial?.[b] ? positionList(facts.special, off, T, facts.valid) : undefined;
+  const first = valid[0] ?? 0;
+  const contiguous = valid.length === 0 || valid[valid.length - 1] === first + valid.length - 1;
+  return { T, valid, contiguous, spans, special, causal };
+}
+
 /** The samples that belong to one set of groups (ids sorted): each sample is summed once, into its cohort. */
 interface Cohort {
   readonly ids: readonly string[];
@@ -402,6 +515,29 @@ export class AttentionAggregator {
       const sample = samples[b]!;
       const pos = this.resolve(T, sample);
       const sums = this.cohortOf(sample.groups).sums;
+      for (let l = 0; l < this.layers; l++) {
+        const data = layers[l]!;
+        const dataBits = bits[l]!;
+        for (let h = 0; h < heads; h++) accumulateMap(sums, l * heads + h, data, dataBits, (b * heads + h) * size, pos, lnCount, this.spanScratch);
+      }
+      sums.addSample(pos);
+    }
+  }
+
+  /** `addBatch` with the facts packed (`packFacts`): what the sinks post, no object per sample. */
+  addPacked(layers: readonly Float32Array[], heads: number, T: number, facts: PackedFacts): void {
+    const B = facts.groupSet.length;
+    const size = T * T;
+    if (layers.length !== this.layers || heads !== this.heads || layers.some((data) => data.length !== B * heads * size) || facts.valid.length !== B * T ||
+      facts.spans.length !== this.spans.length || facts.spans.some((m) => m.length !== B * T) || (facts.special !== undefined && facts.special.length !== B * T)) {
+      throw new BadInputError('attention-sample-shape', `attention batch must hold ${this.layers} layers × ${B} samples × ${this.heads} heads of ${T}×${T} maps, with facts of ${this.spans.length} spans`);
+    }
+    const bits = layers.map((data) => new Int32Array(data.buffer, data.byteOffset, data.length));
+    const cohorts = facts.groupSets.map((groups) => this.cohortOf(groups));
+    const lnCount = lnCounts(T);
+    for (let b = 0; b < B; b++) {
+      const pos = packedPositions(facts, b, T, this.causal);
+      const sums = cohorts[facts.groupSet[b]!]!.sums;
       for (let l = 0; l < this.layers; l++) {
         const data = layers[l]!;
         const dataBits = bits[l]!;

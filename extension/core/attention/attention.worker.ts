@@ -1,15 +1,17 @@
 /**
  * worker_threads entry (bundled to dist/workers/attention.worker.js): aggregates the attention
- * batches posted by `workerSink` while the main thread runs the next batch.
+ * batches posted by `workerSink` (maps in shared slots, facts packed) while the main thread runs
+ * the next batch.
  */
 import { parentPort } from 'node:worker_threads';
 import { InspectorError } from '../errors';
 import { AttentionAggregator } from './aggregate';
-import { addBatch, type AttentionWorkerReply, type AttentionWorkerRequest } from './sink';
+import { slotLayers, type AttentionWorkerReply, type AttentionWorkerRequest } from './sink';
 
 const port = parentPort;
 if (port !== null) {
   let aggregator: AttentionAggregator | undefined;
+  const slots: SharedArrayBuffer[] = [];
   let failed = false;
   port.on('message', (req: AttentionWorkerRequest) => {
     if (failed) return;
@@ -17,7 +19,10 @@ if (port !== null) {
       if (req.type === 'init') aggregator = new AttentionAggregator(req.options);
       else if (!aggregator) throw new InspectorError('attention.worker-order', 'failure', 'attention worker: a batch came before init');
       else if (req.type === 'batch') {
-        addBatch(aggregator, req.batch);
+        if (req.buffer) slots[req.slot] = req.buffer;
+        const buffer = slots[req.slot];
+        if (!buffer) throw new InspectorError('attention.worker-order', 'failure', `attention worker: slot ${req.slot} has no buffer`);
+        aggregator.addPacked(slotLayers(buffer, req.layers, req.facts.groupSet.length, req.heads, req.T), req.heads, req.T, req.facts);
         port.postMessage({ type: 'ack' } satisfies AttentionWorkerReply);
       } else {
         port.postMessage({ type: 'result', aggregate: aggregator.finish() } satisfies AttentionWorkerReply);

@@ -1,29 +1,21 @@
 /**
  * Where a pipeline's attention batches go: an `AttentionAggregator` in this thread, or one in a
  * worker thread (`attention.worker.ts`) so that aggregation overlaps the next onnxruntime run,
- * which onnxruntime-node executes synchronously on the calling thread. Batches cross as
- * transferred ArrayBuffers; at most `maxInFlight` batches wait in the worker (memory stays flat).
+ * which onnxruntime-node executes synchronously on the calling thread. The worker reads the maps
+ * from `maxInFlight` SharedArrayBuffer slots that this thread copies each batch into (a copy is
+ * cheaper than transferring onnxruntime's buffers, and the worker allocates nothing per batch);
+ * the per-sample facts travel packed (`PackedFacts`). Memory stays flat.
  */
 import { Worker } from 'node:worker_threads';
 import { BadInputError, InspectorError, type ErrorKind } from '../errors';
-import { AttentionAggregator, type AttentionAggregate, type AttentionAggregatorOptions, type GroupKey } from './aggregate';
-import type { Validity } from './positions';
-
-/** Per-sample facts of a batch (maps travel apart, one buffer per layer). */
-export interface BatchSample {
-  readonly validity: Validity;
-  readonly spans: Readonly<Record<string, readonly number[] | undefined>>;
-  readonly special?: Uint8Array;
-  readonly groups: readonly GroupKey[];
-  readonly where: string;
-}
+import { AttentionAggregator, type AttentionAggregate, type AttentionAggregatorOptions, type PackedFacts } from './aggregate';
 
 /** One batch: per layer, [B, H, T, T] contiguous float32 (both export layouts are this order). */
 export interface AttentionBatch {
   readonly T: number;
   readonly heads: number;
   readonly layers: readonly Float32Array[];
-  readonly samples: readonly BatchSample[];
+  readonly facts: PackedFacts;
 }
 
 export interface AttentionSink {
@@ -34,7 +26,7 @@ export interface AttentionSink {
 
 /** Adds a batch to an aggregator (shared by both sinks). */
 export function addBatch(aggregator: AttentionAggregator, batch: AttentionBatch): void {
-  aggregator.addBatch(batch.layers, batch.heads, batch.T, batch.samples);
+  aggregator.addPacked(batch.layers, batch.heads, batch.T, batch.facts);
 }
 
 /** Aggregation in the calling thread. */
@@ -51,18 +43,30 @@ export function localSink(options: AttentionAggregatorOptions): AttentionSink & 
 /** Messages to and from the attention worker. */
 export type AttentionWorkerRequest =
   | { readonly type: 'init'; readonly options: AttentionAggregatorOptions }
-  | { readonly type: 'batch'; readonly batch: AttentionBatch }
+  /**
+   * Maps in slot `slot` (its buffer comes along when new or grown): layer l at float offset
+   * l·B·H·T², B = facts.groupSet.length.
+   */
+  | { readonly type: 'batch'; readonly slot: number; readonly buffer?: SharedArrayBuffer; readonly T: number; readonly heads: number; readonly layers: number; readonly facts: PackedFacts }
   | { readonly type: 'finish' };
 export type AttentionWorkerReply =
   | { readonly type: 'ack' }
   | { readonly type: 'result'; readonly aggregate: AttentionAggregate }
   | { readonly type: 'error'; readonly code: string; readonly kind: ErrorKind; readonly message: string };
 
+/** The layers of a batch posted in a slot: views over its shared buffer. */
+export function slotLayers(buffer: SharedArrayBuffer, layers: number, B: number, heads: number, T: number): Float32Array[] {
+  const n = B * heads * T * T;
+  return Array.from({ length: layers }, (_, l) => new Float32Array(buffer, l * n * 4, n));
+}
+
 /** Aggregation in a worker thread; `workerPath` is the bundled attention.worker.js (or the .ts with tsx). */
 export function workerSink(options: AttentionAggregatorOptions, workerPath: string | URL, execArgv?: readonly string[], maxInFlight = 4): AttentionSink {
   const worker = new Worker(workerPath, execArgv ? { execArgv: [...execArgv] } : {});
   let failure: InspectorError | undefined;
-  let inFlight = 0;
+  const slots: (SharedArrayBuffer | undefined)[] = Array.from({ length: maxInFlight }, () => undefined);
+  const free = slots.map((_, x) => x);
+  const busy: number[] = []; // in posting order: the worker acknowledges batches in that order
   const waiters: (() => void)[] = [];
   let result: ((a: AttentionAggregate) => void) | undefined;
   const wake = (): void => { for (const w of waiters.splice(0)) w(); };
@@ -71,7 +75,7 @@ export function workerSink(options: AttentionAggregatorOptions, workerPath: stri
     wake();
   };
   worker.on('message', (reply: AttentionWorkerReply) => {
-    if (reply.type === 'ack') { inFlight--; wake(); } else if (reply.type === 'result') { result?.(reply.aggregate); } else fail(reply.kind === 'bad-input' ? new BadInputError(reply.code, reply.message) : new InspectorError(reply.code, reply.kind, reply.message));
+    if (reply.type === 'ack') { free.push(busy.shift()!); wake(); } else if (reply.type === 'result') { result?.(reply.aggregate); } else fail(reply.kind === 'bad-input' ? new BadInputError(reply.code, reply.message) : new InspectorError(reply.code, reply.kind, reply.message));
   });
   worker.on('error', (cause) => fail(new InspectorError('attention.worker-failed', 'failure', `attention worker failed: ${cause instanceof Error ? cause.message : String(cause)}`, { cause })));
   worker.on('exit', (code) => { if (code !== 0) fail(new InspectorError('attention.worker-failed', 'failure', `attention worker exited with code ${code}`)); });
@@ -79,11 +83,24 @@ export function workerSink(options: AttentionAggregatorOptions, workerPath: stri
   const wait = (): Promise<void> => new Promise((resolve) => waiters.push(resolve));
   return {
     async add(batch) {
-      while (inFlight >= maxInFlight && !failure) await wait();
+      const B = batch.facts.groupSet.length;
+      const n = B * batch.heads * batch.T * batch.T;
+      batch.layers.forEach((data, l) => {
+        if (data.length !== n) throw new BadInputError('attention-sample-shape', `attention batch: layer ${l} has ${data.length} values, expected ${B}×${batch.heads}×${batch.T}×${batch.T}`);
+      });
+      while (free.length === 0 && !failure) await wait();
       if (failure) throw failure;
-      inFlight++;
-      const layers = batch.layers.map((l) => (l.byteOffset === 0 && l.byteLength === l.buffer.byteLength ? l : l.slice()));
-      worker.postMessage({ type: 'batch', batch: { ...batch, layers } } satisfies AttentionWorkerRequest, layers.map((l) => l.buffer as ArrayBuffer));
+      const slot = free.shift()!;
+      const bytes = batch.layers.length * n * 4;
+      let buffer = slots[slot];
+      let fresh: SharedArrayBuffer | undefined;
+      if (!buffer || buffer.byteLength < bytes) buffer = fresh = slots[slot] = new SharedArrayBuffer(bytes);
+      const views = slotLayers(buffer, batch.layers.length, B, batch.heads, batch.T);
+      batch.layers.forEach((data, l) => views[l]!.set(data));
+      busy.push(slot);
+      worker.postMessage({
+        type: 'batch', slot, T: batch.T, heads: batch.heads, layers: batch.layers.length, facts: batch.facts, ...(fresh ? { buffer: fresh } : {}),
+      } satisfies AttentionWorkerRequest);
     },
     async finish() {
       if (failure) throw failure;

@@ -1,7 +1,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { AttentionAggregator, histogramQuantile, type AttentionSample, type GroupKey, type SampleFacts } from '../../../extension/core/attention/aggregate';
+import { AttentionAggregator, histogramQuantile, packFacts, type AttentionSample, type GroupKey, type SampleFacts } from '../../../extension/core/attention/aggregate';
 import { entropy } from '../../../extension/core/attention/entropy';
 import { BadInputError, CancelledError, InspectorError } from '../../../extension/core/errors';
 
@@ -184,8 +184,11 @@ describe('AttentionAggregator', () => {
       facts.forEach((f, b) => single.add({
         ...f, seqLen: T, maps: layers.map((data) => [0, 1, 2].map((h) => data.slice((b * H + h) * T * T, (b * H + h + 1) * T * T))),
       }));
+      const packed = new AttentionAggregator(options);
+      packed.addPacked(layers, H, T, packFacts(facts, T, options.spans));
       const result = batched.finish();
       assert.deepStrictEqual(result, single.finish());
+      assert.deepStrictEqual(packed.finish(), result);
       // Direct computation of the overall values (float64 Math.log) from FORMULAS.md §D.
       const valid = facts.map((f) => Array.from({ length: T }, (_, j) => j).filter((j) => (f.validity === undefined ? true : typeof f.validity === 'number' ? j < f.validity : Boolean(f.validity[j]))));
       const rows = valid.reduce((n, v) => n + v.length, 0);
@@ -232,6 +235,19 @@ describe('AttentionAggregator', () => {
     controller.abort();
     assert.throws(() => agg.addAll([two()], { signal: controller.signal }), CancelledError);
     assert.equal(agg.finish().samples, 2);
+  });
+
+  it('packFacts rejects bad positions with the codes of resolvePositions, naming the sample', () => {
+    const bad = (facts: SampleFacts, code: string): void => assert.throws(() => packFacts([{}, { ...facts, where: 'row 9 of d.csv' }], 3, ['s']),
+      (e: unknown) => e instanceof BadInputError && e.code === code && /row 9 of d\.csv/.test(e.message));
+    bad({ validity: 4 }, 'attention-valid-length');
+    bad({ validity: Uint8Array.of(1, 1) }, 'attention-mask-length');
+    bad({ spans: { s: [-1] } }, 'attention-span-position');
+    bad({ spans: { s: [3] } }, 'attention-span-position');
+    bad({ special: [true] }, 'attention-special-length');
+    const packed = packFacts([{ groups: [{ a: 'x' }] }, { groups: [{ a: 'x' }] }, { groups: [{ a: 'x' }, { b: 'y' }] }, {}], 2, []);
+    assert.deepEqual(Array.from(packed.groupSet), [0, 0, 1, 2]);
+    assert.deepEqual(packed.groupSets, [[{ a: 'x' }], [{ a: 'x' }, { b: 'y' }], []]);
   });
 
   it('histogram quantiles interpolate within bins', () => {
