@@ -47,6 +47,8 @@ const FALSE_WORDS = new Set(['false', 'no']);
 export class LabelParser {
   private readonly seen = new Map<string, number>();
   private readonly classIndex: Map<string, number> | undefined;
+  /** Binary task without `positiveLabel`: the cells "0" and "1" are the labels 0 and 1. */
+  private readonly binaryDigits: boolean;
 
   constructor(
     private readonly spec: Pick<ResolvedSpec, 'task' | 'positiveLabel' | 'classes'>,
@@ -56,9 +58,15 @@ export class LabelParser {
     private readonly numClasses?: number,
   ) {
     this.classIndex = spec.classes ? new Map(spec.classes.map((c, i) => [c, i])) : undefined;
+    this.binaryDigits = spec.task === 'binary' && spec.positiveLabel === undefined;
   }
 
   parse(cell: unknown, row: number): number | SkipReason {
+    // The common binary cells, without trimming, word lookups or number parsing (same results).
+    if (this.binaryDigits) {
+      if (cell === '0') return 0;
+      if (cell === '1') return 1;
+    }
     if (cell === undefined || cell === null || (typeof cell === 'string' && cell.trim() === '')) return 'missing label';
     switch (this.spec.task) {
       case 'regression':
