@@ -14,9 +14,13 @@ if (port !== null) {
   const slots: SharedArrayBuffer[] = [];
   let failed = false;
   port.on('message', (req: AttentionWorkerRequest) => {
+    if (req.type === 'init') failed = false; // a new run on a reused worker
     if (failed) return;
     try {
-      if (req.type === 'init') aggregator = new AttentionAggregator(req.options);
+      if (req.type === 'init') {
+        aggregator = new AttentionAggregator(req.options);
+        slots.length = 0;
+      }
       else if (!aggregator) throw new InspectorError('attention.worker-order', 'failure', 'attention worker: a batch came before init');
       else if (req.type === 'batch') {
         if (req.buffer) slots[req.slot] = req.buffer;

@@ -60,10 +60,52 @@ export function slotLayers(buffer: SharedArrayBuffer, layers: number, B: number,
   return Array.from({ length: layers }, (_, l) => new Float32Array(buffer, l * n * 4, n));
 }
 
-/** Aggregation in a worker thread; `workerPath` is the bundled attention.worker.js (or the .ts with tsx). */
+/**
+ * Workers that finished a run cleanly, per entry (path and execArgv), kept unref'd for the next
+ * run: a new worker pays its start and a cold JIT on every run. At most IDLE_WORKERS per entry.
+ */
+const idleWorkers = new Map<string, { worker: Worker; drop: () => void }[]>();
+const IDLE_WORKERS = 2;
+
+function takeWorker(key: string, workerPath: string | URL, execArgv: readonly string[] | undefined): Worker {
+  const idle = idleWorkers.get(key)?.pop();
+  if (idle) {
+    idle.worker.off('error', idle.drop).off('exit', idle.drop);
+    idle.worker.ref();
+    return idle.worker;
+  }
+  return new Worker(workerPath, execArgv ? { execArgv: [...execArgv] } : {});
+}
+
+/** Keeps a worker for the next run (its run's listeners already removed), or terminates it. */
+async function releaseWorker(key: string, worker: Worker, reuse: boolean): Promise<void> {
+  const idle = idleWorkers.get(key) ?? [];
+  if (!reuse || idle.length >= IDLE_WORKERS) {
+    await worker.terminate();
+    return;
+  }
+  const entry = {
+    worker,
+    drop: (): void => {
+      const at = idle.indexOf(entry);
+      if (at >= 0) idle.splice(at, 1);
+    },
+  };
+  worker.on('error', entry.drop).on('exit', entry.drop);
+  worker.unref();
+  idle.push(entry);
+  idleWorkers.set(key, idle);
+}
+
+/**
+ * Aggregation in a worker thread; `workerPath` is the bundled attention.worker.js (or the .ts with
+ * tsx). A worker whose run finished cleanly is kept for the next sink (see idleWorkers).
+ */
 export function workerSink(options: AttentionAggregatorOptions, workerPath: string | URL, execArgv?: readonly string[], maxInFlight = 4): AttentionSink {
-  const worker = new Worker(workerPath, execArgv ? { execArgv: [...execArgv] } : {});
+  const key = JSON.stringify([String(workerPath), execArgv ?? []]);
+  const worker = takeWorker(key, workerPath, execArgv);
   let failure: InspectorError | undefined;
+  let finished = false;
   const slots: (SharedArrayBuffer | undefined)[] = Array.from({ length: maxInFlight }, () => undefined);
   const free = slots.map((_, x) => x);
   const busy: number[] = []; // in posting order: the worker acknowledges batches in that order
@@ -74,11 +116,12 @@ export function workerSink(options: AttentionAggregatorOptions, workerPath: stri
     failure ??= error;
     wake();
   };
-  worker.on('message', (reply: AttentionWorkerReply) => {
+  const onMessage = (reply: AttentionWorkerReply): void => {
     if (reply.type === 'ack') { free.push(busy.shift()!); wake(); } else if (reply.type === 'result') { result?.(reply.aggregate); } else fail(reply.kind === 'bad-input' ? new BadInputError(reply.code, reply.message) : new InspectorError(reply.code, reply.kind, reply.message));
-  });
-  worker.on('error', (cause) => fail(new InspectorError('attention.worker-failed', 'failure', `attention worker failed: ${cause instanceof Error ? cause.message : String(cause)}`, { cause })));
-  worker.on('exit', (code) => { if (code !== 0) fail(new InspectorError('attention.worker-failed', 'failure', `attention worker exited with code ${code}`)); });
+  };
+  const onError = (cause: unknown): void => fail(new InspectorError('attention.worker-failed', 'failure', `attention worker failed: ${cause instanceof Error ? cause.message : String(cause)}`, { cause }));
+  const onExit = (code: number): void => { if (code !== 0) fail(new InspectorError('attention.worker-failed', 'failure', `attention worker exited with code ${code}`)); };
+  worker.on('message', onMessage).on('error', onError).on('exit', onExit);
   worker.postMessage({ type: 'init', options } satisfies AttentionWorkerRequest);
   const wait = (): Promise<void> => new Promise((resolve) => waiters.push(resolve));
   return {
@@ -107,10 +150,12 @@ export function workerSink(options: AttentionAggregatorOptions, workerPath: stri
       const done = new Promise<AttentionAggregate>((resolve) => { result = resolve; });
       worker.postMessage({ type: 'finish' } satisfies AttentionWorkerRequest);
       const aggregate = await Promise.race([done, (async () => { while (!failure) await wait(); throw failure; })()]);
+      finished = true;
       return aggregate;
     },
     async close() {
-      await worker.terminate();
+      worker.off('message', onMessage).off('error', onError).off('exit', onExit);
+      await releaseWorker(key, worker, finished && !failure);
     },
   };
 }
