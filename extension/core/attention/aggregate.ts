@@ -311,12 +311,19 @@ export interface PackedFacts {
  */
 export function packFacts(samples: readonly SampleFacts[], T: number, spanNames: readonly string[]): PackedFacts {
   const B = samples.length;
-  const valid = new Uint8Array(B * T);
-  const spans = spanNames.map(() => new Uint8Array(B * T));
-  const hasSpan = spanNames.map(() => new Uint8Array(B));
-  let special: Uint8Array | undefined;
-  let hasSpecial: Uint8Array | undefined;
-  const groupSet = new Int32Array(B);
+  // Every array is a view of one buffer, which a structured clone copies once.
+  const anySpecial = samples.some((sample) => sample.special !== undefined);
+  const S = spanNames.length;
+  const buffer = new ArrayBuffer(4 * B + (1 + S + (anySpecial ? 1 : 0)) * B * T + (S + (anySpecial ? 1 : 0)) * B);
+  let offset = 0;
+  const take = (n: number): Uint8Array => new Uint8Array(buffer, (offset += n) - n, n);
+  const groupSet = new Int32Array(buffer, 0, B);
+  offset = 4 * B;
+  const valid = take(B * T);
+  const spans = spanNames.map(() => take(B * T));
+  const hasSpan = spanNames.map(() => take(B));
+  const special = anySpecial ? take(B * T) : undefined;
+  const hasSpecial = anySpecial ? take(B) : undefined;
   const groupSets: (readonly GroupKey[])[] = [];
   const setIndex = new Map<string, number>();
   for (let b = 0; b < B; b++) {
@@ -349,10 +356,8 @@ export function packFacts(samples: readonly SampleFacts[], T: number, spanNames:
       if (sample.special.length !== T) {
         throw new BadInputError('attention-special-length', `special-token mask has length ${sample.special.length}, expected the sequence length ${T}${where}`);
       }
-      special ??= new Uint8Array(B * T);
-      hasSpecial ??= new Uint8Array(B);
-      hasSpecial[b] = 1;
-      for (let j = 0; j < T; j++) special[off + j] = sample.special[j] ? 1 : 0;
+      hasSpecial![b] = 1;
+      for (let j = 0; j < T; j++) special![off + j] = sample.special[j] ? 1 : 0;
     }
     const groups = sample.groups ?? [];
     let key = ''; // length-prefixed, so unambiguous
@@ -662,30 +667,51 @@ export class AttentionAggregator {
       }
     }
     if (pairs.length === 0) return [];
+    // Per group: cell means (float64, as cellSum / cellCount); per pair: the cells both saw, their
+    // weights min(count_a, count_b) and Σ weights, which do not depend on the head.
+    const means = new Map<number, Float64Array>();
+    const meanOf = (g: number): Float64Array => {
+      let m = means.get(g);
+      if (!m) {
+        const { cellSum, cellCount } = sums[g]!;
+        m = new Float64Array(cellSum.length);
+        for (let x = 0; x < m.length; x++) m[x] = cellSum[x]! / cellCount[x % cells]!;
+        means.set(g, m);
+      }
+      return m;
+    };
+    const shared = pairs.map(([a, b]) => {
+      const A = sums[a]!.cellCount;
+      const B = sums[b]!.cellCount;
+      const index: number[] = [];
+      const weight: number[] = [];
+      let den = 0;
+      for (let c = 0; c < cells; c++) {
+        const w = Math.min(A[c]!, B[c]!);
+        if (w <= 0) continue;
+        index.push(c);
+        weight.push(w);
+        den += w;
+      }
+      return { index: Int32Array.from(index), weight: Float64Array.from(weight), den, ma: meanOf(a), mb: meanOf(b) };
+    });
     const out: HeadGroupDifference[] = [];
     for (let hd = 0; hd < this.layers * this.heads; hd++) {
       let best = { value: Number.NaN, pair: pairs[0]! };
       let spanGap = Number.NaN;
       let entropyGap = Number.NaN;
-      for (const pair of pairs) {
-        const A = sums[pair[0]]!;
-        const B = sums[pair[1]]!;
+      const base = hd * cells;
+      pairs.forEach((pair, x) => {
+        const { index, weight, den, ma, mb } = shared[x]!;
         let num = 0;
-        let den = 0;
-        for (let c = 0; c < cells; c++) {
-          const w = Math.min(A.cellCount[c]!, B.cellCount[c]!);
-          if (w <= 0) continue;
-          const d = A.cellSum[hd * cells + c]! / A.cellCount[c]! - B.cellSum[hd * cells + c]! / B.cellCount[c]!;
-          num += w * Math.abs(d);
-          den += w;
-        }
+        for (let k = 0; k < index.length; k++) num += weight[k]! * Math.abs(ma[base + index[k]!]! - mb[base + index[k]!]!);
         const value = num / den;
         if (Number.isNaN(best.value) || value > best.value) best = { value, pair };
         const sa = byGroup[pair[0]]!.perHead[hd]!;
         const sb = byGroup[pair[1]]!.perHead[hd]!;
         entropyGap = nanMax(entropyGap, Math.abs(sa.entropy - sb.entropy));
         for (const name of this.spans) spanGap = nanMax(spanGap, Math.abs(sa.spanMass[name]! - sb.spanMass[name]!));
-      }
+      });
       out.push({
         layer: Math.floor(hd / this.heads), head: hd % this.heads, mapDifference: best.value, spanMassDifference: spanGap,
         entropyDifference: entropyGap, groups: [byGroup[best.pair[0]]!.group, byGroup[best.pair[1]]!.group],
