@@ -456,6 +456,7 @@ export async function runAttention(spec: ResolvedSpec, options: AttentionRunOpti
     const minGroupSize = options.minGroupSize ?? spec.minGroupSize ?? 30;
     let layout: AttentionLayout | undefined;
     let longest = 0;
+    let headCount = 0;
     let batches = 0;
     let rowSums = { rows: 0, maxDeviation: 0, where: undefined as string | undefined };
     const specialTokens = new Map<string, number>();
@@ -471,6 +472,7 @@ export async function runAttention(spec: ResolvedSpec, options: AttentionRunOpti
       }
       layout ??= views[0]!.layout;
       if (!sink) {
+        headCount = heads;
         causal = looksCausal(views, facts);
         const aggregatorOptions = { layers: views.length, heads, maxLen: window, spans, causal, minGroupSize };
         sink = options.workerPath === undefined ? localSink(aggregatorOptions) : workerSink(aggregatorOptions, options.workerPath, options.workerExecArgv);
@@ -496,10 +498,13 @@ export async function runAttention(spec: ResolvedSpec, options: AttentionRunOpti
     await encoder.close();
     if (!sink || !layout) throw new BadInputError('data.empty', `${spec.data}: no rows to analyse`, { file: spec.data });
     progress(0.97, 'evaluating attention biases');
-    const aggregate = await sink.finish();
+    // A worker finishes the aggregate while this thread evaluates the biases.
+    const finishing = sink.finish();
+    finishing.catch(() => undefined); // awaited below, after the biases
     const biasT = options.length ?? Math.max(2, Math.min(64, longest));
-    const { bias, matrices } = await evaluateBiases(model, aggregate.heads, biasT, signal);
+    const { bias, matrices } = await evaluateBiases(model, headCount, biasT, signal);
     const masks = await maskNodes(model, biasT);
+    const aggregate = await finishing;
     progress(1, 'done');
     return {
       schema: REPORT_SCHEMA, kind: 'attention', createdAt: new Date().toISOString(), spec: spec.specPath,
