@@ -200,12 +200,14 @@ interface RowFacts {
   readonly group: Record<string, string>;
 }
 
-function jsonStrings(cell: unknown): string[] | undefined {
+/** A cell's array of strings (a JSON array in a string cell parsed); an array of strings as it is (read only). */
+function jsonStrings(cell: unknown): readonly string[] | undefined {
   let value = cell;
   if (typeof value === 'string') {
     try { value = JSON.parse(value); } catch { return undefined; }
   }
-  return Array.isArray(value) ? value.map((v) => String(v)) : undefined;
+  if (!Array.isArray(value)) return undefined;
+  return value.every((v) => typeof v === 'string') ? (value as string[]) : value.map((v) => String(v));
 }
 
 function rowFacts(spec: ResolvedSpec, batch: RowBatch, encoded: EncodedBatch, T: number): RowFacts[] {
@@ -226,11 +228,12 @@ function rowFacts(spec: ResolvedSpec, batch: RowBatch, encoded: EncodedBatch, T:
     let length = T;
     if (maskFeed) {
       const mask = new Uint8Array(T);
+      const data = maskFeed.data;
       let n = 0;
-      for (let j = 0; j < T; j++) {
-        const v = Number(maskFeed.data[r * T + j]);
-        mask[j] = v !== 0 ? 1 : 0;
-        n += mask[j]!;
+      if (data instanceof BigInt64Array || data instanceof BigUint64Array) {
+        for (let j = 0; j < T; j++) n += mask[j] = data[r * T + j]! !== 0n ? 1 : 0;
+      } else {
+        for (let j = 0; j < T; j++) n += mask[j] = Number(data[r * T + j]) !== 0 ? 1 : 0;
       }
       validity = mask;
       length = n;
