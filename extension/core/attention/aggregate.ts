@@ -16,7 +16,7 @@ import type {
   AttentionEntropyDistribution, AttentionGroupKey, AttentionGroupStats, AttentionHeadDifference, AttentionHeadStats,
 } from '../../protocol/attention';
 import { BadInputError, InspectorError, throwIfAborted, throttleProgress, type ProgressFn } from '../errors';
-import { pLnP32, type FloatArray } from './entropy';
+import { massOn, pLnP32, type FloatArray } from './entropy';
 import { resolvePositions, type ResolvedPositions, type Validity } from './positions';
 
 /** A group: values of sensitive columns, e.g. {"sex": "F"} or {"sex": "F", "race": "B"}. */
@@ -269,17 +269,6 @@ function accumulateMap(sums: Sums, hd: number, map: FloatArray, bits: Int32Array
   sums.first[hd]! += firstSum;
   sums.special[hd]! += specialSum;
   for (let s = 0; s < spanCount; s++) sums.span[hd * spanCount + s]! += spanScratch[s]!;
-}
-
-/** Σ p[base + j] over the sorted key list, keys j ≤ last only. */
-function massOn(map: FloatArray, base: number, keys: Int32Array, last: number): number {
-  let m = 0;
-  for (let k = 0; k < keys.length; k++) {
-    const j = keys[k]!;
-    if (j > last) break;
-    m += map[base + j]!;
-  }
-  return m;
 }
 
 function groupId(group: GroupKey): string {

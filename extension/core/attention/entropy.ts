@@ -138,7 +138,7 @@ export function scanMap(map: FloatArray, pos: ResolvedPositions, out: MapScan): 
 }
 
 /** Σ p[base + j] over the sorted key list, keys j ≤ last only. */
-function massOn(map: FloatArray, base: number, keys: Int32Array, last: number): number {
+export function massOn(map: FloatArray, base: number, keys: Int32Array, last: number): number {
   let m = 0;
   for (let k = 0; k < keys.length; k++) {
     const j = keys[k]!;
