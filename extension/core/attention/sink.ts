@@ -62,10 +62,17 @@ export function slotLayers(buffer: SharedArrayBuffer, layers: number, B: number,
 
 /**
  * Workers that finished a run cleanly, per entry (path and execArgv), kept unref'd for the next
- * run: a new worker pays its start and a cold JIT on every run. At most IDLE_WORKERS per entry.
+ * run: a new worker pays its start and a cold JIT on every run. At most IDLE_WORKERS per entry,
+ * and only those whose run's slots stayed within IDLE_SLOT_BYTES.
  */
 const idleWorkers = new Map<string, { worker: Worker; drop: () => void }[]>();
 const IDLE_WORKERS = 2;
+/**
+ * An idle worker still references its last run's shared slots (until its next run, as an idle
+ * thread never collects garbage): a run whose slots took more than this is not kept, so that its
+ * memory goes back at close (for such batches the cold start is small against the run anyway).
+ */
+const IDLE_SLOT_BYTES = 32 * 2 ** 20;
 
 function takeWorker(key: string, workerPath: string | URL, execArgv: readonly string[] | undefined): Worker {
   const idle = idleWorkers.get(key)?.pop();
@@ -107,6 +114,7 @@ export function workerSink(options: AttentionAggregatorOptions, workerPath: stri
   let failure: InspectorError | undefined;
   let finished = false;
   const slots: (SharedArrayBuffer | undefined)[] = Array.from({ length: maxInFlight }, () => undefined);
+  let slotBytes = 0; // of the current slots, which the worker references
   const free = slots.map((_, x) => x);
   const busy: number[] = []; // in posting order: the worker acknowledges batches in that order
   const waiters: (() => void)[] = [];
@@ -137,7 +145,10 @@ export function workerSink(options: AttentionAggregatorOptions, workerPath: stri
       const bytes = batch.layers.length * n * 4;
       let buffer = slots[slot];
       let fresh: SharedArrayBuffer | undefined;
-      if (!buffer || buffer.byteLength < bytes) buffer = fresh = slots[slot] = new SharedArrayBuffer(bytes);
+      if (!buffer || buffer.byteLength < bytes) {
+        slotBytes += bytes - (buffer?.byteLength ?? 0);
+        buffer = fresh = slots[slot] = new SharedArrayBuffer(bytes);
+      }
       const views = slotLayers(buffer, batch.layers.length, B, batch.heads, batch.T);
       batch.layers.forEach((data, l) => views[l]!.set(data));
       busy.push(slot);
@@ -155,7 +166,7 @@ export function workerSink(options: AttentionAggregatorOptions, workerPath: stri
     },
     async close() {
       worker.off('message', onMessage).off('error', onError).off('exit', onExit);
-      await releaseWorker(key, worker, finished && !failure);
+      await releaseWorker(key, worker, finished && !failure && slotBytes <= IDLE_SLOT_BYTES);
     },
   };
 }

@@ -1,6 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { resolve } from 'node:path';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import { packFacts, type SampleFacts } from '../../../extension/core/attention/aggregate';
 import { localSink, workerSink, type AttentionBatch } from '../../../extension/core/attention/sink';
 import { BadInputError } from '../../../extension/core/errors';
@@ -49,4 +51,25 @@ test('worker sink: same aggregate as in-process; a reused worker starts each run
   // Two sinks at once get two workers.
   const [a, b] = await Promise.all([run(workerSink(options, workerPath, execArgv), first), run(workerSink(options, workerPath, execArgv), second)]);
   assert.deepStrictEqual([a, b], [local1, local2]);
+});
+
+test('worker sink: a worker whose run filled large shared slots is not kept idle with them (its memory is released at close)', async () => {
+  setFlagsFromString('--expose-gc');
+  const gc = runInNewContext('gc') as () => void;
+  const settle = async (): Promise<number> => {
+    for (let i = 0; i < 3; i++) {
+      gc();
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    return process.memoryUsage().arrayBuffers;
+  };
+  const before = await settle();
+  // 3 batches of 48 MiB each: three shared slots of 48 MiB, 144 MiB in all.
+  const B = 12, T = 1024;
+  const samples = await run(workerSink({ layers: 1, heads: 1, maxLen: 4 }, workerPath, execArgv), Array.from({ length: 3 }, () => ({
+    T, heads: 1, layers: [new Float32Array(B * T * T)], facts: packFacts(Array.from({ length: B }, (): SampleFacts => ({ validity: 4 })), T, []),
+  })));
+  assert.equal((samples as { samples: number }).samples, 3 * B);
+  const retained = (await settle()) - before;
+  assert.ok(retained < 32 * 2 ** 20, `${(retained / 2 ** 20).toFixed(0)} MiB of array buffers still held after close`);
 });
