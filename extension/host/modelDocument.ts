@@ -48,9 +48,15 @@ export class ModelDocument extends Disposable implements vscode.CustomDocument {
     return this.result;
   }
 
+  /** Bumped by every reload: only the newest read is kept (one save fires several events). */
+  private generation = 0;
+
   private async reload(): Promise<void> {
-    this.result = await ModelDocument.read(this.uri);
-    if (!this.isDisposed) this.changed.fire();
+    const generation = ++this.generation;
+    const result = await ModelDocument.read(this.uri);
+    if (generation !== this.generation || this.isDisposed) return;
+    this.result = result;
+    this.changed.fire();
   }
 
   /** Reads and summarises the model; never throws (errors become a result the editor shows). */

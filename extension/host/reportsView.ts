@@ -51,6 +51,8 @@ class ReportsTree extends Disposable implements vscode.TreeDataProvider<Node> {
   private reports: SavedReport[] = [];
   private view: vscode.TreeView<Node> | undefined;
   private signature: string | undefined;
+  /** Bumped by every load: only the newest listing is applied. */
+  private generation = 0;
   /** The first read of the reports, which the view's first getChildren awaits. */
   private readonly loaded: Promise<boolean>;
 
@@ -92,8 +94,11 @@ class ReportsTree extends Disposable implements vscode.TreeDataProvider<Node> {
 
   /** Reads every report header; true when the list differs from the last read. */
   private async load(): Promise<boolean> {
+    const generation = ++this.generation;
     const files = await vscode.workspace.findFiles(REPORTS_GLOB, undefined, 2000);
     const headers = await Promise.all(files.map(readHeader));
+    // A newer listing started meanwhile (several watcher events): it decides, not this one.
+    if (generation !== this.generation) return false;
     const reports = headers.filter((r): r is SavedReport => r !== undefined).sort((a, b) => b.createdAt.localeCompare(a.createdAt) || a.uri.fsPath.localeCompare(b.uri.fsPath));
     const signature = reports.map((r) => `${r.uri.toString()}|${r.kind}|${r.createdAt}|${r.modelPath}`).join('\n');
     const changed = signature !== this.signature;
