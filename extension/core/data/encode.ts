@@ -94,7 +94,7 @@ type Plan =
   | { kind: 'npy'; input: string; dtype: TensorDType; file: NpyFile }
   | { kind: 'auto'; input: string; dtype: TensorDType; fill: 'mask' | 'type_ids' | 'position_ids'; source: string };
 
-type TableInfo = Pick<TableReader, 'path' | 'format' | 'columns'>;
+type TableInfo = Pick<TableReader, 'path' | 'format' | 'columns' | 'findColumns'>;
 
 /** Builds the encoder; checks every mapped column exists and every model input is fed. */
 export async function createInputEncoder(
@@ -104,7 +104,7 @@ export async function createInputEncoder(
   options: EncoderOptions = {},
 ): Promise<InputEncoder> {
   const specName = spec.specPath === '' ? 'the spec' : spec.specPath;
-  checkColumns(spec, table, specName);
+  await checkColumns(spec, table, specName);
   const plans = await buildPlans(spec, modelInputs, specName);
   const place: CellPlace = { file: table.path, format: table.format };
   const labels = spec.label === undefined ? undefined : new LabelParser(spec, place, spec.label, options.numClasses);
@@ -141,7 +141,7 @@ export async function createInputEncoder(
   };
 }
 
-function checkColumns(spec: ResolvedSpec, table: TableInfo, specName: string): void {
+async function checkColumns(spec: ResolvedSpec, table: TableInfo, specName: string): Promise<void> {
   const needed: { column: string; pointer: string }[] = [];
   for (const [name, m] of Object.entries(spec.inputs)) {
     const at = `/inputs/${escapePointer(name)}`;
@@ -153,7 +153,13 @@ function checkColumns(spec: ResolvedSpec, table: TableInfo, specName: string): v
   spec.groups.forEach((g, i) => needed.push({ column: g, pointer: `/groups/${i}` }));
   if (spec.weight !== undefined) needed.push({ column: spec.weight, pointer: '/weight' });
   if (spec.likelihood !== undefined) needed.push({ column: spec.likelihood, pointer: '/likelihood' });
-  const have = new Set(table.columns);
+  let have = new Set(table.columns);
+  // JSONL rows may omit keys: a column the first rows lack is looked for in the rest of the file.
+  const absent = needed.filter((n) => !have.has(n.column)).map((n) => n.column);
+  if (absent.length > 0 && table.findColumns) {
+    await table.findColumns(absent);
+    have = new Set(table.columns);
+  }
   for (const { column, pointer } of needed) {
     if (!have.has(column)) {
       const list = table.columns.length > 40 ? `${table.columns.slice(0, 40).join(', ')}, ... (${table.columns.length} in all)` : table.columns.join(', ');

@@ -10,7 +10,11 @@ import { DEFAULT_BATCH_ROWS, ObjectBatch, type OpenTableOptions, type RowBatch, 
 
 type JsonObject = Readonly<Record<string, unknown>>;
 
-/** Opens a JSONL file; the columns are the keys seen in the first batch, in first-seen order. */
+/**
+ * Opens a JSONL file; the columns are the keys seen in the rows read for the first batch, in
+ * first-seen order. A key that first appears later is found by `findColumns` (the encoder asks
+ * for the columns a spec names but the first rows lack).
+ */
 export async function openJsonl(path: string, options: OpenTableOptions = {}): Promise<TableReader> {
   const batchRows = options.batchRows ?? DEFAULT_BATCH_ROWS;
   const { size } = await stat(path);
@@ -54,7 +58,29 @@ export async function openJsonl(path: string, options: OpenTableOptions = {}): P
   return {
     path,
     format: 'jsonl',
-    columns: [...known],
+    get columns() {
+      return [...known];
+    },
+    async findColumns(names: readonly string[]): Promise<void> {
+      const wanted = new Set(names.filter((n) => !known.has(n)));
+      if (wanted.size === 0) return;
+      const scan = readObjects(path, options.signal, { bytesRead: 0 });
+      try {
+        for await (const chunk of scan) {
+          for (const value of chunk) {
+            // Every key seen joins: when a name is in no row the whole file is read, and the
+            // error then lists all of its columns.
+            for (const key of Object.keys(value)) {
+              known.add(key);
+              wanted.delete(key);
+            }
+          }
+          if (wanted.size === 0) break;
+        }
+      } finally {
+        await scan.return(undefined);
+      }
+    },
     batches,
     progress: () => ({ ...progress }),
     close: async () => {},

@@ -47,8 +47,18 @@ export interface RowBatch {
 export interface TableReader {
   readonly path: string;
   readonly format: TableFormat;
-  /** Column names, in file order (JSONL: keys seen in the first batch, in first-seen order). */
+  /**
+   * Column names, in file order (JSONL: the keys of the rows read for the first batch, in
+   * first-seen order, plus any that `findColumns` found later in the file).
+   */
   readonly columns: readonly string[];
+  /**
+   * Looks for these columns in the rest of the file, where the format learns its columns from
+   * the first rows only (JSONL, whose rows may omit keys); the columns met while looking join
+   * `columns` and the batches (all of the file's when a name is in no row). Absent where the
+   * header already lists every column.
+   */
+  findColumns?(names: readonly string[]): Promise<void>;
   /** Number of data rows when the format knows it up front (Parquet). */
   readonly rowsHint?: number;
   batches(): AsyncIterable<RowBatch>;

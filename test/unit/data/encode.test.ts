@@ -171,6 +171,26 @@ describe('input encoder: sequences', () => {
     assert.deepEqual(summary.skipReasons, { 'missing token ids': 1 });
   });
 
+  it('a JSONL key that first appears after the rows read for the first batch is found, and a key in no row is refused', async () => {
+    // The reader reads whole 64 KiB chunks for the first batch: 4000 rows of ~20 bytes are more.
+    const rows = Array.from({ length: 4000 }, (_, i) => JSON.stringify({ ids: [i % 50], y: i % 2 }));
+    rows.push('{"ids":[7],"y":1,"g":"F"}');
+    const data = file('late-key.jsonl', `${rows.join('\n')}\n`);
+    const table = await openTable(data, { batchRows: 2 });
+    assert.deepEqual(table.columns, ['ids', 'y']);
+    await table.findColumns?.(['g']);
+    assert.deepEqual(table.columns, ['ids', 'y', 'g']);
+    const s = await spec({ data, inputs: { input_ids: { column: 'ids' } }, groups: ['g'] });
+    const { batches, summary } = await encodeAll(s, BERT, 2);
+    assert.equal(batches.length, 2001);
+    assert.equal(summary.rowsUsed, 4001);
+    assert.deepEqual(summary.groupValues, { g: ['F'] });
+    const missing = await spec({ data, inputs: { input_ids: { column: 'ids' } }, groups: ['h'] });
+    const err = await rejection(() => encodeAll(missing, BERT, 2));
+    assert.equal(err.code, 'missing-column');
+    assert.equal(err.message, `${data}: no column "h" (field "groups[0]" of ${missing.specPath}); available columns: ids, y, g`);
+  });
+
   it('pads to the model fixed length, in int32 with a bool mask, and refuses longer rows', async () => {
     const data = file('fixed.jsonl', '{"ids":[5,6],"y":1}\n{"ids":[7],"y":0}\n');
     const model: ModelInputInfo[] = [{ name: 'ids', dtype: 'int32', shape: [null, 4] }, { name: 'mask', dtype: 'bool', shape: [null, 4] }];
