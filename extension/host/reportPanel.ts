@@ -7,7 +7,7 @@ import { BadInputError } from '../core/errors';
 import { REPORT_SCHEMA } from '../protocol/report';
 import { saveExport } from './exportFile';
 import { reportToJson } from '../core/report';
-import { webviewHtml, webviewOptions } from './webviewHtml';
+import { escapeHtml, webviewHtml, webviewOptions } from './webviewHtml';
 import { log } from './log';
 
 /**
@@ -103,8 +103,7 @@ interface ReportPanelState {
 /** A restored panel whose report cannot be shown: says why, in the panel. */
 function showRestoreFailure(panel: vscode.WebviewPanel, message: string): void {
   panel.webview.options = { enableScripts: false };
-  const text = message.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
-  panel.webview.html = `<!DOCTYPE html><html lang="en"><head><meta charset="UTF-8"><meta http-equiv="Content-Security-Policy" content="default-src 'none'"></head><body><p>${text}</p></body></html>`;
+  panel.webview.html = `<!DOCTYPE html><html lang="en"><head><meta charset="UTF-8"><meta http-equiv="Content-Security-Policy" content="default-src 'none'"></head><body><p>${escapeHtml(message)}</p></body></html>`;
 }
 
 /**
