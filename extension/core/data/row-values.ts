@@ -154,11 +154,6 @@ export class GroupCollector {
     return code;
   }
 
-  value(k: number, cell: unknown, row: number): string | null {
-    const code = this.code(k, cell, row);
-    return code < 0 ? null : this.dictionaries[k]![code]!;
-  }
-
   /** Values seen so far per group column, in code order (append-only arrays: later codes extend them). */
   get dictionary(): readonly (readonly string[])[] {
     return this.dictionaries;

@@ -17,7 +17,6 @@ import type { ModelSummary } from '../../protocol/model';
 import type { RuntimeInfo } from '../../protocol/runtime';
 import { loadOrt, openSession } from '../runtime';
 import type { ProviderSetting } from '../runtime';
-import { GroupCoder } from '../metrics/groupCodes';
 import { ImpactAccumulator } from './compare';
 import type { ComparisonSummary } from './compare';
 
@@ -128,7 +127,6 @@ export async function comparisonPass(spec: ResolvedSpec, baselinePath: string, v
     const lastDim = outputInfo?.shape?.at(-1);
     const numClasses = spec.task === 'multiclass' ? (typeof lastDim === 'number' ? lastDim : spec.classes?.length) : undefined;
     const encoder = await createInputEncoder(spec, summary.inputs, table, numClasses ? { numClasses } : {});
-    const coder = new GroupCoder(spec.groups);
     const loss = comparisonLoss(spec);
     let baseBuilder: GroupMetricsBuilder | undefined;
     const maxRows = options.maxRows ?? 0;
@@ -147,12 +145,11 @@ export async function comparisonPass(spec: ResolvedSpec, baselinePath: string, v
         });
         const baseOut = await runOutput(base.session, feeds, output, baselinePath);
         const baseCols = evaluate(baseOut, spec.data);
-        const codes = options.metrics ? coder.encode(encoded.groups, encoded.rowsUsed) : [];
         const addMetrics = (builder: GroupMetricsBuilder, cols: SampleColumns): void => builder.add({
           label: labels, pred: cols.pred, loss: cols.loss, score: cols.score,
           ...(cols.probs ? { probs: cols.probs } : {}),
           ...(encoded.weights ? { weight: encoded.weights } : {}),
-          groups: codes, groupValues: coder.values, rowOffset: encoded.rowNumbers[0] ?? 0, file: spec.data,
+          groups: encoded.groupCodes, groupValues: encoded.groupDictionary, rowOffset: encoded.rowNumbers[0] ?? 0, file: spec.data,
         });
         const newBuilder = (): GroupMetricsBuilder => new GroupMetricsBuilder({ task: spec.task, sensitive: spec.groups, numClasses: baseCols.numClasses });
         if (options.metrics) {

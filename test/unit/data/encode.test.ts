@@ -5,11 +5,29 @@ import {
   createInputEncoder, openTable, resolveSpec,
   type EncodedBatch, type EncoderSummary, type ModelInputInfo, type ResolvedSpec,
 } from '../../../extension/core/data';
-import { GroupCoder } from '../../../extension/core/metrics/groupCodes';
 import { Xoshiro128 } from '../../../extension/core/metrics/stats';
 import { FIXTURES, rejection, tempDir } from './helpers';
 
 const { dir, file } = tempDir();
+
+/** Reference coder: each column's values get codes in first-seen order across calls, −1 = missing. */
+class GroupCoder {
+  readonly values: string[][];
+
+  constructor(readonly columns: readonly string[]) {
+    this.values = columns.map(() => []);
+  }
+
+  encode(values: Readonly<Record<string, readonly (string | null)[]>>, rows: number): Int32Array[] {
+    return this.columns.map((column, c) => Int32Array.from({ length: rows }, (_, i) => {
+      const value = values[column]?.[i];
+      if (value === null || value === undefined) return -1;
+      const dictionary = this.values[c]!;
+      if (!dictionary.includes(value)) dictionary.push(value);
+      return dictionary.indexOf(value);
+    }));
+  }
+}
 const TABULAR: ModelInputInfo[] = [{ name: 'features', dtype: 'float32', shape: ['N', 2] }];
 
 async function spec(fields: Record<string, unknown>): Promise<ResolvedSpec> {
