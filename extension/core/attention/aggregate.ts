@@ -494,31 +494,9 @@ export class AttentionAggregator {
 
   /**
    * Adds the samples of a batch whose maps are, per layer, one contiguous float32 [B, H, T, T]
-   * array (B = samples.length); the same as `add` for each sample, without a view per map.
+   * array, with their facts packed (`packFacts`, B = facts.groupSet.length): the same as `add`
+   * for each sample, without a view per map or an object per sample. What the sinks post.
    */
-  addBatch(layers: readonly Float32Array[], heads: number, T: number, samples: readonly SampleFacts[]): void {
-    const B = samples.length;
-    const size = T * T;
-    if (layers.length !== this.layers || heads !== this.heads || layers.some((data) => data.length !== B * heads * size)) {
-      const where = samples[0]?.where === undefined ? '' : ` (${samples[0].where})`;
-      throw new BadInputError('attention-sample-shape', `attention batch${where} must hold ${this.layers} layers × ${B} samples × ${this.heads} heads of ${T}×${T} maps`);
-    }
-    const bits = layers.map((data) => new Int32Array(data.buffer, data.byteOffset, data.length));
-    const lnCount = lnCounts(T);
-    for (let b = 0; b < B; b++) {
-      const sample = samples[b]!;
-      const pos = this.resolve(T, sample);
-      const sums = this.cohortOf(sample.groups).sums;
-      for (let l = 0; l < this.layers; l++) {
-        const data = layers[l]!;
-        const dataBits = bits[l]!;
-        for (let h = 0; h < heads; h++) accumulateMap(sums, l * heads + h, data, dataBits, (b * heads + h) * size, pos, lnCount, this.spanScratch);
-      }
-      sums.addSample(pos);
-    }
-  }
-
-  /** `addBatch` with the facts packed (`packFacts`): what the sinks post, no object per sample. */
   addPacked(layers: readonly Float32Array[], heads: number, T: number, facts: PackedFacts): void {
     const B = facts.groupSet.length;
     const size = T * T;

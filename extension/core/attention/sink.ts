@@ -24,17 +24,12 @@ export interface AttentionSink {
   close(): Promise<void>;
 }
 
-/** Adds a batch to an aggregator (shared by both sinks). */
-export function addBatch(aggregator: AttentionAggregator, batch: AttentionBatch): void {
-  aggregator.addPacked(batch.layers, batch.heads, batch.T, batch.facts);
-}
-
 /** Aggregation in the calling thread. */
 export function localSink(options: AttentionAggregatorOptions): AttentionSink & { readonly aggregator: AttentionAggregator } {
   const aggregator = new AttentionAggregator(options);
   return {
     aggregator,
-    add: async (batch) => addBatch(aggregator, batch),
+    add: async (batch) => aggregator.addPacked(batch.layers, batch.heads, batch.T, batch.facts),
     finish: async () => aggregator.finish(),
     close: async () => undefined,
   };
