@@ -85,10 +85,9 @@ class ReportsTree extends Disposable implements vscode.TreeDataProvider<Node> {
     if (await this.load()) this.changed.fire();
   }
 
-  /** Shows the view and sets its empty-workspace message once the reports are known. */
+  /** The view whose empty-workspace message each load sets (attached before the first load ends). */
   attach(view: vscode.TreeView<Node>): void {
     this.view = view;
-    void this.loaded.then(() => this.showMessage());
   }
 
 
