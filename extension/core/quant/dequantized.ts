@@ -27,7 +27,7 @@ import { impactEntry } from './impact';
 import { comparisonPass } from './pass';
 import type { PassOptions, PassResult } from './pass';
 import { selectWeights } from './select';
-import type { GroupsSection } from '../metrics/groups';
+import type { GroupsSection } from '../../protocol/groups';
 
 /** A quantized weight found in the checkpoint, dequantized. */
 export interface DequantizedWeight {

@@ -8,7 +8,7 @@
 import { BadInputError, CancelledError, InspectorError, throwIfAborted } from '../errors';
 import type { ProgressFn } from '../errors';
 import type { ResolvedSpec } from '../data';
-import type { GroupsSection } from '../metrics/groups';
+import type { GroupsSection } from '../../protocol/groups';
 import { loadModel, tensorToFloat32 } from '../onnx';
 import type { LoadedModel } from '../onnx';
 import type { QuantImpact } from '../../protocol/quant';

@@ -11,7 +11,7 @@ import type { EncodedBatch, ResolvedSpec, TensorData } from '../data';
 import { evaluateBatch } from '../metrics/batch';
 import type { LossConfig, SampleColumns } from '../metrics/batch';
 import { GroupMetricsBuilder } from '../metrics/groups';
-import type { GroupsSection } from '../metrics/groups';
+import type { GroupsSection } from '../../protocol/groups';
 import { loadModel, summarizeModel } from '../onnx';
 import type { ModelSummary } from '../../protocol/model';
 import type { RuntimeInfo } from '../../protocol/runtime';
