@@ -17,8 +17,8 @@ import type { ModelSummary } from '../../protocol/model';
 import type { RuntimeInfo } from '../../protocol/runtime';
 import { loadOrt, openSession } from '../runtime';
 import type { ProviderSetting } from '../runtime';
-import { ImpactAccumulator } from './compare';
-import type { ComparisonSummary } from './compare';
+import { ImpactAccumulator } from '../quant/compare';
+import type { ComparisonSummary } from '../quant/compare';
 
 /** A quantized model to compare with the FP32 one. */
 export interface Variant {
