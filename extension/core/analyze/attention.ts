@@ -11,6 +11,7 @@
 import { BadInputError, throttleProgress, throwIfAborted, type ProgressFn } from '../errors';
 import { createInputEncoder, openTable, type InputEncoder, type ResolvedSpec, type RowBatch, type TableReader } from '../data';
 import type { ProviderSetting } from '../runtime';
+import { ATTENTION_DEFAULTS, resolveRunOptions, type RunOverrides } from './options';
 import { reportModel } from '../report';
 import { checkRowSums, type AttentionLayout, type FloatArray } from '../attention';
 import { packFacts } from '../attention/aggregate';
@@ -25,27 +26,29 @@ import type { AttentionReport, AttentionSampleResult } from '../../protocol/atte
 export { attentionSection } from '../attention/section';
 export { defaultThreads } from '../attention/session';
 
-export interface AttentionRunOptions {
-  readonly providers: ProviderSetting;
-  /** Rows per inference batch (default 32). */
-  readonly batchSize?: number;
-  /** Stop after this many data rows (0 or absent = all). */
-  readonly samples?: number;
+/**
+ * Options of an attention run: the explicit overrides (options.ts; `maxRows` limits the samples,
+ * `batchSize` defaults to 32, `threads` 0 = every core but one), then what only attention has.
+ */
+export interface AttentionRunOptions extends RunOverrides {
   /** Length T at which biases are evaluated (default min(64, longest sequence seen)). */
   readonly length?: number;
   /** Mean maps cover positions < window (default 64). */
   readonly window?: number;
   /**
    * The bundled attention.worker.js (or the .ts under tsx, with workerExecArgv): aggregate in a
-   * worker thread, overlapping the next run. Absent: aggregate in this thread.
+   * worker thread, overlapping the next run. Absent: aggregate in this thread. The report is the
+   * same either way.
    */
   readonly workerPath?: string | URL;
   readonly workerExecArgv?: readonly string[];
-  /** Intra-op threads (default: every core but one, see defaultThreads). */
-  readonly threads?: number;
-  readonly minGroupSize?: number;
   readonly signal?: AbortSignal;
   readonly onProgress?: ProgressFn;
+}
+
+/** Options of the per-sample view: the model is opened with the same run settings. */
+export interface AttentionSampleOptions extends RunOverrides {
+  readonly signal?: AbortSignal;
 }
 
 const ROW_SUM_CHECK_EVERY = 16;
@@ -77,25 +80,26 @@ function sliceBatch(batch: RowBatch, take: number): RowBatch {
 /** Runs the attention analysis over the spec's data and returns the report. */
 export async function runAttention(spec: ResolvedSpec, options: AttentionRunOptions): Promise<AttentionReport> {
   if (!spec.model) throw new BadInputError('spec.model', `${spec.specPath || 'the spec'}: field "model": the attention analysis needs a model`, { file: spec.specPath });
+  const run = resolveRunOptions(spec, options, ATTENTION_DEFAULTS);
   const progress = throttleProgress(options.onProgress);
   progress(0, 'loading the model');
   const signal = options.signal;
-  const model = await openAttentionModel(spec.model, { providers: options.providers, threads: options.threads ?? defaultThreads(), ...(signal ? { signal } : {}) });
-  const table = await openTable(spec.data, { batchRows: options.batchSize ?? 32, ...(signal ? { signal } : {}) });
+  const model = await openAttentionModel(spec.model, { providers: run.providers, threads: run.threads || defaultThreads(), ...(signal ? { signal } : {}) });
+  const table = await openTable(spec.data, { batchRows: run.batchSize, ...(signal ? { signal } : {}) });
   let sink: AttentionSink | undefined;
   try {
     const encoder: InputEncoder = await createInputEncoder(spec, model.summary.inputs, table);
     const spans = Object.keys(spec.attention?.spans ?? {});
     const window = options.window ?? 64;
     let causal = false;
-    const minGroupSize = options.minGroupSize ?? spec.minGroupSize ?? 30;
+    const minGroupSize = run.minGroupSize;
     let layout: AttentionLayout | undefined;
     let longest = 0;
     let headCount = 0;
     let batches = 0;
     let rowSums = { rows: 0, maxDeviation: 0, where: undefined as string | undefined };
     const specialTokens = new Map<string, number>();
-    for await (const batch of limited(table, options.samples ?? 0, signal, progress)) {
+    for await (const batch of limited(table, run.maxRows, signal, progress)) {
       const encoded = await encoder.encode(batch);
       if (encoded.rowsUsed === 0) continue;
       const views = await runChecked(model, spec, encoded, batch);
@@ -218,9 +222,13 @@ export class AttentionSampler {
   }
 }
 
-/** One-shot per-sample maps (opens and closes the model): see AttentionSampler for repeated use. */
-export async function attentionForSample(spec: ResolvedSpec, rowIndex: number, options: { providers: ProviderSetting; threads?: number; signal?: AbortSignal }): Promise<AttentionSampleResult> {
-  const sampler = await AttentionSampler.open(spec, options);
+/**
+ * One sample's maps for the per-sample view (opens and closes the model; see AttentionSampler
+ * for repeated use). `row` is 0-based among the data rows.
+ */
+export async function runAttentionSample(spec: ResolvedSpec, rowIndex: number, options: AttentionSampleOptions = {}): Promise<AttentionSampleResult> {
+  const run = resolveRunOptions(spec, options, ATTENTION_DEFAULTS);
+  const sampler = await AttentionSampler.open(spec, { providers: run.providers, ...(run.threads ? { threads: run.threads } : {}), ...(options.signal ? { signal: options.signal } : {}) });
   try {
     return await sampler.sample(rowIndex, options.signal ? { signal: options.signal } : {});
   } finally {
