@@ -10,8 +10,6 @@ test('precedence: an override beats the spec, the spec beats the default, per fi
   assert.deepEqual(resolveRunOptions(spec, { bootstrap: 0, minGroupSize: 5 }), { ...RUN_DEFAULTS, minGroupSize: 5, bootstrap: 0, seed: 7 });
   assert.deepEqual(resolveRunOptions({}, { seed: 3 }), { ...RUN_DEFAULTS, seed: 3 });
   assert.deepEqual(resolveRunOptions(undefined, {}, ATTENTION_DEFAULTS), ATTENTION_DEFAULTS);
-  // an override present but undefined is not set
-  assert.equal(resolveRunOptions(spec, { bootstrap: undefined }).bootstrap, 10);
   assert.deepEqual(resolveRunOptions(undefined, { providers: ['cpu'], batchSize: 7, maxRows: 9, threads: 2 }), {
     ...RUN_DEFAULTS, providers: ['cpu'], batchSize: 7, maxRows: 9, threads: 2,
   });
