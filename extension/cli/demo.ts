@@ -8,7 +8,7 @@ import { runGroups } from '../core/analyze/groups';
 import { runAttention } from '../core/analyze/attention';
 import { loadModel, summarizeModel } from '../core/onnx';
 import { analyzeWeights } from '../core/quant/analyze';
-import { quantizationReport } from '../core/quant/report';
+import { quantizationReport } from '../core/analyze/quantReport';
 import { formatAttentionReport } from './formatAttention';
 import { formatQuantization } from './formatQuant';
 import { workerScript } from './quant';

@@ -1,5 +1,5 @@
 /** Terminal rendering of a groups report: overall, the worst groups, the table, disparities. */
-import type { GroupsReport } from '../core/analyze/groups';
+import type { GroupsReport } from '../protocol/groups';
 import { higherIsBetter, metricValue, scalarMetricNames } from '../core/metrics/accumulator';
 import { table } from './format';
 

@@ -11,7 +11,7 @@ import { BadInputError } from '../core/errors';
 import { loadSpec } from '../core/data';
 import { runQuantAnalysis } from '../core/analyze/quant';
 import { DEFAULT_MIN_ELEMENTS } from '../core/quant/analyze';
-import { DEFAULT_BUDGET, DEFAULT_SENSITIVITY_FORMAT, DEFAULT_SENSITIVITY_ROWS } from '../core/quant/sensitivity';
+import { DEFAULT_BUDGET, DEFAULT_SENSITIVITY_FORMAT, DEFAULT_SENSITIVITY_ROWS } from '../core/analyze/quantSensitivity';
 import { writeHtmlReport } from '../core/report/export';
 import { parseProviderSetting } from '../core/runtime';
 import { formatQuantization } from './formatQuant';

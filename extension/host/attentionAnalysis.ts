@@ -1,14 +1,10 @@
 import * as vscode from 'vscode';
-import type { AttentionReport } from '../core/analyze/attention';
+import type { AttentionReport } from '../protocol/attention';
 import { runInWorker, runSettings } from './analysisWorker';
-import type { AttentionReportView } from '../protocol/attention';
 import { registerReportHandler } from './reportPanel';
 import { runAndShowReport } from './runAnalysis';
 import type { RuntimeStatusService } from './runtimeStatus';
 import { specForModel } from './specFlow';
-
-/** Compile-time check that the engine's report is what the UI renders. */
-export const asAttentionView = (report: AttentionReport): AttentionReportView => report;
 
 /** Attention Heatmaps: dataset and per-group aggregates, biases; per-sample maps on request. */
 export async function attentionHeatmaps(extensionUri: vscode.Uri, runtime: RuntimeStatusService, model: vscode.Uri): Promise<AttentionReport | undefined> {

@@ -26,11 +26,11 @@ import {
 import { exposeAttention, findAttention, resolveHeads, softmaxRows, type AttentionGraph, type AttentionSite } from '../attention/extract';
 import { packFacts } from '../attention/aggregate';
 import { localSink, workerSink, type AttentionSink } from '../attention/sink';
-import { REPORT_SCHEMA, type ReportModel } from '../../protocol/report';
+import { REPORT_SCHEMA } from '../../protocol/report';
 import type { RuntimeInfo } from '../../protocol/runtime';
 import type { ModelSummary } from '../../protocol/model';
 import type {
-  AttentionBiasEntry, AttentionBiasMatrices, AttentionHeadMatrix, AttentionMaps, AttentionSampleResult, AttentionSection, AttentionSource,
+  AttentionBiasEntry, AttentionBiasMatrices, AttentionHeadMatrix, AttentionMaps, AttentionReport, AttentionSampleResult, AttentionSection, AttentionSource,
 } from '../../protocol/attention';
 
 export interface AttentionRunOptions {
@@ -54,17 +54,6 @@ export interface AttentionRunOptions {
   readonly minGroupSize?: number;
   readonly signal?: AbortSignal;
   readonly onProgress?: ProgressFn;
-}
-
-export interface AttentionReport {
-  readonly schema: typeof REPORT_SCHEMA;
-  readonly kind: 'attention';
-  readonly createdAt: string;
-  readonly spec: string;
-  readonly model: ReportModel;
-  readonly runtime: RuntimeInfo;
-  readonly data: { readonly path: string; readonly rows: number; readonly skippedRows: number; readonly skipReasons: Readonly<Record<string, number>> };
-  readonly attention: AttentionSection;
 }
 
 /** Token strings that count as special tokens (first-token sinks are counted apart). */

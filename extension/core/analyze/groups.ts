@@ -9,10 +9,10 @@ import { BadInputError, InspectorError, throttleProgress, throwIfAborted, type P
 import { createInputEncoder, numericCell, openTable, type EncodedBatch, type InputEncoder, type ResolvedSpec, type RowBatch, type TableReader } from '../data';
 import { evaluateBatch, type LossConfig } from '../metrics/batch';
 import { featureVariances } from '../metrics/diversity';
-import { GroupMetricsBuilder, type GroupsSection } from '../metrics/groups';
+import { GroupMetricsBuilder } from '../metrics/groups';
 import { reportModel } from '../report';
-import { REPORT_SCHEMA, type ReportModel } from '../../protocol/report';
-import type { RuntimeInfo } from '../../protocol/runtime';
+import { REPORT_SCHEMA } from '../../protocol/report';
+import type { GroupsReport } from '../../protocol/groups';
 import type { ProviderSetting } from '../runtime';
 import { prepareModel, runBatch } from './session';
 
@@ -27,17 +27,6 @@ export interface GroupsRunOptions {
   readonly minGroupSize?: number;
   readonly signal?: AbortSignal;
   readonly onProgress?: ProgressFn;
-}
-
-export interface GroupsReport {
-  readonly schema: typeof REPORT_SCHEMA;
-  readonly kind: 'groups';
-  readonly createdAt: string;
-  readonly spec: string;
-  readonly model: ReportModel | null;
-  readonly runtime: RuntimeInfo | null;
-  readonly data: { readonly path: string; readonly rows: number; readonly skippedRows: number; readonly skipReasons: Readonly<Record<string, number>> };
-  readonly groups: GroupsSection;
 }
 
 function requireLabel(spec: ResolvedSpec): string {

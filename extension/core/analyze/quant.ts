@@ -11,12 +11,12 @@ import { loadModel, summarizeModel } from '../onnx';
 import type { QuantizationReport, QuantizationSection } from '../../protocol/quant';
 import type { ProviderSetting } from '../runtime';
 import { analyzeWeights, DEFAULT_MIN_ELEMENTS } from '../quant/analyze';
-import { compareCheckpoint } from '../quant/dequantized';
-import { quantImpact } from '../quant/impact';
+import { compareCheckpoint } from './quantCheckpoint';
+import { quantImpact } from './quantImpact';
 import type { Rounding } from '../quant/minifloat';
-import type { PassResult } from '../quant/pass';
-import { quantizationReport } from '../quant/report';
-import { layerSensitivity } from '../quant/sensitivity';
+import type { PassResult } from './quantPass';
+import { quantizationReport } from './quantReport';
+import { layerSensitivity } from './quantSensitivity';
 
 export interface QuantAnalysisOptions {
   /** With a spec: the model-level impact over its data (the spec's `model` is ignored: `modelPath` is the FP32 model). */

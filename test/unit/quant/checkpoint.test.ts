@@ -13,7 +13,8 @@ import { BadInputError, CancelledError } from '../../../extension/core/errors';
 import { loadSpec } from '../../../extension/core/data';
 import type { ResolvedSpec } from '../../../extension/core/data';
 import { findInitializer, loadModel, tensorToFloat32 } from '../../../extension/core/onnx';
-import { compareCheckpoint, compareCheckpointWeights, dequantize, findQuantizedWeights } from '../../../extension/core/quant/dequantized';
+import { compareCheckpointWeights, dequantize, findQuantizedWeights } from '../../../extension/core/quant/dequantized';
+import { compareCheckpoint } from '../../../extension/core/analyze/quantCheckpoint';
 import { fakeQuantize } from '../../../extension/core/quant/quantize';
 import type { QuantCheckpointTensor } from '../../../extension/protocol/quant';
 

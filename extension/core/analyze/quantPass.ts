@@ -11,14 +11,14 @@ import type { EncodedBatch, ResolvedSpec, TensorData } from '../data';
 import { evaluateBatch } from '../metrics/batch';
 import type { LossConfig, SampleColumns } from '../metrics/batch';
 import { GroupMetricsBuilder } from '../metrics/groups';
-import type { GroupsSection } from '../metrics/groups';
+import type { GroupsSection } from '../../protocol/groups';
 import { loadModel, summarizeModel } from '../onnx';
 import type { ModelSummary } from '../../protocol/model';
 import type { RuntimeInfo } from '../../protocol/runtime';
 import { loadOrt, openSession } from '../runtime';
 import type { ProviderSetting } from '../runtime';
-import { ImpactAccumulator } from './compare';
-import type { ComparisonSummary } from './compare';
+import { ImpactAccumulator } from '../quant/compare';
+import type { ComparisonSummary } from '../quant/compare';
 
 /** A quantized model to compare with the FP32 one. */
 export interface Variant {
