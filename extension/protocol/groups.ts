@@ -160,7 +160,11 @@ export interface GroupsSection {
   readonly byColumn: readonly ColumnTable[];
   readonly missingGroup: number;
   readonly minGroupSize: number;
-  readonly bootstrap?: { readonly replicates: number; readonly seed: number; readonly confidence: number; readonly method: 'percentile' };
+  readonly bootstrap?: {
+    readonly replicates: number; readonly seed: number; readonly confidence: number; readonly method: 'percentile';
+    /** multinomial: n rows drawn with replacement (FORMULAS.md §B); poisson: counter-based Poisson(1) row weights (docs/SHARDING.md §2). */
+    readonly scheme: 'multinomial' | 'poisson';
+  };
   readonly diversity?: DiversitySection;
 }
 
