@@ -180,4 +180,18 @@ export interface GroupsReport {
   readonly runtime: RuntimeInfo | null;
   readonly data: ReportData & { readonly skipReasons: Readonly<Record<string, number>> };
   readonly groups: GroupsSection;
+  /** A merged sharded run (docs/SHARDING.md): each shard's rows, time and provider. */
+  readonly shards?: readonly ShardRun[];
+}
+
+/** One shard of a merged report. */
+export interface ShardRun {
+  readonly shard: number;
+  /** Data rows of the shard (used + skipped). */
+  readonly rows: number;
+  readonly seconds: number;
+  /** The execution provider the shard's worker used (null: predictions, no model). */
+  readonly provider: string | null;
+  /** The machine the shard ran on, when the distributed runner says. */
+  readonly host?: string;
 }
