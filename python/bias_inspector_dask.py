@@ -14,6 +14,7 @@ fails the run with its error: a partial report is never written.
 Needs the `distributed` package (Debian: python3-distributed).
 """
 import argparse
+import logging
 import json
 import os
 import socket
@@ -26,8 +27,14 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 DEFAULT_CLI = os.path.join(HERE, "..", "dist", "cli.js")
 
 
-def run_shard(index, shards, analysis, spec, node, cli, extra, env):
+def run_shard(index, shards, analysis, spec, node, cli, extra, env, kill_once=None):
     """Runs one shard on this worker; returns its state text, timing and where it ran."""
+    if kill_once and index == 0 and not os.path.exists(kill_once):
+        # Test hook (--test-kill-worker-once): the first attempt of shard 0 kills its worker process,
+        # as a crashed or preempted machine would; Dask must run the shard again elsewhere.
+        with open(kill_once, "w") as f:
+            f.write(str(os.getpid()))
+        os.kill(os.getpid(), 9)
     with tempfile.TemporaryDirectory(prefix="bias-shard-") as folder:
         state = os.path.join(folder, "state-%d.json" % index)
         command = [node, cli, analysis, "--spec", spec, "--shard", "%d/%d" % (index, shards), "--state", state] + list(extra)
@@ -57,6 +64,7 @@ def main(argv=None):
     parser.add_argument("--cli", default=DEFAULT_CLI, help="bias-inspector cli.js on the workers")
     parser.add_argument("--retries", type=int, default=1, help="retries of a failed shard (default 1)")
     parser.add_argument("--env", action="append", default=[], metavar="K=V", help="environment for the CLI on the workers")
+    parser.add_argument("--test-kill-worker-once", metavar="MARKER", help=argparse.SUPPRESS)
     parser.add_argument("extra", nargs="*", help="further CLI flags for every shard (after --)")
     args = parser.parse_args(argv)
     if args.shards < 1:
@@ -70,13 +78,14 @@ def main(argv=None):
     spec = os.path.abspath(args.spec)
     cluster = None
     if args.local:
-        cluster = LocalCluster(n_workers=args.local, threads_per_worker=1, processes=True, dashboard_address=None)
+        # The workers' own logs would repeat every shard error (the client reports it once).
+        cluster = LocalCluster(n_workers=args.local, threads_per_worker=1, processes=True, dashboard_address=None, silence_logs=logging.CRITICAL)
         client = Client(cluster)
     else:
         client = Client(args.scheduler)
     try:
         futures = [
-            client.submit(run_shard, i, args.shards, args.analysis, spec, args.node, os.path.abspath(args.cli), args.extra, env,
+            client.submit(run_shard, i, args.shards, args.analysis, spec, args.node, os.path.abspath(args.cli), args.extra, env, args.test_kill_worker_once,
                           key="bias-shard-%d-of-%d-%s" % (i, args.shards, os.getpid()), retries=args.retries, pure=False)
             for i in range(args.shards)
         ]

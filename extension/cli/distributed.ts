@@ -42,7 +42,8 @@ export function registerDistributed(program: Command): void {
     .option('--node <exe>', 'Node.js on the workers (default: this Node.js)')
     .option('--retries <n>', 'retries of a failed shard', '1')
     .option('--env <K=V...>', 'environment variables for the CLI on the workers')
-    .action(async (flags: DistributedFlags, command: Command) => {
+    .argument('[flags...]', 'further flags of the analysis for every shard, after -- (e.g. -- --bootstrap 100 --ep cpu)')
+    .action(async (extra: string[], flags: DistributedFlags) => {
       if (!flags.scheduler === !flags.local) throw new BadInputError('cli.bad-flag', 'distributed: give exactly one of --scheduler tcp://host:port or --local <workers>');
       const shards = positiveInt(flags.shards, '--shards');
       if (flags.local !== undefined) positiveInt(flags.local, '--local');
@@ -57,7 +58,9 @@ export function registerDistributed(program: Command): void {
         '--spec', spec, '--shards', String(shards), '--analysis', flags.analysis, '--json', resolve(flags.json),
         '--node', flags.node ?? process.execPath, '--cli', resolve(process.argv[1] ?? join(__dirname, 'cli.js')), '--retries', String(retries),
         ...(flags.env ?? []).flatMap((kv) => ['--env', kv]),
-        ...(command.args.length > 0 ? ['--', ...command.args] : []),
+        // Test hook: the first attempt of shard 0 kills its Dask worker (test/unit/cli/distributed.test.ts).
+        ...(process.env['BIAS_INSPECTOR_TEST_KILL_WORKER_ONCE'] ? ['--test-kill-worker-once', process.env['BIAS_INSPECTOR_TEST_KILL_WORKER_ONCE']] : []),
+        ...(extra.length > 0 ? ['--', ...extra] : []),
       ];
       const code = await new Promise<number>((done, fail) => {
         const child = spawn(flags.python, args, { stdio: 'inherit' });

@@ -162,8 +162,11 @@ export interface GroupsSection {
   readonly minGroupSize: number;
   readonly bootstrap?: {
     readonly replicates: number; readonly seed: number; readonly confidence: number; readonly method: 'percentile';
-    /** multinomial: n rows drawn with replacement (FORMULAS.md §B); poisson: counter-based Poisson(1) row weights (docs/SHARDING.md §2). */
-    readonly scheme: 'multinomial' | 'poisson';
+    /**
+     * multinomial: n rows drawn with replacement (FORMULAS.md §B); poisson: counter-based Poisson(1)
+     * row weights (docs/SHARDING.md §2). Absent in reports written before sharding: multinomial.
+     */
+    readonly scheme?: 'multinomial' | 'poisson';
   };
   readonly diversity?: DiversitySection;
 }

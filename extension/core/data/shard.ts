@@ -5,7 +5,7 @@
  *
  * - a folder of Parquet parts with at least n parts: part k belongs to shard k mod n (a worker
  *   reads only its own parts);
- * - any other table: rows in blocks of SHARD_BLOCK_ROWS by row number, block b to shard b mod n
+ * - any other table: rows in blocks of SHARD_BLOCK_ROWS (1024) by row number, block b to shard b mod n
  *   (every worker reads the file through, and evaluates only its blocks).
  */
 import { BadInputError } from '../errors';
@@ -14,7 +14,7 @@ import { isDirectory, listParquetParts, openParquetDataset } from './parquet-dat
 import type { OpenTableOptions, RowBatch, TableReader } from './table';
 
 /** Rows per block of a file shard. */
-export const SHARD_BLOCK_ROWS = 65_536;
+export const SHARD_BLOCK_ROWS = 1024;
 
 /** Shard `index` (0-based) of `count`. */
 export interface Shard {

@@ -587,7 +587,7 @@ export class GroupMetricsBuilder {
     if (this.options.biasLoss !== undefined || this.rows.variance !== null) {
       throw new BadInputError('state.not-mergeable', 'the Bias Loss and feature diversity normalise over the whole dataset: they cannot be computed in shards (run them unsharded)');
     }
-    if (o.bootstrap > 0 && !this.keepRows) throw new InspectorError('bad-config', 'failure', 'bootstrap intervals need the per-row columns (keepRows: true)');
+    if (o.bootstrap > 0 && !this.keepRows && this.rowsAdded > 0) throw new InspectorError('bad-config', 'failure', 'bootstrap intervals need the per-row columns (keepRows: true)');
     const confidence = o.confidence ?? 0.95;
     const n = this.rows.n;
     const replicates: SumsSet[] = [];

@@ -27,7 +27,7 @@ describe('shards of a table', () => {
   it('the shards of a file are disjoint and cover every row and skipped row once', async () => {
     const n = 2 * SHARD_BLOCK_ROWS + 1000;
     const lines = ['a,b'];
-    for (let i = 1; i <= n; i++) lines.push(i % 50_000 === 7 ? `${i}` : `${i},x${i % 3}`); // a few ragged rows
+    for (let i = 1; i <= n; i++) lines.push(i % 1000 === 7 ? `${i}` : `${i},x${i % 3}`); // a few ragged rows
     const path = file('big.csv', lines.join('\n'));
     const seen: number[] = [];
     const skipped: number[] = [];
@@ -38,7 +38,7 @@ describe('shards of a table', () => {
       seen.push(...rowNumbers);
       skipped.push(...skips.map((s) => s.row));
     }
-    const ragged = [7, 50_007, 100_007];
+    const ragged = [7, 1007, 2007, 3007];
     assert.equal(seen.length, n - ragged.length);
     assert.deepEqual([...new Set(seen)].length, seen.length);
     assert.deepEqual(skipped.sort((x, y) => x - y), ragged);
