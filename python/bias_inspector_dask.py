@@ -17,6 +17,7 @@ import argparse
 import logging
 import json
 import os
+import resource
 import socket
 import subprocess
 import sys
@@ -48,7 +49,9 @@ def run_shard(index, shards, analysis, spec, node, cli, extra, env, kill_once=No
             raise RuntimeError("shard %d/%d on %s: exit %d: %s" % (index, shards, socket.gethostname(), done.returncode, " | ".join(tail)))
         with open(state, encoding="utf-8") as f:
             text = f.read()
-    return {"shard": index, "state": text, "seconds": seconds, "host": socket.gethostname(), "pid": os.getpid()}
+    # Peak RSS of the CLI processes this worker has run so far (Linux: KiB): the shard's, or an earlier larger one.
+    peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024.0
+    return {"shard": index, "state": text, "seconds": seconds, "host": socket.gethostname(), "pid": os.getpid(), "peakRssMb": peak}
 
 
 def main(argv=None):
@@ -107,7 +110,7 @@ def main(argv=None):
             paths.append(path)
         timing = os.path.join(folder, "shards.json")
         with open(timing, "w", encoding="utf-8") as f:
-            json.dump([{k: r[k] for k in ("shard", "seconds", "host", "pid")} for r in results], f)
+            json.dump([{k: r[k] for k in ("shard", "seconds", "host", "pid", "peakRssMb")} for r in results], f)
         done = subprocess.run([args.node, os.path.abspath(args.cli), "merge", *paths, "--shard-timing", timing, "--json", args.json])
         return done.returncode
 

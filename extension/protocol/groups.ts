@@ -197,4 +197,6 @@ export interface ShardRun {
   readonly provider: string | null;
   /** The machine the shard ran on, when the distributed runner says. */
   readonly host?: string;
+  /** Peak RSS of the worker's CLI processes up to this shard, MB (distributed runner). */
+  readonly peakRssMb?: number;
 }

@@ -61,6 +61,8 @@ export interface ShardPlacement {
   readonly seconds: number;
   readonly host: string;
   readonly pid?: number;
+  /** Peak RSS of the worker's CLI processes so far, MB. */
+  readonly peakRssMb?: number;
 }
 
 /**
@@ -94,6 +96,7 @@ export async function mergeShardStates(states: readonly GroupsShardState[], plac
     return {
       shard: s.shard.index, rows: s.data.rows, seconds: where?.seconds ?? s.seconds,
       provider: s.runtime?.used ?? null, ...(where ? { host: where.host } : {}),
+      ...(where?.peakRssMb !== undefined ? { peakRssMb: Math.round(where.peakRssMb * 10) / 10 } : {}),
     };
   });
   return {
