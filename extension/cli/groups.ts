@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { BadInputError, loadSpec, resolveSpec, runGroups, type InputMapping, type ResolvedSpec } from '../core/analyze';
+import { BadInputError, loadSpec, parseShard, resolveSpec, runGroups, runGroupsShard, type InputMapping, type ResolvedSpec, type RunOverrides } from '../core/analyze';
 import type { GroupsReport } from '../protocol/groups';
 import { groupsCsv, writeHtmlReport } from '../core/report';
 import { inspectModel } from '../core/onnx';
@@ -15,7 +15,7 @@ import { stderrProgress } from './progress';
 interface GroupsFlags extends RunFlags {
   spec?: string; model?: string; data?: string; label?: string; group?: string; task?: string; output?: string; outputKind?: string;
   loss?: string; input?: string[]; predictions?: string; score?: string; pred?: string; featureTensor?: string;
-  json?: string | boolean; html?: string; csv?: string;
+  json?: string | boolean; html?: string; csv?: string; shard?: string; state?: string;
 }
 
 /** `--input name=col1,col2` | `name=ids:col` | `name=npy:file.npy` | `name=text:col:tokenizer.json`. */
@@ -80,6 +80,9 @@ export function registerGroups(program: Command): void {
     .option('--pred <column>', 'predictions: predicted class')
     .option('--bootstrap <n>', BOOTSTRAP_HELP)
     .option('--seed <n>', 'bootstrap seed (default 0)')
+    .option('--bootstrap-scheme <scheme>', 'multinomial (resample n rows; default) | poisson (keyed Poisson(1) row weights: equal to any sharded run, docs/SHARDING.md)')
+    .option('--shard <i/n>', 'evaluate only shard i of n (0-based) and write its mergeable state to --state (docs/SHARDING.md)')
+    .option('--state <file>', 'with --shard: the partial state to write (merge the shards with `bias-inspector merge`)')
     .option('--batch-size <n>', 'rows per inference batch (default 256; 4096 for --predictions)')
     .option('--max-rows <n>', 'evaluate at most this many rows (default all)')
     .option('--min-group-size <n>', 'groups smaller than this are marked small (default 30)')
@@ -91,6 +94,10 @@ export function registerGroups(program: Command): void {
       const spec = fromFlags ? await withFlagErrors(() => specFromFlags(flags)) : await specFromFlags(flags);
       checkOutputs({ '--json': flags.json, '--html': flags.html, '--csv': flags.csv }, specInputs(spec));
       const overrides = runOverrides(flags);
+      if (flags.shard !== undefined || flags.state !== undefined) {
+        await writeShardState(spec, flags, overrides);
+        return;
+      }
       const run = (): Promise<GroupsReport> => runGroups(spec, { ...overrides, onProgress: stderrProgress('groups') });
       const report = fromFlags ? await withFlagErrors(run) : await run();
       const toStdout = writeJson(flags.json, report);
@@ -98,4 +105,17 @@ export function registerGroups(program: Command): void {
       if (flags.csv) { writeFileSync(flags.csv, groupsCsv(report)); process.stderr.write(`wrote ${flags.csv}\n`); }
       if (!toStdout) process.stdout.write(`${formatGroupsReport(report)}\n`);
     });
+}
+
+/** `--shard i/n --state file`: one shard's mergeable state instead of a report. */
+async function writeShardState(spec: ResolvedSpec, flags: GroupsFlags, overrides: RunOverrides): Promise<void> {
+  if (flags.shard === undefined || flags.state === undefined) {
+    throw new BadInputError('cli.bad-flag', flags.shard === undefined ? `--state ${flags.state}: give the shard with --shard i/n` : `--shard ${flags.shard}: name the state file with --state <file>`);
+  }
+  if (flags.json !== undefined || flags.html || flags.csv) throw new BadInputError('cli.bad-flag', '--shard writes a partial state (--state), not a report: merge the shards with `bias-inspector merge … --json/--html`');
+  const shard = parseShard(flags.shard);
+  checkOutputs({ '--state': flags.state }, specInputs(spec));
+  const state = await runGroupsShard(spec, { ...overrides, shard, onProgress: stderrProgress(`groups shard ${shard.index}/${shard.count}`) });
+  writeFileSync(flags.state, JSON.stringify(state));
+  process.stderr.write(`wrote ${flags.state} (shard ${shard.index}/${shard.count}: ${state.data.rows.toLocaleString('en-US')} rows)\n`);
 }

@@ -10,6 +10,8 @@ import { registerDemo } from './demo';
 import { registerGroups } from './groups';
 import { registerQuant } from './quant';
 import { registerAttention } from './attention';
+import { registerMerge } from './merge';
+import { registerDistributed } from './distributed';
 
 const program = new Command()
   .name('bias-inspector')
@@ -22,6 +24,8 @@ registerInspect(program);
 registerGroups(program);
 registerQuant(program);
 registerAttention(program);
+registerMerge(program);
+registerDistributed(program);
 registerDemo(program);
 registerForward(program);
 

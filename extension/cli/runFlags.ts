@@ -14,6 +14,7 @@ export interface RunFlags {
   minGroupSize?: string;
   bootstrap?: string;
   seed?: string;
+  bootstrapScheme?: string;
 }
 
 function intFlag(value: string | undefined, name: string, min = 0): number | undefined {
@@ -31,6 +32,10 @@ export function runOverrides(flags: RunFlags): RunOverrides {
   const minGroupSize = intFlag(flags.minGroupSize, '--min-group-size');
   const bootstrap = flags.bootstrap === 'auto' ? 'auto' as const : intFlag(flags.bootstrap, '--bootstrap');
   const seed = intFlag(flags.seed, '--seed');
+  const scheme = flags.bootstrapScheme;
+  if (scheme !== undefined && scheme !== 'multinomial' && scheme !== 'poisson') {
+    throw new BadInputError('cli.bad-flag', `--bootstrap-scheme ${scheme}: expected multinomial (resample n rows, FORMULAS.md §B) or poisson (keyed Poisson(1) row weights, as sharded runs use)`);
+  }
   return {
     ...(flags.ep !== undefined ? { providers: parseProviderSetting(flags.ep, '--ep') } : {}),
     ...(batchSize !== undefined ? { batchSize } : {}),
@@ -39,6 +44,7 @@ export function runOverrides(flags: RunFlags): RunOverrides {
     ...(minGroupSize !== undefined ? { minGroupSize } : {}),
     ...(bootstrap !== undefined ? { bootstrap } : {}),
     ...(seed !== undefined ? { seed } : {}),
+    ...(scheme !== undefined ? { bootstrapScheme: scheme } : {}),
   };
 }
 

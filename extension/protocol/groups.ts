@@ -160,7 +160,14 @@ export interface GroupsSection {
   readonly byColumn: readonly ColumnTable[];
   readonly missingGroup: number;
   readonly minGroupSize: number;
-  readonly bootstrap?: { readonly replicates: number; readonly seed: number; readonly confidence: number; readonly method: 'percentile' };
+  readonly bootstrap?: {
+    readonly replicates: number; readonly seed: number; readonly confidence: number; readonly method: 'percentile';
+    /**
+     * multinomial: n rows drawn with replacement (FORMULAS.md §B); poisson: counter-based Poisson(1)
+     * row weights (docs/SHARDING.md §2). Absent in reports written before sharding: multinomial.
+     */
+    readonly scheme?: 'multinomial' | 'poisson';
+  };
   readonly diversity?: DiversitySection;
 }
 
@@ -176,4 +183,20 @@ export interface GroupsReport {
   readonly runtime: RuntimeInfo | null;
   readonly data: ReportData & { readonly skipReasons: Readonly<Record<string, number>> };
   readonly groups: GroupsSection;
+  /** A merged sharded run (docs/SHARDING.md): each shard's rows, time and provider. */
+  readonly shards?: readonly ShardRun[];
+}
+
+/** One shard of a merged report. */
+export interface ShardRun {
+  readonly shard: number;
+  /** Data rows of the shard (used + skipped). */
+  readonly rows: number;
+  readonly seconds: number;
+  /** The execution provider the shard's worker used (null: predictions, no model). */
+  readonly provider: string | null;
+  /** The machine the shard ran on, when the distributed runner says. */
+  readonly host?: string;
+  /** Peak RSS of the worker's CLI processes up to this shard, MB (distributed runner). */
+  readonly peakRssMb?: number;
 }

@@ -26,6 +26,8 @@ export interface RunOverrides {
   /** Bootstrap replicates of the intervals (0 = none, 'auto' = the row-count-based default). */
   readonly bootstrap?: number | 'auto';
   readonly seed?: number;
+  /** How replicates resample rows: multinomial (FORMULAS.md §B) or poisson (docs/SHARDING.md §2). */
+  readonly bootstrapScheme?: 'multinomial' | 'poisson';
 }
 
 export interface GroupsRequest {

@@ -6,7 +6,7 @@
  * The CLI and the VS Code host both call `runGroups` with the same spec.
  */
 import { BadInputError, InspectorError, throttleProgress, throwIfAborted, type ProgressFn } from '../errors';
-import { createInputEncoder, numericCell, openTable, type EncodedBatch, type InputEncoder, type ResolvedSpec, type RowBatch, type TableReader } from '../data';
+import { createInputEncoder, numericCell, openTableShard, type Shard, type EncodedBatch, type InputEncoder, type ResolvedSpec, type RowBatch, type TableReader } from '../data';
 import { evaluateBatch, type LossConfig } from '../metrics/batch';
 import { featureVariances } from '../metrics/diversity';
 import { GroupMetricsBuilder } from '../metrics/groups';
@@ -14,13 +14,18 @@ import { reportModel } from '../report';
 import { REPORT_SCHEMA } from '../../protocol/report';
 import type { GroupsReport } from '../../protocol/groups';
 import { prepareModel, runBatch } from './session';
-import { replicatesFor, resolveRunOptions, RUN_DEFAULTS, type RunOptions, type RunOverrides } from './options';
+import { createHash } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import { STATE_SCHEMA, type GroupsShardState } from './shards';
+import { AUTO_BOOTSTRAP, replicatesFor, resolveRunOptions, RUN_DEFAULTS, type RunOptions, type RunOverrides } from './options';
 
 /**
  * Options of a groups run: the explicit overrides (flags, VS Code settings; see options.ts for
  * the precedence and defaults), cancellation and progress.
  */
 export interface GroupsRunOptions extends RunOverrides {
+  /** Evaluate only this shard's rows (docs/SHARDING.md §1). */
+  readonly shard?: Shard;
   readonly signal?: AbortSignal;
   readonly onProgress?: ProgressFn;
 }
@@ -80,6 +85,12 @@ function keepRows(spec: ResolvedSpec, run: RunOptions): boolean {
   return run.bootstrap !== 0 || spec.loss === 'bias_loss' || spec.featureTensor !== undefined;
 }
 
+/** What ends a pass: the report (`finishReport`) or a shard's mergeable state (`finishShard`). */
+type PassEnd<T> = (
+  spec: ResolvedSpec, run: RunOptions, options: GroupsRunOptions, dataPath: string, encoder: InputEncoder, builder: GroupMetricsBuilder,
+  source: Pick<GroupsReport, 'model' | 'runtime'>,
+) => Promise<T>;
+
 /** Ends a pass: the encoder's counts, the builder's metrics (with intervals), the report envelope. */
 async function finishReport(
   spec: ResolvedSpec, run: RunOptions, options: GroupsRunOptions, dataPath: string, encoder: InputEncoder, builder: GroupMetricsBuilder,
@@ -91,6 +102,7 @@ async function finishReport(
     minGroupSize: run.minGroupSize,
     bootstrap: replicatesFor(run.bootstrap, builder.rowCount),
     seed: run.seed,
+    scheme: run.bootstrapScheme,
     ...(options.signal ? { signal: options.signal } : {}),
   });
   options.onProgress?.(1, 'done');
@@ -103,7 +115,40 @@ async function finishReport(
 
 /** Runs the model over the spec's data and returns the groups report. */
 export async function runGroups(spec: ResolvedSpec, options: GroupsRunOptions): Promise<GroupsReport> {
-  if (spec.predictions) return runGroupsFromPredictions(spec, options);
+  return spec.predictions ? predictionsPass(spec, options, finishReport) : modelPass(spec, options, finishReport);
+}
+
+/**
+ * Runs one shard of the spec's rows (`options.shard`, docs/SHARDING.md §1) and returns its
+ * mergeable state (§3) instead of a report; `mergeShardStates` combines the shards. The
+ * bootstrap is the Poisson scheme, with an explicit replicate count ('auto' depends on the rows
+ * of the whole run, which no shard knows: it means AUTO_BOOTSTRAP.min here).
+ */
+export async function runGroupsShard(spec: ResolvedSpec, options: GroupsRunOptions & { readonly shard: Shard }): Promise<GroupsShardState> {
+  const started = Date.now();
+  const end: PassEnd<GroupsShardState> = async (s, run, o, dataPath, encoder, builder, source) => {
+    const summary = encoder.finish();
+    await encoder.close();
+    const replicates = run.bootstrap === 'auto' ? AUTO_BOOTSTRAP.min : run.bootstrap;
+    const groups = builder.exportState({ bootstrap: replicates, seed: run.seed });
+    o.onProgress?.(1, 'done');
+    return {
+      schema: STATE_SCHEMA, analysis: 'groups', shard: options.shard,
+      spec: { path: s.specPath, sha256: s.specPath ? await sha256File(s.specPath) : '' },
+      ...source,
+      data: { path: dataPath, rows: builder.rowCount + summary.skippedRows, skippedRows: summary.skippedRows, skipReasons: summary.skipReasons },
+      minGroupSize: run.minGroupSize, seconds: (Date.now() - started) / 1000, groups,
+    };
+  };
+  const sharded = { ...options, bootstrapScheme: 'poisson' as const };
+  return spec.predictions ? predictionsPass(spec, sharded, end) : modelPass(spec, sharded, end);
+}
+
+async function sha256File(path: string): Promise<string> {
+  return createHash('sha256').update(await readFile(path)).digest('hex');
+}
+
+async function modelPass<T>(spec: ResolvedSpec, options: GroupsRunOptions, finish: PassEnd<T>): Promise<T> {
   requireLabel(spec);
   requireGroups(spec);
   if (!spec.model) throw new BadInputError('spec.model', `${spec.specPath}: field "model": a model is needed (or use "predictions")`, { file: spec.specPath });
@@ -118,7 +163,7 @@ export async function runGroups(spec: ResolvedSpec, options: GroupsRunOptions): 
     ...(spec.featureTensor ? { expose: [spec.featureTensor] } : {}),
     ...(options.signal ? { signal: options.signal } : {}),
   });
-  const table = await openTable(spec.data, { batchRows: run.batchSize, ...(options.signal ? { signal: options.signal } : {}) });
+  const table = await openTableShard(spec.data, { batchRows: run.batchSize, ...(options.signal ? { signal: options.signal } : {}) }, options.shard);
   try {
     const outputInfo = prepared.summary.outputs.find((o) => o.name === prepared.output);
     const lastDim = outputInfo?.shape?.at(-1);
@@ -156,12 +201,15 @@ export async function runGroups(spec: ResolvedSpec, options: GroupsRunOptions): 
         groups: encoded.groupCodes,
         groupValues: encoded.groupDictionary,
         rowOffset: encoded.rowNumbers[0] ?? 0,
+        rowNumbers: encoded.rowNumbers,
         file: spec.data,
       });
     }
+    // A shard may hold no rows of a small file: its state is empty, and the merge adds nothing.
+    if (!builder && options.shard) builder = new GroupMetricsBuilder({ task: spec.task, sensitive: spec.groups, ...(numClasses ? { numClasses } : {}), keepRows: false });
     if (!builder) throw new BadInputError('data.empty', `${spec.data}: no rows to evaluate`, { file: spec.data });
     progress(0.99, 'computing group metrics');
-    return await finishReport(spec, run, options, spec.data, encoder, builder, { model: reportModel(prepared.summary), runtime: prepared.runtime });
+    return await finish(spec, run, options, spec.data, encoder, builder, { model: reportModel(prepared.summary), runtime: prepared.runtime });
   } finally {
     await table.close();
     await prepared.session.release();
@@ -189,6 +237,10 @@ export function batchPositions(batchRows: Uint32Array, usedRows: Uint32Array): U
  * `--predictions` on the CLI): evaluations run elsewhere, no model here.
  */
 export async function runGroupsFromPredictions(spec: ResolvedSpec, options: GroupsRunOptions): Promise<GroupsReport> {
+  return predictionsPass(spec, options, finishReport);
+}
+
+async function predictionsPass<T>(spec: ResolvedSpec, options: GroupsRunOptions, finish: PassEnd<T>): Promise<T> {
   requireLabel(spec);
   requireGroups(spec);
   const predictions = spec.predictions;
@@ -201,7 +253,7 @@ export async function runGroupsFromPredictions(spec: ResolvedSpec, options: Grou
   }
   const run = resolveRunOptions(spec, options, PREDICTIONS_DEFAULTS);
   const progress = throttleProgress(options.onProgress);
-  const table = await openTable(predictions.file, { batchRows: run.batchSize, ...(options.signal ? { signal: options.signal } : {}) });
+  const table = await openTableShard(predictions.file, { batchRows: run.batchSize, ...(options.signal ? { signal: options.signal } : {}) }, options.shard);
   try {
     const predSpec: ResolvedSpec = { ...spec, data: predictions.file, inputs: {} };
     const numClasses = spec.task === 'multiclass' ? spec.classes?.length : undefined;
@@ -243,10 +295,10 @@ export async function runGroupsFromPredictions(spec: ResolvedSpec, options: Grou
         ...(columns ? { score: columns.score } : {}),
         ...(encoded.weights ? { weight: encoded.weights } : {}),
         groups: encoded.groupCodes, groupValues: encoded.groupDictionary,
-        rowOffset: encoded.rowNumbers[0] ?? 0, file: predictions.file,
+        rowOffset: encoded.rowNumbers[0] ?? 0, rowNumbers: encoded.rowNumbers, file: predictions.file,
       });
     }
-    return await finishReport(spec, run, options, predictions.file, encoder, builder, { model: null, runtime: null });
+    return await finish(spec, run, options, predictions.file, encoder, builder, { model: null, runtime: null });
   } finally {
     await table.close();
   }

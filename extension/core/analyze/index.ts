@@ -4,7 +4,8 @@
  * `run<Analysis>(spec, options)` per analysis; `resolveRunOptions` decides flags/settings >
  * spec > defaults for all of them; `runInWorker` runs any of them in the analysis worker.
  */
-export { runGroups, runGroupsFromPredictions, type GroupsRunOptions } from './groups';
+export { runGroups, runGroupsFromPredictions, runGroupsShard, type GroupsRunOptions } from './groups';
+export { mergeShardStates, readShardStates, STATE_SCHEMA, type GroupsShardState, type ShardPlacement } from './shards';
 export {
   runAttention, runAttentionSample, AttentionSampler, compareAttentionProviders,
   type AttentionRunOptions, type AttentionSampleOptions, type ProviderComparison,
@@ -21,7 +22,7 @@ export { runInWorker, type WorkerRunOptions } from './workerClient';
 // What the callers need around a run: errors, the spec, providers, metric names, diagnostics.
 export { BadInputError, CancelledError, InspectorError, type ErrorKind, type ProgressFn } from '../errors';
 export {
-  loadSpec, resolveSpec, writeSpec, openTable, profileColumns, suggestSpec, TASKS,
+  loadSpec, resolveSpec, writeSpec, openTable, profileColumns, suggestSpec, TASKS, parseShard, type Shard,
   type AnalysisSpec, type InputMapping, type ResolvedSpec, type Task,
 } from '../data';
 export {

@@ -33,6 +33,8 @@ export interface RunOptions {
   /** Replicates (0 = no intervals) or 'auto' (see autoReplicates). */
   readonly bootstrap: number | 'auto';
   readonly seed: number;
+  /** Resampling of the bootstrap; sharded runs always use poisson (docs/SHARDING.md §2). */
+  readonly bootstrapScheme: 'multinomial' | 'poisson';
 }
 
 /** Defaults shared by every analysis; an analysis changes only what it must (see below). */
@@ -44,6 +46,7 @@ export const RUN_DEFAULTS: RunOptions = {
   minGroupSize: 30,
   bootstrap: 'auto',
   seed: 0,
+  bootstrapScheme: 'multinomial',
 };
 
 /** The attention analysis holds [B, H, T, T] maps per layer: smaller batches. */
@@ -77,5 +80,6 @@ export function resolveRunOptions(spec: Pick<ResolvedSpec, 'minGroupSize' | 'boo
     minGroupSize: overrides.minGroupSize ?? spec?.minGroupSize ?? defaults.minGroupSize,
     bootstrap: overrides.bootstrap ?? spec?.bootstrap ?? defaults.bootstrap,
     seed: overrides.seed ?? spec?.seed ?? defaults.seed,
+    bootstrapScheme: overrides.bootstrapScheme ?? defaults.bootstrapScheme,
   };
 }

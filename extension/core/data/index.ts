@@ -1,6 +1,8 @@
 /** core/data: dataset readers, the analysis spec, and input mapping to tensors. */
 export * from './table';
 export { openTable, TABLE_EXTENSIONS } from './open-table';
+export { openTableShard, parseShard, rowInShard, shardRows, SHARD_BLOCK_ROWS, type Shard } from './shard';
+export { datasetParts, listParquetParts, openParquetDataset, type DatasetOptions, type DatasetPart } from './parquet-dataset';
 export { openNpy, readNpy, parseNpyHeader, type NpyArray, type NpyDtype, type NpyFile, type NpyHeader } from './npy';
 export { numericCell, groupValue, intArrayCell, type NumericCell } from './cells';
 export * from './spec-types';

@@ -4,13 +4,15 @@ import { BadInputError } from '../errors';
 import { openDelimited } from './csv';
 import { openJsonl } from './jsonl';
 import { openParquet } from './parquet';
+import { isDirectory, openParquetDataset } from './parquet-dataset';
 import type { OpenTableOptions, TableReader } from './table';
 
 /** Extensions `openTable` reads, for messages and file pickers. */
 export const TABLE_EXTENSIONS = ['.csv', '.tsv', '.jsonl', '.ndjson', '.parquet'] as const;
 
 /**
- * Opens a data table by its extension (.csv, .tsv, .jsonl/.ndjson, .parquet). Throws
+ * Opens a data table by its extension (.csv, .tsv, .jsonl/.ndjson, .parquet), or a folder of
+ * Parquet part files as one table. Throws
  * BadInputError when the file is missing, of an unknown kind, or has no data rows.
  */
 export async function openTable(path: string, options: OpenTableOptions = {}): Promise<TableReader> {
@@ -19,6 +21,8 @@ export async function openTable(path: string, options: OpenTableOptions = {}): P
   } catch (err) {
     throw new BadInputError('file-not-found', `${path}: data file not found`, { file: path, cause: err });
   }
+  // A folder is a dataset of Parquet part files (Spark/Ray/Dask output), or a clear error.
+  if (await isDirectory(path)) return openParquetDataset(path, options);
   const ext = extname(path).toLowerCase();
   switch (ext) {
     case '.csv': return openDelimited(path, ',', options);

@@ -8,11 +8,19 @@ import { asyncBufferFromFile, parquetMetadataAsync, parquetRead, parquetSchema, 
 import { BadInputError, throwIfAborted } from '../errors';
 import { ColumnBatch, DEFAULT_BATCH_ROWS, type OpenTableOptions, type RowBatch, type TableReader } from './table';
 
-/** Opens a Parquet file: reads only its footer (schema, row count, row groups). */
-export async function openParquet(path: string, options: OpenTableOptions = {}): Promise<TableReader> {
-  const batchRows = options.batchRows ?? DEFAULT_BATCH_ROWS;
+/** The footer of one Parquet file: what a reader needs before it reads any rows. */
+export interface ParquetFooter {
+  readonly path: string;
+  readonly file: AsyncBuffer;
+  readonly metadata: FileMetaData;
+  readonly columns: readonly string[];
+  readonly rows: number;
+  readonly size: number;
+}
+
+/** Reads the footer (schema, row count, row groups) of a Parquet file; counts bytes into `progress`. */
+export async function readParquetFooter(path: string, progress: { bytesRead: number }): Promise<ParquetFooter> {
   const { size } = await stat(path);
-  const progress = { bytesRead: 0, bytesTotal: size };
   const file = trackReads(await asyncBufferFromFile(path), progress);
   let metadata: FileMetaData;
   try {
@@ -22,26 +30,43 @@ export async function openParquet(path: string, options: OpenTableOptions = {}):
     throw new BadInputError('bad-parquet', `${path}: not a readable Parquet file (${cause})`, { file: path, cause: err });
   }
   const columns = parquetSchema(metadata).children.map((c) => c.element.name);
-  const rows = Number(metadata.num_rows);
+  return { path, file, metadata, columns, rows: Number(metadata.num_rows), size };
+}
+
+/**
+ * Batches of one Parquet file, one row group at a time; row numbers start after `rowOffset`
+ * (the rows of the part files before this one in a dataset folder).
+ */
+export async function* parquetBatches(footer: ParquetFooter, batchRows: number, rowOffset: number, signal?: AbortSignal): AsyncGenerator<RowBatch> {
+  const { path, file, metadata, columns } = footer;
+  let groupStart = 0;
+  for (const group of metadata.row_groups) {
+    throwIfAborted(signal);
+    const groupEnd = groupStart + Number(group.num_rows);
+    const data = await readRange(path, file, metadata, columns, groupStart, groupEnd);
+    for (let start = groupStart; start < groupEnd; start += batchRows) {
+      const end = Math.min(groupEnd, start + batchRows);
+      const slice = new Map<string, readonly unknown[]>();
+      for (const [name, values] of data) slice.set(name, values.slice(start - groupStart, end - groupStart));
+      yield new ColumnBatch(slice, end - start, rowOffset + start + 1);
+      throwIfAborted(signal);
+    }
+    groupStart = groupEnd;
+  }
+}
+
+/** Opens a Parquet file: reads only its footer (schema, row count, row groups). */
+export async function openParquet(path: string, options: OpenTableOptions = {}): Promise<TableReader> {
+  const batchRows = options.batchRows ?? DEFAULT_BATCH_ROWS;
+  const progress = { bytesRead: 0, bytesTotal: 0 };
+  const footer = await readParquetFooter(path, progress);
+  progress.bytesTotal = footer.size;
+  const { columns, rows } = footer;
   if (rows === 0) throw new BadInputError('empty-data', `${path}: no data rows (the Parquet file has 0 rows)`, { file: path });
 
-  async function* batches(): AsyncGenerator<RowBatch> {
-    let groupStart = 0;
-    for (const group of metadata.row_groups) {
-      throwIfAborted(options.signal);
-      const groupEnd = groupStart + Number(group.num_rows);
-      const data = await readRange(path, file, metadata, columns, groupStart, groupEnd);
-      for (let start = groupStart; start < groupEnd; start += batchRows) {
-        const end = Math.min(groupEnd, start + batchRows);
-        const slice = new Map<string, readonly unknown[]>();
-        for (const [name, values] of data) slice.set(name, values.slice(start - groupStart, end - groupStart));
-        yield new ColumnBatch(slice, end - start, start + 1);
-        throwIfAborted(options.signal);
-      }
-      groupStart = groupEnd;
-    }
+  function batches(): AsyncGenerator<RowBatch> {
+    return parquetBatches(footer, batchRows, 0, options.signal);
   }
-
   return {
     path,
     format: 'parquet',

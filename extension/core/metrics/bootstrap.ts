@@ -1,6 +1,7 @@
 /**
  * Percentile bootstrap intervals of the groups section (FORMULAS.md §B): each replicate draws n
- * rows with replacement (seeded xoshiro128**), recomputes every group metric and disparity from
+ * rows with replacement (seeded xoshiro128**) — or, in the Poisson scheme, weighs each row by a
+ * Poisson(1) draw keyed by (seed, row number, replicate) (docs/SHARDING.md §2) — recomputes every group metric and disparity from
  * the stored rows, and each estimate's interval is the percentile interval of its replicates.
  * Replicates yield to the event loop so that an AbortSignal can cancel a long run.
  */
@@ -8,33 +9,60 @@ import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import { throttleProgress, throwIfAborted, type ProgressFn } from '../errors';
 import { metricValue } from './accumulator';
 import type { Computed, DisparityValues, Layout } from './groupLayout';
+import { rowKeysOf, poissonWeights } from './poisson';
 import { percentileInterval, Xoshiro128 } from './stats';
 import {
   FAIRNESS_NAMES, type DisparityIntervals, type DisparitySection, type FairnessName, type GroupEntry, type GroupsSection, type Interval,
   type MetricDisparity, type MetricRecord,
 } from '../../protocol/groups';
 
+/** How replicates resample rows (FORMULAS.md §B; docs/SHARDING.md §2). */
+export type BootstrapScheme = 'multinomial' | 'poisson';
+
 export interface BootstrapOptions {
-  /** Rows the replicates draw from. */
-  readonly rows: number;
   readonly replicates: number;
   readonly seed: number;
   readonly confidence: number;
+  readonly scheme: BootstrapScheme;
   readonly signal?: AbortSignal | undefined;
   readonly onProgress?: ProgressFn | undefined;
 }
 
 /**
+ * Multinomial resampling counts (n draws with replacement, seeded xoshiro128**): replicate b's
+ * counts; must be called for b = 0, 1, 2, … in order (one generator runs through them).
+ */
+export function multinomialCounts(n: number, seed: number): (b: number) => Int32Array {
+  const rng = new Xoshiro128(seed);
+  const counts = new Int32Array(n);
+  return () => {
+    counts.fill(0);
+    for (let j = 0; j < n; j++) {
+      const i = rng.nextInt(n);
+      counts[i] = (counts[i] as number) + 1;
+    }
+    return counts;
+  };
+}
+
+/** Poisson(1) weights keyed by (seed, global row number, replicate): any order, any shard. */
+export function poissonCounts(rowNumbers: ArrayLike<number>, seed: number): (b: number) => Int32Array {
+  const keys = rowKeysOf(seed, rowNumbers);
+  const counts = new Int32Array(rowNumbers.length);
+  return (b) => {
+    poissonWeights(keys, b, counts);
+    return counts;
+  };
+}
+
+/**
  * The section with an interval on every estimate and its `bootstrap` settings. `point` is the
- * computation of the section itself (it fixes the layout of the flat numbers); `replicate`
- * recomputes everything with row i counted counts[i] times.
+ * computation of the section itself (it fixes the layout of the flat numbers); `replicate(b)`
+ * recomputes everything for replicate b (called for b = 0, 1, 2, … in order).
  */
 export async function withBootstrapIntervals(
-  section: GroupsSection, layout: Layout, point: Computed, replicate: (counts: Int32Array) => Computed, o: BootstrapOptions,
+  section: GroupsSection, layout: Layout, point: Computed, replicate: (b: number) => Computed, o: BootstrapOptions,
 ): Promise<GroupsSection> {
-  const n = o.rows;
-  const rng = new Xoshiro128(o.seed);
-  const counts = new Int32Array(n);
   const progress = throttleProgress(o.onProgress);
   const width = flatten(point).length;
   const matrix = new Float64Array(o.replicates * width);
@@ -45,12 +73,7 @@ export async function withBootstrapIntervals(
       lastYield = Date.now();
     }
     throwIfAborted(o.signal);
-    counts.fill(0);
-    for (let j = 0; j < n; j++) {
-      const i = rng.nextInt(n);
-      counts[i] = (counts[i] as number) + 1;
-    }
-    matrix.set(flatten(replicate(counts)), b * width);
+    matrix.set(flatten(replicate(b)), b * width);
     progress((b + 1) / o.replicates, `bootstrap ${b + 1}/${o.replicates}`);
   }
   const column = new Float64Array(o.replicates);
@@ -62,7 +85,7 @@ export async function withBootstrapIntervals(
   };
   return {
     ...withIntervals(section, layout, next),
-    bootstrap: { replicates: o.replicates, seed: o.seed, confidence: o.confidence, method: 'percentile' },
+    bootstrap: { replicates: o.replicates, seed: o.seed, confidence: o.confidence, method: 'percentile', scheme: o.scheme },
   };
 }
 

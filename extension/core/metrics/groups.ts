@@ -11,7 +11,7 @@
  * intersection; in a column's own table it counts when that column's value is present.
  *
  * For the bootstrap, diversity and bias loss the builder keeps compact per-row columns
- * (rowStore.ts: 54 + 4·C bytes per row for C sensitive columns, about 61 MB per million rows
+ * (rowStore.ts: 62 + 4·C bytes per row for C sensitive columns, about 70 MB per million rows
  * with two columns, up to twice that while growing). `keepRows: false` drops them when neither
  * bootstrap nor diversity is wanted. The rest lives beside this file: disparities in
  * groupDisparities.ts, intervals in bootstrap.ts, the diversity block in groupDiversity.ts.
@@ -27,7 +27,8 @@ import { normaliseVariances } from './diversity';
 import { disparitySection, disparityValues } from './groupDisparities';
 import { diversitySection } from './groupDiversity';
 import type { AccSet, Computed, Layout, RawSet } from './groupLayout';
-import { withBootstrapIntervals } from './bootstrap';
+import { addSums, sumsOf, type GroupsState, type SumsSet } from './groupsState';
+import { multinomialCounts, poissonCounts, withBootstrapIntervals, type BootstrapScheme } from './bootstrap';
 import { biasLossWeight, type DiceOptions } from './losses';
 import { addRow as addStoredRow, copyInto, RowStore } from './rowStore';
 import type {
@@ -80,6 +81,11 @@ export interface MetricsBatch {
   groupValues: readonly (readonly string[])[];
   /** Row number of the first row, for messages. */
   rowOffset?: number;
+  /**
+   * Global 1-based data row number of each row (keys the Poisson bootstrap, docs/SHARDING.md);
+   * default: consecutive from `rowOffset` (or from the rows added so far + 1).
+   */
+  rowNumbers?: ArrayLike<number>;
   /** Data file, for messages. */
   file?: string;
 }
@@ -90,6 +96,8 @@ export interface FinishOptions {
   /** Bootstrap replicates (0 = no intervals). */
   bootstrap?: number;
   seed?: number;
+  /** Resampling of the bootstrap (default multinomial, FORMULAS.md §B). */
+  scheme?: BootstrapScheme;
   confidence?: number;
   signal?: AbortSignal;
   onProgress?: ProgressFn;
@@ -122,6 +130,10 @@ export class GroupMetricsBuilder {
   private readonly missingByColumn: number[];
   private missingGroup = 0;
   private readonly rows: RowStore;
+  /** Set by `fromStates`: the merged Poisson replicates' accumulators (the rows are elsewhere). */
+  private mergedReplicates: { sets: RawSet[]; settings: NonNullable<GroupsState['bootstrap']> } | null = null;
+  /** True for a builder made by `fromStates` (its numbers come from sums, not rows). */
+  private merged = false;
 
   constructor(options: GroupBuilderOptions) {
     this.options = options;
@@ -333,6 +345,11 @@ export class GroupMetricsBuilder {
       copyInto(rows.loss, loss, base);
       if (weight === undefined) rows.weight.fill(1, base, base + n);
       else copyInto(rows.weight, weight, base);
+      if (batch.rowNumbers !== undefined) copyInto(rows.rowNumber, batch.rowNumbers, base);
+      else {
+        const first = batch.rowOffset ?? this.rowsAdded + 1;
+        for (let i = 0; i < n; i++) rows.rowNumber[base + i] = first + i;
+      }
       for (let c = 0; c < cols; c++) (rows.codes[c] as Int32Array).set(groups[c] as Int32Array, base);
       if (batch.variance !== undefined && rows.variance !== null) copyInto(rows.variance, batch.variance, base);
       if (diceP !== undefined && rows.diceP !== null) copyInto(rows.diceP, diceP, base * diceWidth);
@@ -379,6 +396,7 @@ export class GroupMetricsBuilder {
     if (batch.probs !== undefined) bad('probs', batch.probs.length, n * this.config.numClasses);
     if (batch.weight !== undefined) bad('weight', batch.weight.length);
     if (batch.variance !== undefined) bad('variance', batch.variance.length);
+    if (batch.rowNumbers !== undefined) bad('rowNumbers', batch.rowNumbers.length);
     if (batch.diceP !== undefined) bad('diceP', batch.diceP.length, n * (this.task === 'multiclass' ? this.config.numClasses : 1));
     if (batch.diceP !== undefined && this.config.dice === undefined) {
       throw new InspectorError('batch-shape', 'failure', 'group metrics batch: diceP given but the builder was not configured for dice');
@@ -425,6 +443,7 @@ export class GroupMetricsBuilder {
     const seed = options.seed ?? 0;
     const confidence = options.confidence ?? 0.95;
     if (this.rowsAdded === 0) throw new BadInputError('no-rows', 'group metrics: no rows were evaluated');
+    if (this.merged) return this.finishMerged(minGroupSize, options);
     if (replicates > 0 && !this.keepRows) {
       throw new InspectorError('bad-config', 'failure', 'bootstrap intervals need the per-row columns (keepRows: true)');
     }
@@ -449,10 +468,13 @@ export class GroupMetricsBuilder {
       };
     }
     if (replicates > 0) {
+      const scheme = options.scheme ?? 'multinomial';
+      const n = this.rows.n;
+      const draw = scheme === 'poisson' ? poissonCounts(this.rows.rowNumber.subarray(0, n), seed) : multinomialCounts(n, seed);
       section = await withBootstrapIntervals(
         section, layout, this.compute(this.derive(this.raw), layout),
-        (counts) => this.compute(this.derive(this.accumulateRows(counts, lossColumn)), layout),
-        { rows: this.rows.n, replicates, seed, confidence, signal: options.signal, onProgress: options.onProgress },
+        (b) => this.compute(this.derive(this.accumulateRows(draw(b), lossColumn)), layout),
+        { replicates, seed, confidence, scheme, signal: options.signal, onProgress: options.onProgress },
       );
     }
     return section;
@@ -553,6 +575,125 @@ export class GroupMetricsBuilder {
       out[i] = biasLossWeight(v, alpha, beta) * (this.rows.loss[i] as number);
     }
     return out;
+  }
+
+  /**
+   * The mergeable state of this pass (docs/SHARDING.md §3): the sums by group values, and with
+   * `bootstrap > 0` the sums of each Poisson replicate (rows weighted by Poisson(1) draws keyed by
+   * their global row numbers). The Bias Loss and feature diversity normalise over the whole
+   * dataset, so they have no mergeable state.
+   */
+  exportState(o: { bootstrap: number; seed: number; confidence?: number }): GroupsState {
+    if (this.options.biasLoss !== undefined || this.rows.variance !== null) {
+      throw new BadInputError('state.not-mergeable', 'the Bias Loss and feature diversity normalise over the whole dataset: they cannot be computed in shards (run them unsharded)');
+    }
+    if (o.bootstrap > 0 && !this.keepRows && this.rowsAdded > 0) throw new InspectorError('bad-config', 'failure', 'bootstrap intervals need the per-row columns (keepRows: true)');
+    const confidence = o.confidence ?? 0.95;
+    const n = this.rows.n;
+    const replicates: SumsSet[] = [];
+    if (o.bootstrap > 0) {
+      const draw = poissonCounts(this.rows.rowNumber.subarray(0, n), o.seed);
+      for (let b = 0; b < o.bootstrap; b++) replicates.push(this.sumsSet(this.accumulateRows(draw(b), null)));
+    }
+    return {
+      task: this.task, numClasses: this.config.numClasses, ...(this.config.dice !== undefined ? { dice: this.config.dice } : {}),
+      sensitive: [...this.sensitive], rows: this.rowsAdded, missingGroup: this.missingGroup, missingByColumn: [...this.missingByColumn],
+      sums: this.sumsSet(this.raw),
+      bootstrap: o.bootstrap > 0 ? { replicates: o.bootstrap, seed: o.seed, confidence, scheme: 'poisson' } : null,
+      replicates,
+    };
+  }
+
+  private sumsSet(raw: RawSet): SumsSet {
+    const valueOf = (c: number, code: number): string => (this.dictionaries[c] as string[])[code] as string;
+    return {
+      slots: raw.slots.flatMap((a, s) => (a.count === 0 ? [] : [{ group: (this.slotCodes[s] as number[]).map((code, c) => valueOf(c, code)), sums: sumsOf(a) }])),
+      missing: sumsOf(raw.missing),
+      partial: raw.partial.flatMap((accs, c) => accs.flatMap((a, code) => (a.count === 0 ? [] : [{ column: c, value: valueOf(c, code), sums: sumsOf(a) }]))),
+    };
+  }
+
+  /**
+   * A builder holding the sum of shards' states (docs/SHARDING.md §3); its `finish` gives the
+   * report a single pass over all their rows gives (with the Poisson bootstrap). The states must
+   * share task, classes, loss settings, sensitive columns and bootstrap settings.
+   */
+  static fromStates(states: readonly GroupsState[]): GroupMetricsBuilder {
+    const first = states[0];
+    if (first === undefined) throw new BadInputError('state.none', 'merge: no states to merge');
+    for (const s of states) {
+      const same = s.task === first.task && s.numClasses === first.numClasses && JSON.stringify(s.dice ?? null) === JSON.stringify(first.dice ?? null)
+        && s.sensitive.join('\u0000') === first.sensitive.join('\u0000');
+      if (!same) throw new BadInputError('state.mismatch', `merge: the states were computed with different tasks, classes, losses or sensitive columns (${first.task}/${first.sensitive.join(',')} vs ${s.task}/${s.sensitive.join(',')})`);
+      if (JSON.stringify(s.bootstrap) !== JSON.stringify(first.bootstrap)) throw new BadInputError('state.mismatch', 'merge: the states were computed with different bootstrap settings (replicates, seed, confidence)');
+    }
+    const builder = new GroupMetricsBuilder({
+      task: first.task, sensitive: first.sensitive, numClasses: first.numClasses, keepRows: false,
+      ...(first.dice !== undefined ? { dice: first.dice } : {}),
+    });
+    builder.merged = true;
+    for (const s of states) builder.absorb(s);
+    if (first.bootstrap !== null) {
+      const sets = Array.from({ length: first.bootstrap.replicates }, () => builder.emptyRaw());
+      for (const s of states) s.replicates.forEach((set, b) => builder.addSumsSet(sets[b] as RawSet, set));
+      builder.mergedReplicates = { sets, settings: first.bootstrap };
+    }
+    return builder;
+  }
+
+  private emptyRaw(): RawSet {
+    return { slots: this.raw.slots.map(() => this.newAcc()), missing: this.newAcc(), partial: this.raw.partial.map((accs) => accs.map(() => this.newAcc())) };
+  }
+
+  /** Adopts a state's group values and adds its pass sums. */
+  private absorb(state: GroupsState): void {
+    const values = this.dictionaries.map((d) => [...d]);
+    const want = (c: number, v: string): void => {
+      const dict = values[c] as string[];
+      if (!dict.includes(v)) dict.push(v);
+    };
+    for (const slot of state.sums.slots) slot.group.forEach((v, c) => want(c, v));
+    for (const p of state.sums.partial) want(p.column, p.value);
+    this.syncDictionaries(values);
+    this.addSumsSet(this.raw, state.sums);
+    this.rowsAdded += state.rows;
+    this.missingGroup += state.missingGroup;
+    state.missingByColumn.forEach((m, c) => (this.missingByColumn[c] = (this.missingByColumn[c] as number) + m));
+  }
+
+  /** Adds a sums set into an accumulator set of this builder's layout (new intersections get slots). */
+  private addSumsSet(raw: RawSet, set: SumsSet): void {
+    const codeOf = (c: number, v: string): number => {
+      const code = (this.dictionaries[c] as string[]).indexOf(v);
+      if (code < 0) throw new InspectorError('state.value', 'failure', `merge: value "${v}" of column ${this.sensitive[c]} is in a replicate but not in its state's pass`);
+      return code;
+    };
+    for (const slot of set.slots) {
+      const codes = slot.group.map((v, c) => codeOf(c, v));
+      const key = this.keyOf(codes);
+      let s = this.dense !== null ? (this.dense[key] as number) : (this.slotOfKey.get(key) ?? -1);
+      if (s < 0) {
+        if (raw !== this.raw) throw new InspectorError('state.value', 'failure', `merge: group ${slot.group.join(', ')} is in a replicate but not in its state's pass`);
+        s = this.newSlot(key, codes);
+      }
+      addSums(raw.slots[s] as GroupAccumulator, slot.sums);
+    }
+    addSums(raw.missing, set.missing);
+    for (const p of set.partial) addSums((raw.partial[p.column] as GroupAccumulator[])[codeOf(p.column, p.value)] as GroupAccumulator, p.sums);
+  }
+
+  /** `finish` of a merged builder: the point estimates from the merged sums, intervals from the merged replicates. */
+  private async finishMerged(minGroupSize: number, options: FinishOptions): Promise<GroupsSection> {
+    const acc = this.derive(this.raw);
+    const layout = this.layout(acc);
+    const point = this.compute(acc, layout);
+    const section = this.assemble(point, acc, layout, minGroupSize);
+    const merged = this.mergedReplicates;
+    if (merged === null) return section;
+    const { replicates, seed, confidence } = merged.settings;
+    return withBootstrapIntervals(section, layout, point, (b) => this.compute(this.derive(merged.sets[b] as RawSet), layout), {
+      replicates, seed, confidence, scheme: 'poisson', signal: options.signal, onProgress: options.onProgress,
+    });
   }
 
   /** Accumulates the stored rows, each `counts[i]` times (all once when null). */

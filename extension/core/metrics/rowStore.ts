@@ -1,9 +1,9 @@
 /**
  * The compact per-row columns the group-metrics builder keeps when something needs the rows after
  * the pass (bootstrap intervals, feature diversity, the bias loss), grown by doubling: label,
- * pred, confidence, Brier term, loss, weight (float64 each), ECE bin (int8), top-label
+ * pred, confidence, Brier term, loss, weight, row number (float64 each), ECE bin (int8), top-label
  * correctness (uint8), intersection slot (int32) and one int32 code per sensitive column —
- * 54 + 4·C bytes per row for C sensitive columns, plus 8 bytes with a feature variance and 8·K
+ * 62 + 4·C bytes per row for C sensitive columns, plus 8 bytes with a feature variance and 8·K
  * with dice terms. Plus the small loops over them that allocate nothing per row.
  */
 import type { GroupAccumulator } from './accumulator';
@@ -16,6 +16,8 @@ export class RowStore {
   brier: Float64Array = new Float64Array(0);
   loss: Float64Array = new Float64Array(0);
   weight: Float64Array = new Float64Array(0);
+  /** Global 1-based data row number: what keys the row's Poisson bootstrap weights. */
+  rowNumber: Float64Array = new Float64Array(0);
   bin: Int8Array = new Int8Array(0);
   /** 1 when the top label (whose confidence `conf` is) is right: what the ECE counts. */
   topCorrect: Uint8Array = new Uint8Array(0);
@@ -56,6 +58,7 @@ export class RowStore {
     this.brier = f64(this.brier);
     this.loss = f64(this.loss);
     this.weight = f64(this.weight);
+    this.rowNumber = f64(this.rowNumber);
     const bin = new Int8Array(cap);
     bin.set(this.bin.subarray(0, n));
     this.bin = bin;

@@ -55,7 +55,7 @@ test('bootstrap = non-stratified resample of all rows with the seeded PRNG, nump
   }
   assert.deepEqual(s.overall.ci?.accuracy, percentileInterval(acc, 0.95));
   assert.deepEqual(s.byGroup[0]?.ci?.accuracy, percentileInterval(accF, 0.95));
-  assert.deepEqual(s.bootstrap, { replicates: 50, seed: 11, confidence: 0.95, method: 'percentile' });
+  assert.deepEqual(s.bootstrap, { replicates: 50, seed: 11, confidence: 0.95, method: 'percentile', scheme: 'multinomial' });
 });
 
 test('intervals contain the point estimate on reasonable data (≥ 400 rows per group, rates away from 0 and 1)', async () => {

@@ -1,0 +1,42 @@
+/**
+ * `bias-inspector merge state-0 state-1 … --json report.json`: the report of a sharded run from
+ * every shard's partial state (docs/SHARDING.md §3). Refuses states of other specs, repeated or
+ * missing shards: a partial report is never written.
+ */
+import type { Command } from 'commander';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { BadInputError, mergeShardStates, readShardStates, type ShardPlacement } from '../core/analyze';
+import { groupsCsv, writeHtmlReport } from '../core/report';
+import { formatGroupsReport } from './formatGroups';
+import { checkOutputs, writeJson } from './output';
+
+interface MergeFlags { json?: string | boolean; html?: string; csv?: string; shardTiming?: string }
+
+function readPlacement(path: string): ShardPlacement[] {
+  try {
+    const value = JSON.parse(readFileSync(path, 'utf8')) as unknown;
+    if (!Array.isArray(value)) throw new Error('expected a JSON array');
+    return value as ShardPlacement[];
+  } catch (err) {
+    throw new BadInputError('cli.bad-flag', `--shard-timing ${path}: ${err instanceof Error ? err.message : String(err)}`, { file: path });
+  }
+}
+
+export function registerMerge(program: Command): void {
+  program.command('merge')
+    .description('merge the partial states of a sharded run (--shard i/n --state …) into one report')
+    .argument('<states...>', 'state files of every shard')
+    .option('--json [file]', 'write the report as JSON (stdout when no file or "-")')
+    .option('--html <file>', 'write a self-contained HTML report')
+    .option('--csv <file>', 'write the per-group table as CSV')
+    .option('--shard-timing <file>', 'per-shard timing and host (written by the Dask runner)')
+    .action(async (paths: string[], flags: MergeFlags) => {
+      checkOutputs({ '--json': flags.json, '--html': flags.html, '--csv': flags.csv }, paths);
+      const states = await readShardStates(paths);
+      const report = await mergeShardStates(states, flags.shardTiming ? readPlacement(flags.shardTiming) : []);
+      const toStdout = writeJson(flags.json, report);
+      if (flags.html) { writeHtmlReport(flags.html, report); process.stderr.write(`wrote ${flags.html}\n`); }
+      if (flags.csv) { writeFileSync(flags.csv, groupsCsv(report)); process.stderr.write(`wrote ${flags.csv}\n`); }
+      if (!toStdout) process.stdout.write(`${formatGroupsReport(report)}\n`);
+    });
+}
