@@ -6,7 +6,7 @@
  * The CLI and the VS Code host both call `runGroups` with the same spec.
  */
 import { BadInputError, InspectorError, throttleProgress, throwIfAborted, type ProgressFn } from '../errors';
-import { createInputEncoder, numericCell, openTable, type EncodedBatch, type InputEncoder, type ResolvedSpec, type RowBatch, type TableReader } from '../data';
+import { createInputEncoder, numericCell, openTable, scoringTask, type EncodedBatch, type InputEncoder, type ResolvedSpec, type RowBatch, type TableReader } from '../data';
 import { evaluateBatch, type LossConfig } from '../metrics/batch';
 import { featureVariances } from '../metrics/diversity';
 import { GroupMetricsBuilder, type GroupsSection } from '../metrics/groups';
@@ -115,6 +115,7 @@ async function finishReport(
 
 /** Runs the model over the spec's data and returns the groups report. */
 export async function runGroups(spec: ResolvedSpec, options: GroupsRunOptions): Promise<GroupsReport> {
+  const task = scoringTask(spec, 'the groups analysis');
   if (spec.predictions) return runGroupsFromPredictions(spec, options);
   requireLabel(spec);
   requireGroups(spec);
@@ -133,7 +134,7 @@ export async function runGroups(spec: ResolvedSpec, options: GroupsRunOptions): 
   try {
     const outputInfo = prepared.summary.outputs.find((o) => o.name === prepared.output);
     const lastDim = outputInfo?.shape?.at(-1);
-    const numClasses = spec.task === 'multiclass' ? (typeof lastDim === 'number' ? lastDim : spec.classes?.length) : undefined;
+    const numClasses = task === 'multiclass' ? (typeof lastDim === 'number' ? lastDim : spec.classes?.length) : undefined;
     const encoder = await createInputEncoder(spec, prepared.summary.inputs, table, numClasses ? { numClasses } : {});
     let builder: GroupMetricsBuilder | undefined;
     const loss = lossConfig(spec);
@@ -145,12 +146,12 @@ export async function runGroups(spec: ResolvedSpec, options: GroupsRunOptions): 
       if (!out) throw new BadInputError('model.output-missing', `${spec.model}: the run returned no "${prepared.output}"`, { file: spec.model });
       const labels = encoded.labels ?? new Float64Array(0);
       const columns = evaluateBatch({
-        data: out.data, dims: out.dims, outputKind: spec.outputKind, task: spec.task, labels, loss,
+        data: out.data, dims: out.dims, outputKind: spec.outputKind, task: task, labels, loss,
         tensor: prepared.output, file: spec.data, rowOffset: encoded.rowNumbers[0] ?? 0,
         ...(encoded.likelihood ? { likelihood: encoded.likelihood } : {}),
       });
       builder ??= new GroupMetricsBuilder({
-        task: spec.task, sensitive: spec.groups, numClasses: columns.numClasses,
+        task: task, sensitive: spec.groups, numClasses: columns.numClasses,
         keepRows: keepRows(spec, options) || needsFeatures,
         ...(table.rowsHint ? { expectedRows: table.rowsHint } : {}),
         ...(spec.loss === 'bias_loss' ? { biasLoss: {} } : {}),
@@ -200,6 +201,7 @@ export function batchPositions(batchRows: Uint32Array, usedRows: Uint32Array): U
  * `--predictions` on the CLI): evaluations run elsewhere, no model here.
  */
 export async function runGroupsFromPredictions(spec: ResolvedSpec, options: GroupsRunOptions): Promise<GroupsReport> {
+  const task = scoringTask(spec, 'the groups analysis');
   requireLabel(spec);
   requireGroups(spec);
   const predictions = spec.predictions;
@@ -207,18 +209,18 @@ export async function runGroupsFromPredictions(spec: ResolvedSpec, options: Grou
   if (!predictions.score && !predictions.pred) {
     throw new BadInputError('spec.predictions', `${spec.specPath}: field "predictions": name a "score" column (P(positive) or the predicted value) and/or a "pred" column`, { file: spec.specPath });
   }
-  if (spec.task === 'multiclass' && !predictions.pred) {
+  if (task === 'multiclass' && !predictions.pred) {
     throw new BadInputError('spec.predictions', `${spec.specPath}: field "predictions.pred": a multiclass predictions file needs the predicted class column`, { file: spec.specPath });
   }
   const progress = throttleProgress(options.onProgress);
   const table = await openTable(predictions.file, { batchRows: options.batchSize ?? 4096, ...(options.signal ? { signal: options.signal } : {}) });
   try {
     const predSpec: ResolvedSpec = { ...spec, data: predictions.file, inputs: {} };
-    const numClasses = spec.task === 'multiclass' ? spec.classes?.length : undefined;
+    const numClasses = task === 'multiclass' ? spec.classes?.length : undefined;
     const encoder = await createInputEncoder(predSpec, [], table, numClasses ? { numClasses } : {});
     // Formats that know their row count up front (Parquet) size the per-row columns once.
     const builder = new GroupMetricsBuilder({
-      task: spec.task, sensitive: spec.groups, ...(numClasses ? { numClasses } : {}), keepRows: keepRows(spec, options),
+      task: task, sensitive: spec.groups, ...(numClasses ? { numClasses } : {}), keepRows: keepRows(spec, options),
       ...(table.rowsHint ? { expectedRows: table.rowsHint } : {}),
     });
     for await (const batch of limitedBatches(table, options.maxRows ?? 0, options.signal, progress)) {
@@ -241,9 +243,9 @@ export async function runGroupsFromPredictions(spec: ResolvedSpec, options: Grou
       };
       const score = predictions.score ? read(predictions.score) : undefined;
       let columns;
-      if (spec.task === 'binary' && score) {
+      if (task === 'binary' && score) {
         columns = evaluateBatch({ data: score, dims: [encoded.rowsUsed], outputKind: 'probabilities', task: 'binary', labels, loss: lossConfig(spec), tensor: predictions.score ?? 'score', file: predictions.file });
-      } else if (spec.task === 'regression' && score) {
+      } else if (task === 'regression' && score) {
         columns = evaluateBatch({ data: score, dims: [encoded.rowsUsed], outputKind: 'regression', task: 'regression', labels, loss: lossConfig(spec), tensor: predictions.score ?? 'score', file: predictions.file });
       }
       const pred = predictions.pred ? read(predictions.pred) : columns?.pred;
