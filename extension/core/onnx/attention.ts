@@ -14,6 +14,7 @@
  * before the softmax); the other fused kernels are rewritten first (./fused.ts) or blocking.
  */
 import { BadInputError } from '../errors';
+import { REWRITABLE_ATTENTION } from './fused';
 import { consumers, producers, type NodeRef } from './graph';
 import type { AttributeProto, GraphProto, ModelProto, NodeProto, TensorProto } from './proto';
 
@@ -458,7 +459,9 @@ export function attentionInGraph(graph: GraphProto, opset: number, options: Find
       const label = nodeLabel(node, i);
       blocked.push({
         node: label, op, domain,
-        reason: options.blockedReasons?.get(label) ?? `${domain} ${op} is a fused attention kernel with no probability output, and no rewrite into primitive ops covers it`,
+        reason: options.blockedReasons?.get(label) ?? (REWRITABLE_ATTENTION.has(`${domain}/${op}`)
+          ? `${domain} ${op} is a fused attention kernel with no probability output; rewrite it into primitive ops first (rewriteFusedAttention, as the attention analysis does)`
+          : `${domain} ${op} is a fused attention kernel with no probability output, and no rewrite into primitive ops covers it`),
       });
     }
   });

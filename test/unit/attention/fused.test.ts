@@ -1,0 +1,190 @@
+/**
+ * Fused attention ops rewritten into primitives (issue 13) and the opset-9 SVTR-style graph whose
+ * Softmax axis is decided on the first batch. References: fused-reference.json, computed with
+ * NumPy from each op's specification by test/fixtures/attention/make-fused-fixtures.py.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import type { InferenceSession, Tensor } from 'onnxruntime-node';
+import { encodeModel, loadModel, rewriteFusedAttention, type AttributeProto, type ModelProto, type NodeProto } from '../../../extension/core/onnx';
+import { confirmSites, exposeAttention, findAttention } from '../../../extension/core/attention/extract';
+import { checkFirstBatch, prepareAttention, type PreparedAttention } from '../../../extension/core/attention/prepare';
+import { BadInputError, InspectorError } from '../../../extension/core/errors';
+import { loadOrt } from '../../../extension/core/runtime';
+
+const fixtures = resolve(__dirname, '../../fixtures/attention');
+interface ModelReference { probabilities: number[]; probabilitiesShape: number[]; attn_out: number[]; logits: number[] }
+const reference = JSON.parse(readFileSync(join(fixtures, 'fused-reference.json'), 'utf8')) as {
+  feeds: { input_ids: number[][]; attention_mask: number[][] };
+  models: Record<string, ModelReference>;
+};
+
+function feeds(): Record<string, Tensor> {
+  const ort = loadOrt();
+  const rows = reference.feeds.input_ids;
+  const dims = [rows.length, rows[0]!.length];
+  const tensor = (r: number[][]): Tensor => new ort.Tensor('int64', BigInt64Array.from(r.flat().map(BigInt)), dims);
+  return { input_ids: tensor(reference.feeds.input_ids), attention_mask: tensor(reference.feeds.attention_mask) };
+}
+
+function maxDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  assert.equal(a.length, b.length, 'lengths');
+  let m = 0;
+  for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i]! - b[i]!));
+  return m;
+}
+
+async function session(model: ModelProto | string): Promise<InferenceSession> {
+  const ort = loadOrt();
+  return typeof model === 'string'
+    ? ort.InferenceSession.create(model)
+    : ort.InferenceSession.create(encodeModel(model), { graphOptimizationLevel: 'disabled' });
+}
+
+const FUSED: readonly [string, string, number][] = [
+  ['ms_attention.onnx', 'com.microsoft/Attention', 2],
+  ['ms_attention_causal.onnx', 'com.microsoft/Attention', 2],
+  ['mha.onnx', 'com.microsoft/MultiHeadAttention', 2],
+  ['gqa.onnx', 'com.microsoft/GroupQueryAttention', 4],
+  ['onnx_attention.onnx', 'ai.onnx/Attention', 4],
+];
+
+for (const [name, op, heads] of FUSED) {
+  test(`${name}: onnxruntime runs the fused op as its spec says; the rewrite's probabilities and outputs equal the NumPy recomputation`, async () => {
+    const path = join(fixtures, name);
+    const ref = reference.models[name]!;
+    // The fixture itself: onnxruntime-node's CPU kernel agrees with the NumPy reading of the spec.
+    const original = await session(path);
+    const out = await original.run(feeds());
+    assert.ok(maxDiff(out['attn_out']!.data as Float32Array, ref.attn_out) < 1e-5, 'original attn_out vs NumPy');
+    assert.ok(maxDiff(out['logits']!.data as Float32Array, ref.logits) < 1e-5, 'original logits vs NumPy');
+    await original.release();
+
+    const loaded = await loadModel(path);
+    const prepared = prepareAttention(loaded.proto, path);
+    assert.deepEqual(prepared.rewrite.rewritten.map((r) => `${r.domain}/${r.op}`), [op]);
+    assert.deepEqual(prepared.rewrite.blocked, []);
+    assert.equal(prepared.rewrite.rewritten[0]!.heads, heads);
+    const sites = prepared.graph.sites;
+    assert.equal(sites.length, 1);
+    assert.equal(sites[0]!.tensor, prepared.rewrite.rewritten[0]!.probabilities);
+    assert.equal(sites[0]!.decide, 'graph');
+    // The loaded model is not modified: it still holds the fused node.
+    assert.ok(loaded.proto.graph!.node.some((n) => n.opType === op.split('/')[1]));
+
+    const exposed = await session(exposeAttention(prepared.proto, prepared.graph));
+    const run = await exposed.run(feeds());
+    const probs = run[sites[0]!.tensor]!;
+    assert.deepEqual(probs.dims.map(Number), ref.probabilitiesShape);
+    assert.ok(maxDiff(probs.data as Float32Array, ref.probabilities) < 1e-5, 'probabilities vs NumPy');
+    assert.ok(maxDiff(run['attn_out']!.data as Float32Array, ref.attn_out) < 1e-5, 'rewritten attn_out vs NumPy');
+    assert.ok(maxDiff(run['logits']!.data as Float32Array, ref.logits) < 1e-5, 'rewritten logits vs NumPy');
+    // The first-batch check passes (and returns the same sites).
+    const checked = await checkFirstBatch(prepared, exposed, feeds(), { file: path, original: path, originalOutputs: ['logits', 'attn_out'], providers: ['cpu'] });
+    assert.deepEqual(checked.sites.map((s) => s.tensor), [sites[0]!.tensor]);
+    await exposed.release();
+  });
+}
+
+test('the unfused export of the same weights gives the same probabilities as the rewritten com.microsoft Attention', async () => {
+  const ref = reference.models['ms_attention_unfused.onnx']!;
+  assert.deepEqual(ref.probabilities, reference.models['ms_attention.onnx']!.probabilities);
+  const path = join(fixtures, 'ms_attention_unfused.onnx');
+  const prepared = prepareAttention((await loadModel(path)).proto, path);
+  assert.equal(prepared.rewrite.rewritten.length, 0);
+  const exposed = await session(exposeAttention(prepared.proto, prepared.graph));
+  const run = await exposed.run(feeds());
+  assert.ok(maxDiff(run[prepared.graph.sites[0]!.tensor]!.data as Float32Array, ref.probabilities) < 1e-5);
+  await exposed.release();
+});
+
+test('a rewrite that does not reproduce the model fails the first-batch check, naming the op and the output', async () => {
+  const path = join(fixtures, 'ms_attention.onnx');
+  const prepared = prepareAttention((await loadModel(path)).proto, path);
+  // Corrupt the rewritten copy: the scale constant of the logits (1/sqrt(4) = 0.5) becomes 0.6.
+  const graph = prepared.proto.graph!;
+  const mul = graph.node.find((n) => n.opType === 'Mul' && n.name?.startsWith('/attn_9/'))!;
+  const scale = graph.initializer.find((t) => t.name === mul.input[1])!;
+  assert.equal(new DataView(scale.rawData!.buffer, scale.rawData!.byteOffset, 4).getFloat32(0, true), 0.5);
+  const bad: PreparedAttention = { ...prepared, proto: prepared.proto };
+  const raw = new Uint8Array(4);
+  new DataView(raw.buffer).setFloat32(0, 0.6, true);
+  scale.rawData = raw;
+  const exposed = await session(exposeAttention(bad.proto, bad.graph));
+  await assert.rejects(checkFirstBatch(bad, exposed, feeds(), { file: path, original: path, originalOutputs: ['logits', 'attn_out'], providers: ['cpu'] }), (e: unknown) => {
+    assert.ok(e instanceof InspectorError);
+    assert.equal(e.code, 'attention.rewrite-mismatch');
+    assert.match(e.message, /after rewriting \/attn_9 \(com\.microsoft Attention\) into primitive ops, output 'logits' differs from the original model's on the first batch by/);
+    return true;
+  });
+  await exposed.release();
+});
+
+function setAttribute(model: ModelProto, op: string, attribute: AttributeProto): ModelProto {
+  const node = model.graph!.node.find((n: NodeProto) => n.opType === op)!;
+  node.attribute = [...node.attribute.filter((a) => a.name !== attribute.name), attribute];
+  return model;
+}
+
+const intAttribute = (name: string, i: number): AttributeProto => ({ name, type: 2, i, floats: [], ints: [], strings: [], tensors: [], graphs: [], sparseTensors: [], typeProtos: [] });
+
+test('an attribute the rewrite does not cover blocks it, and the analysis error names it', async () => {
+  const path = join(fixtures, 'gqa.onnx');
+  const model = setAttribute((await loadModel(path)).proto, 'GroupQueryAttention', intAttribute('local_window_size', 2));
+  const rewrite = rewriteFusedAttention(model);
+  assert.deepEqual(rewrite.rewritten, []);
+  assert.deepEqual(rewrite.blocked.map((b) => [b.op, b.reason]), [['GroupQueryAttention', 'attribute local_window_size = 2 (sliding window)']]);
+  assert.throws(() => prepareAttention(model, 'gqa.onnx'), (e: unknown) => {
+    assert.ok(e instanceof BadInputError);
+    assert.equal(e.code, 'attention.none');
+    assert.match(e.message, /Blocking fused ops: \/gqa_\d+ \(com\.microsoft GroupQueryAttention\): the rewrite into primitive ops is blocked by attribute local_window_size = 2/);
+    return true;
+  });
+  const attention = setAttribute((await loadModel(join(fixtures, 'ms_attention.onnx'))).proto, 'Attention', intAttribute('do_rotary', 1));
+  assert.match(rewriteFusedAttention(attention).blocked[0]!.reason, /^attribute do_rotary = 1/);
+});
+
+test('an input whose rank the graph does not tell blocks the rewrite, naming the input', async () => {
+  const model = (await loadModel(join(fixtures, 'mha.onnx'))).proto;
+  model.graph!.valueInfo = model.graph!.valueInfo.filter((v) => !/^matmul/.test(v.name ?? ''));
+  const rewrite = rewriteFusedAttention(model);
+  assert.equal(rewrite.rewritten.length, 0);
+  assert.match(rewrite.blocked[0]!.reason, /^the rank of input query 'matmul_out_\d+' cannot be inferred from the graph$/);
+});
+
+test('opset-9 SVTR-style graph: Softmax(axis=3) of unknown rank is decided on the first batch; maps equal NumPy', async () => {
+  const path = join(fixtures, 'svtr_opset9.onnx');
+  const ref = reference.models['svtr_opset9.onnx']!;
+  const loaded = await loadModel(path);
+  // Weights are in Constant nodes, as in PaddleOCR's exports.
+  assert.equal(loaded.proto.graph!.initializer.length, 0);
+  const prepared = prepareAttention(loaded.proto, path);
+  assert.deepEqual(prepared.graph.sites.map((s) => [s.node, s.decide, s.layout]), [['/svtr0/Softmax_40', 'run', undefined], ['/svtr1/Softmax_90', 'run', undefined]]);
+  assert.match(prepared.graph.sites[0]!.undecided!, /Softmax \(opset 9\) with axis=3: the rank of its input cannot be inferred/);
+  const exposed = await session(exposeAttention(prepared.proto, prepared.graph));
+  const checked = await checkFirstBatch(prepared, exposed, feeds(), { file: path, original: path, originalOutputs: ['logits', 'attn_out'], providers: ['cpu'] });
+  assert.deepEqual(checked.sites.map((s) => [s.decide, s.layout]), [['graph', '[B,H,T,T]'], ['graph', '[B,H,T,T]']]);
+  const run = await exposed.run(feeds());
+  const both = [...run[checked.sites[0]!.tensor]!.data as Float32Array, ...run[checked.sites[1]!.tensor]!.data as Float32Array];
+  assert.ok(maxDiff(both, ref.probabilities) < 1e-5);
+  await exposed.release();
+});
+
+test('confirmSites: an undecided Softmax whose rows do not sum to 1 over the last axis is dropped with the reason', async () => {
+  const path = join(fixtures, 'svtr_opset9.onnx');
+  const graph = findAttention((await loadModel(path)).proto, path);
+  const [a, b] = graph.sites;
+  const good = { dims: [1, 1, 2, 2], data: Float32Array.of(0.25, 0.75, 1, 0) };
+  const bad = { dims: [1, 1, 2, 2], data: Float32Array.of(0.1, 0.2, 0.3, 0.4) }; // normalised over the last two axes together
+  const kept = confirmSites(graph, new Map([[a!.tensor, good], [b!.tensor, bad]]), path);
+  assert.deepEqual(kept.sites.map((s) => [s.node, s.layer]), [[a!.node, 0]]);
+  assert.match(kept.rejected.at(-1)!.reason, /has a row over the last axis summing to 0\.300000, so it does not normalise over the keys/);
+  assert.throws(() => confirmSites(graph, new Map([[a!.tensor, bad], [b!.tensor, { dims: [4, 4], data: new Float32Array(16) }]]), path), (e: unknown) => {
+    assert.ok(e instanceof BadInputError);
+    assert.equal(e.code, 'attention.none');
+    assert.match(e.message, /has shape \[4, 4\], not \[B, H, T, T\]/);
+    return true;
+  });
+});
