@@ -58,7 +58,8 @@ export async function checkFirstBatch(
   const compare = prepared.rewrite.rewritten.length > 0 ? [...options.originalOutputs] : [];
   const results = await exposed.run(feeds, [...new Set([...probeNames, ...compare])]);
   if (compare.length > 0) {
-    const { session } = await openSession(options.original, file, { providers: options.providers, ...(options.threads ? { threads: options.threads } : {}) });
+    // The original as written (no fusion pass): opening is cheaper, and its fused kernels are what is compared.
+    const { session } = await openSession(options.original, file, { providers: options.providers, disableOptimizations: true, ...(options.threads ? { threads: options.threads } : {}) });
     try {
       const reference = await session.run(feeds, compare);
       const ops = prepared.rewrite.rewritten.map((r) => `${r.node} (${r.domain} ${r.op})`).join(', ');
