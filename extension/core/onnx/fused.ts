@@ -131,9 +131,29 @@ class Facts {
     const known = this.dims.get(name);
     if (known) return known;
     const node = this.byOutput.get(name);
-    if (!node || depth > 16 || !isDefaultDomain(node.domain)) return undefined;
+    if (!node || depth > 16) return undefined;
     const first = node.input[0] ?? '';
+    if (!isDefaultDomain(node.domain)) {
+      // onnxruntime's fused normalisations keep their input's shape.
+      const sameShape = node.domain === 'com.microsoft' && /^(Skip)?(Simplified)?LayerNormalization$|^BiasGelu$|^FastGelu$|^Gelu$/.test(node.opType ?? '');
+      return sameShape && node.output[0] === name ? this.shape(first, depth + 1) : undefined;
+    }
     switch (node.opType) {
+      case 'MatMul': case 'Add': case 'Sub': case 'Mul': case 'Div': case 'LayerNormalization': {
+        // Only the rank is inferred (sizes unknown): the broadcast rank of the operands.
+        const shapes = (node.opType === 'LayerNormalization' ? [first] : node.input.slice(0, 2)).map((i) => this.shape(i, depth + 1));
+        if (shapes.some((r) => r === undefined)) return undefined;
+        const out: (number | undefined)[] = Array.from({ length: Math.max(...shapes.map((r) => r!.length)) }, () => undefined);
+        // MatMul by a weight: the last size is the weight's.
+        if (node.opType === 'MatMul' && shapes[1]!.length >= 2) out[out.length - 1] = shapes[1]!.at(-1);
+        return out;
+      }
+      case 'Gather': {
+        const data = this.shape(first, depth + 1);
+        const indices = this.shape(node.input[1] ?? '', depth + 1);
+        if (!data || !indices) return undefined;
+        return Array.from({ length: data.length + indices.length - 1 }, () => undefined);
+      }
       case 'Cast': case 'Identity': case 'Not': case 'Neg': case 'Abs': case 'Relu': case 'Sigmoid': case 'Tanh': case 'Erf':
         return this.shape(first, depth + 1);
       case 'ReduceSum': case 'ReduceMax': case 'ReduceMin': case 'ReduceMean': {

@@ -146,9 +146,14 @@ test('an attribute the rewrite does not cover blocks it, and the analysis error 
   assert.match(rewriteFusedAttention(attention).blocked[0]!.reason, /^attribute do_rotary = 1/);
 });
 
-test('an input whose rank the graph does not tell blocks the rewrite, naming the input', async () => {
+test('ranks come from value info or from the producers (Gather, MatMul); an unknown producer blocks the rewrite, naming the input', async () => {
   const model = (await loadModel(join(fixtures, 'mha.onnx'))).proto;
   model.graph!.valueInfo = model.graph!.valueInfo.filter((v) => !/^matmul/.test(v.name ?? ''));
+  // Without the value info the ranks follow Gather(table, ids [B,T]) -> [B,T,E] -> MatMul -> rank 3.
+  assert.equal(rewriteFusedAttention(model).rewritten.length, 1);
+  const mha = model.graph!.node.find((n) => n.opType === 'MultiHeadAttention')!;
+  const query = model.graph!.node.find((n) => n.output[0] === mha.input[0])!;
+  query.domain = 'custom.ops';
   const rewrite = rewriteFusedAttention(model);
   assert.equal(rewrite.rewritten.length, 0);
   assert.match(rewrite.blocked[0]!.reason, /^the rank of input query 'matmul_out_\d+' cannot be inferred from the graph$/);
