@@ -388,6 +388,25 @@ function outputName(node: NodeProto, index: number): string | undefined {
   return name && name !== '' ? name : undefined;
 }
 
+/**
+ * K and V with the past prepended along the sequence axis ([B,N,P+T,H]) when the node has past
+ * inputs at `pastIndex` and `pastIndex + 1`; the node's present outputs (1 and 2) named on them.
+ */
+function withPast(b: Builder, node: NodeProto, k4: string, v4: string, pastIndex: number): [string, string] {
+  const pastKey = present(node, pastIndex);
+  const pastValue = present(node, pastIndex + 1);
+  let [k, v] = [k4, v4];
+  if (pastKey && pastValue) {
+    k = b.op('Concat', [pastKey, k], [Builder.attrInt('axis', 2)]);
+    v = b.op('Concat', [pastValue, v], [Builder.attrInt('axis', 2)]);
+  }
+  const presentKey = outputName(node, 1);
+  const presentValue = outputName(node, 2);
+  if (presentKey) b.op('Identity', [k], [], presentKey);
+  if (presentValue) b.op('Identity', [v], [], presentValue);
+  return [k, v];
+}
+
 type Rewriter = (b: Builder, node: NodeProto, facts: Facts) => { heads: number; probs: string };
 
 /** com.microsoft Attention (ContribOperators.md). */
@@ -473,16 +492,7 @@ const msMultiHead: Rewriter = (b, node, facts) => {
   const q4 = b.heads(q, heads);
   let k4 = keyRank === 4 ? k : b.heads(k, heads);
   let v4 = keyRank === 4 ? v : b.heads(v, heads);
-  const pastKey = present(node, 6);
-  const pastValue = present(node, 7);
-  if (pastKey && pastValue) {
-    k4 = b.op('Concat', [pastKey, k4], [Builder.attrInt('axis', 2)]);
-    v4 = b.op('Concat', [pastValue, v4], [Builder.attrInt('axis', 2)]);
-  }
-  const presentKey = outputName(node, 1);
-  const presentValue = outputName(node, 2);
-  if (presentKey) b.op('Identity', [k4], [], presentKey);
-  if (presentValue) b.op('Identity', [v4], [], presentValue);
+  [k4, v4] = withPast(b, node, k4, v4, 6);
   const fill = floatAttr(node, 'mask_filter_value') ?? -10000;
   const biases: string[] = [];
   const mask = present(node, 4);
@@ -552,7 +562,6 @@ const msGroupQuery: Rewriter = (b, node, facts) => {
     v4 = b.heads(b.slice(query, 2, (heads + kvHeads) * h, width), kvHeads);
   }
   const pastKey = present(node, 3);
-  const pastValue = present(node, 4);
   // Key positions of the new tokens: past length + s (position_ids when given).
   const pastLength = pastKey ? b.dim(pastKey, 2) : b.ints([0]);
   if (intAttr(node, 'do_rotary', 0) !== 0) {
@@ -578,14 +587,7 @@ const msGroupQuery: Rewriter = (b, node, facts) => {
     q4 = rotary(b, q4, cos, sin, 2 * cacheWidth, interleaved);
     k4 = rotary(b, k4, cos, sin, 2 * cacheWidth, interleaved);
   }
-  if (pastKey && pastValue) {
-    k4 = b.op('Concat', [pastKey, k4], [Builder.attrInt('axis', 2)]);
-    v4 = b.op('Concat', [pastValue, v4], [Builder.attrInt('axis', 2)]);
-  }
-  const presentKey = outputName(node, 1);
-  const presentValue = outputName(node, 2);
-  if (presentKey) b.op('Identity', [k4], [], presentKey);
-  if (presentValue) b.op('Identity', [v4], [], presentValue);
+  [k4, v4] = withPast(b, node, k4, v4, 3);
   const biases = [b.causal(q4, k4, LOWEST)];
   const seqlens = present(node, 5);
   if (seqlens) {
@@ -639,16 +641,7 @@ const onnxAttention: Rewriter = (b, node, facts) => {
     return block(`input Q of rank ${rank}`);
   }
   if (heads % kvHeads !== 0) block(`${heads} query heads are not a multiple of ${kvHeads} key/value heads`);
-  const pastKey = present(node, 4);
-  const pastValue = present(node, 5);
-  if (pastKey && pastValue) {
-    k4 = b.op('Concat', [pastKey, k4], [Builder.attrInt('axis', 2)]);
-    v4 = b.op('Concat', [pastValue, v4], [Builder.attrInt('axis', 2)]);
-  }
-  const presentKey = outputName(node, 1);
-  const presentValue = outputName(node, 2);
-  if (presentKey) b.op('Identity', [k4], [], presentKey);
-  if (presentValue) b.op('Identity', [v4], [], presentValue);
+  [k4, v4] = withPast(b, node, k4, v4, 4);
   const biases: string[] = [];
   const mask = present(node, 3);
   if (mask) {
