@@ -148,6 +148,15 @@ class Facts {
         if (node.opType === 'MatMul' && shapes[1]!.length >= 2) out[out.length - 1] = shapes[1]!.at(-1);
         return out;
       }
+      case 'Concat': {
+        const ranks = node.input.map((i) => this.shape(i, depth + 1)?.length).filter((r) => r !== undefined);
+        return ranks.length > 0 ? Array.from({ length: ranks[0]! }, () => undefined) : undefined;
+      }
+      case 'ArgMax': case 'ArgMin': {
+        const source = this.shape(first, depth + 1);
+        if (!source) return undefined;
+        return Array.from({ length: intAttr(node, 'keepdims', 1) === 1 ? source.length : source.length - 1 }, () => undefined);
+      }
       case 'Gather': {
         const data = this.shape(first, depth + 1);
         const indices = this.shape(node.input[1] ?? '', depth + 1);

@@ -46,6 +46,7 @@ async function session(model: ModelProto | string): Promise<InferenceSession> {
 const FUSED: readonly [string, string, number][] = [
   ['ms_attention.onnx', 'com.microsoft/Attention', 2],
   ['ms_attention_causal.onnx', 'com.microsoft/Attention', 2],
+  ['ms_attention_2b.onnx', 'com.microsoft/Attention', 2],
   ['mha.onnx', 'com.microsoft/MultiHeadAttention', 2],
   ['gqa.onnx', 'com.microsoft/GroupQueryAttention', 4],
   ['onnx_attention.onnx', 'ai.onnx/Attention', 4],
@@ -97,6 +98,29 @@ test('the unfused export of the same weights gives the same probabilities as the
   const exposed = await session(exposeAttention(prepared.proto, prepared.graph));
   const run = await exposed.run(feeds());
   assert.ok(maxDiff(run[prepared.graph.sites[0]!.tensor]!.data as Float32Array, ref.probabilities) < 1e-5);
+  await exposed.release();
+});
+
+test('com.microsoft Attention with mask_index [2B] on a left-padded batch: the rewrite equals onnxruntime, keys before the start get no mass', async () => {
+  const path = join(fixtures, 'ms_attention_2b.onnx');
+  const ort = loadOrt();
+  const ids = [[0, 0, 5, 9, 3], [4, 8, 15, 16, 23], [0, 0, 0, 7, 1]];
+  const mask = [[0, 0, 1, 1, 1], [1, 1, 1, 1, 1], [0, 0, 0, 1, 1]];
+  const tensor = (r: number[][]): Tensor => new ort.Tensor('int64', BigInt64Array.from(r.flat().map(BigInt)), [3, 5]);
+  const left = (): Record<string, Tensor> => ({ input_ids: tensor(ids), attention_mask: tensor(mask) });
+  const original = await session(path);
+  const want = await original.run(left());
+  await original.release();
+  const prepared = prepareAttention((await loadModel(path)).proto, path);
+  const exposed = await session(exposeAttention(prepared.proto, prepared.graph));
+  const got = await exposed.run(left());
+  assert.ok(maxDiff(got['attn_out']!.data as Float32Array, want['attn_out']!.data as Float32Array) < 1e-5);
+  const probs = got[prepared.graph.sites[0]!.tensor]!.data as Float32Array; // [3, 2, 5, 5]
+  for (let b = 0; b < 3; b++) {
+    const start = mask[b]!.indexOf(1);
+    for (let r = 0; r < 2 * 5; r++) for (let j = 0; j < start; j++) assert.ok(probs[(b * 10 + r) * 5 + j]! < 1e-12, `row ${b}: key ${j} before the start`);
+  }
+  await checkFirstBatch(prepared, exposed, left(), { file: path, original: path, originalOutputs: ['logits', 'attn_out'], providers: ['cpu'] });
   await exposed.release();
 });
 
