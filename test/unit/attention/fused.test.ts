@@ -124,6 +124,31 @@ test('com.microsoft Attention with mask_index [2B] on a left-padded batch: the r
   await exposed.release();
 });
 
+test('ONNX Attention with a KV cache: past concatenated, causal frontier offset by the past length, present outputs; equal to NumPy and onnxruntime', async () => {
+  const path = join(fixtures, 'onnx_attention_past.onnx');
+  const ref = reference.models['onnx_attention_past.onnx'] as ModelReference & { past_key: number[]; past_value: number[]; pastShape: number[] };
+  const ort = loadOrt();
+  const withPast = (): Record<string, Tensor> => ({
+    ...feeds(),
+    past_key: new ort.Tensor('float32', Float32Array.from(ref.past_key), ref.pastShape),
+    past_value: new ort.Tensor('float32', Float32Array.from(ref.past_value), ref.pastShape),
+  });
+  const original = await session(path);
+  const want = await original.run(withPast());
+  await original.release();
+  assert.ok(maxDiff(want['attn_out']!.data as Float32Array, ref.attn_out) < 1e-5, 'onnxruntime vs NumPy');
+  const prepared = prepareAttention((await loadModel(path)).proto, path);
+  const exposed = await session(exposeAttention(prepared.proto, prepared.graph));
+  const got = await exposed.run(withPast());
+  const probs = got[prepared.graph.sites[0]!.tensor]!;
+  assert.deepEqual(probs.dims.map(Number), [3, 4, 6, 8]);
+  assert.ok(maxDiff(probs.data as Float32Array, ref.probabilities) < 1e-5, 'probabilities vs NumPy');
+  assert.ok(maxDiff(got['attn_out']!.data as Float32Array, ref.attn_out) < 1e-5);
+  for (const name of ['present_key', 'present_value']) assert.ok(maxDiff(got[name]!.data as Float32Array, want[name]!.data as Float32Array) < 1e-6, name);
+  await checkFirstBatch(prepared, exposed, withPast(), { file: path, original: path, originalOutputs: ['logits', 'attn_out', 'present_key', 'present_value'], providers: ['cpu'] });
+  await exposed.release();
+});
+
 test('a rewrite that does not reproduce the model fails the first-batch check, naming the op and the output', async () => {
   const path = join(fixtures, 'ms_attention.onnx');
   const prepared = prepareAttention((await loadModel(path)).proto, path);
