@@ -149,6 +149,34 @@ test('ONNX Attention with a KV cache: past concatenated, causal frontier offset 
   await exposed.release();
 });
 
+test('GroupQueryAttention with a KV cache: rotary at the positions after the past, causal frontier offset, present outputs; equal to NumPy and onnxruntime', async () => {
+  const path = join(fixtures, 'gqa_past.onnx');
+  const ref = reference.models['gqa_past.onnx'] as ModelReference & { past_key: number[]; past_value: number[]; pastShape: number[] };
+  const ort = loadOrt();
+  // onnxruntime's CPU kernel takes a past with several new tokens only for batch 1: the first row.
+  const [B, S, P] = [1, 6, ref.pastShape[2]!];
+  const third = <T extends { length: number; slice(a: number, b: number): T }>(x: T): T => x.slice(0, x.length / 3);
+  const pastShape = [1, ...ref.pastShape.slice(1)];
+  const withPast = (): Record<string, Tensor> => ({
+    input_ids: new ort.Tensor('int64', BigInt64Array.from(reference.feeds.input_ids[0]!.map(BigInt)), [1, S]),
+    attention_mask: new ort.Tensor('int64', new BigInt64Array(B * (P + S)).fill(1n), [B, P + S]),
+    past_key: new ort.Tensor('float32', Float32Array.from(third(ref.past_key)), pastShape),
+    past_value: new ort.Tensor('float32', Float32Array.from(third(ref.past_value)), pastShape),
+  });
+  const original = await session(path);
+  const want = await original.run(withPast());
+  await original.release();
+  assert.ok(maxDiff(want['attn_out']!.data as Float32Array, third(ref.attn_out)) < 1e-5, 'onnxruntime vs NumPy');
+  const prepared = prepareAttention((await loadModel(path)).proto, path);
+  const exposed = await session(exposeAttention(prepared.proto, prepared.graph));
+  const got = await exposed.run(withPast());
+  const probs = got[prepared.graph.sites[0]!.tensor]!;
+  assert.deepEqual(probs.dims.map(Number), [B, 4, S, P + S]);
+  assert.ok(maxDiff(probs.data as Float32Array, third(ref.probabilities)) < 1e-5, 'probabilities vs NumPy');
+  for (const name of ['attn_out', 'present_key', 'present_value']) assert.ok(maxDiff(got[name]!.data as Float32Array, want[name]!.data as Float32Array) < 1e-5, name);
+  await exposed.release();
+});
+
 test('a rewrite that does not reproduce the model fails the first-batch check, naming the op and the output', async () => {
   const path = join(fixtures, 'ms_attention.onnx');
   const prepared = prepareAttention((await loadModel(path)).proto, path);
