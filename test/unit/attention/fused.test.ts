@@ -9,7 +9,7 @@ import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { InferenceSession, Tensor } from 'onnxruntime-node';
 import { encodeModel, loadModel, rewriteFusedAttention, type AttributeProto, type ModelProto, type NodeProto } from '../../../extension/core/onnx';
-import { confirmSites, exposeAttention, findAttention } from '../../../extension/core/attention/extract';
+import { confirmSites, exposeAttention, findAttention, softmaxRows } from '../../../extension/core/attention/extract';
 import { checkFirstBatch, prepareAttention, type PreparedAttention } from '../../../extension/core/attention/prepare';
 import { BadInputError, InspectorError } from '../../../extension/core/errors';
 import { loadOrt } from '../../../extension/core/runtime';
@@ -174,6 +174,31 @@ test('GroupQueryAttention with a KV cache: rotary at the positions after the pas
   assert.deepEqual(probs.dims.map(Number), [B, 4, S, P + S]);
   assert.ok(maxDiff(probs.data as Float32Array, third(ref.probabilities)) < 1e-5, 'probabilities vs NumPy');
   for (const name of ['attn_out', 'present_key', 'present_value']) assert.ok(maxDiff(got[name]!.data as Float32Array, want[name]!.data as Float32Array) < 1e-5, name);
+  await exposed.release();
+});
+
+test('MultiHeadAttention: the rewrite\'s probabilities equal the softmax of onnxruntime\'s own qk output', async () => {
+  const path = join(fixtures, 'mha_qk.onnx');
+  const batch = JSON.parse(readFileSync(join(fixtures, 'reference.json'), 'utf8')) as { input_ids: number[][]; attention_mask: number[][] };
+  const ort = loadOrt();
+  const dims = [batch.input_ids.length, batch.input_ids[0]!.length];
+  const input = (): Record<string, Tensor> => ({
+    input_ids: new ort.Tensor('int64', BigInt64Array.from(batch.input_ids.flat().map(BigInt)), dims),
+    attention_mask: new ort.Tensor('int64', BigInt64Array.from(batch.attention_mask.flat().map(BigInt)), dims),
+  });
+  const loaded = await loadModel(path);
+  // onnxruntime's kernel: the optional qk output (pre-softmax logits) exposed, softmax applied here.
+  const raw = findAttention(loaded.proto, path);
+  const kernel = await session(exposeAttention(loaded.proto, raw));
+  const qk = (await kernel.run(input()))[raw.sites[0]!.tensor]!;
+  const want = softmaxRows(Float32Array.from(qk.data as Float32Array), dims[1]!);
+  await kernel.release();
+  const prepared = prepareAttention(loaded.proto, path);
+  assert.deepEqual(prepared.graph.sites.map((s) => s.kind), ['softmax']);
+  const exposed = await session(exposeAttention(prepared.proto, prepared.graph));
+  const got = (await exposed.run(input()))[prepared.graph.sites[0]!.tensor]!;
+  assert.deepEqual(got.dims, qk.dims);
+  assert.ok(maxDiff(got.data as Float32Array, want) < 1e-6);
   await exposed.release();
 });
 
