@@ -202,6 +202,29 @@ test('MultiHeadAttention: the rewrite\'s probabilities equal the softmax of onnx
   await exposed.release();
 });
 
+test('com.microsoft Attention with past/present (GPT-2 style): equal to NumPy and onnxruntime, present included', async () => {
+  const path = join(fixtures, 'ms_attention_past.onnx');
+  const ref = reference.models['ms_attention_past.onnx'] as ModelReference & { past: number[]; pastShape: number[]; attention_mask: number[][] };
+  const ort = loadOrt();
+  const withPast = (): Record<string, Tensor> => ({
+    input_ids: feeds()['input_ids']!,
+    attention_mask: new ort.Tensor('int64', BigInt64Array.from(ref.attention_mask.flat().map(BigInt)), [3, 8]),
+    past: new ort.Tensor('float32', Float32Array.from(ref.past), ref.pastShape),
+  });
+  const original = await session(path);
+  const want = await original.run(withPast());
+  await original.release();
+  assert.ok(maxDiff(want['attn_out']!.data as Float32Array, ref.attn_out) < 1e-5, 'onnxruntime vs NumPy');
+  const prepared = prepareAttention((await loadModel(path)).proto, path);
+  const exposed = await session(exposeAttention(prepared.proto, prepared.graph));
+  const got = await exposed.run(withPast());
+  const probs = got[prepared.graph.sites[0]!.tensor]!;
+  assert.deepEqual(probs.dims.map(Number), ref.probabilitiesShape);
+  assert.ok(maxDiff(probs.data as Float32Array, ref.probabilities) < 1e-5, 'probabilities vs NumPy');
+  for (const name of ['attn_out', 'present']) assert.ok(maxDiff(got[name]!.data as Float32Array, want[name]!.data as Float32Array) < 1e-5, name);
+  await exposed.release();
+});
+
 test('a rewrite that does not reproduce the model fails the first-batch check, naming the op and the output', async () => {
   const path = join(fixtures, 'ms_attention.onnx');
   const prepared = prepareAttention((await loadModel(path)).proto, path);
