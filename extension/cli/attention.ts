@@ -45,7 +45,7 @@ async function specFromFlags(flags: AttentionFlags): Promise<ResolvedSpec> {
     return [s.slice(0, eq), s.slice(eq + 1)];
   }));
   const value: Record<string, unknown> = {
-    model: flags.model, data: flags.data, task: 'binary',
+    model: flags.model, data: flags.data,
     groups: (flags.group ?? '').split(',').map((g) => g.trim()).filter(Boolean),
     inputs: flags.input?.length ? Object.fromEntries(flags.input.map(parseInputFlag)) : await defaultInputs(flags.model, flags.data),
     ...(flags.tokens || Object.keys(spans).length > 0 ? { attention: { ...(flags.tokens ? { tokens: flags.tokens } : {}), ...(Object.keys(spans).length > 0 ? { spans } : {}) } } : {}),

@@ -8,7 +8,7 @@ import type { Command } from 'commander';
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { BadInputError, InspectorError } from '../core/errors';
+import { BadInputError, InspectorError } from '../core/analyze';
 
 interface DistributedFlags {
   scheduler?: string; local?: string; spec: string; shards: string; analysis: string; json: string;

@@ -6,7 +6,7 @@
  * The CLI and the VS Code host both call `runGroups` with the same spec.
  */
 import { BadInputError, InspectorError, throttleProgress, throwIfAborted, type ProgressFn } from '../errors';
-import { createInputEncoder, numericCell, openTableShard, type Shard, type EncodedBatch, type InputEncoder, type ResolvedSpec, type RowBatch, type TableReader } from '../data';
+import { createInputEncoder, numericCell, openTableShard, scoringTask, type Shard, type EncodedBatch, type InputEncoder, type ResolvedSpec, type RowBatch, type TableReader } from '../data';
 import { evaluateBatch, type LossConfig } from '../metrics/batch';
 import { featureVariances } from '../metrics/diversity';
 import { GroupMetricsBuilder } from '../metrics/groups';
@@ -149,6 +149,7 @@ async function sha256File(path: string): Promise<string> {
 }
 
 async function modelPass<T>(spec: ResolvedSpec, options: GroupsRunOptions, finish: PassEnd<T>): Promise<T> {
+  const task = scoringTask(spec, 'the groups analysis');
   requireLabel(spec);
   requireGroups(spec);
   if (!spec.model) throw new BadInputError('spec.model', `${spec.specPath}: field "model": a model is needed (or use "predictions")`, { file: spec.specPath });
@@ -167,7 +168,7 @@ async function modelPass<T>(spec: ResolvedSpec, options: GroupsRunOptions, finis
   try {
     const outputInfo = prepared.summary.outputs.find((o) => o.name === prepared.output);
     const lastDim = outputInfo?.shape?.at(-1);
-    const numClasses = spec.task === 'multiclass' ? (typeof lastDim === 'number' ? lastDim : spec.classes?.length) : undefined;
+    const numClasses = task === 'multiclass' ? (typeof lastDim === 'number' ? lastDim : spec.classes?.length) : undefined;
     const encoder = await createInputEncoder(spec, prepared.summary.inputs, table, numClasses ? { numClasses } : {});
     let builder: GroupMetricsBuilder | undefined;
     const loss = lossConfig(spec);
@@ -179,12 +180,12 @@ async function modelPass<T>(spec: ResolvedSpec, options: GroupsRunOptions, finis
       if (!out) throw new BadInputError('model.output-missing', `${spec.model}: the run returned no "${prepared.output}"`, { file: spec.model });
       const labels = encoded.labels ?? new Float64Array(0);
       const columns = evaluateBatch({
-        data: out.data, dims: out.dims, outputKind: spec.outputKind, task: spec.task, labels, loss,
+        data: out.data, dims: out.dims, outputKind: spec.outputKind, task: task, labels, loss,
         tensor: prepared.output, file: spec.data, rowOffset: encoded.rowNumbers[0] ?? 0,
         ...(encoded.likelihood ? { likelihood: encoded.likelihood } : {}),
       });
       builder ??= new GroupMetricsBuilder({
-        task: spec.task, sensitive: spec.groups, numClasses: columns.numClasses,
+        task, sensitive: spec.groups, numClasses: columns.numClasses,
         keepRows: keepRows(spec, run) || needsFeatures,
         ...(table.rowsHint ? { expectedRows: table.rowsHint } : {}),
         ...(spec.loss === 'bias_loss' ? { biasLoss: {} } : {}),
@@ -206,7 +207,7 @@ async function modelPass<T>(spec: ResolvedSpec, options: GroupsRunOptions, finis
       });
     }
     // A shard may hold no rows of a small file: its state is empty, and the merge adds nothing.
-    if (!builder && options.shard) builder = new GroupMetricsBuilder({ task: spec.task, sensitive: spec.groups, ...(numClasses ? { numClasses } : {}), keepRows: false });
+    if (!builder && options.shard) builder = new GroupMetricsBuilder({ task, sensitive: spec.groups, ...(numClasses ? { numClasses } : {}), keepRows: false });
     if (!builder) throw new BadInputError('data.empty', `${spec.data}: no rows to evaluate`, { file: spec.data });
     progress(0.99, 'computing group metrics');
     return await finish(spec, run, options, spec.data, encoder, builder, { model: reportModel(prepared.summary), runtime: prepared.runtime });
@@ -241,6 +242,7 @@ export async function runGroupsFromPredictions(spec: ResolvedSpec, options: Grou
 }
 
 async function predictionsPass<T>(spec: ResolvedSpec, options: GroupsRunOptions, finish: PassEnd<T>): Promise<T> {
+  const task = scoringTask(spec, 'the groups analysis');
   requireLabel(spec);
   requireGroups(spec);
   const predictions = spec.predictions;
@@ -248,7 +250,7 @@ async function predictionsPass<T>(spec: ResolvedSpec, options: GroupsRunOptions,
   if (!predictions.score && !predictions.pred) {
     throw new BadInputError('spec.predictions', `${spec.specPath}: field "predictions": name a "score" column (P(positive) or the predicted value) and/or a "pred" column`, { file: spec.specPath });
   }
-  if (spec.task === 'multiclass' && !predictions.pred) {
+  if (task === 'multiclass' && !predictions.pred) {
     throw new BadInputError('spec.predictions', `${spec.specPath}: field "predictions.pred": a multiclass predictions file needs the predicted class column`, { file: spec.specPath });
   }
   const run = resolveRunOptions(spec, options, PREDICTIONS_DEFAULTS);
@@ -256,11 +258,11 @@ async function predictionsPass<T>(spec: ResolvedSpec, options: GroupsRunOptions,
   const table = await openTableShard(predictions.file, { batchRows: run.batchSize, ...(options.signal ? { signal: options.signal } : {}) }, options.shard);
   try {
     const predSpec: ResolvedSpec = { ...spec, data: predictions.file, inputs: {} };
-    const numClasses = spec.task === 'multiclass' ? spec.classes?.length : undefined;
+    const numClasses = task === 'multiclass' ? spec.classes?.length : undefined;
     const encoder = await createInputEncoder(predSpec, [], table, numClasses ? { numClasses } : {});
     // Formats that know their row count up front (Parquet) size the per-row columns once.
     const builder = new GroupMetricsBuilder({
-      task: spec.task, sensitive: spec.groups, ...(numClasses ? { numClasses } : {}), keepRows: keepRows(spec, run),
+      task, sensitive: spec.groups, ...(numClasses ? { numClasses } : {}), keepRows: keepRows(spec, run),
       ...(table.rowsHint ? { expectedRows: table.rowsHint } : {}),
     });
     for await (const batch of limitedBatches(table, run.maxRows, options.signal, progress)) {
@@ -283,9 +285,9 @@ async function predictionsPass<T>(spec: ResolvedSpec, options: GroupsRunOptions,
       };
       const score = predictions.score ? read(predictions.score) : undefined;
       let columns;
-      if (spec.task === 'binary' && score) {
+      if (task === 'binary' && score) {
         columns = evaluateBatch({ data: score, dims: [encoded.rowsUsed], outputKind: 'probabilities', task: 'binary', labels, loss: lossConfig(spec), tensor: predictions.score ?? 'score', file: predictions.file });
-      } else if (spec.task === 'regression' && score) {
+      } else if (task === 'regression' && score) {
         columns = evaluateBatch({ data: score, dims: [encoded.rowsUsed], outputKind: 'regression', task: 'regression', labels, loss: lossConfig(spec), tensor: predictions.score ?? 'score', file: predictions.file });
       }
       const pred = predictions.pred ? read(predictions.pred) : columns?.pred;

@@ -6,7 +6,7 @@
 import type { InferenceSession } from 'onnxruntime-node';
 import { BadInputError, throttleProgress, throwIfAborted } from '../errors';
 import type { ProgressFn } from '../errors';
-import { createInputEncoder, openTable } from '../data';
+import { createInputEncoder, openTable, scoringTask } from '../data';
 import type { EncodedBatch, ResolvedSpec, TensorData } from '../data';
 import { evaluateBatch } from '../metrics/batch';
 import type { LossConfig, SampleColumns } from '../metrics/batch';
@@ -104,6 +104,7 @@ interface OpenVariant {
  */
 export async function comparisonPass(spec: ResolvedSpec, baselinePath: string, variants: readonly Variant[], options: PassOptions): Promise<PassResult> {
   if (!spec.label) throw new BadInputError('spec.label', `${spec.specPath || 'the spec'}: field "label": the quantization impact needs the label column`, { file: spec.specPath });
+  const task = scoringTask(spec, 'the quantization impact');
   if (spec.groups.length === 0) throw new BadInputError('spec.groups', `${spec.specPath || 'the spec'}: field "groups": name at least one sensitive column`, { file: spec.specPath });
   const { signal } = options;
   const progress = throttleProgress(options.onProgress);
@@ -122,11 +123,11 @@ export async function comparisonPass(spec: ResolvedSpec, baselinePath: string, v
       throwIfAborted(signal);
       const label = typeof v.model === 'string' ? v.model : `${baselinePath} (${v.id})`;
       const { session } = await openSession(v.model, label, { providers: options.providers, ...threads });
-      open.push({ id: v.id, label, session, acc: new ImpactAccumulator(spec.groups, { outputKind: spec.outputKind, task: spec.task }, options.flipsCap) });
+      open.push({ id: v.id, label, session, acc: new ImpactAccumulator(spec.groups, { outputKind: spec.outputKind, task: task }, options.flipsCap) });
     }
     const outputInfo = summary.outputs.find((o) => o.name === output);
     const lastDim = outputInfo?.shape?.at(-1);
-    const numClasses = spec.task === 'multiclass' ? (typeof lastDim === 'number' ? lastDim : spec.classes?.length) : undefined;
+    const numClasses = task === 'multiclass' ? (typeof lastDim === 'number' ? lastDim : spec.classes?.length) : undefined;
     const encoder = await createInputEncoder(spec, summary.inputs, table, numClasses ? { numClasses } : {});
     const loss = comparisonLoss(spec);
     let baseBuilder: GroupMetricsBuilder | undefined;
@@ -140,7 +141,7 @@ export async function comparisonPass(spec: ResolvedSpec, baselinePath: string, v
         const feeds = ortFeeds(encoded.feeds);
         const labels = encoded.labels ?? new Float64Array(0);
         const evaluate = (out: { data: Float32Array; dims: readonly number[] }, file: string): SampleColumns => evaluateBatch({
-          data: out.data, dims: out.dims, outputKind: spec.outputKind, task: spec.task, labels, loss,
+          data: out.data, dims: out.dims, outputKind: spec.outputKind, task: task, labels, loss,
           tensor: output, file, rowOffset: encoded.rowNumbers[0] ?? 0,
           ...(encoded.likelihood ? { likelihood: encoded.likelihood } : {}),
         });
@@ -152,7 +153,7 @@ export async function comparisonPass(spec: ResolvedSpec, baselinePath: string, v
           ...(encoded.weights ? { weight: encoded.weights } : {}),
           groups: encoded.groupCodes, groupValues: encoded.groupDictionary, rowOffset: encoded.rowNumbers[0] ?? 0, file: spec.data,
         });
-        const newBuilder = (): GroupMetricsBuilder => new GroupMetricsBuilder({ task: spec.task, sensitive: spec.groups, numClasses: baseCols.numClasses });
+        const newBuilder = (): GroupMetricsBuilder => new GroupMetricsBuilder({ task: task, sensitive: spec.groups, numClasses: baseCols.numClasses });
         if (options.metrics) {
           baseBuilder ??= newBuilder();
           addMetrics(baseBuilder, baseCols);

@@ -12,7 +12,8 @@ import type { EncodedBatch, ResolvedSpec, RowBatch, TensorData } from '../data';
 import { encodeModel, loadModel, summarizeModel, type LoadedModel } from '../onnx';
 import { loadOrt, openSession, type ProviderSetting } from '../runtime';
 import { analyzeBias, biasReportEntry, classifyAdditiveTerm } from './bias';
-import { exposeAttention, findAttention, resolveHeads, softmaxRows, type AttentionGraph, type AttentionSite } from './extract';
+import { exposeAttention, resolveHeads, softmaxRows, type AttentionGraph, type AttentionSite } from './extract';
+import { checkFirstBatch, needsFirstBatchCheck, prepareAttention, type PreparedAttention } from './prepare';
 import { float16ToFloat32, viewAttention, type AttentionView } from './layout';
 import { rowFacts } from './rowFacts';
 import type { RuntimeInfo } from '../../protocol/runtime';
@@ -24,27 +25,37 @@ export interface AttentionModel {
   readonly path: string;
   readonly loaded: LoadedModel;
   readonly summary: ModelSummary;
-  readonly graph: AttentionGraph;
+  /** Sites as confirmed so far (the first batch may drop undecided ones). */
+  graph: AttentionGraph;
   readonly session: InferenceSession;
   readonly runtime: RuntimeInfo;
   /** Constant-derived additive terms, exposed too, evaluated once on a dummy input. */
-  readonly constantTerms: readonly { site: AttentionSite; tensor: string; node: string }[];
+  constantTerms: readonly { site: AttentionSite; tensor: string; node: string }[];
+  /** Fused ops rewritten and undecided sites: checked on the first batch (./prepare.ts). */
+  firstBatch: { readonly prepared: PreparedAttention; readonly providers: ProviderSetting; readonly threads: number | undefined } | undefined;
+}
+
+function constantTermsOf(graph: AttentionGraph): AttentionModel['constantTerms'] {
+  return graph.sites.flatMap((site) => site.terms.filter((t) => t.source === 'constant').map((t) => ({ site, tensor: t.tensor, node: t.node })));
 }
 
 export async function openAttentionModel(path: string, options: { providers: ProviderSetting; threads?: number; signal?: AbortSignal }): Promise<AttentionModel> {
   const loaded = await loadModel(path, options.signal ? { signal: options.signal } : {});
   const summary = summarizeModel(loaded);
-  const graph = findAttention(loaded.proto, path);
+  // Fused attention ops are rewritten into primitives first (issue 13).
+  const prepared = prepareAttention(loaded.proto, path);
+  const graph = prepared.graph;
   if (loaded.externalFiles.length > 0) {
     throw new BadInputError('model.expose-external', `${path}: exposing the attention tensors needs an in-memory copy of the graph, and this model keeps its weights in external files (${loaded.externalFiles.map((f) => f.location).join(', ')}); save it as a single file to use this analysis`, { file: path });
   }
-  const constantTerms = graph.sites.flatMap((site) => site.terms.filter((t) => t.source === 'constant').map((t) => ({ site, tensor: t.tensor, node: t.node })));
-  const proto = exposeAttention(loaded.proto, graph, [...new Set(constantTerms.map((t) => t.tensor))], path);
+  const constantTerms = constantTermsOf(graph);
+  const proto = exposeAttention(prepared.proto, graph, [...new Set(constantTerms.map((t) => t.tensor))], path);
   // No fusion may remove an exposed tensor (FORMULAS.md §D): run the graph as written.
   const { session, info } = await openSession(encodeModel(proto), path, {
     providers: options.providers, disableOptimizations: true, ...(options.threads ? { threads: options.threads } : {}),
   });
-  return { path, loaded, summary, graph, session, runtime: info, constantTerms };
+  const firstBatch = needsFirstBatchCheck(prepared) ? { prepared, providers: options.providers, threads: options.threads } : undefined;
+  return { path, loaded, summary, graph, session, runtime: info, constantTerms, firstBatch };
 }
 
 function toOrt(feeds: Readonly<Record<string, TensorData>>): Record<string, Tensor> {
@@ -65,6 +76,15 @@ export type LayerView = AttentionView & { readonly data: Float32Array };
 
 /** Runs a batch and returns one view per layer (softmax applied to MultiHeadAttention logits). */
 export async function runViews(model: AttentionModel, feeds: Readonly<Record<string, TensorData>>, batch: number): Promise<LayerView[]> {
+  if (model.firstBatch) {
+    // The rewrite is checked against the original, and undecided sites are decided, on real data.
+    const { prepared, providers, threads } = model.firstBatch;
+    model.graph = await checkFirstBatch(prepared, model.session, toOrt(feeds), {
+      file: model.path, original: model.path, originalOutputs: model.summary.outputs.map((o) => o.name), providers, ...(threads ? { threads } : {}),
+    });
+    model.constantTerms = constantTermsOf(model.graph);
+    model.firstBatch = undefined;
+  }
   const fetches = model.graph.sites.map((s) => s.tensor);
   const results = await model.session.run(toOrt(feeds), fetches);
   return model.graph.sites.map((site) => {

@@ -107,7 +107,8 @@ export async function createInputEncoder(
   await checkColumns(spec, table, specName);
   const plans = await buildPlans(spec, modelInputs, specName);
   const place: CellPlace = { file: table.path, format: table.format };
-  const labels = spec.label === undefined ? undefined : new LabelParser(spec, place, spec.label, options.numClasses);
+  // Labels are read only for a spec with a task: the analyses that score predictions.
+  const labels = spec.label === undefined || spec.task === undefined ? undefined : new LabelParser(spec, place, spec.label, options.numClasses);
   const groups = new GroupCollector(spec.groups, place, spec.maxGroupValues);
   const tally = new SkipTally();
   let rows = 0;
@@ -149,7 +150,7 @@ async function checkColumns(spec: ResolvedSpec, table: TableInfo, specName: stri
     else if (isIdsMapping(m)) needed.push({ column: m.column, pointer: `${at}/column` });
     else if (!isNpyMapping(m)) needed.push({ column: m.text, pointer: `${at}/text` });
   }
-  if (spec.label !== undefined) needed.push({ column: spec.label, pointer: '/label' });
+  if (spec.label !== undefined && spec.task !== undefined) needed.push({ column: spec.label, pointer: '/label' });
   spec.groups.forEach((g, i) => needed.push({ column: g, pointer: `/groups/${i}` }));
   if (spec.weight !== undefined) needed.push({ column: spec.weight, pointer: '/weight' });
   if (spec.likelihood !== undefined) needed.push({ column: spec.likelihood, pointer: '/likelihood' });

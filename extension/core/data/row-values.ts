@@ -75,6 +75,9 @@ export class LabelParser {
         return this.binary(cell, row);
       case 'multiclass':
         return this.multiclass(cell, row);
+      default:
+        // No task (undefined): the encoder makes a label parser only for a spec with a task.
+        throw cellError('label-out-of-task', this.place, row, this.column, 'a label needs the spec\'s "task" to be read');
     }
   }
 

@@ -27,7 +27,8 @@ const inputMapping = {
 export const SPEC_SCHEMA = {
   $id: 'bias-inspector.spec',
   type: 'object',
-  required: ['data', 'task'],
+  // task and label: only the analyses that score predictions need them (DESIGN.md §3; see scoringTask).
+  required: ['data'],
   additionalProperties: false,
   properties: {
     $schema: { type: 'string' },

@@ -34,7 +34,8 @@ export interface AnalysisSpec {
   readonly inputs?: Readonly<Record<string, InputMapping>>;
   readonly output?: string;
   readonly outputKind?: OutputKind;
-  readonly task: Task;
+  /** Required only by the analyses that score predictions (groups, quant impact): see scoringTask. */
+  readonly task?: Task;
   readonly label?: string;
   readonly groups?: readonly string[];
   readonly loss?: LossName;

@@ -11,7 +11,7 @@ import { escapePointer, locatePointer, pointerSegments, positionAt, type TextPos
 import { NESTED_KEY_ORDER, SPEC_KEY_ORDER, SPEC_SCHEMA } from './spec-schema';
 import {
   DEFAULT_MAX_GROUP_VALUES, isNpyMapping, isTextMapping,
-  type AnalysisSpec, type InputMapping, type ResolvedSpec,
+  type AnalysisSpec, type InputMapping, type ResolvedSpec, type Task,
 } from './spec-types';
 
 /** One located problem in a spec; validation returns these as values. */
@@ -108,17 +108,30 @@ function crossFieldIssues(spec: AnalysisSpec): { pointer: string; message: strin
   spec.groups?.forEach((g, i) => {
     if (g === spec.label) issues.push({ pointer: `/groups/${i}`, message: `"${g}" is the label column; a group column must be another column` });
   });
+  const taskWords = spec.task === undefined ? 'the spec has no task' : `the task is "${spec.task}"`;
   if (spec.positiveLabel !== undefined && spec.task !== 'binary') {
-    issues.push({ pointer: '/positiveLabel', message: `only applies to task "binary" (the task is "${spec.task}")` });
+    issues.push({ pointer: '/positiveLabel', message: `only applies to task "binary" (${taskWords})` });
   }
   if (spec.classes !== undefined && spec.task !== 'multiclass') {
-    issues.push({ pointer: '/classes', message: `only applies to task "multiclass" (the task is "${spec.task}")` });
+    issues.push({ pointer: '/classes', message: `only applies to task "multiclass" (${taskWords})` });
   }
   // Without the feature map v̂ is undefined (FORMULAS.md A.4): every loss would be NaN.
   if (spec.loss === 'bias_loss' && spec.featureTensor === undefined) {
     issues.push({ pointer: '/loss', message: '"bias_loss" needs "featureTensor", the intermediate tensor whose per-sample feature variance weights the cross-entropy' });
   }
   return issues;
+}
+
+/**
+ * The task of a spec for an analysis that scores predictions against labels (groups, quant
+ * impact). Analyses that read no labels (attention) do not call this: their specs need no task.
+ * Throws BadInputError 'spec.task' naming the analysis when the spec has none.
+ */
+export function scoringTask(spec: Pick<AnalysisSpec, 'task'> & { readonly specPath: string }, analysis: string): Task {
+  if (spec.task === undefined) {
+    throw new BadInputError('spec.task', `${spec.specPath || 'the spec'}: field "task": ${analysis} scores predictions and needs the task (binary, multiclass or regression)`, spec.specPath ? { file: spec.specPath } : {});
+  }
+  return spec.task;
 }
 
 /** Formats issues as lines `<file>:<line>:<col>: field "<f>": <cause>`. */

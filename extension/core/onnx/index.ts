@@ -37,3 +37,9 @@ export {
   weightTensors,
 } from './graph';
 export { encodeModel, saveModel } from './write';
+export type {
+  AdditiveTerm, AttentionGraph, AttentionSite, BlockingNode, FindAttentionOptions, ProbabilityLayout, RejectedSoftmax,
+} from './attention';
+export { attentionInGraph, defaultOpset, findAttention, intValues, nodeLabel, noAttentionMessage } from './attention';
+export type { FusedBlocked, FusedRewrite, FusedRewriteResult } from './fused';
+export { REWRITABLE_ATTENTION, rewriteFusedAttention } from './fused';
