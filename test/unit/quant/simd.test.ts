@@ -116,6 +116,19 @@ describe('quant SIMD kernels', () => {
     }
   });
 
+  it('equal the scalar code on tensors large enough to be processed in several kernel calls', () => {
+    const cases: Array<{ shape: number[]; opts: QuantizeOptions }> = [
+      { shape: [300, 1000], opts: { channelAxis: 1, blockAxis: 0 } }, // strided blocks, row groups, partial last block
+      { shape: [70, 2048], opts: { channelAxis: 0, blockAxis: 1 } }, // contiguous blocks, spans
+      { shape: [3, 40000], opts: { channelAxis: 0, blockAxis: 1 } }, // partial contiguous blocks per row
+    ];
+    let seed = 11;
+    for (const { shape, opts } of cases) {
+      const data = makeData(shape.reduce((a, b) => a * b, 1), seed++, true);
+      for (const format of ['int8', 'int8_per_tensor', 'fp8_e5m2', 'mxfp4', 'mxint8', 'nvfp4'] as const) compare(data, shape, format, opts);
+    }
+  });
+
   it('handle all-zero, all-NaN, tiny and huge tensors like the scalar code', () => {
     const shape = [8, 32];
     const fills = [0, -0, NaN, Infinity, 1e-45, 3e38, -3e38];

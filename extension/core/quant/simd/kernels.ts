@@ -33,6 +33,7 @@ interface Exports {
   minmax(p: number, n: number): void;
   minmaxCols(p: number, rows: number, cols: number, mins: number, maxs: number): void;
   quantSpan(p: number, n: number, s: number, lo: number, hi: number): void;
+  quantSpanFinite(p: number, n: number, s: number, lo: number, hi: number): void;
   quantCols(p: number, rows: number, cols: number, scales: number, los: number, his: number): void;
   amax(p: number, n: number): number;
   fp8(p: number, n: number, s: number, max: number, eminField: number, shift: number): void;
@@ -41,6 +42,13 @@ interface Exports {
   nvContig(p: number, nblocks: number, scales: number, s2: number, sixS2: number): void;
   nvStrided(p: number, outer: number, length: number, inner: number, scales: number, s2: number, sixS2: number): void;
 }
+
+/**
+ * Elements per kernel call on big tensors. WebAssembly code starts in V8's baseline tier and is
+ * optimized after it has run for a while, between calls (a running call is never swapped), so a
+ * whole tensor in one call would run unoptimized on the first tensors; a multiple of 32.
+ */
+const CHUNK = 1 << 16;
 
 /** The first 64 bytes are the kernels' scratch (minmax writes its result at 0 and 4). */
 const SCRATCH = 64;
@@ -78,6 +86,13 @@ export class SimdKernels {
 
   private i32(p: number, n: number): Int32Array {
     return new Int32Array(this.k.memory.buffer, p, n);
+  }
+
+  /** Largest finite |x| of f32[p .. p + 4n), in chunks. */
+  private amax(p: number, n: number): number {
+    let m = 0;
+    for (let j = 0; j < n; j += CHUNK) m = Math.max(m, this.k.amax(p + 4 * j, Math.min(CHUNK, n - j)));
+    return m;
   }
 
   /** INT per channel (channelAxis) or per tensor (null); null when the layout is not covered. */
@@ -124,19 +139,27 @@ export class SimdKernels {
     const scratch = this.f32(0, 2);
     for (let o = 0, start = 0; o < outer; o++) {
       for (let c = 0; c < channels; c++, start += inner) {
-        this.k.minmax(p + 4 * start, inner);
-        const lo = scratch[0] ?? 0;
-        const hi = scratch[1] ?? 0;
-        if (lo < (mins[c] ?? 0)) mins[c] = lo;
-        if (hi > (maxs[c] ?? 0)) maxs[c] = hi;
+        for (let j = 0; j < inner; j += CHUNK) {
+          this.k.minmax(p + 4 * (start + j), Math.min(CHUNK, inner - j));
+          const lo = scratch[0] ?? 0;
+          const hi = scratch[1] ?? 0;
+          if (lo < (mins[c] ?? 0)) mins[c] = lo;
+          if (hi > (maxs[c] ?? 0)) maxs[c] = hi;
+        }
       }
     }
     const zps = new Float64Array(channels);
-    for (let c = 0; c < channels; c++) zps[c] = params(mins[c] ?? 0, maxs[c] ?? 0, c).zp;
+    let infinite = false; // some bound is ±Inf: the data holds ±Inf, which the select must keep
+    for (let c = 0; c < channels; c++) {
+      infinite ||= !Number.isFinite(mins[c] ?? 0) || !Number.isFinite(maxs[c] ?? 0);
+      zps[c] = params(mins[c] ?? 0, maxs[c] ?? 0, c).zp;
+    }
+    const span = infinite ? this.k.quantSpan : this.k.quantSpanFinite;
     for (let o = 0, start = 0; o < outer; o++) {
       for (let c = 0; c < channels; c++, start += inner) {
         const zp = zps[c] ?? 0;
-        this.k.quantSpan(p + 4 * start, inner, scales[c] ?? 1, qmin - zp, qmax - zp);
+        const scale = scales[c] ?? 1;
+        for (let j = 0; j < inner; j += CHUNK) span(p + 4 * (start + j), Math.min(CHUNK, inner - j), scale, qmin - zp, qmax - zp);
       }
     }
     return { values: this.f32(p, n).slice(), scales, zeroPoints };
@@ -147,11 +170,12 @@ export class SimdKernels {
     const n = data.length;
     const [p] = this.layout(4 * n) as [number];
     this.f32(p, n).set(data);
-    const amax = this.k.amax(p, n);
+    const amax = this.amax(p, n);
     if (amax === 0) return { values: data.slice(), scale: 0 };
     const scale = Math.fround(amax / g.max);
     if (scale === 0) return null;
-    this.k.fp8(p, n, scale, ...gridArgs(g));
+    const args = gridArgs(g);
+    for (let j = 0; j < n; j += CHUNK) this.k.fp8(p + 4 * j, Math.min(CHUNK, n - j), scale, ...args);
     return { values: this.f32(p, n).slice(), scale };
   }
 
@@ -166,8 +190,19 @@ export class SimdKernels {
     const [p, exps] = this.layout(4 * n, 4 * nExp) as [number, number];
     this.f32(p, n).set(data);
     const args = [...gridArgs(grid), grid.emax] as const;
-    if (inner !== 1) this.k.mxStrided(p, outer, length, inner, exps, ...args);
-    else if (length % blockSize === 0) this.k.mxContig(p, nExp, exps, ...args);
+    if (inner !== 1) {
+      // Rows in groups of whole blocks: each call's blocks are the tensor's blocks.
+      const rows = Math.max(blockSize, Math.floor(CHUNK / inner / blockSize) * blockSize);
+      for (let o = 0; o < outer; o++) {
+        for (let k0 = 0; k0 < length; k0 += rows) {
+          const at = (o * length + k0) * inner;
+          this.k.mxStrided(p + 4 * at, 1, Math.min(rows, length - k0), inner, exps + 4 * (o * blocks + k0 / blockSize) * inner, ...args);
+        }
+      }
+    } else if (length % blockSize === 0) {
+      const per = CHUNK / blockSize;
+      for (let b = 0; b < nExp; b += per) this.k.mxContig(p + 4 * b * blockSize, Math.min(per, nExp - b), exps + 4 * b, ...args);
+    }
     else {
       const full = Math.floor(length / blockSize);
       const values = this.f32(p, n);
@@ -190,11 +225,21 @@ export class SimdKernels {
     const n = data.length;
     const [p, sc] = this.layout(4 * n, 4 * nScales) as [number, number];
     this.f32(p, n).set(data);
-    const s2 = Math.fround(this.k.amax(p, n) / 2688);
+    const s2 = Math.fround(this.amax(p, n) / 2688);
     if (s2 === 0) return null;
     const sixS2 = Math.fround(6 * s2);
-    if (inner !== 1) this.k.nvStrided(p, outer, length, inner, sc, s2, sixS2);
-    else if (length % blockSize === 0) this.k.nvContig(p, nScales, sc, s2, sixS2);
+    if (inner !== 1) {
+      const rows = Math.max(blockSize, Math.floor(CHUNK / inner / blockSize) * blockSize);
+      for (let o = 0; o < outer; o++) {
+        for (let k0 = 0; k0 < length; k0 += rows) {
+          const at = (o * length + k0) * inner;
+          this.k.nvStrided(p + 4 * at, 1, Math.min(rows, length - k0), inner, sc + 4 * (o * blocks + k0 / blockSize) * inner, s2, sixS2);
+        }
+      }
+    } else if (length % blockSize === 0) {
+      const per = CHUNK / blockSize;
+      for (let b = 0; b < nScales; b += per) this.k.nvContig(p + 4 * b * blockSize, Math.min(per, nScales - b), sc + 4 * b, s2, sixS2);
+    }
     else {
       const full = Math.floor(length / blockSize);
       const values = this.f32(p, n);

@@ -59,23 +59,27 @@ function hmax(v: string, dst: string): string {
 
 /**
  * A loop over f32[p .. p + 4n) in place: `body` computes local $res from the v128 in $w. Whole
- * vectors first, then each of the last n mod 4 values splatted into a vector (lane 0 stored).
+ * vectors first (two per iteration with `unroll2`), then each of the last n mod 4 values splatted into a vector (lane 0 stored).
  * Uses locals $end, $w, $res.
  */
-function elementwise(body: string): string {
+function elementwise(body: string, unroll2 = false): string {
+  const step = unroll2 ? 8 : 4;
   return `
-    (local.set $end (i32.add (local.get $p) (i32.shl (i32.and (local.get $n) (i32.const -4)) (i32.const 2))))
+    (local.set $end (i32.add (local.get $p) (i32.shl (i32.and (local.get $n) (i32.const ${-step})) (i32.const 2))))
     block $done
       loop $next
         (br_if $done (i32.ge_u (local.get $p) (local.get $end)))
         (local.set $w (v128.load (local.get $p)))
         ${body}
-        (v128.store (local.get $p) (local.get $res))
-        (local.set $p (i32.add (local.get $p) (i32.const 16)))
+        (v128.store (local.get $p) (local.get $res))${unroll2 ? `
+        (local.set $w (v128.load offset=16 (local.get $p)))
+        ${body}
+        (v128.store offset=16 (local.get $p) (local.get $res))` : ''}
+        (local.set $p (i32.add (local.get $p) (i32.const ${4 * step})))
         br $next
       end
     end
-    (local.set $end (i32.add (local.get $end) (i32.shl (i32.and (local.get $n) (i32.const 3)) (i32.const 2))))
+    (local.set $end (i32.add (local.get $end) (i32.shl (i32.and (local.get $n) (i32.const ${step - 1})) (i32.const 2))))
     block $tdone
       loop $tnext
         (br_if $tdone (i32.ge_u (local.get $p) (local.get $end)))
@@ -104,6 +108,21 @@ function mxExponent(amax: string, dst: string): string {
         (i32x4.sub (i32x4.shr_u (local.get ${amax}) (i32.const 23)) (local.get $bias))
         (f32x4.eq (local.get ${amax}) (v128.const i32x4 0 0 0 0)))
       (v128.const i32x4 -127 -127 -127 -127)) (v128.const i32x4 127 127 127 127)))`;
+}
+
+/** The INT span kernel; `special` keeps ±Inf (and NaN) by a select, else NaN goes through the arithmetic. */
+function quantSpan(name: string, special: boolean): string {
+  const body = `
+        (local.set $q (f32x4.add (f32x4.nearest (f32x4.div (local.get $w) (local.get $s4))) (v128.const i32x4 0 0 0 0)))
+        (local.set $q (f32x4.mul (f32x4.min (f32x4.max (local.get $q) (local.get $lo4)) (local.get $hi4)) (local.get $s4)))
+        (local.set $res ${special ? passFinite('(local.get $q)', '$w') : '(local.get $q)'})`;
+  return `(func $${name} (export "${name}") (param $p i32) (param $n i32) (param $s f32) (param $lo f32) (param $hi f32)
+    ${LOOP_LOCALS} (local $s4 v128) (local $lo4 v128) (local $hi4 v128) (local $q v128)
+    (local.set $s4 (f32x4.splat (local.get $s)))
+    (local.set $lo4 (f32x4.splat (local.get $lo)))
+    (local.set $hi4 (f32x4.splat (local.get $hi)))
+    ${elementwise(body, true)}
+  )`;
 }
 
 export const KERNELS_WAT = `
@@ -180,16 +199,9 @@ export const KERNELS_WAT = `
   )
 
   ;; In place over f32[p .. p + 4n): x̂ = clip(RNE(w/s), lo, hi)·s (lo = qmin − zp, hi = qmax − zp), never −0; NaN/±Inf through.
-  (func $quantSpan (export "quantSpan") (param $p i32) (param $n i32) (param $s f32) (param $lo f32) (param $hi f32)
-    ${LOOP_LOCALS} (local $s4 v128) (local $lo4 v128) (local $hi4 v128) (local $q v128)
-    (local.set $s4 (f32x4.splat (local.get $s)))
-    (local.set $lo4 (f32x4.splat (local.get $lo)))
-    (local.set $hi4 (f32x4.splat (local.get $hi)))
-    ${elementwise(`
-        (local.set $q (f32x4.add (f32x4.nearest (f32x4.div (local.get $w) (local.get $s4))) (v128.const i32x4 0 0 0 0)))
-        (local.set $q (f32x4.mul (f32x4.min (f32x4.max (local.get $q) (local.get $lo4)) (local.get $hi4)) (local.get $s4)))
-        (local.set $res ${passFinite('(local.get $q)', '$w')})`)}
-  )
+  ${quantSpan('quantSpan', true)}
+  ;; The same when the data holds no ±Inf (a NaN stays NaN through the arithmetic): no select.
+  ${quantSpan('quantSpanFinite', false)}
 
   ;; The same over f32[rows][cols] at p (cols a multiple of 4) with one scale/lo/hi per column (f32 arrays).
   (func $quantCols (export "quantCols") (param $p i32) (param $rows i32) (param $cols i32) (param $scales i32) (param $los i32) (param $his i32)
