@@ -9,7 +9,6 @@
  * Matrices in the report are base64 of little-endian Float32 (see protocol/attention.ts).
  */
 import { Buffer } from 'node:buffer';
-import { availableParallelism } from 'node:os';
 import type { InferenceSession, Tensor } from 'onnxruntime-node';
 import { BadInputError, InspectorError, throttleProgress, throwIfAborted, type ProgressFn } from '../errors';
 import {
@@ -17,7 +16,7 @@ import {
   type RowBatch, type TableReader, type TensorData,
 } from '../data';
 import { encodeModel, loadModel, summarizeModel, type LoadedModel } from '../onnx';
-import { loadOrt, openSession, type ProviderSetting } from '../runtime';
+import { loadOrt, openSession, sessionThreads, type ProviderSetting } from '../runtime';
 import { reportModel } from '../report';
 import {
   analyzeBias, biasReportEntry, checkRowSums, classifyAdditiveTerm, float16ToFloat32, viewAttention,
@@ -49,7 +48,7 @@ export interface AttentionRunOptions {
    */
   readonly workerPath?: string | URL;
   readonly workerExecArgv?: readonly string[];
-  /** Intra-op threads (default: every core but one, see defaultThreads). */
+  /** Intra-op threads (default: sessionThreads: every physical core for a large model, else all but one). */
   readonly threads?: number;
   readonly minGroupSize?: number;
   readonly signal?: AbortSignal;
@@ -94,7 +93,7 @@ async function openAttentionModel(path: string, options: { providers: ProviderSe
   const proto = exposeAttention(loaded.proto, graph, [...new Set(constantTerms.map((t) => t.tensor))], path);
   // No fusion may remove an exposed tensor (FORMULAS.md §D): run the graph as written.
   const { session, info } = await openSession(encodeModel(proto), path, {
-    providers: options.providers, disableOptimizations: true, ...(options.threads ? { threads: options.threads } : {}),
+    providers: options.providers, disableOptimizations: true, threads: options.threads ?? sessionThreads(loaded.bytes.byteLength, false),
   });
   return { path, loaded, summary, graph, session, runtime: info, constantTerms };
 }
@@ -434,12 +433,13 @@ async function runChecked(model: AttentionModel, spec: ResolvedSpec, encoded: En
 }
 
 /**
- * Intra-op threads of the session: every core but one. The aggregation runs on the main thread
- * between runs, and onnxruntime's spinning pool threads on every core slow it down (measured 2.7x
- * slower end to end on 2 cores with the default pool).
+ * Intra-op threads of a session over a small model (the demo's): every physical core but one.
+ * The aggregation runs on the main thread between runs, and onnxruntime's spinning pool threads
+ * on every core slow it down (measured 2.7x slower end to end on 2 cores with the default pool).
+ * A large model gets every physical core (sessionThreads).
  */
 export function defaultThreads(): number {
-  return Math.max(1, availableParallelism() - 1);
+  return sessionThreads(0, false);
 }
 
 /** Runs the attention analysis over the spec's data and returns the report. */
@@ -448,7 +448,7 @@ export async function runAttention(spec: ResolvedSpec, options: AttentionRunOpti
   const progress = throttleProgress(options.onProgress);
   progress(0, 'loading the model');
   const signal = options.signal;
-  const model = await openAttentionModel(spec.model, { providers: options.providers, threads: options.threads ?? defaultThreads(), ...(signal ? { signal } : {}) });
+  const model = await openAttentionModel(spec.model, { providers: options.providers, ...(options.threads ? { threads: options.threads } : {}), ...(signal ? { signal } : {}) });
   const table = await openTable(spec.data, { batchRows: options.batchSize ?? 32, ...(signal ? { signal } : {}) });
   let sink: AttentionSink | undefined;
   try {

@@ -5,14 +5,17 @@
  */
 import type { InferenceSession } from 'onnxruntime-node';
 import { BadInputError } from '../errors';
-import { addGraphOutput, encodeModel, loadModel, summarizeModel, type LoadedModel } from '../onnx';
+import { addGraphOutput, encodeModel, loadModel, summarizeModel } from '../onnx';
 import type { ModelSummary } from '../../protocol/model';
 import type { RuntimeInfo } from '../../protocol/runtime';
-import { loadOrt, openSession, type ProviderSetting } from '../runtime';
+import { loadOrt, openSession, sessionThreads, type ProviderSetting } from '../runtime';
 import type { TensorData } from '../data';
 
+/**
+ * The decoded model is not kept: its weights are views into the whole file's bytes, which would
+ * stay in memory beside onnxruntime's own copy for the whole pass (a 440 MB encoder twice).
+ */
 export interface PreparedModel {
-  readonly loaded: LoadedModel;
   readonly summary: ModelSummary;
   readonly session: InferenceSession;
   readonly runtime: RuntimeInfo;
@@ -22,6 +25,7 @@ export interface PreparedModel {
 
 export interface PrepareOptions {
   readonly providers: ProviderSetting;
+  /** Intra-op threads (default: sessionThreads, every physical core: a groups pass does little between runs). */
   readonly threads?: number;
   /** The output to read (default: the model's first output). */
   readonly output?: string;
@@ -46,11 +50,9 @@ export async function prepareModel(path: string, options: PrepareOptions): Promi
   }
   // Exposing a tensor rewrites an in-memory copy; the file on disk is only ever read.
   const model: Uint8Array | string = expose.length > 0 ? encodeModel(proto) : path;
-  const { session, info } = await openSession(model, path, {
-    providers: options.providers,
-    ...(options.threads ? { threads: options.threads } : {}),
-  });
-  return { loaded, summary, session, runtime: info, output, extraOutputs: options.expose ?? [] };
+  const threads = options.threads ?? sessionThreads(loaded.bytes.byteLength, true);
+  const { session, info } = await openSession(model, path, { providers: options.providers, threads });
+  return { summary, session, runtime: info, output, extraOutputs: options.expose ?? [] };
 }
 
 /** Runs one batch; returns the requested outputs as float32 arrays with their dims. */
