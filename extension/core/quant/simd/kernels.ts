@@ -34,6 +34,8 @@ interface Exports {
   minmaxCols(p: number, rows: number, cols: number, mins: number, maxs: number): void;
   quantSpan(p: number, n: number, s: number, lo: number, hi: number): void;
   quantSpanFinite(p: number, n: number, s: number, lo: number, hi: number): void;
+  minmaxSpans(p: number, outer: number, channels: number, inner: number, mins: number, maxs: number): void;
+  quantSpans(p: number, outer: number, channels: number, inner: number, scales: number, los: number, his: number, special: number): void;
   quantCols(p: number, rows: number, cols: number, scales: number, los: number, his: number): void;
   amax(p: number, n: number): number;
   fp8(p: number, n: number, s: number, max: number, eminField: number, shift: number): void;
@@ -132,36 +134,32 @@ export class SimdKernels {
       return { values: this.f32(p, n).slice(), scales, zeroPoints };
     }
     if (inner < 4) return null;
-    const [p] = this.layout(4 * n) as [number];
+    const [p, mins, maxs, sc, los, his] = this.layout(4 * n, 4 * channels, 4 * channels, 4 * channels, 4 * channels, 4 * channels) as [number, number, number, number, number, number];
     this.f32(p, n).set(data);
-    const mins = new Float64Array(channels).fill(Infinity);
-    const maxs = new Float64Array(channels).fill(-Infinity);
-    const scratch = this.f32(0, 2);
-    for (let o = 0, start = 0; o < outer; o++) {
-      for (let c = 0; c < channels; c++, start += inner) {
-        for (let j = 0; j < inner; j += CHUNK) {
-          this.k.minmax(p + 4 * (start + j), Math.min(CHUNK, inner - j));
-          const lo = scratch[0] ?? 0;
-          const hi = scratch[1] ?? 0;
-          if (lo < (mins[c] ?? 0)) mins[c] = lo;
-          if (hi > (maxs[c] ?? 0)) maxs[c] = hi;
-        }
-      }
-    }
-    const zps = new Float64Array(channels);
+    this.f32(mins, channels).fill(Infinity);
+    this.f32(maxs, channels).fill(-Infinity);
+    // Spans of a big tensor in chunks: WebAssembly is optimized between calls (see CHUNK).
+    if (outer === 1 && channels === 1 && inner > CHUNK) {
+      for (let j = 0; j < inner; j += CHUNK) this.k.minmaxSpans(p + 4 * j, 1, 1, Math.min(CHUNK, inner - j), mins, maxs);
+    } else this.k.minmaxSpans(p, outer, channels, inner, mins, maxs);
+    const minV = this.f32(mins, channels);
+    const maxV = this.f32(maxs, channels);
+    const scV = this.f32(sc, channels);
+    const loV = this.f32(los, channels);
+    const hiV = this.f32(his, channels);
     let infinite = false; // some bound is ±Inf: the data holds ±Inf, which the select must keep
     for (let c = 0; c < channels; c++) {
-      infinite ||= !Number.isFinite(mins[c] ?? 0) || !Number.isFinite(maxs[c] ?? 0);
-      zps[c] = params(mins[c] ?? 0, maxs[c] ?? 0, c).zp;
+      const lo = minV[c] ?? 0;
+      const hi = maxV[c] ?? 0;
+      infinite ||= !Number.isFinite(lo) || !Number.isFinite(hi);
+      const { scale, zp } = params(lo, hi, c);
+      scV[c] = scale;
+      loV[c] = qmin - zp;
+      hiV[c] = qmax - zp;
     }
-    const span = infinite ? this.k.quantSpan : this.k.quantSpanFinite;
-    for (let o = 0, start = 0; o < outer; o++) {
-      for (let c = 0; c < channels; c++, start += inner) {
-        const zp = zps[c] ?? 0;
-        const scale = scales[c] ?? 1;
-        for (let j = 0; j < inner; j += CHUNK) span(p + 4 * (start + j), Math.min(CHUNK, inner - j), scale, qmin - zp, qmax - zp);
-      }
-    }
+    if (outer === 1 && channels === 1 && inner > CHUNK) {
+      for (let j = 0; j < inner; j += CHUNK) this.k.quantSpans(p + 4 * j, 1, 1, Math.min(CHUNK, inner - j), sc, los, his, infinite ? 1 : 0);
+    } else this.k.quantSpans(p, outer, channels, inner, sc, los, his, infinite ? 1 : 0);
     return { values: this.f32(p, n).slice(), scales, zeroPoints };
   }
 

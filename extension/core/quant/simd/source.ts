@@ -173,6 +173,62 @@ export const KERNELS_WAT = `
     (f32.store (i32.const 4) (local.get $h))
   )
 
+  ;; minmax over each span of [outer, channels, inner] at p, folded into f32 mins[c]/maxs[c] (set by the caller to +Inf/−Inf).
+  (func $minmaxSpans (export "minmaxSpans") (param $p i32) (param $outer i32) (param $channels i32) (param $inner i32) (param $mins i32) (param $maxs i32)
+    (local $o i32) (local $c i32) (local $a i32) (local $v f32) (local $old f32)
+    block $odone
+      loop $onext
+        (br_if $odone (i32.ge_u (local.get $o) (local.get $outer)))
+        (local.set $c (i32.const 0))
+        block $cdone
+          loop $cnext
+            (br_if $cdone (i32.ge_u (local.get $c) (local.get $channels)))
+            (call $minmax (local.get $p) (local.get $inner))
+            (local.set $a (i32.shl (local.get $c) (i32.const 2)))
+            (local.set $v (f32.load (i32.const 0)))
+            (local.set $old (f32.load (i32.add (local.get $mins) (local.get $a))))
+            (f32.store (i32.add (local.get $mins) (local.get $a)) (select (local.get $v) (local.get $old) (f32.lt (local.get $v) (local.get $old))))
+            (local.set $v (f32.load (i32.const 4)))
+            (local.set $old (f32.load (i32.add (local.get $maxs) (local.get $a))))
+            (f32.store (i32.add (local.get $maxs) (local.get $a)) (select (local.get $v) (local.get $old) (f32.gt (local.get $v) (local.get $old))))
+            (local.set $p (i32.add (local.get $p) (i32.shl (local.get $inner) (i32.const 2))))
+            (local.set $c (i32.add (local.get $c) (i32.const 1)))
+            br $cnext
+          end
+        end
+        (local.set $o (i32.add (local.get $o) (i32.const 1)))
+        br $onext
+      end
+    end
+  )
+
+  ;; quantSpan (special ≠ 0) or quantSpanFinite over each span of [outer, channels, inner] at p, with f32 scales/los/his per channel.
+  (func $quantSpans (export "quantSpans") (param $p i32) (param $outer i32) (param $channels i32) (param $inner i32) (param $scales i32) (param $los i32) (param $his i32) (param $special i32)
+    (local $o i32) (local $c i32) (local $a i32)
+    block $odone
+      loop $onext
+        (br_if $odone (i32.ge_u (local.get $o) (local.get $outer)))
+        (local.set $c (i32.const 0))
+        block $cdone
+          loop $cnext
+            (br_if $cdone (i32.ge_u (local.get $c) (local.get $channels)))
+            (local.set $a (i32.shl (local.get $c) (i32.const 2)))
+            (if (local.get $special)
+              (then (call $quantSpan (local.get $p) (local.get $inner) (f32.load (i32.add (local.get $scales) (local.get $a)))
+                      (f32.load (i32.add (local.get $los) (local.get $a))) (f32.load (i32.add (local.get $his) (local.get $a)))))
+              (else (call $quantSpanFinite (local.get $p) (local.get $inner) (f32.load (i32.add (local.get $scales) (local.get $a)))
+                      (f32.load (i32.add (local.get $los) (local.get $a))) (f32.load (i32.add (local.get $his) (local.get $a))))))
+            (local.set $p (i32.add (local.get $p) (i32.shl (local.get $inner) (i32.const 2))))
+            (local.set $c (i32.add (local.get $c) (i32.const 1)))
+            br $cnext
+          end
+        end
+        (local.set $o (i32.add (local.get $o) (i32.const 1)))
+        br $onext
+      end
+    end
+  )
+
   ;; Per column of f32[rows][cols] at p (cols a multiple of 4): mins[c] = pmin(mins[c], x), maxs likewise.
   (func $minmaxCols (export "minmaxCols") (param $p i32) (param $rows i32) (param $cols i32) (param $mins i32) (param $maxs i32)
     (local $r i32) (local $c i32) (local $x v128) (local $o i32)
