@@ -20,10 +20,10 @@ describe('releaseBytes', () => {
   it('detaches a whole buffer at once and leaves a view on part of a buffer alone', async () => {
     const { releaseBytes } = await import('../../../extension/core/analyze/session');
     const whole = new Uint8Array(1 << 20).fill(7);
-    releaseBytes(whole);
+    await releaseBytes(whole);
     assert.equal(whole.byteLength, 0);
     const part = new Uint8Array(new ArrayBuffer(64), 16, 16).fill(3);
-    releaseBytes(part);
+    await releaseBytes(part);
     assert.equal(part.byteLength, 16);
     assert.equal(part[0], 3);
   });
