@@ -17,6 +17,7 @@ import {
 } from '../data';
 import { encodeModel, loadModel, summarizeModel, type LoadedModel } from '../onnx';
 import { loadOrt, openSession, sessionThreads, type ProviderSetting } from '../runtime';
+import { releaseBytes } from './session';
 import { reportModel } from '../report';
 import {
   analyzeBias, biasReportEntry, checkRowSums, classifyAdditiveTerm, float16ToFloat32, viewAttention,
@@ -91,10 +92,15 @@ async function openAttentionModel(path: string, options: { providers: ProviderSe
   }
   const constantTerms = graph.sites.flatMap((site) => site.terms.filter((t) => t.source === 'constant').map((t) => ({ site, tensor: t.tensor, node: t.node })));
   const proto = exposeAttention(loaded.proto, graph, [...new Set(constantTerms.map((t) => t.tensor))], path);
+  const threads = options.threads ?? sessionThreads(loaded.bytes.byteLength, false);
+  const exposed = encodeModel(proto);
+  // From here only the graph's structure is read (positionTables): the file's bytes, which the
+  // weights are views into, are freed before onnxruntime parses the exposed copy, and that copy
+  // once the session holds the weights (a 440 MB encoder was in memory up to 4x).
+  await releaseBytes(loaded.bytes);
   // No fusion may remove an exposed tensor (FORMULAS.md §D): run the graph as written.
-  const { session, info } = await openSession(encodeModel(proto), path, {
-    providers: options.providers, disableOptimizations: true, threads: options.threads ?? sessionThreads(loaded.bytes.byteLength, false),
-  });
+  const { session, info } = await openSession(exposed, path, { providers: options.providers, disableOptimizations: true, threads });
+  await releaseBytes(exposed);
   return { path, loaded, summary, graph, session, runtime: info, constantTerms };
 }
 
