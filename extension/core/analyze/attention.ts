@@ -17,7 +17,7 @@ import { checkRowSums, type AttentionLayout, type FloatArray } from '../attentio
 import { packFacts } from '../attention/aggregate';
 import { looksCausal, rowFacts, SingleRowBatch, specialMask } from '../attention/rowFacts';
 import { attentionSection } from '../attention/section';
-import { defaultThreads, evaluateBiases, maskNodes, openAttentionModel, runChecked, sources, type AttentionModel } from '../attention/session';
+import { evaluateBiases, maskNodes, openAttentionModel, runChecked, sources, type AttentionModel } from '../attention/session';
 import { localSink, workerSink, type AttentionSink } from '../attention/sink';
 import { REPORT_SCHEMA } from '../../protocol/report';
 import type { RuntimeInfo } from '../../protocol/runtime';
@@ -84,7 +84,7 @@ export async function runAttention(spec: ResolvedSpec, options: AttentionRunOpti
   const progress = throttleProgress(options.onProgress);
   progress(0, 'loading the model');
   const signal = options.signal;
-  const model = await openAttentionModel(spec.model, { providers: run.providers, threads: run.threads || defaultThreads(), ...(signal ? { signal } : {}) });
+  const model = await openAttentionModel(spec.model, { providers: run.providers, ...(run.threads ? { threads: run.threads } : {}), ...(signal ? { signal } : {}) });
   const table = await openTable(spec.data, { batchRows: run.batchSize, ...(signal ? { signal } : {}) });
   let sink: AttentionSink | undefined;
   try {

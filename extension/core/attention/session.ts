@@ -5,12 +5,11 @@
  * additive terms before each Softmax evaluated at one length and classified (bias or mask).
  */
 import { Buffer } from 'node:buffer';
-import { availableParallelism } from 'node:os';
 import type { InferenceSession, Tensor } from 'onnxruntime-node';
 import { BadInputError, InspectorError, throwIfAborted } from '../errors';
 import type { EncodedBatch, ResolvedSpec, RowBatch, TensorData } from '../data';
 import { encodeModel, loadModel, summarizeModel, type LoadedModel } from '../onnx';
-import { loadOrt, openSession, type ProviderSetting } from '../runtime';
+import { loadOrt, openSession, sessionThreads, type ProviderSetting } from '../runtime';
 import { analyzeBias, biasReportEntry, classifyAdditiveTerm } from './bias';
 import { exposeAttention, resolveHeads, softmaxRows, type AttentionGraph, type AttentionSite } from './extract';
 import { checkFirstBatch, needsFirstBatchCheck, prepareAttention, type PreparedAttention } from './prepare';
@@ -51,10 +50,10 @@ export async function openAttentionModel(path: string, options: { providers: Pro
   const constantTerms = constantTermsOf(graph);
   const proto = exposeAttention(prepared.proto, graph, [...new Set(constantTerms.map((t) => t.tensor))], path);
   // No fusion may remove an exposed tensor (FORMULAS.md §D): run the graph as written.
-  const { session, info } = await openSession(encodeModel(proto), path, {
-    providers: options.providers, disableOptimizations: true, ...(options.threads ? { threads: options.threads } : {}),
-  });
-  const firstBatch = needsFirstBatchCheck(prepared) ? { prepared, providers: options.providers, threads: options.threads } : undefined;
+  // 0 / unset: sessionThreads (every physical core for a large model, else all but one).
+  const threads = options.threads || sessionThreads(loaded.bytes.byteLength, false);
+  const { session, info } = await openSession(encodeModel(proto), path, { providers: options.providers, disableOptimizations: true, threads });
+  const firstBatch = needsFirstBatchCheck(prepared) ? { prepared, providers: options.providers, threads } : undefined;
   return { path, loaded, summary, graph, session, runtime: info, constantTerms, firstBatch };
 }
 
@@ -242,10 +241,11 @@ export async function runChecked(model: AttentionModel, spec: ResolvedSpec, enco
 }
 
 /**
- * Intra-op threads of the session: every core but one. The aggregation runs on the main thread
- * between runs, and onnxruntime's spinning pool threads on every core slow it down (measured 2.7x
- * slower end to end on 2 cores with the default pool).
+ * Intra-op threads of a session over a small model (the demo's): every physical core but one.
+ * The aggregation runs on the main thread between runs, and onnxruntime's spinning pool threads
+ * on every core slow it down (measured 2.7x slower end to end on 2 cores with the default pool).
+ * A large model gets every physical core (sessionThreads).
  */
 export function defaultThreads(): number {
-  return Math.max(1, availableParallelism() - 1);
+  return sessionThreads(0, false);
 }

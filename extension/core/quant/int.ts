@@ -148,8 +148,8 @@ function quantizeSpan(data: Float32Array, values: Float32Array, start: number, e
   }
 }
 
-/** Min and max of the finite weights of one channel (slow path, only when a channel holds ±Inf). */
-function finiteRange(data: Float32Array, view: { outer: number; length: number; inner: number }, c: number): { lo: number; hi: number } {
+/** Min and max of the finite weights of one channel (slow path, only when a channel holds ±Inf; also used by the SIMD kernels). */
+export function finiteRange(data: Float32Array, view: { outer: number; length: number; inner: number }, c: number): { lo: number; hi: number } {
   let lo = Infinity;
   let hi = -Infinity;
   for (let o = 0; o < view.outer; o++) {

@@ -13,6 +13,7 @@ import type { ElementGrid, Rounding } from './minifloat';
 import { MX_BLOCK_SIZE, MX_ELEMENT_GRIDS, mxFakeQuantize } from './mx';
 import type { MxFormatId } from './mx';
 import { NVFP4_BLOCK_SIZE, nvfp4FakeQuantize } from './nvfp4';
+import { simdKernels } from './simd/kernels';
 
 /** Axes and options; take `channelAxis`/`blockAxis`/`blockFlattenTrailing` from `quantAxesFor`. */
 export interface QuantizeOptions {
@@ -29,6 +30,11 @@ export interface QuantizeOptions {
   mxRounding?: Rounding;
   /** Tensor name, for error messages. */
   tensor?: string;
+  /**
+   * 'simd' (default): the WebAssembly SIMD kernels (simd/kernels.ts) where they cover the layout,
+   * else the scalar code; 'scalar': the scalar code only. Both give the same values bit for bit.
+   */
+  kernels?: 'simd' | 'scalar';
 }
 
 /** Scale information of one fake quantization, for reports and the histogram overlay. */
@@ -66,6 +72,7 @@ function checkShape(data: Float32Array, shape: readonly number[], tensor: string
 export function fakeQuantizeDetailed(data: Float32Array, shape: readonly number[], format: FormatId, opts: QuantizeOptions = {}): QuantizeResult {
   checkShape(data, shape, opts.tensor);
   const family = FORMATS[format].family;
+  const simd = opts.kernels === 'scalar' ? null : simdKernels();
   if (family === 'int') {
     const entry = INT_SPECS[format];
     if (entry === undefined) throw new Error(`no int spec for ${format}`);
@@ -73,21 +80,23 @@ export function fakeQuantizeDetailed(data: Float32Array, shape: readonly number[
     if (!entry.perTensor && shape.length >= 2 && opts.channelAxis !== null) {
       channelAxis = normalizeAxis(opts.channelAxis ?? 0, shape, 'channel axis', opts.tensor);
     }
-    const r = intFakeQuantize(data, shape, entry.spec, channelAxis);
+    const r = simd?.int(data, shape, entry.spec, channelAxis) ?? intFakeQuantize(data, shape, entry.spec, channelAxis);
     return { values: r.values, scaleInfo: { kind: 'int', scales: r.scales, zeroPoints: r.zeroPoints, channelAxis } };
   }
   if (family === 'fp8') {
-    const r = fp8FakeQuantize(data, format === 'fp8_e4m3' ? E4M3 : E5M2);
+    const grid = format === 'fp8_e4m3' ? E4M3 : E5M2;
+    const r = simd?.fp8(data, grid) ?? fp8FakeQuantize(data, grid);
     return { values: r.values, scaleInfo: { kind: 'fp8', scale: r.scale } };
   }
   const blockAxis = shape.length === 0 ? 0 : normalizeAxis(opts.blockAxis ?? -1, shape, 'block axis', opts.tensor);
   const view = axisView(shape, blockAxis, opts.blockFlattenTrailing ?? false);
   if (family === 'mx') {
     const grid = MX_ELEMENT_GRIDS[format as MxFormatId];
-    const r = mxFakeQuantize(data, view, grid, opts.mxRounding ?? 'rne', MX_BLOCK_SIZE);
+    const rounding = opts.mxRounding ?? 'rne';
+    const r = simd?.mx(data, view, grid, rounding, MX_BLOCK_SIZE) ?? mxFakeQuantize(data, view, grid, rounding, MX_BLOCK_SIZE);
     return { values: r.values, scaleInfo: { kind: 'mx', exponents: r.exponents, blockAxis } };
   }
-  const r = nvfp4FakeQuantize(data, view, NVFP4_BLOCK_SIZE);
+  const r = simd?.nvfp4(data, view, NVFP4_BLOCK_SIZE) ?? nvfp4FakeQuantize(data, view, NVFP4_BLOCK_SIZE);
   return { values: r.values, scaleInfo: { kind: 'nvfp4', tensorScale: r.tensorScale, blockScales: r.blockScales, blockAxis } };
 }
 

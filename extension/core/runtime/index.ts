@@ -2,3 +2,4 @@ export { loadOrt, ortVersion, RuntimeUnavailableError, type OrtModule } from './
 export { autoProviders, parseProviderSetting, requestedProviders, providerPrecheck, type ProviderSetting } from './providers';
 export { openSession, type OpenedSession, type SessionOptions } from './session';
 export { syntheticFeeds, runForward, maxRelativeDifference, seededRandom, type PlainTensor, type ForwardResult } from './forward';
+export { physicalCores, sessionThreads, LARGE_MODEL_BYTES } from './machine';

@@ -1,0 +1,108 @@
+/**
+ * One measurement of the realistic-size benchmark (realistic.mjs), in a fresh process so that its
+ * peak RSS is its own. Prints one JSON line: wall ms, CPU ms (all threads), peak RSS (VmHWM).
+ *
+ *   groups-ours  <spec> <batch>            runGroups end to end (load, read, encode, run, metrics)
+ *   groups-raw   <spec> <batch> <threads>  onnxruntime on the model file, the same batches encoded
+ *                                          beforehand (threads 0 = onnxruntime's default pool)
+ *   attn-ours    <spec> <batch>            runAttention end to end (bundled aggregation worker)
+ *   attn-raw     <spec> <batch> <threads>  the attention-exposed graph (as runAttention builds
+ *                                          it), same batches encoded beforehand
+ *   quant        <model> <workers>         analyzeWeights, every format, bundled quant worker
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import type { Tensor } from 'onnxruntime-node';
+import { runAttention } from '../../extension/core/analyze/attention';
+import { runGroups } from '../../extension/core/analyze/groups';
+import { exposeAttention, findAttention } from '../../extension/core/attention/extract';
+import { createInputEncoder, loadSpec, openTable, type ResolvedSpec } from '../../extension/core/data';
+import { encodeModel, loadModel, summarizeModel } from '../../extension/core/onnx';
+import { analyzeWeights } from '../../extension/core/quant/analyze';
+import { loadOrt, openSession } from '../../extension/core/runtime';
+
+const root = resolve(__dirname, '../..');
+
+function cpuMs(): number {
+  const u = process.cpuUsage();
+  return (u.user + u.system) / 1000;
+}
+
+function peakRssMiB(): number {
+  const m = /VmHWM:\s*(\d+)\s*kB/.exec(readFileSync('/proc/self/status', 'utf8'));
+  return m ? Number(m[1]) / 1024 : process.resourceUsage().maxRSS / 1024;
+}
+
+/** The spec's batches encoded as runGroups/runAttention encode them. */
+async function encodedBatches(spec: ResolvedSpec, model: string, batch: number): Promise<Record<string, Tensor>[]> {
+  const ort = loadOrt();
+  const loaded = await loadModel(model);
+  const inputs = summarizeModel(loaded).inputs;
+  const table = await openTable(spec.data, { batchRows: batch });
+  const encoder = await createInputEncoder(spec, inputs, table);
+  const out: Record<string, Tensor>[] = [];
+  for await (const b of table.batches()) {
+    const e = await encoder.encode(b);
+    out.push(Object.fromEntries(Object.entries(e.feeds).map(([k, t]) => [k, new ort.Tensor(t.dtype as 'float32', t.data as Float32Array, [...t.dims])])));
+  }
+  await encoder.close();
+  await table.close();
+  return out;
+}
+
+async function main(): Promise<void> {
+  const [mode = '', a = '', b = '', c = ''] = process.argv.slice(2);
+  let t0 = performance.now();
+  let c0 = cpuMs();
+  let extra: Record<string, unknown>;
+  if (mode === 'groups-ours' || mode === 'attn-ours') {
+    const spec = await loadSpec(a);
+    if (mode === 'groups-ours') {
+      const report = await runGroups(spec, { providers: ['cpu'], batchSize: Number(b), bootstrap: 0 });
+      extra = { rows: report.data.rows, threads: 'default' };
+    } else {
+      const worker = join(root, 'dist/workers/attention.worker.js');
+      const report = await runAttention(spec, { providers: ['cpu'], batchSize: Number(b), ...(existsSync(worker) ? { workerPath: worker } : {}) });
+      extra = { samples: report.attention.samples };
+    }
+  } else if (mode === 'groups-raw' || mode === 'attn-raw') {
+    const spec = await loadSpec(a);
+    const model = spec.model ?? '';
+    const threads = Number(c);
+    const batches = await encodedBatches(spec, model, Number(b));
+    let fetches: string[];
+    let source: Uint8Array | string = model; // the attention-exposed copy is dropped with the child's exit
+    if (mode === 'attn-raw') {
+      const loaded = await loadModel(model);
+      const graph = findAttention(loaded.proto, model);
+      source = encodeModel(exposeAttention(loaded.proto, graph, [], model));
+      fetches = graph.sites.map((s) => s.tensor);
+    } else fetches = [spec.output ?? 'logits'];
+    (globalThis as { gc?: () => void }).gc?.();
+    // The JS copy of the model (read for the encoder) is dropped before onnxruntime loads it, so
+    // the peak RSS is onnxruntime's own (the child runs with --expose-gc).
+    (globalThis as { gc?: () => void }).gc?.();
+    // Timed from here: session creation (from the file for groups, as runGroups does) and the runs.
+    t0 = performance.now();
+    c0 = cpuMs();
+    const { session } = await openSession(source, model, { providers: ['cpu'], ...(mode === 'attn-raw' ? { disableOptimizations: true } : {}), ...(threads > 0 ? { threads } : {}) });
+    for (const feeds of batches) await session.run(feeds, fetches);
+    await session.release();
+    extra = { batches: batches.length, threads: threads > 0 ? threads : 'onnxruntime default' };
+  } else if (mode === 'quant') {
+    const worker = join(root, 'dist/workers/quant.worker.js');
+    const section = await analyzeWeights(a, { workers: Number(b), ...(existsSync(worker) ? { workerPath: worker } : {}) });
+    const params = section.tensorInfo.reduce((s, t) => s + t.elements, 0);
+    extra = { params, tensors: section.tensorInfo.length, formats: section.formats.length };
+  } else {
+    throw new Error(`unknown mode ${mode}`);
+  }
+  const wall = performance.now() - t0;
+  const cpu = cpuMs() - c0;
+  process.stdout.write(`${JSON.stringify({ mode, wallMs: wall, cpuMs: cpu, peakRssMiB: peakRssMiB(), ...extra })}\n`);
+}
+
+main().catch((e: unknown) => {
+  console.error(e instanceof Error ? e.stack : e);
+  process.exit(1);
+});
