@@ -3,7 +3,7 @@
 // shards on a 2-worker Dask LocalCluster (`bias-inspector distributed --local 2`). Prints wall
 // time and peak RSS (one process; each worker's CLI). Skipped when python3-distributed is missing.
 import { spawnSync } from 'node:child_process';
-import { createWriteStream, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createWriteStream, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
