@@ -45,3 +45,22 @@ test("VS Code's settings show the engine's defaults (package.json)", () => {
   assert.equal(setting('bootstrap'), RUN_DEFAULTS.bootstrap);
   assert.equal(setting('bootstrapSeed'), RUN_DEFAULTS.seed);
 });
+
+test('a run applies the precedence end to end: spec bootstrap/seed/minGroupSize unless an override is given', async () => {
+  const { resolveSpec, runGroups } = await import('../../../extension/core/analyze');
+  const spec = await resolveSpec({
+    data: 'income-predictions.csv', task: 'binary', label: 'label', groups: ['sex'],
+    predictions: { file: 'income-predictions.csv', score: 'score', pred: 'pred' },
+    bootstrap: 20, seed: 5, minGroupSize: 4000,
+  }, { baseDir: resolve(__dirname, '../../../examples') });
+  const fromSpec = await runGroups(spec, {});
+  assert.deepEqual(fromSpec.groups.bootstrap, { replicates: 20, seed: 5, confidence: 0.95, method: 'percentile' });
+  assert.equal(fromSpec.groups.minGroupSize, 4000);
+  assert.ok(fromSpec.groups.byGroup.every((g) => g.small === true), 'both sexes are below 4000 rows');
+  const overridden = await runGroups(spec, { bootstrap: 0, minGroupSize: 30 });
+  assert.equal(overridden.groups.bootstrap, undefined);
+  assert.ok(overridden.groups.byGroup.every((g) => g.ci === undefined && g.small === undefined));
+  const { bootstrap: _b, seed: _s, ...withoutBootstrap } = spec;
+  const auto = await runGroups(withoutBootstrap, {});
+  assert.equal(auto.groups.bootstrap?.replicates, 200, "no bootstrap anywhere: the default 'auto' (6000 rows: 200)");
+});
