@@ -77,29 +77,26 @@ export async function createSpecGuided(model: vscode.Uri): Promise<string | unde
     await table.close();
   }
   const files = await readdir(dirname(data.fsPath));
-  const suggestion = suggestSpec(summary.inputs, profiles, { dataPath: data.fsPath, files });
+  const suggestion = suggestSpec(summary, profiles, { dataPath: data.fsPath, files });
   const describe = (name: string): string => {
     const p = profiles.find((c) => c.name === name);
     return p ? `${p.kind}, ${p.distinct} distinct values in the first rows` : '';
   };
   const label = await vscode.window.showQuickPick<Pick<string>>(
-    table.columns.map((c) => ({ label: c, description: `${c === suggestion.label ? '(suggested) ' : ''}${describe(c)}`, value: c }))
-      .sort((a, b) => Number(b.value === suggestion.label) - Number(a.value === suggestion.label)),
+    suggestion.labels.map((l) => ({ label: l.value, description: l.reason, value: l.value })),
     { title: 'Label column', placeHolder: 'the true outcome each row is scored against' },
   );
   if (!label) return undefined;
   const groups = await vscode.window.showQuickPick<Pick<string>>(
-    table.columns.filter((c) => c !== label.value).map((c) => ({ label: c, description: describe(c), picked: suggestion.groups.includes(c), value: c })),
+    table.columns.filter((c) => c !== label.value).map((c) => ({ label: c, description: describe(c), picked: suggestion.groups.some((g) => g.picked && g.value === c), value: c })),
     { title: 'Sensitive (group) columns', placeHolder: 'groups and their intersections are evaluated', canPickMany: true },
   );
   if (!groups || groups.length === 0) return undefined;
   const outputs = summary.outputs;
-  const lastDim = outputs[0]?.shape?.at(-1);
-  const labelProfile = profiles.find((p) => p.name === label.value);
-  const suggestedTask: Task = typeof lastDim === 'number' && lastDim > 2 ? 'multiclass' : labelProfile && labelProfile.kind === 'number' && labelProfile.distinct > 10 ? 'regression' : 'binary';
+  const ranked = suggestSpec(summary, profiles, { dataPath: data.fsPath, files, label: label.value }).tasks;
   const task = await vscode.window.showQuickPick<Pick<Task>>(
-    TASKS.map((t) => ({ label: t, description: t === suggestedTask ? 'suggested from the model output and the label' : '', value: t }))
-      .sort((a, b) => Number(b.value === suggestedTask) - Number(a.value === suggestedTask)),
+    TASKS.map((t) => ({ label: t, description: ranked.find((r) => r.value === t)?.reason ?? '', value: t }))
+      .sort((a, b) => ranked.findIndex((r) => r.value === a.value) - ranked.findIndex((r) => r.value === b.value)),
     { title: 'Task' },
   );
   if (!task) return undefined;
@@ -107,7 +104,7 @@ export async function createSpecGuided(model: vscode.Uri): Promise<string | unde
   const spec: AnalysisSpec = {
     model: rel(model.fsPath),
     data: rel(data.fsPath),
-    inputs: suggestion.inputs,
+    inputs: Object.fromEntries(suggestion.inputs.flatMap((i) => (i.mapping ? [[i.input, i.mapping]] : []))),
     output: outputs[0]?.name ?? 'output',
     outputKind: task.value === 'regression' ? 'regression' : 'logits',
     task: task.value,
@@ -116,9 +113,9 @@ export async function createSpecGuided(model: vscode.Uri): Promise<string | unde
     loss: task.value === 'regression' ? 'mse' : 'cross_entropy',
   };
   await writeSpec(specPath, spec);
-  log().info(`wrote ${specPath}${suggestion.notes.length ? `; notes: ${suggestion.notes.join('; ')}` : ''}`);
-  if (suggestion.notes.length > 0) {
-    void vscode.window.showWarningMessage(`Spec saved with open questions: ${suggestion.notes.join('; ')}`, 'Open Spec').then((c) => {
+  log().info(`wrote ${specPath}${suggestion.problems.length ? `; problems: ${suggestion.problems.join('; ')}` : ''}`);
+  if (suggestion.problems.length > 0) {
+    void vscode.window.showWarningMessage(`Spec saved with open questions: ${suggestion.problems.join('; ')}`, 'Open Spec').then((c) => {
       if (c) void vscode.window.showTextDocument(vscode.Uri.file(specPath));
     });
   }
