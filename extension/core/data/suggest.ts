@@ -158,7 +158,12 @@ export function suggestSpec(model: ModelFacts, columns: readonly ColumnProfile[]
   const positiveLabel = task === 'binary' && label !== undefined ? suggestPositive(byName.get(label)) : undefined;
   const groups = rankGroups(candidates.filter((c) => c.name !== label), hints.groups);
   const chosenGroups = hints.groups ?? groups.filter((g) => g.picked).map((g) => g.value);
-  const reserved = new Map<string, string>([...idColumns.map((c) => [c, 'row id'] as const), ...chosenGroups.map((g) => [g, 'group'] as const), ...(label === undefined ? [] : [[label, 'label'] as const])]);
+  // A column named like a label is never a feature, even when another column was chosen as the label.
+  const labelNamed = columns.filter((c) => LABEL_NAMES.test(c.name) && c.name !== label).map((c) => [c.name, 'named like a label'] as const);
+  const reserved = new Map<string, string>([
+    ...idColumns.map((c) => [c, 'row id'] as const), ...chosenGroups.map((g) => [g, 'group'] as const), ...labelNamed,
+    ...(label === undefined ? [] : [[label, 'label'] as const]),
+  ]);
   const inputs = suggestInputs(model.inputs, columns, reserved, metaNames.features, hints);
   for (const i of inputs) if (!i.mapping) problems.push(`${i.described}: ${i.reason}`);
   if (shape?.modelTask !== 'language_model') {

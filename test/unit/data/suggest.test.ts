@@ -187,9 +187,9 @@ const CASES: readonly Case[] = [
     expected: { task: 'binary', label: 'label', inputs: { features: null }, groups: ['race'], ids: ['id'], choose: {}, problems: 1 },
   },
   {
-    name: 'choices made earlier win: label debt-like column is not a feature, chosen groups only',
+    name: 'choices made earlier win: the chosen label is no feature, nor is a column named like a label; chosen groups only',
     model: { inputs: features(3), outputs: [io('y', 'float32', ['N', 1])] },
-    columns: [['a', gen.real(0, 1)], ['b', gen.real(0, 1)], ['c', gen.real(0, 1)], ['risk', gen.real(0, 1)], ['sex', gen.pick('F', 'M')], ['race', gen.pick('A', 'B')]],
+    columns: [['a', gen.real(0, 1)], ['target', gen.pick('0', '1')], ['b', gen.real(0, 1)], ['c', gen.real(0, 1)], ['risk', gen.real(0, 1)], ['sex', gen.pick('F', 'M')], ['race', gen.pick('A', 'B')]],
     hints: { label: 'risk', groups: ['race'], task: 'regression' },
     expected: { task: 'regression', label: 'risk', inputs: { features: { columns: ['a', 'b', 'c'] } }, groups: ['race'], ids: [], choose: {}, problems: 0 },
   },
