@@ -12,11 +12,11 @@ export const asAttentionView = (report: AttentionReport): AttentionReportView =>
 
 /** Attention Heatmaps: dataset and per-group aggregates, biases; per-sample maps on request. */
 export async function attentionHeatmaps(extensionUri: vscode.Uri, runtime: RuntimeStatusService, model: vscode.Uri): Promise<AttentionReport | undefined> {
-  const spec = await specForModel(model);
+  const spec = await specForModel(extensionUri, model, 'attention');
   if (!spec) return undefined;
   return runAndShowReport<AttentionReport>(extensionUri, runtime, model, {
     kind: 'attention', reportKind: 'attention', title: 'Attention Heatmaps',
-    request: { kind: 'attention', specPath: spec.specPath, settings: runSettings() },
+    request: { kind: 'attention', specPath: spec.specPath, settings: runSettings() }, specPath: spec.specPath,
   });
 }
 

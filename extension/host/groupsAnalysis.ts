@@ -11,10 +11,10 @@ export const asGroupsView = (report: GroupsReport): GroupsReportView => report;
 
 /** Analyze Groups: spec (found or guided), run with progress, save under .bias-inspector/reports, show. */
 export async function analyzeGroups(extensionUri: vscode.Uri, runtime: RuntimeStatusService, model: vscode.Uri): Promise<GroupsReport | undefined> {
-  const spec = await specForModel(model);
+  const spec = await specForModel(extensionUri, model, 'groups');
   if (!spec) return undefined;
   return runAndShowReport<GroupsReport>(extensionUri, runtime, model, {
     kind: 'groups', reportKind: 'groups', title: 'Analyze Groups',
-    request: { kind: 'groups', specPath: spec.specPath, settings: runSettings(), bootstrap: 200, seed: 0 },
+    request: { kind: 'groups', specPath: spec.specPath, settings: runSettings(), bootstrap: 200, seed: 0 }, specPath: spec.specPath,
   });
 }

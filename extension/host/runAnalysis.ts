@@ -16,6 +16,18 @@ export interface AnalysisRun<T> {
   readonly kind: string;
   readonly title: string;
   readonly run: (signal: AbortSignal, progress: (fraction: number, message: string) => void) => Promise<T>;
+  /** The spec the run reads: a failure then offers to open it. */
+  readonly specPath?: string;
+}
+
+/** A failure notification: Open Spec (when there is one) and Show Output, never silence. */
+export function showRunFailure(message: string, specPath: string | undefined, severity: 'error' | 'warning' = 'error'): void {
+  const actions = [...(specPath ? ['Open Spec'] : []), 'Show Output'];
+  const show = severity === 'error' ? vscode.window.showErrorMessage : vscode.window.showWarningMessage;
+  void show(message, ...actions).then((choice) => {
+    if (choice === 'Open Spec' && specPath) void vscode.window.showTextDocument(vscode.Uri.file(specPath));
+    if (choice === 'Show Output') log().show();
+  });
 }
 
 /**
@@ -51,10 +63,10 @@ export async function runWithProgress<T>(analysis: AnalysisRun<T>, onRuntimeUnav
     const message = error instanceof Error ? error.message : String(error);
     if (kind === 'bad-input') {
       log().warn(`${analysis.title}: ${message}`);
-      void vscode.window.showErrorMessage(`${analysis.title}: ${message}`);
+      showRunFailure(`${analysis.title}: ${message}`, analysis.specPath);
     } else {
       log().error(`${analysis.title} failed: ${message}`, ...(error instanceof Error && error.stack ? [error.stack] : []));
-      void vscode.window.showErrorMessage(`${analysis.title} failed: ${message}`, 'Show Log').then((c) => { if (c) log().show(); });
+      showRunFailure(`${analysis.title} failed: ${message}`, analysis.specPath);
     }
     return undefined;
   } finally {
@@ -75,10 +87,11 @@ export async function runAndShowReport<R extends AnalysisReport>(
   extensionUri: vscode.Uri,
   runtime: RuntimeStatusService,
   model: vscode.Uri,
-  analysis: { readonly kind: string; readonly reportKind: string; readonly title: string; readonly request: WorkerRequest },
+  analysis: { readonly kind: string; readonly reportKind: string; readonly title: string; readonly request: WorkerRequest; readonly specPath?: string },
 ): Promise<R | undefined> {
   const report = await runWithProgress({
     kind: analysis.kind,
+    ...(analysis.specPath ? { specPath: analysis.specPath } : {}),
     title: `${analysis.title}: ${vscode.workspace.asRelativePath(model)}`,
     run: (signal, onProgress) => runInWorker<R>(extensionUri, analysis.request, signal, onProgress),
   }, (message) => runtime.recordUnavailable(message));

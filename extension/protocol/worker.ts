@@ -19,6 +19,11 @@ export type WorkerRequest =
   | { readonly kind: 'groups'; readonly specPath: string; readonly settings: WorkerRunSettings; readonly bootstrap: number; readonly seed: number }
   | { readonly kind: 'attention'; readonly specPath: string; readonly settings: WorkerRunSettings }
   | { readonly kind: 'attentionSample'; readonly specPath: string; readonly row: number; readonly settings: WorkerRunSettings }
+  /** Checks a spec before it is saved: validate it and run its analysis on the first rows. */
+  | {
+    readonly kind: 'dryRun'; readonly spec: unknown; readonly baseDir: string; readonly specPath: string;
+    readonly analysis: 'groups' | 'attention'; readonly settings: WorkerRunSettings;
+  }
   | {
     readonly kind: 'quant'; readonly modelPath: string; readonly specPath: string | null; readonly floatPath: string | null;
     readonly sensitivity: boolean; readonly quantWorkerPath: string; readonly settings: WorkerRunSettings;

@@ -10,6 +10,7 @@ import { loadSpec } from '../data';
 import { runGroups } from './groups';
 import { attentionForSample, runAttention } from './attention';
 import { runQuantAnalysis } from './quant';
+import { dryRunSpec } from './dryRun';
 
 function transferables(value: unknown, found: ArrayBuffer[] = []): ArrayBuffer[] {
   if (value instanceof ArrayBuffer) found.push(value);
@@ -47,6 +48,8 @@ async function run(request: WorkerRequest): Promise<unknown> {
     }
     case 'attentionSample':
       return attentionForSample(await loadSpec(request.specPath), request.row, common);
+    case 'dryRun':
+      return dryRunSpec(request.spec, { ...common, analysis: request.analysis, baseDir: request.baseDir, specPath: request.specPath });
     case 'quant': {
       const spec = request.specPath ? await loadSpec(request.specPath) : undefined;
       return runQuantAnalysis(request.modelPath, {

@@ -30,6 +30,7 @@ export interface DryRunOptions {
   readonly specPath?: string;
   /** Rows run through the model (default 32). */
   readonly rows?: number;
+  readonly threads?: number;
   readonly signal?: AbortSignal;
 }
 
@@ -70,7 +71,7 @@ export async function dryRunSpec(value: unknown, options: DryRunOptions): Promis
   let spec: ResolvedSpec | undefined;
   try {
     spec = await resolveSpec(value, { baseDir: options.baseDir, ...(options.specPath ? { specPath: options.specPath } : {}) });
-    const run = { providers: options.providers, ...(options.signal ? { signal: options.signal } : {}) };
+    const run = { providers: options.providers, ...(options.threads ? { threads: options.threads } : {}), ...(options.signal ? { signal: options.signal } : {}) };
     if (analysis === 'attention') {
       const report = await runAttention(spec, { ...run, samples: rows, batchSize: Math.min(rows, 32) });
       return { ok: true, rows: report.data.rows, spec, message: `ran ${report.data.rows} row${report.data.rows === 1 ? '' : 's'} through ${spec.model ?? 'the model'}: ${report.attention.layers} layers × ${report.attention.heads} heads of attention found` };
