@@ -1,0 +1,101 @@
+import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Page } from 'playwright-core';
+import { waitFor } from '../harness/processes';
+import { check, type Scenario } from '../harness/scenario';
+import { tabularModel } from '../../unit/analyze/tabularModel';
+import { csvOf, issueColumns } from '../../unit/data/synthetic';
+import { savedReportNames, waitForNewReport } from './analysisSteps';
+
+/** A model and CSV nobody here made (issue #16): written into the workspace by the scenario, removed after. */
+const MODEL = 'newcomer-model.onnx';
+const DATA = 'newcomer.csv';
+const SPEC = 'newcomer-model.bias.json';
+
+interface PickRow { label: string; description: string }
+
+/** Waits for a quick pick whose title contains `title` and returns its rows (label and description). */
+async function quickPick(page: Page, title: string): Promise<PickRow[]> {
+  const widget = page.locator('.quick-input-widget');
+  await widget.locator('.quick-input-title', { hasText: title }).first().waitFor({ timeout: 60_000 });
+  const rows = widget.locator('.quick-input-list .monaco-list-row');
+  return waitFor(`the rows of the "${title}" pick`, async () => {
+    const out: PickRow[] = [];
+    for (const row of await rows.all()) {
+      const name = row.locator('.label-name');
+      if ((await name.count()) === 0) continue;
+      const description = row.locator('.label-description');
+      out.push({ label: (await name.first().innerText()).trim(), description: (await description.count()) ? (await description.first().innerText()).trim() : '' });
+    }
+    return out.length > 0 ? out : undefined;
+  }, 30_000, 250);
+}
+
+/**
+ * A newcomer's first run (issue #16): on a binary classifier (x float32 [N, 5] -> logits [N, 2])
+ * and a CSV with an id column, generated here, Analyze Groups… -> Create Spec… and accepting every
+ * suggestion gives label `label`, task binary, inputs age..debt, groups sex, race, region; the spec
+ * is checked, saved, and the groups report opens at once.
+ */
+export const guidedSpec: Scenario = {
+  name: 'guided spec on a new model and CSV: accepting every suggestion saves a spec that runs and the groups report opens',
+  timeoutMs: 240_000,
+  async run({ page, wb, workspace, shot, log }) {
+    const files = [MODEL, DATA, SPEC].map((f) => join(workspace, f));
+    writeFileSync(files[0]!, tabularModel({ scale: [0.01, 1e-5, 0.01, 0.01, 1e-4] }));
+    writeFileSync(files[1]!, csvOf(issueColumns(), 500, 16));
+    try {
+      const before = savedReportNames(workspace, 'newcomer-model', 'groups');
+      const menu = await wb.contextMenuOf(MODEL);
+      check(menu.includes('Analyze Groups…'), `the context menu of ${MODEL} lacks Analyze Groups…: ${menu.join(' | ')}`);
+      await wb.clickContextMenuItem('Analyze Groups…');
+      const create = page.locator('.notifications-toasts .notification-list-item', { hasText: 'No analysis spec' }).locator('.monaco-button', { hasText: 'Create Spec…' }).first();
+      await create.waitFor({ timeout: 60_000 });
+      await create.click();
+
+      const data = await quickPick(page, 'Evaluation data');
+      log(`data: ${data.map((r) => `${r.label} (${r.description})`).join(' | ')}`);
+      check(data[0]?.label === DATA, `the first data file offered is ${data[0]?.label}, expected ${DATA}`);
+      await page.keyboard.press('Enter');
+
+      const labels = await quickPick(page, 'Label column');
+      log(`labels: ${labels.slice(0, 4).map((r) => `${r.label} — ${r.description}`).join(' | ')}`);
+      await shot('label pick with reasons');
+      check(labels[0]?.label === 'label', `the suggested label is ${labels[0]?.label}, expected label`);
+      check(labels[0]?.description === 'suggested: named like a label, 2 values, matches the [N, 2] output', `the label's reason is "${labels[0]?.description}"`);
+      const income = labels.find((r) => r.label === 'income');
+      check(income && /values, the \[N, 2\] output needs 2$/.test(income.description), `income is not shown as unfit: ${JSON.stringify(income)}`);
+      await page.keyboard.press('Enter');
+
+      const tasks = await quickPick(page, 'Task');
+      log(`tasks: ${tasks.map((r) => `${r.label} — ${r.description}`).join(' | ')}`);
+      check(tasks[0]?.label === 'binary', `the suggested task is ${tasks[0]?.label}, expected binary`);
+      await page.keyboard.press('Enter');
+
+      const groups = await quickPick(page, 'Sensitive (group) columns');
+      log(`groups offered: ${groups.map((r) => r.label).join(', ')}`);
+      check(['sex', 'race', 'region'].every((g, i) => groups[i]?.label === g), `the groups offered first are ${groups.slice(0, 3).map((r) => r.label).join(', ')}`);
+      await shot('group pick, suggested ones picked');
+      await page.keyboard.press('Enter');
+
+      // Checked on the first rows, saved, and the groups analysis runs at once.
+      const panel = await waitFor('the groups report panel', async () => ((await wb.editorTab(`groups: ${MODEL}`).isVisible()) ? true : undefined), 120_000, 250);
+      check(panel, 'no groups panel');
+      const view = await wb.webviewWith('[data-testid="groups-headline"]', 60_000);
+      const headline = (await view.locator('[data-testid="groups-headline"]').innerText()).replace(/\s+/g, ' ').trim();
+      log(`headline: ${headline}`);
+      await shot('groups report of the guided spec');
+      const spec = JSON.parse(readFileSync(files[2]!, 'utf8')) as Record<string, unknown>;
+      log(`saved ${SPEC}: ${JSON.stringify(spec)}`);
+      check(JSON.stringify(spec) === JSON.stringify({
+        model: MODEL, data: DATA, inputs: { x: { columns: ['age', 'income', 'hours', 'tenure', 'debt'] } },
+        output: 'logits', outputKind: 'logits', task: 'binary', label: 'label', groups: ['sex', 'race', 'region'], loss: 'cross_entropy',
+      }), `the saved spec is ${JSON.stringify(spec)}`);
+      const saved = await waitForNewReport<{ groups: { sensitive: string[]; overall: { count: number } } }>(workspace, 'newcomer-model', 'groups', before);
+      check(saved.json.groups.sensitive.join(',') === 'sex,race,region', `the report's groups are ${saved.json.groups.sensitive.join(',')}`);
+      check(saved.json.groups.overall.count === 500, `the report counts ${saved.json.groups.overall.count} rows, expected 500`);
+    } finally {
+      for (const f of files) if (existsSync(f)) rmSync(f);
+    }
+  },
+};
