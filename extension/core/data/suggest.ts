@@ -270,7 +270,9 @@ function labelFit(c: ColumnProfile, task: Task, shape: OutputShape | undefined):
       return ok ? { fits: true, reason: `${values}, matches ${out} (${classes})` } : { fits: false, reason: `${values}${c.kind === 'number' && !c.integer ? ' (not whole numbers)' : ''}, ${out} scores ${classes}` };
     }
     case 'regression':
-      return c.kind === 'number' ? { fits: true, reason: `numbers, ${values}, fits ${out}` } : { fits: false, reason: `text, ${out} is a number` };
+      if (c.kind !== 'number') return { fits: false, reason: `text, ${out} is a number` };
+      if (width !== undefined && width !== 1) return { fits: false, reason: `numbers, ${values}, but ${out} holds ${width} values per row, not one` };
+      return { fits: true, reason: `numbers, ${values}, fits ${out}` };
   }
 }
 

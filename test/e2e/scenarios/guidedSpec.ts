@@ -99,3 +99,65 @@ export const guidedSpec: Scenario = {
     }
   },
 };
+
+/** Clicks the button of a notification toast whose message contains `text`; returns the message. */
+async function clickNotificationButton(page: Page, text: string | RegExp, button: string): Promise<string> {
+  const toast = page.locator('.notifications-toasts .notification-list-item', { hasText: text }).first();
+  await toast.waitFor({ timeout: 60_000 });
+  const message = (await toast.locator('.notification-list-item-message').innerText()).replace(/\s+/g, ' ').trim();
+  await toast.locator('.monaco-button', { hasText: button }).first().click();
+  return message;
+}
+
+/**
+ * The flow never saves a spec that cannot run: a word column picked as the label of a binary
+ * model fails the dry run on the first rows; the error names the label step, nothing is saved,
+ * "Change Label" returns to the label pick, and with the suggested label the report opens.
+ */
+export const guidedSpecDryRun: Scenario = {
+  name: 'guided spec: a label that cannot run is caught by the dry run before saving, and the flow returns to the label step',
+  timeoutMs: 240_000,
+  async run({ page, wb, workspace, shot, log }) {
+    const model = 'second-model.onnx';
+    const files = [model, 'second.csv', 'second-model.bias.json'].map((f) => join(workspace, f));
+    writeFileSync(files[0]!, tabularModel({ scale: [0.01, 1e-5, 0.01, 0.01, 1e-4] }));
+    writeFileSync(files[1]!, csvOf(issueColumns(), 300, 17));
+    try {
+      await wb.contextMenuOf(model);
+      await wb.clickContextMenuItem('Analyze Groups…');
+      await clickNotificationButton(page, 'No analysis spec', 'Create Spec…');
+      const data = await quickPick(page, 'Evaluation data');
+      check(data[0]?.label === 'second.csv', `the first data file offered is ${data[0]?.label}`);
+      await page.keyboard.press('Enter');
+      await quickPick(page, 'Label column');
+      await page.keyboard.type('race');
+      await waitFor('the label pick filtered to race', async () => ((await quickPick(page, 'Label column'))[0]?.label === 'race' ? true : undefined), 10_000, 200);
+      await page.keyboard.press('Enter');
+      await quickPick(page, 'Task');
+      await page.keyboard.press('Enter');
+      await quickPick(page, 'Sensitive (group) columns');
+      await page.keyboard.press('Enter');
+
+      const message = await clickNotificationButton(page, 'The spec would not run', 'Change Label');
+      log(`dry run: ${message}`);
+      check(/^The spec would not run \(label\): .*binary label "[ABCD]" is not 0\/1/.test(message), `the error does not name the label step and cause: "${message}"`);
+      check(!existsSync(files[2]!), 'a spec that does not run was saved');
+
+      const labels = await quickPick(page, 'Label column');
+      check(labels[0]?.label === 'label', `back at the label step, the suggestion is ${labels[0]?.label}`);
+      await page.keyboard.type('label');
+      await waitFor('the label pick filtered to label', async () => ((await quickPick(page, 'Label column'))[0]?.label === 'label' ? true : undefined), 10_000, 200);
+      await page.keyboard.press('Enter');
+      await quickPick(page, 'Task');
+      await page.keyboard.press('Enter');
+      await quickPick(page, 'Sensitive (group) columns');
+      await page.keyboard.press('Enter');
+      await wb.webviewWith('[data-testid="groups-headline"]', 120_000);
+      await shot('report after fixing the label');
+      const spec = JSON.parse(readFileSync(files[2]!, 'utf8')) as { label?: string; groups?: string[] };
+      check(spec.label === 'label' && spec.groups?.join(',') === 'sex,race,region', `the saved spec has label ${spec.label}, groups ${spec.groups?.join(',')}`);
+    } finally {
+      for (const f of files) if (existsSync(f)) rmSync(f);
+    }
+  },
+};

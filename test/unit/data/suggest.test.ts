@@ -71,6 +71,7 @@ describe('suggestSpec on the model and CSV of issue #16', () => {
     assert.deepEqual(income, { value: 'income', reason: '512 values, the [N, 2] output needs 2', fits: false });
     assert.deepEqual(s.tasks.map((t) => [t.value, t.fits]), [['binary', true], ['multiclass', false], ['regression', false]]);
     assert.equal(s.tasks[0]?.reason, 'the output [N, 2] fits; label "label": 2 values, matches the [N, 2] output');
+    assert.equal(s.tasks[2]?.reason, 'the output [N, 2] does not fit; label "label": numbers, 2 values, but the [N, 2] output holds 2 values per row, not one');
     assert.equal(s.inputs[0]?.reason, '5 numeric columns in file order, matches the 5-wide input; left out: id (row id), label (label)');
     assert.deepEqual(s.groups.map((g) => g.reason), [
       'named like a sensitive attribute, 2 values (F, M)',
