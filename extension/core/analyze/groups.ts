@@ -97,7 +97,7 @@ async function finishReport(
   spec: ResolvedSpec, options: GroupsRunOptions, dataPath: string, encoder: InputEncoder, builder: GroupMetricsBuilder,
   source: Pick<GroupsReport, 'model' | 'runtime'>,
 ): Promise<GroupsReport> {
-  const summary = encoder.finish();
+  const summary = encoder.finish({ partial: (options.maxRows ?? 0) > 0 });
   await encoder.close();
   const groups = await builder.finish({
     minGroupSize: options.minGroupSize ?? spec.minGroupSize ?? 30,

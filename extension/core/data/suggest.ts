@@ -327,7 +327,7 @@ function rankGroups(candidates: readonly ColumnProfile[], chosen: readonly strin
     const values = `${c.distinct} value${c.distinct === 1 ? '' : 's'}${c.values && c.values.length <= 6 ? ` (${c.values.join(', ')})` : ''}`;
     if (named && few) options.push({ value: c.name, reason: `named like a sensitive attribute, ${values}`, fits: true, picked: true, score: 3 - i / 1000 });
     else if (c.kind === 'string' && few) options.push({ value: c.name, reason: `categories, ${values}`, fits: true, picked: false, score: 2 - i / 1000 });
-    else if (c.kind === 'number' && c.integer && few) options.push({ value: c.name, reason: `whole numbers, ${values}`, fits: true, picked: false, score: 1 - i / 1000 });
+    else if (c.kind === 'number' && c.integer && few && c.distinct <= 10) options.push({ value: c.name, reason: `whole numbers, ${values}`, fits: true, picked: false, score: 1 - i / 1000 });
     else if (named) options.push({ value: c.name, reason: `named like a sensitive attribute, but ${values} in the first ${c.rows} rows`, fits: false, picked: false, score: 0 - i / 1000 });
   });
   // No column named like a sensitive attribute: the text categories are the first offer.
