@@ -109,6 +109,17 @@ async function clickNotificationButton(page: Page, text: string | RegExp, button
   return message;
 }
 
+/** In the open label pick: filters to `label` and takes it, then accepts the task and groups suggested. */
+async function labelThenAccept(page: Page, label: string): Promise<void> {
+  await page.keyboard.type(label);
+  await waitFor(`the label pick filtered to ${label}`, async () => ((await quickPick(page, 'Label column'))[0]?.label === label ? true : undefined), 10_000, 200);
+  await page.keyboard.press('Enter');
+  await quickPick(page, 'Task');
+  await page.keyboard.press('Enter');
+  await quickPick(page, 'Sensitive (group) columns');
+  await page.keyboard.press('Enter');
+}
+
 /**
  * The flow never saves a spec that cannot run: a word column picked as the label of a binary
  * model fails the dry run on the first rows; the error names the label step, nothing is saved,
@@ -130,13 +141,7 @@ export const guidedSpecDryRun: Scenario = {
       check(data[0]?.label === 'second.csv', `the first data file offered is ${data[0]?.label}`);
       await page.keyboard.press('Enter');
       await quickPick(page, 'Label column');
-      await page.keyboard.type('race');
-      await waitFor('the label pick filtered to race', async () => ((await quickPick(page, 'Label column'))[0]?.label === 'race' ? true : undefined), 10_000, 200);
-      await page.keyboard.press('Enter');
-      await quickPick(page, 'Task');
-      await page.keyboard.press('Enter');
-      await quickPick(page, 'Sensitive (group) columns');
-      await page.keyboard.press('Enter');
+      await labelThenAccept(page, 'race');
 
       const message = await clickNotificationButton(page, 'The spec would not run', 'Change Label');
       log(`dry run: ${message}`);
@@ -145,13 +150,7 @@ export const guidedSpecDryRun: Scenario = {
 
       const labels = await quickPick(page, 'Label column');
       check(labels[0]?.label === 'label', `back at the label step, the suggestion is ${labels[0]?.label}`);
-      await page.keyboard.type('label');
-      await waitFor('the label pick filtered to label', async () => ((await quickPick(page, 'Label column'))[0]?.label === 'label' ? true : undefined), 10_000, 200);
-      await page.keyboard.press('Enter');
-      await quickPick(page, 'Task');
-      await page.keyboard.press('Enter');
-      await quickPick(page, 'Sensitive (group) columns');
-      await page.keyboard.press('Enter');
+      await labelThenAccept(page, 'label');
       await wb.webviewWith('[data-testid="groups-headline"]', 120_000);
       await shot('report after fixing the label');
       const spec = JSON.parse(readFileSync(files[2]!, 'utf8')) as { label?: string; groups?: string[] };

@@ -3,17 +3,7 @@
  * issue #16 (`id, age, income, hours, tenure, debt, sex, race, region, label`).
  */
 
-/** A seeded uniform [0, 1) generator (mulberry32). */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { seededRandom as rng } from '../../../extension/core/runtime/forward';
 
 /** Cell text of one column for row `i` (0-based). */
 export type ColumnGen = (i: number, random: () => number) => string;
