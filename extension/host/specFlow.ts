@@ -233,7 +233,9 @@ async function askStep(step: Exclude<Step, 'data'>, context: Context, choices: C
     case 'groups': {
       const offered = s.groups;
       const label = choices.label ?? s.labels.find((l) => l.fits)?.value;
-      const others = context.columns.filter((c) => c.name !== label && !offered.some((o) => o.value === c.name) && !s.idColumns.includes(c.name) && c.kind !== 'empty');
+      // Other columns stay pickable, except token arrays and free text (hundreds of values).
+      const others = context.columns.filter((c) => c.name !== label && !offered.some((o) => o.value === c.name) && !s.idColumns.includes(c.name)
+        && (c.kind === 'number' || (c.kind === 'string' && c.distinct <= 50)));
       const items: Item<string>[] = [
         ...offered.map((g) => ({ label: g.value, description: g.reason, picked: (choices.groups ?? []).includes(g.value) || (!choices.groups && g.picked), value: g.value })),
         ...others.map((c) => ({ label: c.name, description: `not suggested: ${c.kind}, ${c.distinct} values in the first ${c.rows} rows`, picked: (choices.groups ?? []).includes(c.name), value: c.name })),

@@ -1,4 +1,4 @@
-import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { waitFor } from '../harness/processes';
@@ -155,6 +155,42 @@ export const guidedSpecDryRun: Scenario = {
       await shot('report after fixing the label');
       const spec = JSON.parse(readFileSync(files[2]!, 'utf8')) as { label?: string; groups?: string[] };
       check(spec.label === 'label' && spec.groups?.join(',') === 'sex,race,region', `the saved spec has label ${spec.label}, groups ${spec.groups?.join(',')}`);
+    } finally {
+      for (const f of files) if (existsSync(f)) rmSync(f);
+    }
+  },
+};
+
+/**
+ * Attention Heatmaps on a model with no spec: the guided flow asks for the data and the groups
+ * only (no label step), checks the spec by running the attention analysis on the first rows,
+ * saves it and the attention report opens.
+ */
+export const guidedSpecAttention: Scenario = {
+  name: 'guided spec for Attention Heatmaps asks no label, checks and saves the spec, and the attention report opens',
+  timeoutMs: 240_000,
+  async run({ page, wb, workspace, shot, log }) {
+    const model = 'attn-model.onnx';
+    const files = [model, 'attn-model.bias.json'].map((f) => join(workspace, f));
+    copyFileSync(join(workspace, 'tiny-transformer.onnx'), files[0]!);
+    try {
+      await wb.contextMenuOf(model);
+      await wb.clickContextMenuItem('Attention Heatmaps…');
+      await clickNotificationButton(page, 'No analysis spec', 'Create Spec…');
+      await quickPick(page, 'Evaluation data');
+      await page.keyboard.type('comments');
+      await waitFor('the data pick filtered to comments.jsonl', async () => ((await quickPick(page, 'Evaluation data'))[0]?.label === 'comments.jsonl' ? true : undefined), 10_000, 200);
+      await page.keyboard.press('Enter');
+      const groups = await quickPick(page, 'Sensitive (group) columns (optional)');
+      log(`groups offered: ${groups.map((r) => `${r.label} — ${r.description}`).join(' | ')}`);
+      check(groups[0]?.label === 'identity', `the first group offered is ${groups[0]?.label}, expected identity`);
+      await page.keyboard.press('Enter');
+      await waitFor('the attention report panel', async () => ((await wb.editorTab(`attention: ${model}`).isVisible()) ? true : undefined), 120_000, 250);
+      await shot('attention report of the guided spec');
+      const spec = JSON.parse(readFileSync(files[1]!, 'utf8')) as { inputs?: unknown; groups?: string[] };
+      log(`saved: ${JSON.stringify(spec)}`);
+      check(JSON.stringify(spec.inputs) === JSON.stringify({ input_ids: { column: 'ids' } }), `the saved inputs are ${JSON.stringify(spec.inputs)}`);
+      check(spec.groups?.join(',') === 'identity', `the saved groups are ${spec.groups?.join(',')}`);
     } finally {
       for (const f of files) if (existsSync(f)) rmSync(f);
     }
