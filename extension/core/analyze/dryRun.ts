@@ -18,7 +18,7 @@ export type DryRunStep = (typeof DRY_RUN_STEPS)[number];
 export type DryRunAnalysis = 'groups' | 'attention';
 
 export type DryRunResult =
-  | { readonly ok: true; readonly rows: number; readonly spec: ResolvedSpec; readonly message: string }
+  | { readonly ok: true; readonly rows: number; readonly message: string }
   | { readonly ok: false; readonly step: DryRunStep; readonly code: string; readonly message: string };
 
 export interface DryRunOptions {
@@ -74,11 +74,11 @@ export async function dryRunSpec(value: unknown, options: DryRunOptions): Promis
     const run = { providers: options.providers, ...(options.threads ? { threads: options.threads } : {}), ...(options.signal ? { signal: options.signal } : {}) };
     if (analysis === 'attention') {
       const report = await runAttention(spec, { ...run, samples: rows, batchSize: Math.min(rows, 32) });
-      return { ok: true, rows: report.data.rows, spec, message: `ran ${report.data.rows} row${report.data.rows === 1 ? '' : 's'} through ${spec.model ?? 'the model'}: ${report.attention.layers} layers × ${report.attention.heads} heads of attention found` };
+      return { ok: true, rows: report.data.rows, message: `ran ${report.data.rows} row${report.data.rows === 1 ? '' : 's'} through ${spec.model ?? 'the model'}: ${report.attention.layers} layers × ${report.attention.heads} heads of attention found` };
     }
     const report = await runGroups(spec, { ...run, maxRows: rows, batchSize: rows, bootstrap: 0 });
     const n = report.data.rows;
-    return { ok: true, rows: n, spec, message: `ran ${n} row${n === 1 ? '' : 's'} through ${spec.model ?? 'the predictions'}: ${report.groups.byGroup.length} group${report.groups.byGroup.length === 1 ? '' : 's'} of ${report.groups.sensitive.join(' × ')} in them` };
+    return { ok: true, rows: n, message: `ran ${n} row${n === 1 ? '' : 's'} through ${spec.model ?? 'the predictions'}: ${report.groups.byGroup.length} group${report.groups.byGroup.length === 1 ? '' : 's'} of ${report.groups.sensitive.join(' × ')} in them` };
   } catch (error) {
     if (error instanceof CancelledError || options.signal?.aborted) throw error instanceof CancelledError ? error : new CancelledError();
     if (error instanceof InspectorError) {
