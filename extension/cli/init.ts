@@ -7,12 +7,11 @@
 import type { Command } from 'commander';
 import { existsSync } from 'node:fs';
 import { basename, dirname, resolve } from 'node:path';
-import { BadInputError } from '../core/errors';
-import { TASKS, isNpyMapping, isTextMapping, writeSpec, type InputMapping, type Task } from '../core/data';
-import { dryRunSpec, type DryRunAnalysis } from '../core/analyze/dryRun';
-import { specFromSuggestions, suggestForFiles } from '../core/analyze/suggest';
-import type { SpecSuggestions } from '../core/data';
-import { parseProviderSetting } from '../core/runtime';
+import {
+  BadInputError, TASKS, dryRunSpec, isNpyMapping, isTextMapping, parseProviderSetting, specFromSuggestions, suggestForFiles, writeSpec,
+  type InputMapping, type SpecSuggestions, type Task,
+} from '../core/analyze';
+import type { DryRunAnalysis } from '../protocol/dryRun';
 import { parseInputFlag } from './groups';
 import { table } from './format';
 

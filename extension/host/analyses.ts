@@ -9,13 +9,7 @@ import type { RuntimeStatusService } from './runtimeStatus';
 import { createSpecGuided, defaultSpecPath, findSpec, type FlowAnalysis } from './specFlow';
 import { log, reportError } from './log';
 import { showRunFailure } from './runAnalysis';
-
-/** The command behind each analysis launcher. */
-export const ANALYSIS_COMMANDS: Readonly<Record<AnalysisKind, string>> = {
-  groups: 'biasInspector.analyzeGroups',
-  attention: 'biasInspector.attentionHeatmaps',
-  quant: 'biasInspector.quantizationError',
-};
+import { ANALYSIS_COMMANDS } from './commandIds';
 
 const TITLES: Readonly<Record<AnalysisKind, string>> = {
   groups: 'Analyze Groups',

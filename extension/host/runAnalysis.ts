@@ -1,9 +1,8 @@
 import * as vscode from 'vscode';
-import { CancelledError, InspectorError } from '../core/errors';
+import { CancelledError, InspectorError } from '../core/analyze';
 import { RpcError } from '../protocol/rpc';
-import type { RuntimeInfo } from '../protocol/runtime';
-import type { WorkerRequest } from '../protocol/worker';
-import { runInWorker } from './analysisWorker';
+import type { AnalysisWorkerMethods } from '../protocol/worker';
+import { runAnalysisInWorker } from './analysisWorker';
 import { log } from './log';
 import { saveReport } from './reportStore';
 import { showReport } from './reportPanel';
@@ -21,10 +20,9 @@ export interface AnalysisRun<T> {
 }
 
 /** A failure notification: Open Spec (when there is one) and Show Output, never silence. */
-export function showRunFailure(message: string, specPath: string | undefined, severity: 'error' | 'warning' = 'error'): void {
+export function showRunFailure(message: string, specPath: string | undefined): void {
   const actions = [...(specPath ? ['Open Spec'] : []), 'Show Output'];
-  const show = severity === 'error' ? vscode.window.showErrorMessage : vscode.window.showWarningMessage;
-  void show(message, ...actions).then((choice) => {
+  void vscode.window.showErrorMessage(message, ...actions).then((choice) => {
     if (choice === 'Open Spec' && specPath) void vscode.window.showTextDocument(vscode.Uri.file(specPath));
     if (choice === 'Show Output') log().show();
   });
@@ -74,31 +72,32 @@ export async function runWithProgress<T>(analysis: AnalysisRun<T>, onRuntimeUnav
   }
 }
 
-/** A report an analysis produces: the runtime it used, when it ran a model. */
-interface AnalysisReport {
-  readonly runtime?: RuntimeInfo | null;
-}
+/** The analyses whose reply is a report to save and show. */
+type ReportMethod = 'groups' | 'attention' | 'quant';
 
 /**
- * The common path of every analysis: run its request in the worker with a cancellable progress,
- * record the provider used, save the report under .bias-inspector/reports and show it beside.
+ * The common path of every analysis: run it in the worker with a cancellable progress, record
+ * the provider used, save the report under .bias-inspector/reports and show it beside.
  */
-export async function runAndShowReport<R extends AnalysisReport>(
+export async function runAndShowReport<M extends ReportMethod>(
   extensionUri: vscode.Uri,
   runtime: RuntimeStatusService,
   model: vscode.Uri,
-  analysis: { readonly kind: string; readonly reportKind: string; readonly title: string; readonly request: WorkerRequest; readonly specPath?: string },
-): Promise<R | undefined> {
+  title: string,
+  method: M,
+  params: AnalysisWorkerMethods[M][0],
+): Promise<AnalysisWorkerMethods[M][1] | undefined> {
+  const specPath = (params as { readonly specPath?: string | null }).specPath ?? undefined;
   const report = await runWithProgress({
-    kind: analysis.kind,
-    ...(analysis.specPath ? { specPath: analysis.specPath } : {}),
-    title: `${analysis.title}: ${vscode.workspace.asRelativePath(model)}`,
-    run: (signal, onProgress) => runInWorker<R>(extensionUri, analysis.request, signal, onProgress),
+    kind: method,
+    title: `${title}: ${vscode.workspace.asRelativePath(model)}`,
+    ...(specPath ? { specPath } : {}),
+    run: (signal, onProgress) => runAnalysisInWorker(extensionUri, method, params, signal, onProgress),
   }, (message) => runtime.recordUnavailable(message));
   if (!report) return undefined;
   if (report.runtime) runtime.recordSession(report.runtime);
-  const file = await saveReport(model, analysis.reportKind, report);
-  log().info(`${analysis.reportKind} report saved to ${file.fsPath}`);
+  const file = await saveReport(model, report.kind, report);
+  log().info(`${report.kind} report saved to ${file.fsPath}`);
   showReport(extensionUri, report, file, vscode.ViewColumn.Beside);
   return report;
 }

@@ -2,12 +2,14 @@ import * as vscode from 'vscode';
 import { existsSync } from 'node:fs';
 import { readdir, readFile } from 'node:fs/promises';
 import { basename, dirname, join, relative, resolve } from 'node:path';
-import { loadSpec, suggestSpec, writeSpec, type ColumnProfile, type InputMapping, type ResolvedSpec, type SpecSuggestions, type SuggestHints, type Task } from '../core/data';
-import type { DryRunResult, DryRunStep } from '../core/analyze/dryRun';
-import { filesNextTo, profileData, specFromSuggestions } from '../core/analyze/suggest';
+import {
+  filesNextTo, profileData, specFromSuggestions, suggestSpec, writeSpec,
+  type ColumnProfile, type InputMapping, type SpecSuggestions, type SuggestHints, type Task,
+} from '../core/analyze';
 import { inspectModel } from '../core/onnx';
+import type { DryRunResult, DryRunStep } from '../protocol/dryRun';
 import type { ModelSummary } from '../protocol/model';
-import { runInWorker, runSettings } from './analysisWorker';
+import { runAnalysisInWorker, runOverrides } from './analysisWorker';
 import { log } from './log';
 
 /** The analyses a guided spec is written for (each asks only what it needs). */
@@ -37,20 +39,22 @@ export async function findSpec(model: vscode.Uri): Promise<string | undefined> {
   return undefined;
 }
 
-/** The spec to run with: the found one, or the guided flow's (checked, saved next to the model). */
-export async function specForModel(extensionUri: vscode.Uri, model: vscode.Uri, analysis: FlowAnalysis): Promise<ResolvedSpec | undefined> {
+/**
+ * The spec file to run with: the found one, or the guided flow's (checked, saved next to the
+ * model). Only its path: the analysis worker loads it (and reports a bad spec naming the file and field).
+ */
+export async function specForModel(extensionUri: vscode.Uri, model: vscode.Uri, analysis: FlowAnalysis): Promise<string | undefined> {
   const found = await findSpec(model);
   if (found) {
     log().info(`using spec ${found}`);
-    return loadSpec(found);
+    return found;
   }
   const choice = await vscode.window.showInformationMessage(
     `No analysis spec for ${basename(model.fsPath)} yet. Pick the evaluation data and confirm the suggested columns; the spec is checked on the first rows, saved as ${basename(defaultSpecPath(model))}, and the analysis runs.`,
     { modal: false }, 'Create Spec…',
   );
   if (choice !== 'Create Spec…') return undefined;
-  const path = await createSpecGuided(extensionUri, model, analysis);
-  return path ? loadSpec(path) : undefined;
+  return createSpecGuided(extensionUri, model, analysis);
 }
 
 type Item<T> = vscode.QuickPickItem & { value: T };
@@ -177,7 +181,7 @@ function blockingProblem(s: SpecSuggestions, analysis: FlowAnalysis, choices: Ch
 async function checkSpec(extensionUri: vscode.Uri, spec: unknown, specPath: string, analysis: FlowAnalysis): Promise<DryRunResult | undefined> {
   if (!vscode.workspace.isTrusted) return undefined;
   return vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: 'Checking the spec on the first rows', cancellable: false }, () =>
-    runInWorker<DryRunResult>(extensionUri, { kind: 'dryRun', spec, baseDir: dirname(specPath), specPath, analysis, settings: runSettings() }, undefined, () => undefined));
+    runAnalysisInWorker(extensionUri, 'dryRun', { spec, baseDir: dirname(specPath), specPath, analysis, overrides: runOverrides() }, undefined, () => undefined));
 }
 
 /** The step that fixes a failed dry run, among the analysis's steps. */

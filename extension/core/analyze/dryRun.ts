@@ -6,23 +6,14 @@
  */
 import { CancelledError, InspectorError } from '../errors';
 import { resolveSpec, type ResolvedSpec } from '../data';
-import type { ProviderSetting } from '../runtime';
+import type { DryRunAnalysis, DryRunResult, DryRunStep } from '../../protocol/dryRun';
+import type { RunOverrides } from '../../protocol/worker';
 import { runAttention } from './attention';
 import { runGroups } from './groups';
 
-/** The part of a spec a failure is about, in the order a guided flow asks for them. */
-export const DRY_RUN_STEPS = ['spec', 'model', 'data', 'columns', 'label', 'groups', 'inputs', 'output', 'runtime'] as const;
-export type DryRunStep = (typeof DRY_RUN_STEPS)[number];
+export { DRY_RUN_STEPS, type DryRunAnalysis, type DryRunResult, type DryRunStep } from '../../protocol/dryRun';
 
-/** The analyses a spec can be dry-run for. */
-export type DryRunAnalysis = 'groups' | 'attention';
-
-export type DryRunResult =
-  | { readonly ok: true; readonly rows: number; readonly message: string }
-  | { readonly ok: false; readonly step: DryRunStep; readonly code: string; readonly message: string };
-
-export interface DryRunOptions {
-  readonly providers: ProviderSetting;
+export interface DryRunOptions extends Omit<RunOverrides, 'maxRows' | 'bootstrap'> {
   readonly analysis?: DryRunAnalysis;
   /** Folder relative paths in the spec are resolved against (the spec file's folder). */
   readonly baseDir: string;
@@ -30,7 +21,6 @@ export interface DryRunOptions {
   readonly specPath?: string;
   /** Rows run through the model (default 32). */
   readonly rows?: number;
-  readonly threads?: number;
   readonly signal?: AbortSignal;
 }
 
@@ -71,9 +61,9 @@ export async function dryRunSpec(value: unknown, options: DryRunOptions): Promis
   let spec: ResolvedSpec | undefined;
   try {
     spec = await resolveSpec(value, { baseDir: options.baseDir, ...(options.specPath ? { specPath: options.specPath } : {}) });
-    const run = { providers: options.providers, ...(options.threads ? { threads: options.threads } : {}), ...(options.signal ? { signal: options.signal } : {}) };
+    const { analysis: _analysis, baseDir: _baseDir, specPath: _specPath, rows: _rows, ...run } = options;
     if (analysis === 'attention') {
-      const report = await runAttention(spec, { ...run, samples: rows, batchSize: Math.min(rows, 32) });
+      const report = await runAttention(spec, { ...run, maxRows: rows, batchSize: Math.min(rows, 32) });
       return { ok: true, rows: report.data.rows, message: `ran ${report.data.rows} row${report.data.rows === 1 ? '' : 's'} through ${spec.model ?? 'the model'}: ${report.attention.layers} layers × ${report.attention.heads} heads of attention found` };
     }
     const report = await runGroups(spec, { ...run, maxRows: rows, batchSize: rows, bootstrap: 0 });
