@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { waitFor } from '../harness/processes';
 import { check, type Scenario } from '../harness/scenario';
+import type { Workbench } from '../harness/workbench';
 import { tabularModel } from '../../unit/analyze/tabularModel';
 import { csvOf, issueColumns } from '../../unit/data/synthetic';
 import { savedReportNames, waitForNewReport } from './analysisSteps';
@@ -13,6 +14,11 @@ const DATA = 'newcomer.csv';
 const SPEC = 'newcomer-model.bias.json';
 
 interface PickRow { label: string; description: string }
+
+/** Files written under the workspace can reach the Explorer late (a missed watcher event): refresh it. */
+async function refreshExplorer(wb: Workbench): Promise<void> {
+  await wb.runCommand('File: Refresh Explorer');
+}
 
 /** Waits for a quick pick whose title contains `title` and returns its rows (label and description). */
 async function quickPick(page: Page, title: string): Promise<PickRow[]> {
@@ -45,6 +51,7 @@ export const guidedSpec: Scenario = {
     writeFileSync(files[0]!, tabularModel({ scale: [0.01, 1e-5, 0.01, 0.01, 1e-4] }));
     writeFileSync(files[1]!, csvOf(issueColumns(), 500, 16));
     try {
+      await refreshExplorer(wb);
       const before = savedReportNames(workspace, 'newcomer-model', 'groups');
       const menu = await wb.contextMenuOf(MODEL);
       check(menu.includes('Analyze Groups…'), `the context menu of ${MODEL} lacks Analyze Groups…: ${menu.join(' | ')}`);
@@ -134,6 +141,7 @@ export const guidedSpecDryRun: Scenario = {
     writeFileSync(files[0]!, tabularModel({ scale: [0.01, 1e-5, 0.01, 0.01, 1e-4] }));
     writeFileSync(files[1]!, csvOf(issueColumns(), 300, 17));
     try {
+      await refreshExplorer(wb);
       await wb.contextMenuOf(model);
       await wb.clickContextMenuItem('Analyze Groups…');
       await clickNotificationButton(page, 'No analysis spec', 'Create Spec…');
@@ -174,6 +182,7 @@ export const guidedSpecAttention: Scenario = {
     const files = [model, 'attn-model.bias.json'].map((f) => join(workspace, f));
     copyFileSync(join(workspace, 'tiny-transformer.onnx'), files[0]!);
     try {
+      await refreshExplorer(wb);
       await wb.contextMenuOf(model);
       await wb.clickContextMenuItem('Attention Heatmaps…');
       await clickNotificationButton(page, 'No analysis spec', 'Create Spec…');
