@@ -1,5 +1,5 @@
-import { copyFileSync, existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { basename, join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { waitFor } from '../harness/processes';
 import { check, type Scenario } from '../harness/scenario';
@@ -15,9 +15,20 @@ const SPEC = 'newcomer-model.bias.json';
 
 interface PickRow { label: string; description: string }
 
-/** Files written under the workspace can reach the Explorer late (a missed watcher event): refresh it. */
-async function refreshExplorer(wb: Workbench): Promise<void> {
-  await wb.runCommand('File: Refresh Explorer');
+/**
+ * Writes generated files into the workspace and waits for the Explorer to list them; a file whose
+ * creation event the watcher missed is written again (up to 3 times).
+ */
+async function addFiles(wb: Workbench, files: readonly (readonly [string, Uint8Array | string])[]): Promise<void> {
+  for (const [path, content] of files) writeFileSync(path, content);
+  const name = basename(files[0]![0]);
+  const row = wb.page.locator(`.explorer-folders-view .monaco-list-row[aria-label="${name}"]`).first();
+  for (let attempt = 1; ; attempt++) {
+    await wb.openExplorer();
+    if (await row.waitFor({ timeout: 15_000 }).then(() => true, () => false)) return;
+    if (attempt === 3) throw new Error(`the Explorer does not list ${name} after writing it 3 times`);
+    for (const [path, content] of files) { rmSync(path, { force: true }); writeFileSync(path, content); }
+  }
 }
 
 /** Waits for a quick pick whose title contains `title` and returns its rows (label and description). */
@@ -48,10 +59,8 @@ export const guidedSpec: Scenario = {
   timeoutMs: 240_000,
   async run({ page, wb, workspace, shot, log }) {
     const files = [MODEL, DATA, SPEC].map((f) => join(workspace, f));
-    writeFileSync(files[0]!, tabularModel({ scale: [0.01, 1e-5, 0.01, 0.01, 1e-4] }));
-    writeFileSync(files[1]!, csvOf(issueColumns(), 500, 16));
     try {
-      await refreshExplorer(wb);
+      await addFiles(wb, [[files[0]!, tabularModel({ scale: [0.01, 1e-5, 0.01, 0.01, 1e-4] })], [files[1]!, csvOf(issueColumns(), 500, 16)]]);
       const before = savedReportNames(workspace, 'newcomer-model', 'groups');
       const menu = await wb.contextMenuOf(MODEL);
       check(menu.includes('Analyze Groups…'), `the context menu of ${MODEL} lacks Analyze Groups…: ${menu.join(' | ')}`);
@@ -138,10 +147,8 @@ export const guidedSpecDryRun: Scenario = {
   async run({ page, wb, workspace, shot, log }) {
     const model = 'second-model.onnx';
     const files = [model, 'second.csv', 'second-model.bias.json'].map((f) => join(workspace, f));
-    writeFileSync(files[0]!, tabularModel({ scale: [0.01, 1e-5, 0.01, 0.01, 1e-4] }));
-    writeFileSync(files[1]!, csvOf(issueColumns(), 300, 17));
     try {
-      await refreshExplorer(wb);
+      await addFiles(wb, [[files[0]!, tabularModel({ scale: [0.01, 1e-5, 0.01, 0.01, 1e-4] })], [files[1]!, csvOf(issueColumns(), 300, 17)]]);
       await wb.contextMenuOf(model);
       await wb.clickContextMenuItem('Analyze Groups…');
       await clickNotificationButton(page, 'No analysis spec', 'Create Spec…');
@@ -180,9 +187,8 @@ export const guidedSpecAttention: Scenario = {
   async run({ page, wb, workspace, shot, log }) {
     const model = 'attn-model.onnx';
     const files = [model, 'attn-model.bias.json'].map((f) => join(workspace, f));
-    copyFileSync(join(workspace, 'tiny-transformer.onnx'), files[0]!);
     try {
-      await refreshExplorer(wb);
+      await addFiles(wb, [[files[0]!, readFileSync(join(workspace, 'tiny-transformer.onnx'))]]);
       await wb.contextMenuOf(model);
       await wb.clickContextMenuItem('Attention Heatmaps…');
       await clickNotificationButton(page, 'No analysis spec', 'Create Spec…');
