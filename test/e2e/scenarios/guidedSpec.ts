@@ -1,5 +1,5 @@
 import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { basename, join } from 'node:path';
+import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { waitFor } from '../harness/processes';
 import { check, type Scenario } from '../harness/scenario';
@@ -16,19 +16,26 @@ const SPEC = 'newcomer-model.bias.json';
 interface PickRow { label: string; description: string }
 
 /**
- * Writes generated files into the workspace and waits for the Explorer to list them; a file whose
- * creation event the watcher missed is written again (up to 3 times).
+ * Starts `item` ("Analyze Groups…") on a model the scenario wrote into the workspace: from the
+ * Explorer's context menu when the Explorer lists the file, else (a window whose file watcher
+ * missed the new file) from the palette's model pick, which searches the disk.
  */
-async function addFiles(wb: Workbench, files: readonly (readonly [string, Uint8Array | string])[]): Promise<void> {
-  for (const [path, content] of files) writeFileSync(path, content);
-  const name = basename(files[0]![0]);
-  const row = wb.page.locator(`.explorer-folders-view .monaco-list-row[aria-label="${name}"]`).first();
-  for (let attempt = 1; ; attempt++) {
-    await wb.openExplorer();
-    if (await row.waitFor({ timeout: 15_000 }).then(() => true, () => false)) return;
-    if (attempt === 3) throw new Error(`the Explorer does not list ${name} after writing it 3 times`);
-    for (const [path, content] of files) { rmSync(path, { force: true }); writeFileSync(path, content); }
+async function startOn(wb: Workbench, model: string, item: string, log: (m: string) => void): Promise<void> {
+  await wb.openExplorer();
+  const row = wb.page.locator(`.explorer-folders-view .monaco-list-row[aria-label="${model}"]`).first();
+  if (await row.waitFor({ timeout: 15_000 }).then(() => true, () => false)) {
+    const menu = await wb.contextMenuOf(model);
+    check(menu.includes(item), `the context menu of ${model} lacks ${item}: ${menu.join(' | ')}`);
+    await wb.clickContextMenuItem(item);
+    log(`${item} from the Explorer's context menu`);
+    return;
   }
+  await wb.runCommand(`Bias Inspector: ${item}`);
+  await quickPick(wb.page, `${item.replace(/…$/, '')}: pick a model`);
+  await wb.page.keyboard.type(model);
+  await waitFor(`the model pick filtered to ${model}`, async () => ((await quickPick(wb.page, 'pick a model'))[0]?.label === model ? true : undefined), 10_000, 200);
+  await wb.page.keyboard.press('Enter');
+  log(`${item} from the palette (the Explorer did not list ${model})`);
 }
 
 /** Waits for a quick pick whose title contains `title` and returns its rows (label and description). */
@@ -59,12 +66,11 @@ export const guidedSpec: Scenario = {
   timeoutMs: 240_000,
   async run({ page, wb, workspace, shot, log }) {
     const files = [MODEL, DATA, SPEC].map((f) => join(workspace, f));
+    writeFileSync(files[0]!, tabularModel({ scale: [0.01, 1e-5, 0.01, 0.01, 1e-4] }));
+    writeFileSync(files[1]!, csvOf(issueColumns(), 500, 16));
     try {
-      await addFiles(wb, [[files[0]!, tabularModel({ scale: [0.01, 1e-5, 0.01, 0.01, 1e-4] })], [files[1]!, csvOf(issueColumns(), 500, 16)]]);
       const before = savedReportNames(workspace, 'newcomer-model', 'groups');
-      const menu = await wb.contextMenuOf(MODEL);
-      check(menu.includes('Analyze Groups…'), `the context menu of ${MODEL} lacks Analyze Groups…: ${menu.join(' | ')}`);
-      await wb.clickContextMenuItem('Analyze Groups…');
+      await startOn(wb, MODEL, 'Analyze Groups…', log);
       const create = page.locator('.notifications-toasts .notification-list-item', { hasText: 'No analysis spec' }).locator('.monaco-button', { hasText: 'Create Spec…' }).first();
       await create.waitFor({ timeout: 60_000 });
       await create.click();
@@ -147,10 +153,10 @@ export const guidedSpecDryRun: Scenario = {
   async run({ page, wb, workspace, shot, log }) {
     const model = 'second-model.onnx';
     const files = [model, 'second.csv', 'second-model.bias.json'].map((f) => join(workspace, f));
+    writeFileSync(files[0]!, tabularModel({ scale: [0.01, 1e-5, 0.01, 0.01, 1e-4] }));
+    writeFileSync(files[1]!, csvOf(issueColumns(), 300, 17));
     try {
-      await addFiles(wb, [[files[0]!, tabularModel({ scale: [0.01, 1e-5, 0.01, 0.01, 1e-4] })], [files[1]!, csvOf(issueColumns(), 300, 17)]]);
-      await wb.contextMenuOf(model);
-      await wb.clickContextMenuItem('Analyze Groups…');
+      await startOn(wb, model, 'Analyze Groups…', log);
       await clickNotificationButton(page, 'No analysis spec', 'Create Spec…');
       const data = await quickPick(page, 'Evaluation data');
       check(data[0]?.label === 'second.csv', `the first data file offered is ${data[0]?.label}`);
@@ -187,10 +193,9 @@ export const guidedSpecAttention: Scenario = {
   async run({ page, wb, workspace, shot, log }) {
     const model = 'attn-model.onnx';
     const files = [model, 'attn-model.bias.json'].map((f) => join(workspace, f));
+    writeFileSync(files[0]!, readFileSync(join(workspace, 'tiny-transformer.onnx')));
     try {
-      await addFiles(wb, [[files[0]!, readFileSync(join(workspace, 'tiny-transformer.onnx'))]]);
-      await wb.contextMenuOf(model);
-      await wb.clickContextMenuItem('Attention Heatmaps…');
+      await startOn(wb, model, 'Attention Heatmaps…', log);
       await clickNotificationButton(page, 'No analysis spec', 'Create Spec…');
       await quickPick(page, 'Evaluation data');
       await page.keyboard.type('comments');
