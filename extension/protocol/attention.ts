@@ -12,8 +12,10 @@
  */
 import type { ReportData, ReportModel, REPORT_SCHEMA } from './report';
 import type { RuntimeInfo } from './runtime';
+import type { GroupKey } from './groups';
 
-export type AttentionGroupKey = Readonly<Record<string, string>>;
+/** A group: sensitive column -> value (the same key as the groups section's). */
+export type AttentionGroupKey = GroupKey;
 
 /** The export layouts: batch and heads apart, or folded (PyTorch MultiheadAttention with weights). */
 export type AttentionLayout = '[B,H,T,T]' | '[B*H,T,T]';
