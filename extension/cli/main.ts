@@ -12,6 +12,7 @@ import { registerQuant } from './quant';
 import { registerAttention } from './attention';
 import { registerMerge } from './merge';
 import { registerDistributed } from './distributed';
+import { registerInit } from './init';
 
 const program = new Command()
   .name('bias-inspector')
@@ -26,6 +27,7 @@ registerQuant(program);
 registerAttention(program);
 registerMerge(program);
 registerDistributed(program);
+registerInit(program);
 registerDemo(program);
 registerForward(program);
 

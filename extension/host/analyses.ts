@@ -6,8 +6,9 @@ import { analyzeGroups } from './groupsAnalysis';
 import * as attention from './attentionAnalysis';
 import { quantizationError } from './quantAnalysis';
 import type { RuntimeStatusService } from './runtimeStatus';
-import { createSpecGuided, defaultSpecPath } from './specFlow';
-import { reportError } from './log';
+import { createSpecGuided, defaultSpecPath, findSpec, type FlowAnalysis } from './specFlow';
+import { log, reportError } from './log';
+import { showRunFailure } from './runAnalysis';
 import { ANALYSIS_COMMANDS } from './commandIds';
 
 const TITLES: Readonly<Record<AnalysisKind, string>> = {
@@ -25,7 +26,10 @@ async function runAnalysis(analysis: AnalysisKind, uri: unknown, runners: Readon
   try {
     await runners[analysis](model);
   } catch (error) {
-    reportError(TITLES[analysis], error);
+    // A spec that does not load (or a flow that failed) is a notification that can open it.
+    const message = error instanceof Error ? error.message : String(error);
+    log().error(`${TITLES[analysis]}: ${message}`, ...(error instanceof Error && error.stack ? [error.stack] : []));
+    showRunFailure(`${TITLES[analysis]}: ${message}`, await findSpec(model).catch(() => undefined));
   }
 }
 
@@ -42,9 +46,15 @@ export function register(context: vscode.ExtensionContext, runtime: RuntimeStatu
   context.subscriptions.push(vscode.commands.registerCommand('biasInspector.createSpec', async (uri: unknown) => {
     const model = await pickModel(uri, 'Create Analysis Spec: pick a model');
     if (!model) return;
+    const analysis = await vscode.window.showQuickPick<vscode.QuickPickItem & { value: FlowAnalysis }>([
+      { label: TITLES.groups, description: 'per-group metrics: asks for the label, task and group columns', value: 'groups' },
+      { label: TITLES.attention, description: 'attention maps: needs no label', value: 'attention' },
+    ], { title: `Create Analysis Spec for ${vscode.workspace.asRelativePath(model)}: the analysis it is for`, ignoreFocusOut: true });
+    if (!analysis) return;
     try {
-      const path = await createSpecGuided(model);
-      if (path) await vscode.window.showTextDocument(vscode.Uri.file(path));
+      const path = await createSpecGuided(context.extensionUri, model, analysis.value);
+      // The analysis the spec was written for runs at once (it finds the saved spec).
+      if (path) await runAnalysis(analysis.value, model, runners);
     } catch (error) {
       reportError(`Create Analysis Spec (${defaultSpecPath(model)})`, error);
     }

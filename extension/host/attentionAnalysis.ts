@@ -8,7 +8,7 @@ import { specForModel } from './specFlow';
 
 /** Attention Heatmaps: dataset and per-group aggregates, biases; per-sample maps on request. */
 export async function attentionHeatmaps(extensionUri: vscode.Uri, runtime: RuntimeStatusService, model: vscode.Uri): Promise<AttentionReport | undefined> {
-  const specPath = await specForModel(model);
+  const specPath = await specForModel(extensionUri, model, 'attention');
   if (!specPath) return undefined;
   return runAndShowReport(extensionUri, runtime, model, 'Attention Heatmaps', 'attention', { specPath, overrides: runOverrides() });
 }

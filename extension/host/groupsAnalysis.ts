@@ -7,7 +7,7 @@ import { specForModel } from './specFlow';
 
 /** Analyze Groups: spec (found or guided), run in the worker with progress, save under .bias-inspector/reports, show. */
 export async function analyzeGroups(extensionUri: vscode.Uri, runtime: RuntimeStatusService, model: vscode.Uri): Promise<GroupsReport | undefined> {
-  const specPath = await specForModel(model);
+  const specPath = await specForModel(extensionUri, model, 'groups');
   if (!specPath) return undefined;
   return runAndShowReport(extensionUri, runtime, model, 'Analyze Groups', 'groups', { specPath, overrides: runOverrides() });
 }

@@ -15,6 +15,17 @@ export interface AnalysisRun<T> {
   readonly kind: string;
   readonly title: string;
   readonly run: (signal: AbortSignal, progress: (fraction: number, message: string) => void) => Promise<T>;
+  /** The spec the run reads: a failure then offers to open it. */
+  readonly specPath?: string;
+}
+
+/** A failure notification: Open Spec (when there is one) and Show Output, never silence. */
+export function showRunFailure(message: string, specPath: string | undefined): void {
+  const actions = [...(specPath ? ['Open Spec'] : []), 'Show Output'];
+  void vscode.window.showErrorMessage(message, ...actions).then((choice) => {
+    if (choice === 'Open Spec' && specPath) void vscode.window.showTextDocument(vscode.Uri.file(specPath));
+    if (choice === 'Show Output') log().show();
+  });
 }
 
 /**
@@ -50,10 +61,10 @@ export async function runWithProgress<T>(analysis: AnalysisRun<T>, onRuntimeUnav
     const message = error instanceof Error ? error.message : String(error);
     if (kind === 'bad-input') {
       log().warn(`${analysis.title}: ${message}`);
-      void vscode.window.showErrorMessage(`${analysis.title}: ${message}`);
+      showRunFailure(`${analysis.title}: ${message}`, analysis.specPath);
     } else {
       log().error(`${analysis.title} failed: ${message}`, ...(error instanceof Error && error.stack ? [error.stack] : []));
-      void vscode.window.showErrorMessage(`${analysis.title} failed: ${message}`, 'Show Log').then((c) => { if (c) log().show(); });
+      showRunFailure(`${analysis.title} failed: ${message}`, analysis.specPath);
     }
     return undefined;
   } finally {
@@ -76,9 +87,11 @@ export async function runAndShowReport<M extends ReportMethod>(
   method: M,
   params: AnalysisWorkerMethods[M][0],
 ): Promise<AnalysisWorkerMethods[M][1] | undefined> {
+  const specPath = (params as { readonly specPath?: string | null }).specPath ?? undefined;
   const report = await runWithProgress({
     kind: method,
     title: `${title}: ${vscode.workspace.asRelativePath(model)}`,
+    ...(specPath ? { specPath } : {}),
     run: (signal, onProgress) => runAnalysisInWorker(extensionUri, method, params, signal, onProgress),
   }, (message) => runtime.recordUnavailable(message));
   if (!report) return undefined;

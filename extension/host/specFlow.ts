@@ -2,9 +2,18 @@ import * as vscode from 'vscode';
 import { existsSync } from 'node:fs';
 import { readdir, readFile } from 'node:fs/promises';
 import { basename, dirname, join, relative, resolve } from 'node:path';
+import {
+  filesNextTo, profileData, specFromSuggestions, suggestSpec, writeSpec,
+  type ColumnProfile, type InputMapping, type SpecSuggestions, type SuggestHints, type Task,
+} from '../core/analyze';
 import { inspectModel } from '../core/onnx';
-import { openTable, profileColumns, suggestSpec, writeSpec, TASKS, type AnalysisSpec, type Task } from '../core/analyze';
+import type { DryRunResult, DryRunStep } from '../protocol/dryRun';
+import type { ModelSummary } from '../protocol/model';
+import { runAnalysisInWorker, runOverrides } from './analysisWorker';
 import { log } from './log';
+
+/** The analyses a guided spec is written for (each asks only what it needs). */
+export type FlowAnalysis = 'groups' | 'attention';
 
 /** `<model>.bias.json` next to the model. */
 export function defaultSpecPath(model: vscode.Uri): string {
@@ -31,27 +40,59 @@ export async function findSpec(model: vscode.Uri): Promise<string | undefined> {
 }
 
 /**
- * The spec file to run with: the found one, or the guided flow's (saved next to the model). Only
- * its path: the analysis worker loads it (and reports a bad spec naming the file and field).
+ * The spec file to run with: the found one, or the guided flow's (checked, saved next to the
+ * model). Only its path: the analysis worker loads it (and reports a bad spec naming the file and field).
  */
-export async function specForModel(model: vscode.Uri): Promise<string | undefined> {
+export async function specForModel(extensionUri: vscode.Uri, model: vscode.Uri, analysis: FlowAnalysis): Promise<string | undefined> {
   const found = await findSpec(model);
   if (found) {
     log().info(`using spec ${found}`);
     return found;
   }
   const choice = await vscode.window.showInformationMessage(
-    `No analysis spec for ${basename(model.fsPath)} yet. Pick the evaluation data, label and group columns, and a spec is saved as ${basename(defaultSpecPath(model))}.`,
+    `No analysis spec for ${basename(model.fsPath)} yet. Pick the evaluation data and confirm the suggested columns; the spec is checked on the first rows, saved as ${basename(defaultSpecPath(model))}, and the analysis runs.`,
     { modal: false }, 'Create Spec…',
   );
   if (choice !== 'Create Spec…') return undefined;
-  return createSpecGuided(model);
+  return createSpecGuided(extensionUri, model, analysis);
 }
 
-type Pick<T> = vscode.QuickPickItem & { value: T };
+type Item<T> = vscode.QuickPickItem & { value: T };
+type Step = 'data' | 'label' | 'task' | 'groups' | 'inputs';
 
-/** The guided pick: data file, label, group columns, task; input mapping suggested from the model. */
-export async function createSpecGuided(model: vscode.Uri): Promise<string | undefined> {
+/** The steps each analysis asks, in order (attention reads no label, so it asks for none). */
+const STEPS: Readonly<Record<FlowAnalysis, readonly Step[]>> = {
+  groups: ['data', 'label', 'task', 'groups', 'inputs'],
+  attention: ['data', 'groups', 'inputs'],
+};
+
+/** Choices made so far; a later step's suggestions are recomputed with them. */
+interface Choices {
+  data?: string;
+  label?: string;
+  task?: Task;
+  groups?: string[];
+  inputs: Record<string, InputMapping>;
+}
+
+/** What the flow knows about the model and the data picked. */
+interface Context {
+  readonly model: ModelSummary;
+  readonly columns: readonly ColumnProfile[];
+  readonly files: readonly string[];
+}
+
+/** Back (to the previous step), or cancelled (Escape). */
+const BACK = Symbol('back');
+type Answer<T> = T | typeof BACK | undefined;
+
+/**
+ * The guided spec: data, label, task, groups, input columns, each a ranked pick with the reason
+ * of every suggestion. The spec is dry-run on the first rows before it is saved (trusted
+ * workspaces); when it would not run, the flow says why and returns to the step to fix.
+ * Returns the saved spec's path, or undefined when the user cancelled.
+ */
+export async function createSpecGuided(extensionUri: vscode.Uri, model: vscode.Uri, analysis: FlowAnalysis = 'groups'): Promise<string | undefined> {
   const specPath = defaultSpecPath(model);
   if (existsSync(specPath)) {
     // The user's spec may hold hand-written fields (spans, tokenizer, loss): never replace it silently.
@@ -62,67 +103,231 @@ export async function createSpecGuided(model: vscode.Uri): Promise<string | unde
     if (choice === 'Open Existing') await vscode.window.showTextDocument(vscode.Uri.file(specPath));
     if (choice !== 'Replace') return undefined;
   }
-  const folder = vscode.Uri.file(dirname(model.fsPath));
-  const data = (await vscode.window.showOpenDialog({
-    title: `Evaluation data for ${basename(model.fsPath)}`, defaultUri: folder, canSelectMany: false,
+  const summary = await inspectModel(model.fsPath);
+  const steps = STEPS[analysis];
+  const choices: Choices = { inputs: {} };
+  let context: Context | undefined;
+  let step = 0;
+  for (;;) {
+    if (step < 0) return undefined;
+    if (step >= steps.length) {
+      if (!context || !choices.data) { step = 0; continue; }
+      const s = suggest(context, choices);
+      const spec = specFromSuggestions(s, { model: model.fsPath, data: choices.data, specPath }, { ...hints(choices), inputs: choices.inputs });
+      const blocked = blockingProblem(s, analysis, choices);
+      if (blocked) {
+        const back = await vscode.window.showErrorMessage(`The spec cannot be written: ${blocked.message}`, ...(blocked.step ? [`Change ${STEP_TITLES[blocked.step]}`] : []));
+        if (!back || !blocked.step) return undefined;
+        step = steps.indexOf(blocked.step);
+        continue;
+      }
+      const checked = await checkSpec(extensionUri, spec, specPath, analysis);
+      if (checked && !checked.ok) {
+        const target = stepToFix(checked, steps);
+        log().warn(`guided spec for ${model.fsPath}: the dry run failed at step ${checked.step}: ${checked.message}`);
+        const choice = await vscode.window.showErrorMessage(
+          `The spec would not run (${checked.step}): ${checked.message}`,
+          ...(target ? [`Change ${STEP_TITLES[target]}`] : []), 'Show Output',
+        );
+        if (choice === 'Show Output') log().show();
+        if (!target || choice !== `Change ${STEP_TITLES[target]}`) return undefined;
+        step = steps.indexOf(target);
+        continue;
+      }
+      await writeSpec(specPath, spec);
+      log().info(`wrote ${specPath}${checked ? `; checked: ${checked.message}` : '; not checked (untrusted workspace)'}`);
+      return specPath;
+    }
+    const name = steps[step]!;
+    const answer = name === 'data'
+      ? await pickData(model)
+      : await askStep(name, context!, choices, analysis);
+    if (answer === undefined) return undefined;
+    if (answer === BACK) { step--; continue; }
+    if (name === 'data' && typeof answer === 'string') {
+      if (answer !== choices.data) {
+        choices.data = answer;
+        context = { model: summary, columns: await profileData(answer), files: await filesNextTo(answer) };
+        delete choices.label; delete choices.task; delete choices.groups;
+        choices.inputs = {};
+      }
+    }
+    step++;
+  }
+}
+
+const STEP_TITLES: Readonly<Record<Step, string>> = { data: 'Data', label: 'Label', task: 'Task', groups: 'Groups', inputs: 'Input Columns' };
+
+function hints(c: Choices): Pick<SuggestHints, 'label' | 'groups' | 'task'> {
+  return { ...(c.label !== undefined ? { label: c.label } : {}), ...(c.groups ? { groups: c.groups } : {}), ...(c.task ? { task: c.task } : {}) };
+}
+
+function suggest(context: Context, choices: Choices): SpecSuggestions {
+  return suggestSpec(context.model, context.columns, { ...hints(choices), ...(choices.data ? { dataPath: choices.data } : {}), files: context.files });
+}
+
+/** A problem the suggestions already know stops the spec (no label fits, an input without mapping). */
+function blockingProblem(s: SpecSuggestions, analysis: FlowAnalysis, choices: Choices): { message: string; step?: Step } | undefined {
+  for (const i of s.inputs) if (!i.mapping && !choices.inputs[i.input]) return { message: `${i.described}: ${i.reason}`, step: 'data' };
+  if (analysis === 'groups') {
+    const label = choices.label ?? s.labels.find((l) => l.fits)?.value;
+    if (label === undefined && s.tasks[0]?.value !== 'language_model') return { message: s.problems.find((p) => p.includes('label')) ?? 'no label column', step: 'label' };
+    if (s.tasks[0]?.value === 'language_model') return { message: 'the model is a language model ([B, T, V] output): per-group metrics need a classifier or regressor; use Attention Heatmaps' };
+  }
+  return undefined;
+}
+
+/** Dry run in the analysis worker (trusted workspaces only); undefined when it was not run. */
+async function checkSpec(extensionUri: vscode.Uri, spec: unknown, specPath: string, analysis: FlowAnalysis): Promise<DryRunResult | undefined> {
+  if (!vscode.workspace.isTrusted) return undefined;
+  return vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: 'Checking the spec on the first rows', cancellable: false }, () =>
+    runAnalysisInWorker(extensionUri, 'dryRun', { spec, baseDir: dirname(specPath), specPath, analysis, overrides: runOverrides() }, undefined, () => undefined));
+}
+
+/** The step that fixes a failed dry run, among the analysis's steps. */
+function stepToFix(result: Extract<DryRunResult, { ok: false }>, steps: readonly Step[]): Step | undefined {
+  const by: Partial<Record<DryRunStep, Step>> = { data: 'data', label: 'label', groups: 'groups', inputs: 'inputs', output: 'task', columns: 'inputs' };
+  let target = by[result.step];
+  if (result.step === 'columns') target = /field "label"/.test(result.message) ? 'label' : /field "groups/.test(result.message) ? 'groups' : 'inputs';
+  if (target && !steps.includes(target)) target = target === 'task' || target === 'label' ? 'data' : undefined;
+  return target;
+}
+
+async function pickData(model: vscode.Uri): Promise<Answer<string>> {
+  const folder = dirname(model.fsPath);
+  const found = await vscode.workspace.findFiles('**/*.{csv,tsv,jsonl,ndjson,parquet}', '**/{node_modules,.git,.bias-inspector}/**', 200);
+  const near = (p: string): number => relative(folder, dirname(p)).split(/[\\/]/).filter(Boolean).length;
+  const stem = basename(model.fsPath).replace(/\.onnx$/i, '').split(/[-_.]/)[0]?.toLowerCase() ?? '';
+  const ranked = found.map((u) => u.fsPath).sort((a, b) => near(a) - near(b) || Number(basename(b).toLowerCase().startsWith(stem)) - Number(basename(a).toLowerCase().startsWith(stem)) || a.localeCompare(b));
+  const browse: Item<string> = { label: '$(folder-opened) Browse…', description: 'pick a data file anywhere', value: '' };
+  const items: Item<string>[] = [
+    ...ranked.map((p, i): Item<string> => ({
+      label: basename(p), description: `${vscode.workspace.asRelativePath(p)}${i === 0 ? ' — suggested: nearest the model' : ''}`, value: p,
+    })),
+    browse,
+  ];
+  const picked = await pick(`Evaluation data for ${basename(model.fsPath)}`, 'a CSV, TSV, JSONL or Parquet file whose rows the model is run on', items);
+  if (picked === undefined || picked === BACK) return picked === BACK ? undefined : picked;
+  if (picked[0] !== '') return picked[0];
+  const uri = (await vscode.window.showOpenDialog({
+    title: `Evaluation data for ${basename(model.fsPath)}`, defaultUri: vscode.Uri.file(folder), canSelectMany: false,
     filters: { 'Data (CSV, TSV, JSONL, Parquet)': ['csv', 'tsv', 'jsonl', 'ndjson', 'parquet'] },
   }))?.[0];
-  if (!data) return undefined;
-  const summary = await inspectModel(model.fsPath);
-  const table = await openTable(data.fsPath, { batchRows: 512 });
-  let profiles;
-  try {
-    const first = await table.batches()[Symbol.asyncIterator]().next();
-    if (first.done) throw new Error(`${data.fsPath}: the data file has no rows`);
-    profiles = profileColumns(first.value, table.columns);
-  } finally {
-    await table.close();
+  return uri ? uri.fsPath : BACK;
+}
+
+async function askStep(step: Exclude<Step, 'data'>, context: Context, choices: Choices, analysis: FlowAnalysis): Promise<Answer<true>> {
+  const s = suggest(context, choices);
+  switch (step) {
+    case 'label': {
+      if (s.tasks[0]?.value === 'language_model') return true;
+      const pick = await rankedPick('Label column', 'the true outcome each row is scored against', s.labels.map((l) => ({ value: l.value, reason: l.reason, fits: l.fits })), choices.label);
+      if (pick === undefined || pick === BACK) return pick;
+      if (pick !== choices.label) { delete choices.task; delete choices.groups; choices.inputs = {}; }
+      choices.label = pick;
+      return true;
+    }
+    case 'task': {
+      if (s.tasks[0]?.value === 'language_model') return true;
+      const pick = await rankedPick('Task', 'how the output is read and scored', s.tasks.map((t) => ({ value: t.value, reason: t.reason, fits: t.fits })), choices.task);
+      if (pick === undefined || pick === BACK) return pick;
+      if (pick !== 'language_model') choices.task = pick;
+      return true;
+    }
+    case 'groups': {
+      const offered = s.groups;
+      const label = choices.label ?? s.labels.find((l) => l.fits)?.value;
+      // Other columns stay pickable, except token arrays and free text (hundreds of values).
+      const others = context.columns.filter((c) => c.name !== label && !offered.some((o) => o.value === c.name) && !s.idColumns.includes(c.name)
+        && (c.kind === 'number' || (c.kind === 'string' && c.distinct <= 50)));
+      const items: Item<string>[] = [
+        ...offered.map((g) => ({ label: g.value, description: g.reason, picked: (choices.groups ?? []).includes(g.value) || (!choices.groups && g.picked), value: g.value })),
+        ...others.map((c) => ({ label: c.name, description: `not suggested: ${c.kind}, ${c.distinct} values in the first ${c.rows} rows`, picked: (choices.groups ?? []).includes(c.name), value: c.name })),
+      ];
+      const required = analysis === 'groups';
+      for (;;) {
+        const picked = await pick(`Sensitive (group) columns${required ? '' : ' (optional)'}`, 'groups and their intersections are evaluated', items, { many: true });
+        if (picked === undefined || picked === BACK) return picked;
+        if (required && picked.length === 0) {
+          await vscode.window.showWarningMessage('Pick at least one group column: the analysis compares the groups it defines.', { modal: true });
+          continue;
+        }
+        if (JSON.stringify(picked) !== JSON.stringify(choices.groups)) choices.inputs = {};
+        choices.groups = picked;
+        return true;
+      }
+    }
+    case 'inputs': {
+      for (const input of s.inputs) {
+        if (!input.choose) continue;
+        const { width, candidates } = input.choose;
+        const current = choices.inputs[input.input];
+        const chosen = current && 'columns' in current ? current.columns : candidates.slice(0, width);
+        for (;;) {
+          const picked = await pick(
+            `${input.described}: choose ${width} of ${candidates.length} numeric columns`, `${input.reason}; kept in file order`,
+            candidates.map((c) => ({ label: c, picked: chosen.includes(c), value: c })), { many: true },
+          );
+          if (picked === undefined || picked === BACK) return picked;
+          if (picked.length === width) {
+            choices.inputs[input.input] = { columns: candidates.filter((c) => picked.includes(c)) };
+            break;
+          }
+          await vscode.window.showWarningMessage(`${input.described} takes ${width} columns; ${picked.length} were picked.`, { modal: true });
+        }
+      }
+      return true;
+    }
   }
-  const files = await readdir(dirname(data.fsPath));
-  const suggestion = suggestSpec(summary.inputs, profiles, { dataPath: data.fsPath, files });
-  const describe = (name: string): string => {
-    const p = profiles.find((c) => c.name === name);
-    return p ? `${p.kind}, ${p.distinct} distinct values in the first rows` : '';
-  };
-  const label = await vscode.window.showQuickPick<Pick<string>>(
-    table.columns.map((c) => ({ label: c, description: `${c === suggestion.label ? '(suggested) ' : ''}${describe(c)}`, value: c }))
-      .sort((a, b) => Number(b.value === suggestion.label) - Number(a.value === suggestion.label)),
-    { title: 'Label column', placeHolder: 'the true outcome each row is scored against' },
-  );
-  if (!label) return undefined;
-  const groups = await vscode.window.showQuickPick<Pick<string>>(
-    table.columns.filter((c) => c !== label.value).map((c) => ({ label: c, description: describe(c), picked: suggestion.groups.includes(c), value: c })),
-    { title: 'Sensitive (group) columns', placeHolder: 'groups and their intersections are evaluated', canPickMany: true },
-  );
-  if (!groups || groups.length === 0) return undefined;
-  const outputs = summary.outputs;
-  const lastDim = outputs[0]?.shape?.at(-1);
-  const labelProfile = profiles.find((p) => p.name === label.value);
-  const suggestedTask: Task = typeof lastDim === 'number' && lastDim > 2 ? 'multiclass' : labelProfile && labelProfile.kind === 'number' && labelProfile.distinct > 10 ? 'regression' : 'binary';
-  const task = await vscode.window.showQuickPick<Pick<Task>>(
-    TASKS.map((t) => ({ label: t, description: t === suggestedTask ? 'suggested from the model output and the label' : '', value: t }))
-      .sort((a, b) => Number(b.value === suggestedTask) - Number(a.value === suggestedTask)),
-    { title: 'Task' },
-  );
-  if (!task) return undefined;
-  const rel = (p: string): string => relative(dirname(specPath), p) || basename(p);
-  const spec: AnalysisSpec = {
-    model: rel(model.fsPath),
-    data: rel(data.fsPath),
-    inputs: suggestion.inputs,
-    output: outputs[0]?.name ?? 'output',
-    outputKind: task.value === 'regression' ? 'regression' : 'logits',
-    task: task.value,
-    label: label.value,
-    groups: groups.map((g) => g.value),
-    loss: task.value === 'regression' ? 'mse' : 'cross_entropy',
-  };
-  await writeSpec(specPath, spec);
-  log().info(`wrote ${specPath}${suggestion.notes.length ? `; notes: ${suggestion.notes.join('; ')}` : ''}`);
-  if (suggestion.notes.length > 0) {
-    void vscode.window.showWarningMessage(`Spec saved with open questions: ${suggestion.notes.join('; ')}`, 'Open Spec').then((c) => {
-      if (c) void vscode.window.showTextDocument(vscode.Uri.file(specPath));
+}
+
+/** A single pick of ranked options: fitting ones first (the first is the suggestion), then the rest with why not. */
+async function rankedPick<T extends string>(title: string, placeHolder: string, options: readonly { value: T; reason: string; fits: boolean }[], current: T | undefined): Promise<Answer<T>> {
+  const fit = options.filter((o) => o.fits);
+  const unfit = options.filter((o) => !o.fits);
+  const items: Entry<T>[] = [
+    ...fit.map((o, i) => ({ label: o.value, description: `${i === 0 ? 'suggested: ' : ''}${o.reason}`, value: o.value })),
+    ...(unfit.length ? [{ label: 'does not fit', kind: vscode.QuickPickItemKind.Separator }] : []),
+    ...unfit.map((o) => ({ label: o.value, description: o.reason, value: o.value })),
+  ];
+  const answer = await pick(title, placeHolder, items, { active: current });
+  return answer === undefined || answer === BACK ? answer : answer[0];
+}
+
+type Entry<T> = Item<T> | vscode.QuickPickItem;
+
+/**
+ * One step of the flow: a quick pick with a Back button (Escape cancels the flow). Resolves
+ * with the values accepted (one, or every picked one with `many`), BACK, or undefined.
+ */
+function pick<T>(title: string, placeholder: string, items: readonly Entry<T>[], options: { many?: boolean; active?: T } = {}): Promise<Answer<T[]>> {
+  const quickPick = vscode.window.createQuickPick<Entry<T>>();
+  quickPick.title = title;
+  quickPick.placeholder = placeholder;
+  quickPick.items = items;
+  quickPick.canSelectMany = options.many ?? false;
+  quickPick.ignoreFocusOut = true;
+  quickPick.buttons = [vscode.QuickInputButtons.Back];
+  const values = (list: readonly Entry<T>[]): T[] => list.filter((i): i is Item<T> => 'value' in i).map((i) => i.value);
+  if (options.many) quickPick.selectedItems = items.filter((i) => i.picked);
+  else {
+    const active = items.find((i): i is Item<T> => 'value' in i && i.value === options.active);
+    if (active) quickPick.activeItems = [active];
+  }
+  return new Promise((resolveAnswer) => {
+    let done = false;
+    const finish = (answer: Answer<T[]>): void => {
+      if (done) return;
+      done = true;
+      resolveAnswer(answer);
+      quickPick.dispose();
+    };
+    quickPick.onDidTriggerButton((button) => { if (button === vscode.QuickInputButtons.Back) finish(BACK); });
+    quickPick.onDidAccept(() => {
+      const accepted = values(options.many ? quickPick.selectedItems : quickPick.selectedItems.slice(0, 1));
+      if (options.many || accepted.length > 0) finish(accepted);
     });
-  }
-  return specPath;
+    quickPick.onDidHide(() => finish(undefined));
+    quickPick.show();
+  });
 }

@@ -8,6 +8,7 @@ import type { ExecutionProvider } from './runtime';
 import type { GroupsReport } from './groups';
 import type { AttentionReport, AttentionSampleResult } from './attention';
 import type { QuantizationReport } from './quant';
+import type { DryRunRequest, DryRunResult } from './dryRun';
 
 /**
  * Run settings the caller sets explicitly: CLI flags, or the VS Code settings the user changed.
@@ -65,6 +66,8 @@ export type AnalysisWorkerMethods = {
   attention: [AttentionRequest, AttentionReport];
   attentionSample: [AttentionSampleRequest, AttentionSampleResult];
   quant: [QuantRequest, QuantizationReport];
+  /** Checks a spec before it is saved: validated, and its analysis run on the first rows. */
+  dryRun: [DryRunRequest, DryRunResult];
 };
 
 export type AnalysisMethod = keyof AnalysisWorkerMethods;

@@ -14,6 +14,7 @@ import { loadSpec } from '../data';
 import { runGroups } from './groups';
 import { runAttention, runAttentionSample } from './attention';
 import { runQuant } from './quant';
+import { dryRunSpec } from './dryRun';
 
 function transferables(value: unknown, found: ArrayBuffer[] = []): ArrayBuffer[] {
   if (value instanceof ArrayBuffer) found.push(value);
@@ -47,6 +48,7 @@ const handlers: Handlers = {
       ...(spec && sensitivity ? { sensitivity: true } : {}),
     });
   },
+  dryRun: async ({ spec, baseDir, specPath, analysis, overrides }) => dryRunSpec(spec, { ...overrides, analysis, baseDir, specPath }),
 };
 
 function serve<M extends keyof AnalysisWorkerMethods>(method: M, params: AnalysisWorkerMethods[M][0]): Promise<AnalysisWorkerMethods[M][1]> {

@@ -133,7 +133,7 @@ export async function runAttention(spec: ResolvedSpec, options: AttentionRunOpti
       });
       await sink.add({ T, heads, layers: views.map((v) => v.data), facts: packFacts(samples, T, spans) });
     }
-    const summary = encoder.finish();
+    const summary = encoder.finish({ partial: run.maxRows > 0 });
     await encoder.close();
     if (!sink || !layout) throw new BadInputError('data.empty', `${spec.data}: no rows to analyse`, { file: spec.data });
     progress(0.97, 'evaluating attention biases');

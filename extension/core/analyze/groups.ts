@@ -96,7 +96,7 @@ async function finishReport(
   spec: ResolvedSpec, run: RunOptions, options: GroupsRunOptions, dataPath: string, encoder: InputEncoder, builder: GroupMetricsBuilder,
   source: Pick<GroupsReport, 'model' | 'runtime'>,
 ): Promise<GroupsReport> {
-  const summary = encoder.finish();
+  const summary = encoder.finish({ partial: run.maxRows > 0 });
   await encoder.close();
   const groups = await builder.finish({
     minGroupSize: run.minGroupSize,

@@ -22,9 +22,11 @@ export { runInWorker, type WorkerRunOptions } from './workerClient';
 // What the callers need around a run: errors, the spec, providers, metric names, diagnostics.
 export { BadInputError, CancelledError, InspectorError, type ErrorKind, type ProgressFn } from '../errors';
 export {
-  loadSpec, resolveSpec, writeSpec, openTable, profileColumns, suggestSpec, TASKS, parseShard, type Shard,
-  type AnalysisSpec, type InputMapping, type ResolvedSpec, type Task,
+  loadSpec, resolveSpec, writeSpec, openTable, profileColumns, suggestSpec, isNpyMapping, isTextMapping, TASKS, parseShard, type Shard,
+  type AnalysisSpec, type ColumnProfile, type InputMapping, type ResolvedSpec, type SpecSuggestions, type SuggestHints, type Task,
 } from '../data';
+export { dryRunSpec, stepOfError, type DryRunOptions } from './dryRun';
+export { filesNextTo, profileData, specFromSuggestions, suggestForFiles, PROFILE_ROWS, type FileSuggestions } from './suggest';
 export {
   parseProviderSetting, runForward, syntheticFeeds, maxRelativeDifference, type ForwardResult, type ProviderSetting,
 } from '../runtime';

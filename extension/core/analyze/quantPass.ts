@@ -177,7 +177,7 @@ export async function comparisonPass(spec: ResolvedSpec, baselinePath: string, v
       progress(maxRows > 0 ? Math.max(byBytes, Math.min(1, rows / maxRows)) : byBytes, `${rows.toLocaleString('en-US')} rows × ${variants.length + 1} models`);
       if (maxRows > 0 && rows >= maxRows) break;
     }
-    const dataSummary = encoder.finish();
+    const dataSummary = encoder.finish({ partial: maxRows > 0 });
     await encoder.close();
     const minGroupSize = options.minGroupSize ?? resolveRunOptions(spec).minGroupSize;
     const finishOpts = { minGroupSize, ...(signal ? { signal } : {}) };

@@ -66,9 +66,10 @@ export interface InputEncoder {
   encode(batch: RowBatch): Promise<EncodedBatch>;
   /**
    * Ends a pass: checks that some rows were used and that .npy inputs had exactly as many rows
-   * as the data; returns the counts for the report.
+   * as the data (`partial`: a row limit ended the pass early, so only that they had the rows
+   * read); returns the counts for the report.
    */
-  finish(): EncoderSummary;
+  finish(options?: { readonly partial?: boolean }): EncoderSummary;
   close(): Promise<void>;
 }
 
@@ -123,12 +124,12 @@ export async function createInputEncoder(
       rows = Math.max(rows, batch.rowNumbers[batch.length - 1] ?? 0, ...out.skipped.map((s) => s.row));
       return out;
     },
-    finish() {
+    finish(options = {}) {
       if (rowsUsed === 0) {
         throw new BadInputError('no-usable-rows', `${table.path}: no usable rows: all ${rows} data rows were skipped: ${tally.describe()}`, { file: table.path });
       }
       for (const p of plans) {
-        if (p.kind === 'npy' && p.file.rows !== rows) {
+        if (p.kind === 'npy' && (options.partial ? p.file.rows < rows : p.file.rows !== rows)) {
           throw new BadInputError('npy-rows',
             `${p.file.path}: has ${p.file.rows} rows but ${table.path} has ${rows} data rows; the rows of input "${p.input}" must align one to one with the data rows`,
             { file: p.file.path });

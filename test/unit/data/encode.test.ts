@@ -260,4 +260,17 @@ describe('input encoder: npy inputs', () => {
     const err2 = await rejection(async () => encodeAll(await spec({ data: more, inputs: { pixels: { npy } } }), IMAGE));
     assert.equal(err2.message, `${npy}: has 5 rows but ${more} has at least 7; the rows of an {"npy"} input must align one to one with the data rows`);
   });
+
+  it('a pass a row limit ended early (a dry run, maxRows) only needs the npy rows it read', async () => {
+    const s = await spec({ data: file('first3.csv', 'y\n1\n0\n1\n'), inputs: { pixels: { npy } } });
+    const table = await openTable(s.data);
+    const encoder = await createInputEncoder(s, IMAGE, table);
+    try {
+      for await (const batch of table.batches()) await encoder.encode(batch);
+      assert.equal(encoder.finish({ partial: true }).rows, 3);
+      assert.throws(() => encoder.finish(), /has 5 rows but .*first3\.csv has 3 data rows/);
+    } finally {
+      await encoder.close();
+    }
+  });
 });
