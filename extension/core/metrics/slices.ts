@@ -159,7 +159,7 @@ export function findSlices(columns: readonly SliceSearchColumn[], errors: Float6
       const v = codes[i]!;
       const e = errors[i]!;
       cnt[v]!++;
-      es[v] += e;
+      es[v] = es[v]! + e;
       if (e > em[v]!) em[v] = e;
     }
     const lists: (Int32Array | null)[] = new Array<Int32Array | null>(col.cardinality).fill(null);
@@ -235,7 +235,7 @@ export function findSlices(columns: readonly SliceSearchColumn[], errors: Float6
           const v = codes[i]!;
           const e = errors[i]!;
           cnt[v]!++;
-          es[v] += e;
+          es[v] = es[v]! + e;
           if (e > em[v]!) em[v] = e;
         }
         for (let v = 0; v < col.cardinality; v++) {
