@@ -138,7 +138,13 @@ export async function collectRows(spec: ResolvedSpec, extraColumns: readonly str
           };
           const s = predictions!.score ? read(predictions!.score) : undefined;
           if (s && (spec.task === 'binary' || spec.task === 'regression')) {
-            columns = evaluateBatch({ data: s, dims: [encoded.rowsUsed], outputKind: spec.task === 'binary' ? 'probabilities' : 'regression', task: spec.task, labels: y, loss: { name: spec.loss }, tensor: predictions!.score!, file });
+            try {
+              columns = evaluateBatch({ data: s, dims: [encoded.rowsUsed], outputKind: spec.task === 'binary' ? 'probabilities' : 'regression', task: spec.task, labels: y, loss: { name: spec.loss }, tensor: predictions!.score!, file, rowOffset: encoded.rowNumbers[0] ?? 0 });
+            } catch (e) {
+              // name the file: the batch evaluator knows rows, not files
+              if (e instanceof BadInputError && e.code === 'probability-out-of-range') throw new BadInputError(e.code, `${file}: ${e.message.replace('output "', 'column "')}`, { file, cause: e });
+              throw e;
+            }
           }
           predValues = predictions!.pred ? read(predictions!.pred) : undefined;
         }
