@@ -10,6 +10,8 @@ import { registerDemo } from './demo';
 import { registerGroups } from './groups';
 import { registerQuant } from './quant';
 import { registerAttention } from './attention';
+import { registerSlices } from './slices';
+import { registerThresholds } from './thresholds';
 
 const program = new Command()
   .name('bias-inspector')
@@ -22,6 +24,8 @@ registerInspect(program);
 registerGroups(program);
 registerQuant(program);
 registerAttention(program);
+registerSlices(program);
+registerThresholds(program);
 registerDemo(program);
 registerForward(program);
 

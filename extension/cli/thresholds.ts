@@ -1,0 +1,39 @@
+import type { Command } from 'commander';
+import { writeFileSync } from 'node:fs';
+import { runThresholds, type ThresholdsReport } from '../core/analyze/thresholds';
+import { thresholdsHtml } from '../core/report/analysisHtml';
+import { parseProviderSetting } from '../core/runtime';
+import { formatThresholdsReport } from './formatSlices';
+import { intFlag, specFromFlags, type GroupsFlags } from './groups';
+import { checkOutputs, specInputs, writeJson } from './output';
+import { withFlagErrors } from './flagErrors';
+import { stderrProgress } from './progress';
+import { dataOptions } from './slices';
+
+interface ThresholdsFlags extends GroupsFlags { constraint?: string; objective?: string; front?: boolean }
+
+export function registerThresholds(program: Command): void {
+  dataOptions(program.command('thresholds')
+    .description('per-group thresholds as Fairlearn\'s ThresholdOptimizer chooses them, and the accuracy-vs-disparity front'))
+    .option('--constraint <name>', 'demographic_parity | equalized_odds | true_positive_rate_parity | false_positive_rate_parity | true_negative_rate_parity | false_negative_rate_parity', 'demographic_parity')
+    .option('--objective <name>', 'accuracy_score | balanced_accuracy_score | selection_rate | true_positive_rate | true_negative_rate', 'accuracy_score')
+    .option('--front', 'also compute the relaxed front over ε = 0, 0.01, …, 0.20 (one-rate constraints)')
+    .action(async (flags: ThresholdsFlags) => {
+      const fromFlags = flags.spec === undefined;
+      const spec = fromFlags ? await withFlagErrors(() => specFromFlags(flags)) : await specFromFlags(flags);
+      checkOutputs({ '--json': flags.json, '--html': flags.html }, specInputs(spec));
+      const run = (): Promise<ThresholdsReport> => runThresholds(spec, {
+        providers: parseProviderSetting(flags.ep ?? 'auto', '--ep'),
+        batchSize: intFlag(flags.batchSize, '--batch-size') ?? 256,
+        maxRows: intFlag(flags.maxRows, '--max-rows') ?? 0,
+        ...(flags.constraint ? { constraint: flags.constraint } : {}),
+        ...(flags.objective ? { objective: flags.objective } : {}),
+        front: flags.front === true,
+        onProgress: stderrProgress('thresholds'),
+      });
+      const report = fromFlags ? await withFlagErrors(run) : await run();
+      const toStdout = writeJson(flags.json, report);
+      if (flags.html) { writeFileSync(flags.html, thresholdsHtml(report)); process.stderr.write(`wrote ${flags.html}\n`); }
+      if (!toStdout) process.stdout.write(`${formatThresholdsReport(report, flags.front === true)}\n`);
+    });
+}
