@@ -62,30 +62,47 @@ export class DegenerateLabelsError extends Error {
   constructor(readonly group: string) { super(`Degenerate labels for sensitive feature value ${group}`); }
 }
 
-/** Fairlearn `_calculate_tradeoff_points` (flip = False) for one group's rows, sorted by (x, y). */
+/**
+ * Fairlearn `_calculate_tradeoff_points` (flip = False) for one group's rows, sorted by (x, y).
+ * Scores are walked from the highest down through the sorted scores of the positives and of the
+ * negatives (typed sorts, no index sort); each distinct score adds the point of the threshold
+ * halfway to the next lower score (−∞ below the last), after the first point at +∞.
+ */
 function tradeoffPoints(scores: Float64Array, labels: Uint8Array, xName: RateName, yName: RateName | ThresholdObjective, group: string): CurvePoint[] {
   const n = scores.length;
-  const order = Array.from({ length: n }, (_, i) => i).sort((a, b) => scores[b]! - scores[a]!);
   let nPos = 0;
   for (let i = 0; i < n; i++) nPos += labels[i]!;
   const nNeg = n - nPos;
   if (nPos === 0 || nNeg === 0) throw new DegenerateLabelsError(group);
-  const s = (i: number): number => (i < n ? scores[order[i]!]! : -Infinity);
+  const pos = new Float64Array(nPos);
+  const neg = new Float64Array(nNeg);
+  for (let i = 0, a = 0, b = 0; i < n; i++) if (labels[i] === 1) pos[a++] = scores[i]!; else neg[b++] = scores[i]!;
+  pos.sort(); neg.sort();
+  let ip = nPos - 1;
+  let ineg = nNeg - 1;
+  const next = (): number => Math.max(ip >= 0 ? pos[ip]! : -Infinity, ineg >= 0 ? neg[ineg]! : -Infinity);
   const points: CurvePoint[] = [];
-  const count = [0, 0];
-  let i = 0;
-  while (i < n) {
-    let threshold: number;
-    if (points.length === 0) threshold = Infinity;
-    else {
-      threshold = s(i);
-      while (s(i) === threshold) { count[labels[order[i]!]!]!++; i++; }
-      threshold = (threshold + s(i)) / 2;
-    }
-    const c: Counts = { fp: count[0]!, tp: count[1]!, tn: nNeg - count[0]!, fn: nPos - count[1]! };
+  let tp = 0;
+  let fp = 0;
+  const add = (threshold: number): void => {
+    const c: Counts = { fp, tp, tn: nNeg - fp, fn: nPos - tp };
     points.push({ x: metric(xName, c), y: metric(yName, c), threshold });
+  };
+  add(Infinity);
+  while (ip >= 0 || ineg >= 0) {
+    const t = next();
+    while (ip >= 0 && pos[ip] === t) { tp++; ip--; }
+    while (ineg >= 0 && neg[ineg] === t) { fp++; ineg--; }
+    add((t + next()) / 2);
   }
-  // Stable sort by x, then y (pandas sort_values on two keys keeps equal rows in order).
+  // Stable sort by x, then y (pandas sort_values on two keys keeps equal rows in order);
+  // skipped when the points already are in that order (x monotone in the counts).
+  let sorted = true;
+  for (let k = 1; k < points.length && sorted; k++) {
+    const p = points[k - 1]!; const q = points[k]!;
+    if (p.x > q.x || (p.x === q.x && p.y > q.y)) sorted = false;
+  }
+  if (sorted) return points;
   return points.map((p, k) => ({ p, k })).sort((a, b) => a.p.x - b.p.x || a.p.y - b.p.y || a.k - b.k).map((e) => e.p);
 }
 
