@@ -17,6 +17,11 @@ import { parseProviderSetting } from '../core/runtime';
 import { formatSummary } from './format';
 import { formatGroupsReport } from './formatGroups';
 import { writeJson } from './output';
+import { runSlices } from '../core/analyze/slices';
+import { runThresholds } from '../core/analyze/thresholds';
+import { slicesHtml, thresholdsHtml } from '../core/report/analysisHtml';
+import { formatSlicesReport, formatThresholdsReport } from './formatSlices';
+import { writeFileSync } from 'node:fs';
 
 /** The demo workspace: `--examples`, else ./examples, else the one next to the CLI bundle. */
 function findExamples(explicit: string | undefined): string {
@@ -52,6 +57,30 @@ const STEPS: readonly { name: string; run: DemoStep }[] = [
       const report = await runAttention(spec, { providers: parseProviderSetting(ep, '--ep') });
       writeReports(out, specPath, 'attention', report);
       return formatAttentionReport(report);
+    },
+  },
+  {
+    name: 'slices',
+    run: async (specPath, out, ep) => {
+      const spec = await loadSpec(specPath);
+      if (!spec.slices) return null;
+      const report = await runSlices(spec, { providers: parseProviderSetting(ep, '--ep') });
+      const stem = join(out, `${basename(specPath, '.bias.json')}.slices`);
+      writeJson(`${stem}.json`, report);
+      writeFileSync(`${stem}.html`, slicesHtml(report));
+      return formatSlicesReport(report);
+    },
+  },
+  {
+    name: 'thresholds',
+    run: async (specPath, out, ep) => {
+      const spec = await loadSpec(specPath);
+      if (spec.task !== 'binary' || spec.groups.length === 0) return null;
+      const report = await runThresholds(spec, { providers: parseProviderSetting(ep, '--ep'), front: true });
+      const stem = join(out, `${basename(specPath, '.bias.json')}.thresholds`);
+      writeJson(`${stem}.json`, report);
+      writeFileSync(`${stem}.html`, thresholdsHtml(report));
+      return formatThresholdsReport(report, true);
     },
   },
   {
