@@ -19,9 +19,7 @@ import { formatGroupsReport } from './formatGroups';
 import { writeJson } from './output';
 import { runSlices } from '../core/analyze/slices';
 import { runThresholds } from '../core/analyze/thresholds';
-import { slicesHtml, thresholdsHtml } from '../core/report/analysisHtml';
 import { formatSlicesReport, formatThresholdsReport } from './formatSlices';
-import { writeFileSync } from 'node:fs';
 
 /** The demo workspace: `--examples`, else ./examples, else the one next to the CLI bundle. */
 function findExamples(explicit: string | undefined): string {
@@ -65,9 +63,7 @@ const STEPS: readonly { name: string; run: DemoStep }[] = [
       const spec = await loadSpec(specPath);
       if (!spec.slices) return null;
       const report = await runSlices(spec, { providers: parseProviderSetting(ep, '--ep') });
-      const stem = join(out, `${basename(specPath, '.bias.json')}.slices`);
-      writeJson(`${stem}.json`, report);
-      writeFileSync(`${stem}.html`, slicesHtml(report));
+      writeReports(out, specPath, 'slices', report);
       return formatSlicesReport(report);
     },
   },
@@ -77,9 +73,7 @@ const STEPS: readonly { name: string; run: DemoStep }[] = [
       const spec = await loadSpec(specPath);
       if (spec.task !== 'binary' || spec.groups.length === 0) return null;
       const report = await runThresholds(spec, { providers: parseProviderSetting(ep, '--ep'), front: true });
-      const stem = join(out, `${basename(specPath, '.bias.json')}.thresholds`);
-      writeJson(`${stem}.json`, report);
-      writeFileSync(`${stem}.html`, thresholdsHtml(report));
+      writeReports(out, specPath, 'thresholds', report);
       return formatThresholdsReport(report, true);
     },
   },

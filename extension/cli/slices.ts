@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { writeFileSync } from 'node:fs';
 import { BadInputError } from '../core/errors';
 import { runSlices, type SlicesReport } from '../core/analyze/slices';
-import { slicesCsv, slicesHtml } from '../core/report/analysisHtml';
+import { slicesCsv, writeHtmlReport } from '../core/report/export';
 import { parseProviderSetting } from '../core/runtime';
 import { formatSlicesReport } from './formatSlices';
 import { intFlag, specFromFlags, type GroupsFlags } from './groups';
@@ -77,7 +77,7 @@ export function registerSlices(program: Command): void {
       });
       const report = fromFlags ? await withFlagErrors(run) : await run();
       const toStdout = writeJson(flags.json, report);
-      if (flags.html) { writeFileSync(flags.html, slicesHtml(report)); process.stderr.write(`wrote ${flags.html}\n`); }
+      if (flags.html) { writeHtmlReport(flags.html, report); process.stderr.write(`wrote ${flags.html}\n`); }
       if (flags.csv) { writeFileSync(flags.csv, slicesCsv(report)); process.stderr.write(`wrote ${flags.csv}\n`); }
       if (!toStdout) process.stdout.write(`${formatSlicesReport(report)}\n`);
     });

@@ -1,7 +1,6 @@
 import type { Command } from 'commander';
-import { writeFileSync } from 'node:fs';
 import { runThresholds, type ThresholdsReport } from '../core/analyze/thresholds';
-import { thresholdsHtml } from '../core/report/analysisHtml';
+import { writeHtmlReport } from '../core/report/export';
 import { parseProviderSetting } from '../core/runtime';
 import { formatThresholdsReport } from './formatSlices';
 import { intFlag, specFromFlags, type GroupsFlags } from './groups';
@@ -33,7 +32,7 @@ export function registerThresholds(program: Command): void {
       });
       const report = fromFlags ? await withFlagErrors(run) : await run();
       const toStdout = writeJson(flags.json, report);
-      if (flags.html) { writeFileSync(flags.html, thresholdsHtml(report)); process.stderr.write(`wrote ${flags.html}\n`); }
+      if (flags.html) { writeHtmlReport(flags.html, report); process.stderr.write(`wrote ${flags.html}\n`); }
       if (!toStdout) process.stdout.write(`${formatThresholdsReport(report, flags.front === true)}\n`);
     });
 }
