@@ -10,6 +10,8 @@ import { loadSpec } from '../data';
 import { runGroups } from './groups';
 import { attentionForSample, runAttention } from './attention';
 import { runQuantAnalysis } from './quant';
+import { runSlices } from './slices';
+import { runThresholds } from './thresholds';
 
 function transferables(value: unknown, found: ArrayBuffer[] = []): ArrayBuffer[] {
   if (value instanceof ArrayBuffer) found.push(value);
@@ -45,6 +47,12 @@ async function run(request: WorkerRequest): Promise<unknown> {
       const spec = await loadSpec(request.specPath);
       return runAttention(spec, { ...common, minGroupSize: spec.minGroupSize ?? s.minGroupSize, ...(s.maxRows > 0 ? { samples: s.maxRows } : {}), onProgress });
     }
+    case 'slices': {
+      const spec = await loadSpec(request.specPath);
+      return runSlices(spec, { ...common, batchSize: s.batchSize, maxRows: s.maxRows, minGroupSize: spec.minGroupSize ?? s.minGroupSize, onProgress });
+    }
+    case 'thresholds':
+      return runThresholds(await loadSpec(request.specPath), { ...common, batchSize: s.batchSize, maxRows: s.maxRows, constraint: request.constraint, objective: request.objective, front: true, onProgress });
     case 'attentionSample':
       return attentionForSample(await loadSpec(request.specPath), request.row, common);
     case 'quant': {
