@@ -13,6 +13,7 @@ import type { RuntimeInfo } from '../../protocol/runtime';
 import type { ProviderSetting } from '../runtime';
 import { batchPositions, firstRows } from './groups';
 import { prepareModel, runBatch } from './session';
+import { SliceColumnCollector } from './sliceColumns';
 
 export interface RowPassOptions {
   readonly providers: ProviderSetting;
@@ -41,8 +42,8 @@ export interface RowPass {
   readonly loss: Float64Array;
   /** Sensitive column values per used row (null = missing), in the spec's order. */
   readonly groups: readonly (readonly (string | null)[])[];
-  /** Raw cells of the extra columns per used row. */
-  readonly extra: Readonly<Record<string, unknown[]>>;
+  /** The extra columns per used row, stored compactly (numbers and/or dictionary codes). */
+  readonly extra: Readonly<Record<string, SliceColumnCollector>>;
   /** Every column of the table (for default column choices and messages). */
   readonly columns: readonly string[];
 }
@@ -72,7 +73,7 @@ function checkColumns(table: TableReader, names: readonly string[], file: string
 }
 
 /** Runs the model over the spec's data (or reads its predictions file) and keeps every row. */
-export async function collectRows(spec: ResolvedSpec, extraColumns: readonly string[], options: RowPassOptions, what: string): Promise<RowPass> {
+export async function collectRows(spec: ResolvedSpec, extraColumns: readonly string[], options: RowPassOptions, what: string, maxValues = 1000): Promise<RowPass> {
   if (!spec.label) throw new BadInputError('spec.label', `${spec.specPath || 'the spec'}: field "label": ${what} needs the label column`, { file: spec.specPath });
   const progress = throttleProgress(options.onProgress);
   const predictions = spec.predictions;
@@ -100,7 +101,7 @@ export async function collectRows(spec: ResolvedSpec, extraColumns: readonly str
     const labels = new Growable(); const pred = new Growable(); const score = new Growable(); const loss = new Growable();
     let hasScore = true;
     const groups: (string | null)[][] = spec.groups.map(() => []);
-    const extra: Record<string, unknown[]> = Object.fromEntries(extraColumns.map((c) => [c, []]));
+    const extra: Record<string, SliceColumnCollector> = Object.fromEntries(extraColumns.map((c) => [c, new SliceColumnCollector(c, maxValues)]));
     let rows = 0;
     const maxRows = options.maxRows ?? 0;
     for await (const full of table.batches()) {
@@ -159,7 +160,7 @@ export async function collectRows(spec: ResolvedSpec, extraColumns: readonly str
         for (const c of extraColumns) {
           const cells = batch.column(c);
           const out = extra[c]!;
-          for (let i = 0; i < encoded.rowsUsed; i++) out.push(cells[position[i]!]);
+          for (let i = 0; i < encoded.rowsUsed; i++) out.add(cells[position[i]!]);
         }
       }
       if (maxRows > 0 && rows >= maxRows) break;

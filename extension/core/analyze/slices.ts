@@ -4,7 +4,7 @@
  * slice is tested on the odd rows. The CLI and the VS Code host call `runSlices` with the same spec.
  */
 import { BadInputError, throwIfAborted, type ProgressFn } from '../errors';
-import { groupValue, numericCell, openTable, type ResolvedSpec } from '../data';
+import { openTable, type ResolvedSpec } from '../data';
 import { binOf, fillQValues, findSlices, quantileEdges, sliceTest, SLICE_DEFAULTS, type SliceSearchColumn } from '../metrics/slices';
 import { confusionRates } from '../metrics/thresholds';
 import { REPORT_SCHEMA, type ReportModel } from '../../protocol/report';
@@ -12,6 +12,7 @@ import type { RuntimeInfo } from '../../protocol/runtime';
 import type { SliceColumnInfo, SliceEntry, SliceErrorKind, SliceMetrics, SlicePredicate, SlicesSection } from '../../protocol/slices';
 import type { ProviderSetting } from '../runtime';
 import { collectRows } from './rows';
+import type { SliceColumnCollector } from './sliceColumns';
 
 export interface SlicesRunOptions {
   readonly providers: ProviderSetting;
@@ -78,21 +79,12 @@ interface BuiltColumn {
  * cut at the 1/8..7/8 quantiles of its searched rows (FORMULAS.md §E); anything else is
  * categorical; a missing cell is its own value ∅.
  */
-function buildColumn(name: string, cells: readonly unknown[], searched: Uint8Array): BuiltColumn {
-  const n = cells.length;
-  const numbers = new Float64Array(n);
-  let numeric = true;
-  let missing = 0;
-  const distinct = new Set<number>();
-  for (let i = 0; i < n; i++) {
-    const c = numericCell(cells[i]);
-    if (c.kind === 'missing') { numbers[i] = Number.NaN; missing++; continue; }
-    if (c.kind !== 'number' || !Number.isFinite(c.value) || typeof cells[i] === 'boolean') { numeric = false; break; }
-    numbers[i] = c.value;
-    if (distinct.size <= MAX_DEFAULT_VALUES) distinct.add(c.value);
-  }
+function buildColumn(name: string, col: SliceColumnCollector, searched: Uint8Array): BuiltColumn {
+  const n = col.length;
+  const missing = col.missing;
+  const numbers = col.numbersOf();
   const codes = new Int32Array(n);
-  if (numeric && distinct.size > 8) {
+  if (numbers && col.distinct() > 8) {
     const values: number[] = [];
     for (let i = 0; i < n; i++) if (searched[i] && numbers[i] === numbers[i]) values.push(numbers[i]!);
     const sorted = Float64Array.from(values).sort();
@@ -101,7 +93,6 @@ function buildColumn(name: string, cells: readonly unknown[], searched: Uint8Arr
     const max = sorted[sorted.length - 1] ?? Number.NaN;
     const bins = edges.length + 1;
     for (let i = 0; i < n; i++) codes[i] = numbers[i] === numbers[i] ? binOf(numbers[i]!, edges) : bins;
-    const fmt = (x: number): string => String(x);
     const predicate = (code: number): SlicePredicate => {
       if (code === bins) return { column: name, value: null };
       const low = code === 0 ? min : edges[code - 1]!;
@@ -111,37 +102,23 @@ function buildColumn(name: string, cells: readonly unknown[], searched: Uint8Arr
     const valueText = (code: number): string => {
       if (code === bins) return MISSING;
       const p = predicate(code) as { low: number; high: number; lowOpen: boolean };
-      return `${p.lowOpen ? '(' : '['}${fmt(p.low)}, ${fmt(p.high)}]`;
+      return `${p.lowOpen ? '(' : '['}${String(p.low)}, ${String(p.high)}]`;
     };
     return {
-      search: { name, codes: codes, cardinality: bins + 1, valueText }, codes, predicate,
-      info: { name, kind: 'numeric', values: bins, edges, missing }, distinct: distinct.size,
+      search: { name, codes, cardinality: bins + 1, valueText }, codes, predicate, distinct: col.distinct(),
+      info: { name, kind: 'numeric', values: bins, edges, missing },
     };
   }
-  const dict = new Map<string, number>();
-  const values: string[] = [];
-  let missingCode = -1;
-  for (let i = 0; i < n; i++) {
-    const v = groupValue(cells[i]);
-    if (v === null) {
-      if (missingCode < 0) missingCode = -2;
-      codes[i] = -1;
-      continue;
-    }
-    let code = dict.get(v);
-    if (code === undefined) { code = values.length; dict.set(v, code); values.push(v); }
-    codes[i] = code;
-  }
-  missing = 0;
-  if (missingCode === -2) {
-    missingCode = values.length;
-    for (let i = 0; i < n; i++) if (codes[i] === -1) { codes[i] = missingCode; missing++; }
-  }
+  const raw = col.codesOf();
+  if (!raw) throw new Error(`slice column ${name}: neither numbers nor codes were kept`);
+  const values = col.values;
+  const missingCode = missing > 0 ? values.length : -1;
+  for (let i = 0; i < n; i++) codes[i] = raw[i]! < 0 ? missingCode : raw[i]!;
   const cardinality = values.length + (missingCode >= 0 ? 1 : 0);
   return {
     search: { name, codes, cardinality: Math.max(1, cardinality), valueText: (code) => (code === missingCode ? MISSING : values[code]!) }, codes,
-    predicate: (code) => ({ column: name, value: code === missingCode ? null : values[code]! }),
-    info: { name, kind: 'categorical', values: values.length, missing }, distinct: values.length,
+    predicate: (code) => ({ column: name, value: code === missingCode ? null : values[code]! }), distinct: col.distinct(),
+    info: { name, kind: 'categorical', values: values.length, missing },
   };
 }
 
@@ -193,7 +170,7 @@ export async function runSlices(spec: ResolvedSpec, options: SlicesRunOptions): 
     throw new BadInputError('spec.predictions', `${spec.specPath}: field "predictions.pred": multiclass slices need the predicted class`, { file: spec.specPath });
   }
   const candidates = named ? [...named] : await defaultColumns(spec);
-  const pass = await collectRows(spec, candidates, options, 'slice discovery');
+  const pass = await collectRows(spec, candidates, options, 'slice discovery', MAX_DEFAULT_VALUES);
   throwIfAborted(options.signal);
   const errorKind = errorKindOf(spec, options.errorKind);
   const nAll = pass.labels.length;
