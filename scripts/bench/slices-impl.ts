@@ -3,10 +3,17 @@
 //     8 categorical with 2–50 values), 0/1 errors with one planted 2-column slice; the column
 //     binning, the search (levels ≤ 3, k = 10, default min support) and the holdout tests on the
 //     odd rows, as runSlices does after its row pass. Target < 30 s on 2 cores, RSS < 1 GB.
+// (c) runSlices end to end on a 1M-row predictions CSV with 20 metadata columns (read, errors,
+//     compact column storage, binning, search, tests): peak RSS.
 // (b) ThresholdOptimizer (demographic parity, accuracy) + the 21-point relaxed front + per-group
 //     curves over 1M rows and 6 groups. Target < 2 s.
 import { binOf, fillQValues, findSlices, quantileEdges, sliceTest, type SliceSearchColumn } from '../../extension/core/metrics/slices';
 import { optimizeThresholds, thresholdCurves, DEFAULT_TOLERANCES } from '../../extension/core/metrics/thresholds';
+import { createWriteStream, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { resolveSpec } from '../../extension/core/data';
+import { runSlices } from '../../extension/core/analyze/slices';
 
 const parts = process.argv.slice(2);
 const want = (p: string): boolean => parts.length === 0 || parts.includes(p);
@@ -91,3 +98,36 @@ if (want('thresholds')) {
   console.log(`| equalized odds | ${((t3 - t2) / 1000).toFixed(2)} s; objective ${eo.optimized.objective.toFixed(4)} |`);
   console.log(`| RSS after | ${mb()} |`);
 }
+
+async function pipeline(): Promise<void> {
+  const n = Number(process.env.SLICES_BENCH_ROWS ?? 1_000_000);
+  const dir = mkdtempSync(join(tmpdir(), 'slices-bench-'));
+  const file = join(dir, 'p.csv');
+  const out = createWriteStream(file);
+  const cats = [2, 3, 4, 5, 8, 12, 30, 50];
+  out.write(['label', 'pred', ...Array.from({ length: 12 }, (_, c) => `num${c}`), ...cats.map((_, c) => `cat${c}`)].join(',') + '\n');
+  for (let i = 0; i < n; i++) {
+    const codes = cats.map((c) => Math.floor(rnd() * c));
+    const planted = codes[2] === 1 && codes[4] === 3;
+    const y = rnd() < 0.4 ? 1 : 0;
+    const p = rnd() < (planted ? 0.45 : 0.1) ? 1 - y : y;
+    const line = `${y},${p},${Array.from({ length: 12 }, () => (Math.round(rnd() * rnd() * 1000) / 10)).join(',')},${codes.map((v) => `v${v}`).join(',')}\n`;
+    if (!out.write(line)) await new Promise((r) => out.once('drain', r));
+  }
+  await new Promise((r) => out.end(r));
+  const spec = await resolveSpec({ data: 'p.csv', task: 'binary', label: 'label', predictions: { file: 'p.csv', pred: 'pred' } }, { baseDir: dir });
+  let rssPeak = process.memoryUsage().rss;
+  const timer = setInterval(() => { rssPeak = Math.max(rssPeak, process.memoryUsage().rss); }, 50);
+  const t0 = performance.now();
+  const report = await runSlices(spec, { providers: ['cpu'], onProgress: () => { rssPeak = Math.max(rssPeak, process.memoryUsage().rss); } });
+  const seconds = (performance.now() - t0) / 1000;
+  clearInterval(timer);
+  rmSync(dir, { recursive: true, force: true });
+  console.log(`\n| runSlices end to end: ${n.toLocaleString('en-US')}-row predictions CSV, 20 metadata columns | value |`);
+  console.log('|---|---|');
+  console.log(`| time (read + errors + columns + search + tests) | ${seconds.toFixed(1)} s (target < 30 s: ${seconds < 30 ? 'PASS' : 'MISS'}) |`);
+  console.log(`| peak RSS | ${(rssPeak / 1048576).toFixed(0)} MiB (target < 1024 MiB: ${rssPeak < 1024 * 1048576 ? 'PASS' : 'MISS'}) |`);
+  console.log(`| top slice | ${report.slices.top[0]?.text ?? '(none)'} |`);
+}
+
+if (want('pipeline')) void pipeline();
