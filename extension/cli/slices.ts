@@ -57,7 +57,7 @@ export function registerSlices(program: Command): void {
     .option('--csv <file>', 'write the slices as CSV')
     .action(async (flags: SlicesFlags) => {
       const fromFlags = flags.spec === undefined;
-      const spec = fromFlags ? await withFlagErrors(() => specFromFlags(flags)) : await specFromFlags(flags);
+      const spec = fromFlags ? await withFlagErrors(() => specFromFlags(flags, 'slices')) : await specFromFlags(flags, 'slices');
       checkOutputs({ '--json': flags.json, '--html': flags.html, '--csv': flags.csv }, specInputs(spec));
       if (flags.error !== undefined && flags.error !== 'misclassification' && flags.error !== 'loss') throw new BadInputError('cli.bad-flag', `--error ${flags.error}: expected misclassification or loss`);
       const maxLevel = intFlag(flags.maxLevel, '--max-level');

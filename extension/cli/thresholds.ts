@@ -19,7 +19,7 @@ export function registerThresholds(program: Command): void {
     .option('--front', 'also compute the relaxed front over ε = 0, 0.01, …, 0.20 (one-rate constraints)')
     .action(async (flags: ThresholdsFlags) => {
       const fromFlags = flags.spec === undefined;
-      const spec = fromFlags ? await withFlagErrors(() => specFromFlags(flags)) : await specFromFlags(flags);
+      const spec = fromFlags ? await withFlagErrors(() => specFromFlags(flags, 'thresholds')) : await specFromFlags(flags, 'thresholds');
       checkOutputs({ '--json': flags.json, '--html': flags.html }, specInputs(spec));
       const run = (): Promise<ThresholdsReport> => runThresholds(spec, {
         providers: parseProviderSetting(flags.ep ?? 'auto', '--ep'),

@@ -9,6 +9,7 @@
  * Checked against Fairlearn-computed vectors (scripts/make-threshold-vectors.py).
  */
 import { differenceBetween, ratioBetween } from './disparity';
+import type { ManualDisparity, ManualRates } from '../../protocol/thresholds';
 
 export const THRESHOLD_CONSTRAINTS = [
   'demographic_parity', 'equalized_odds', 'true_positive_rate_parity', 'false_positive_rate_parity',
@@ -388,19 +389,8 @@ export function maximizeWithTolerance(weighted: readonly Float64Array[], steps: 
 // Manual what-if and per-group curves
 // ---------------------------------------------------------------------------------------------
 
-export interface ConfusionRates {
-  readonly count: number;
-  readonly positives: number;
-  readonly negatives: number;
-  readonly selection_rate: number;
-  readonly accuracy: number;
-  readonly error_rate: number;
-  readonly tpr: number;
-  readonly fpr: number;
-  readonly tnr: number;
-  readonly fnr: number;
-  readonly precision: number;
-}
+/** §B rates of a deterministic threshold choice (the report's type). */
+export type ConfusionRates = ManualRates;
 
 /** §B rates of a confusion matrix, 0/0 → 0 as Fairlearn and scikit-learn. */
 export function confusionRates(tp: number, fp: number, tn: number, fn: number): ConfusionRates {
@@ -416,14 +406,7 @@ export function confusionRates(tp: number, fp: number, tn: number, fn: number): 
 export interface ManualResult {
   readonly groups: ConfusionRates[];
   readonly overall: ConfusionRates;
-  readonly disparity: {
-    readonly demographic_parity_difference: number;
-    readonly demographic_parity_ratio: number;
-    readonly equalized_odds_difference: number;
-    readonly equalized_odds_ratio: number;
-    readonly equal_opportunity_difference: number;
-    readonly accuracy_difference: number;
-  };
+  readonly disparity: ManualDisparity;
 }
 
 /** Disparities of per-group rates (between groups, FORMULAS.md §B). */
