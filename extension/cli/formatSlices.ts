@@ -1,7 +1,6 @@
 /** Terminal rendering of slices and thresholds reports. */
-import type { SlicesReport } from '../core/analyze/slices';
-import type { ThresholdsReport } from '../core/analyze/thresholds';
-import type { SliceEntry } from '../protocol/slices';
+import type { SliceEntry, SlicesReport } from '../protocol/slices';
+import type { ThresholdsReport } from '../protocol/thresholds';
 import { table } from './format';
 
 const pct = (v: number): string => (Number.isFinite(v) ? `${(v * 100).toFixed(1)}%` : String(v));

@@ -1,17 +1,24 @@
 import type { Command } from 'commander';
 import { writeFileSync } from 'node:fs';
-import { BadInputError } from '../core/errors';
-import { runSlices, type SlicesReport } from '../core/analyze/slices';
-import { slicesCsv, writeHtmlReport } from '../core/report/export';
-import { parseProviderSetting } from '../core/runtime';
+import { BadInputError, runSlices } from '../core/analyze';
+import type { SlicesReport } from '../protocol/slices';
+import { slicesCsv, writeHtmlReport } from '../core/report';
 import { formatSlicesReport } from './formatSlices';
-import { intFlag, specFromFlags, type GroupsFlags } from './groups';
+import { specFromFlags, type GroupsFlags } from './groups';
 import { checkOutputs, specInputs, writeJson } from './output';
 import { withFlagErrors } from './flagErrors';
 import { stderrProgress } from './progress';
+import { providerFlags, runOverrides } from './runFlags';
 
 interface SlicesFlags extends GroupsFlags {
   columns?: string; maxLevel?: string; k?: string; alpha?: string; minSupport?: string; error?: string; holdout?: boolean;
+}
+
+function intFlag(value: string | undefined, name: string, min = 0): number | undefined {
+  if (value === undefined) return undefined;
+  const n = Number(value);
+  if (value.trim() === '' || !Number.isSafeInteger(n) || n < min) throw new BadInputError('cli.bad-flag', `${name} ${value}: expected an integer ≥ ${min}`);
+  return n;
 }
 
 function alphaFlag(value: string | undefined): number | undefined {
@@ -21,9 +28,9 @@ function alphaFlag(value: string | undefined): number | undefined {
   return a;
 }
 
-/** Commander options shared with the spec/flags of `groups`. */
+/** The spec / flags options slices and thresholds share with groups. */
 export function dataOptions(command: Command): Command {
-  return command
+  return providerFlags(command)
     .option('--spec <file>', 'analysis spec (*.bias.json)')
     .option('--model <file>', 'ONNX model (without --spec)')
     .option('--data <file>', 'evaluation data: .csv .tsv .jsonl .parquet')
@@ -37,8 +44,7 @@ export function dataOptions(command: Command): Command {
     .option('--predictions <file>', 'precomputed predictions (no model): label, score/pred and metadata columns')
     .option('--score <column>', 'predictions: P(positive) (binary) or predicted value (regression)')
     .option('--pred <column>', 'predictions: predicted class')
-    .option('--ep <providers>', 'execution providers: auto | cpu | webgpu | cuda | dml | coreml (comma list)', 'auto')
-    .option('--batch-size <n>', 'rows per inference batch', '256')
+    .option('--batch-size <n>', 'rows per inference batch')
     .option('--max-rows <n>', 'evaluate at most this many rows')
     .option('--json [file]', 'write the report as JSON (stdout when no file or "-")')
     .option('--html <file>', 'write a self-contained HTML report');
@@ -54,6 +60,7 @@ export function registerSlices(program: Command): void {
     .option('--min-support <n>', 'smallest slice searched (default max(32, 1% of the rows searched))')
     .option('--error <kind>', 'misclassification (default; regression: squared error) | loss')
     .option('--holdout', 'search the even rows and test on the odd rows even below 2000 rows')
+    .option('--min-group-size <n>', 'slices with fewer test rows are marked small (default 30)')
     .option('--csv <file>', 'write the slices as CSV')
     .action(async (flags: SlicesFlags) => {
       const fromFlags = flags.spec === undefined;
@@ -62,12 +69,10 @@ export function registerSlices(program: Command): void {
       if (flags.error !== undefined && flags.error !== 'misclassification' && flags.error !== 'loss') throw new BadInputError('cli.bad-flag', `--error ${flags.error}: expected misclassification or loss`);
       const maxLevel = intFlag(flags.maxLevel, '--max-level');
       const k = intFlag(flags.k, '--k');
-      const minSupport = intFlag(flags.minSupport, '--min-support');
+      const minSupport = intFlag(flags.minSupport, '--min-support', 1);
       const alpha = alphaFlag(flags.alpha);
       const run = (): Promise<SlicesReport> => runSlices(spec, {
-        providers: parseProviderSetting(flags.ep ?? 'auto', '--ep'),
-        batchSize: intFlag(flags.batchSize, '--batch-size') ?? 256,
-        maxRows: intFlag(flags.maxRows, '--max-rows') ?? 0,
+        ...runOverrides(flags),
         ...(flags.columns ? { columns: flags.columns.split(',').map((c) => c.trim()).filter(Boolean) } : {}),
         ...(maxLevel !== undefined ? { maxLevel } : {}), ...(k !== undefined ? { k } : {}),
         ...(minSupport !== undefined ? { minSupport } : {}), ...(alpha !== undefined ? { alpha } : {}),

@@ -1,12 +1,13 @@
 import type { Command } from 'commander';
-import { runThresholds, type ThresholdsReport } from '../core/analyze/thresholds';
-import { writeHtmlReport } from '../core/report/export';
-import { parseProviderSetting } from '../core/runtime';
+import { runThresholds } from '../core/analyze';
+import type { ThresholdsReport } from '../protocol/thresholds';
+import { writeHtmlReport } from '../core/report';
 import { formatThresholdsReport } from './formatSlices';
-import { intFlag, specFromFlags, type GroupsFlags } from './groups';
+import { specFromFlags, type GroupsFlags } from './groups';
 import { checkOutputs, specInputs, writeJson } from './output';
 import { withFlagErrors } from './flagErrors';
 import { stderrProgress } from './progress';
+import { runOverrides } from './runFlags';
 import { dataOptions } from './slices';
 
 interface ThresholdsFlags extends GroupsFlags { constraint?: string; objective?: string; front?: boolean }
@@ -22,9 +23,7 @@ export function registerThresholds(program: Command): void {
       const spec = fromFlags ? await withFlagErrors(() => specFromFlags(flags, 'thresholds')) : await specFromFlags(flags, 'thresholds');
       checkOutputs({ '--json': flags.json, '--html': flags.html }, specInputs(spec));
       const run = (): Promise<ThresholdsReport> => runThresholds(spec, {
-        providers: parseProviderSetting(flags.ep ?? 'auto', '--ep'),
-        batchSize: intFlag(flags.batchSize, '--batch-size') ?? 256,
-        maxRows: intFlag(flags.maxRows, '--max-rows') ?? 0,
+        ...runOverrides(flags),
         ...(flags.constraint ? { constraint: flags.constraint } : {}),
         ...(flags.objective ? { objective: flags.objective } : {}),
         front: flags.front === true,

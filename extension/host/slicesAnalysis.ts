@@ -4,9 +4,9 @@
  * panel (the webview's slices / thresholds views). Palette and the model's right-click menu.
  */
 import * as vscode from 'vscode';
-import type { SlicesReport } from '../core/analyze/slices';
-import type { ThresholdsReport } from '../core/analyze/thresholds';
-import { runSettings } from './analysisWorker';
+import type { SlicesReport } from '../protocol/slices';
+import type { ThresholdsReport } from '../protocol/thresholds';
+import { runOverrides } from './analysisWorker';
 import { pickModel } from './pickModel';
 import { reportError } from './log';
 import { runAndShowReport } from './runAnalysis';
@@ -24,27 +24,21 @@ const CONSTRAINTS: readonly { label: string; value: string; detail: string }[] =
 ];
 
 export async function findSlices(extensionUri: vscode.Uri, runtime: RuntimeStatusService, model: vscode.Uri): Promise<SlicesReport | undefined> {
-  const spec = await specForModel(model);
-  if (!spec) return undefined;
-  return runAndShowReport<SlicesReport>(extensionUri, runtime, model, {
-    kind: 'slices', reportKind: 'slices', title: 'Find Slices',
-    request: { kind: 'slices', specPath: spec.specPath, settings: runSettings() },
-  });
+  const specPath = await specForModel(model);
+  if (!specPath) return undefined;
+  return runAndShowReport(extensionUri, runtime, model, 'Find Slices', 'slices', { specPath, overrides: runOverrides() });
 }
 
 export async function thresholdWhatIf(extensionUri: vscode.Uri, runtime: RuntimeStatusService, model: vscode.Uri, constraint?: string): Promise<ThresholdsReport | undefined> {
-  const spec = await specForModel(model);
-  if (!spec) return undefined;
+  const specPath = await specForModel(model);
+  if (!specPath) return undefined;
   let chosen = constraint;
   if (!chosen) {
     const pick = await vscode.window.showQuickPick(CONSTRAINTS.map((c) => ({ label: c.label, description: c.detail, value: c.value })), { title: 'Threshold What-If: constraint of the optimised thresholds' });
     if (!pick) return undefined;
     chosen = pick.value;
   }
-  return runAndShowReport<ThresholdsReport>(extensionUri, runtime, model, {
-    kind: 'thresholds', reportKind: 'thresholds', title: 'Threshold What-If',
-    request: { kind: 'thresholds', specPath: spec.specPath, settings: runSettings(), constraint: chosen, objective: 'accuracy_score' },
-  });
+  return runAndShowReport(extensionUri, runtime, model, 'Threshold What-If', 'thresholds', { specPath, overrides: runOverrides(), constraint: chosen, objective: 'accuracy_score' });
 }
 
 export function register(context: vscode.ExtensionContext, runtime: RuntimeStatusService): void {

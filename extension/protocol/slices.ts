@@ -2,6 +2,8 @@
  * The report's `slices` section (DESIGN.md §4, FORMULAS.md §E): the top-k SliceLine slices over
  * the metadata columns, with holdout statistics. Written by core/analyze/slices.ts.
  */
+import type { ReportModel, REPORT_SCHEMA } from './report';
+import type { RuntimeInfo } from './runtime';
 
 /** `column = value` (value null = missing, shown as ∅) or a numeric bin `low < x ≤ high` (`[low, high]` for the first bin). */
 export type SlicePredicate =
@@ -88,4 +90,16 @@ export interface SlicesSection {
   readonly skippedColumns: readonly { readonly column: string; readonly reason: string }[];
   readonly overall: SliceMetrics;
   readonly top: readonly SliceEntry[];
+}
+
+/** A slices report (`bias-inspector slices`, *Find Slices…*). */
+export interface SlicesReport {
+  readonly schema: typeof REPORT_SCHEMA;
+  readonly kind: 'slices';
+  readonly createdAt: string;
+  readonly spec: string;
+  readonly model: ReportModel | null;
+  readonly runtime: RuntimeInfo | null;
+  readonly data: { readonly path: string; readonly rows: number; readonly skippedRows: number; readonly skipReasons: Readonly<Record<string, number>> };
+  readonly slices: SlicesSection;
 }

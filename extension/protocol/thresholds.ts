@@ -3,6 +3,8 @@
  * randomised per-group thresholds, the relaxed front over a tolerance ε, and per-group curves the
  * UI recomputes manual thresholds from. Written by core/analyze/thresholds.ts.
  */
+import type { ReportModel, REPORT_SCHEMA } from './report';
+import type { RuntimeInfo } from './runtime';
 export type ThresholdValue = number | 'inf' | '-inf';
 
 /** One group's operating point: P(ŷ=1) = pIgnore·c + (1 − pIgnore)·(p0·[s > threshold0] + (1 − p0)·[s > threshold1]). */
@@ -81,4 +83,16 @@ export interface ThresholdsSection {
   };
   /** Rows left out: a missing sensitive value. */
   readonly skippedRows: number;
+}
+
+/** A threshold what-if report (`bias-inspector thresholds`, *Threshold What-If…*). */
+export interface ThresholdsReport {
+  readonly schema: typeof REPORT_SCHEMA;
+  readonly kind: 'thresholds';
+  readonly createdAt: string;
+  readonly spec: string;
+  readonly model: ReportModel | null;
+  readonly runtime: RuntimeInfo | null;
+  readonly data: { readonly path: string; readonly rows: number; readonly skippedRows: number; readonly skipReasons: Readonly<Record<string, number>> };
+  readonly thresholds: ThresholdsSection;
 }

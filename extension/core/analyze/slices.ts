@@ -7,18 +7,13 @@ import { BadInputError, throwIfAborted, type ProgressFn } from '../errors';
 import { openTable, type ResolvedSpec } from '../data';
 import { binOf, fillQValues, findSlices, quantileEdges, sliceTest, SLICE_DEFAULTS, type SliceSearchColumn } from '../metrics/slices';
 import { confusionRates } from '../metrics/thresholds';
-import { REPORT_SCHEMA, type ReportModel } from '../../protocol/report';
-import type { RuntimeInfo } from '../../protocol/runtime';
-import type { SliceColumnInfo, SliceEntry, SliceErrorKind, SliceMetrics, SlicePredicate, SlicesSection } from '../../protocol/slices';
-import type { ProviderSetting } from '../runtime';
+import { REPORT_SCHEMA } from '../../protocol/report';
+import type { SliceColumnInfo, SliceEntry, SliceErrorKind, SliceMetrics, SlicePredicate, SlicesReport } from '../../protocol/slices';
+import { resolveRunOptions, type RunOverrides } from './options';
 import { collectRows } from './rows';
 import type { SliceColumnCollector } from './sliceColumns';
 
-export interface SlicesRunOptions {
-  readonly providers: ProviderSetting;
-  readonly batchSize?: number;
-  readonly maxRows?: number;
-  readonly threads?: number;
+export interface SlicesRunOptions extends RunOverrides {
   /** Candidate columns (default: the spec's `slices.columns`, else every metadata column). */
   readonly columns?: readonly string[];
   readonly maxLevel?: number;
@@ -28,21 +23,11 @@ export interface SlicesRunOptions {
   readonly errorKind?: 'misclassification' | 'loss';
   /** true: always hold out the odd rows; false: never; default: from 2000 rows on. */
   readonly holdout?: boolean;
-  readonly minGroupSize?: number;
   readonly signal?: AbortSignal;
   readonly onProgress?: ProgressFn;
 }
 
-export interface SlicesReport {
-  readonly schema: typeof REPORT_SCHEMA;
-  readonly kind: 'slices';
-  readonly createdAt: string;
-  readonly spec: string;
-  readonly model: ReportModel | null;
-  readonly runtime: RuntimeInfo | null;
-  readonly data: { readonly path: string; readonly rows: number; readonly skippedRows: number; readonly skipReasons: Readonly<Record<string, number>> };
-  readonly slices: SlicesSection;
-}
+export type { SlicesReport } from '../../protocol/slices';
 
 /** Most distinct values a column may have to be a default candidate (FORMULAS.md §E). */
 export const MAX_DEFAULT_VALUES = 1000;
@@ -170,7 +155,8 @@ export async function runSlices(spec: ResolvedSpec, options: SlicesRunOptions): 
     throw new BadInputError('spec.predictions', `${spec.specPath}: field "predictions.pred": multiclass slices need the predicted class`, { file: spec.specPath });
   }
   const candidates = named ? [...named] : await defaultColumns(spec);
-  const pass = await collectRows(spec, candidates, options, 'slice discovery', MAX_DEFAULT_VALUES);
+  const run = resolveRunOptions(spec, options);
+  const pass = await collectRows(spec, candidates, { ...run, ...(options.signal ? { signal: options.signal } : {}), ...(options.onProgress ? { onProgress: options.onProgress } : {}) }, 'slice discovery', MAX_DEFAULT_VALUES);
   throwIfAborted(options.signal);
   const errorKind = errorKindOf(spec, options.errorKind);
   const nAll = pass.labels.length;
@@ -227,7 +213,7 @@ export async function runSlices(spec: ResolvedSpec, options: SlicesRunOptions): 
   for (let i = 0; i < nAll; i++) if (evaluation[i]) evalIdx.push(i);
   const evalErrors = Float64Array.from(evalIdx, (i) => errors[i]!);
   const binary = errorKind === 'misclassification';
-  const minGroupSize = options.minGroupSize ?? spec.minGroupSize ?? 30;
+  const minGroupSize = run.minGroupSize;
   const tests = found.top.map((s) => {
     const member = (i: number): boolean => s.predicates.every(([c, v]) => built[c]!.codes[i] === v);
     return sliceTest(evalIdx.map(member), evalErrors, binary, !holdout);

@@ -9,14 +9,12 @@ import {
   checkObjective, DegenerateLabelsError, DEFAULT_TOLERANCES, manualThresholds, optimizeThresholds, thresholdCurves,
   THRESHOLD_CONSTRAINTS, THRESHOLD_OBJECTIVES, type OperatingPoint, type ThresholdConstraint, type ThresholdData, type ThresholdObjective,
 } from '../metrics/thresholds';
-import { REPORT_SCHEMA, type ReportModel } from '../../protocol/report';
-import type { RuntimeInfo } from '../../protocol/runtime';
-import type { ThresholdGroupPoint, ThresholdsSection, ThresholdValue } from '../../protocol/thresholds';
-import type { ProviderSetting } from '../runtime';
+import { REPORT_SCHEMA } from '../../protocol/report';
+import type { ThresholdGroupPoint, ThresholdsReport, ThresholdValue } from '../../protocol/thresholds';
+import { resolveRunOptions, type RunOverrides } from './options';
 import { collectRows } from './rows';
 
-export interface ThresholdsRunOptions {
-  readonly providers: ProviderSetting;
+export interface ThresholdsRunOptions extends RunOverrides {
   readonly constraint?: string;
   readonly objective?: string;
   /** Compute the relaxed front over ε ∈ {0, 0.01, …, 0.20} (simple constraints). */
@@ -24,23 +22,11 @@ export interface ThresholdsRunOptions {
   /** Steps of the manual-threshold grid (default 1000: thresholds 0.000 … 1.000). */
   readonly steps?: number;
   readonly baselineThreshold?: number;
-  readonly batchSize?: number;
-  readonly maxRows?: number;
-  readonly threads?: number;
   readonly signal?: AbortSignal;
   readonly onProgress?: ProgressFn;
 }
 
-export interface ThresholdsReport {
-  readonly schema: typeof REPORT_SCHEMA;
-  readonly kind: 'thresholds';
-  readonly createdAt: string;
-  readonly spec: string;
-  readonly model: ReportModel | null;
-  readonly runtime: RuntimeInfo | null;
-  readonly data: { readonly path: string; readonly rows: number; readonly skippedRows: number; readonly skipReasons: Readonly<Record<string, number>> };
-  readonly thresholds: ThresholdsSection;
-}
+export type { ThresholdsReport } from '../../protocol/thresholds';
 
 /** Fairlearn's `_merge_columns`: values joined by ",", with "\" and "," escaped. */
 export function mergeGroupValues(values: readonly string[]): string {
@@ -73,7 +59,8 @@ export async function runThresholds(spec: ResolvedSpec, options: ThresholdsRunOp
   if (spec.groups.length === 0) throw new BadInputError('spec.groups', `${where}: field "groups": name at least one sensitive column`, { file: spec.specPath });
   const steps = options.steps ?? 1000;
   const baselineThreshold = options.baselineThreshold ?? 0.5;
-  const pass = await collectRows(spec, [], options, 'threshold what-if');
+  const run = resolveRunOptions(spec, options);
+  const pass = await collectRows(spec, [], { ...run, ...(options.signal ? { signal: options.signal } : {}), ...(options.onProgress ? { onProgress: options.onProgress } : {}) }, 'threshold what-if');
   throwIfAborted(options.signal);
   if (!pass.score) throw new BadInputError('spec.predictions', `${where}: field "predictions.score": threshold what-if needs P(positive) per row (a score column)`, { file: spec.specPath });
   const score = pass.score;
