@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { existsSync, mkdirSync, readdirSync, statSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
-import { BadInputError, loadSpec, parseProviderSetting, runAttention, runGroups, runQuant, type RunOverrides } from '../core/analyze';
+import { BadInputError, loadSpec, parseProviderSetting, runAttention, runGroups, runQuant, runSlices, runThresholds, type RunOverrides } from '../core/analyze';
 import { inspectModel } from '../core/onnx';
 import { formatAttentionReport } from './formatAttention';
 import { formatQuantization } from './formatQuant';
@@ -11,6 +11,7 @@ import { inspectReport, writeHtmlReport } from '../core/report';
 import { formatSummary } from './format';
 import { formatGroupsReport } from './formatGroups';
 import { writeJson } from './output';
+import { formatSlicesReport, formatThresholdsReport } from './formatSlices';
 
 /** The demo workspace: `--examples`, else ./examples, else the one next to the CLI bundle. */
 function findExamples(explicit: string | undefined): string {
@@ -49,6 +50,26 @@ const STEPS: readonly { name: string; run: DemoStep }[] = [
       const report = await runAttention(spec, { ...overrides, ...aggregationWorker() });
       writeReports(out, specPath, 'attention', report);
       return formatAttentionReport(report);
+    },
+  },
+  {
+    name: 'slices',
+    run: async (specPath, out, overrides) => {
+      const spec = await loadSpec(specPath);
+      if (!spec.slices) return null;
+      const report = await runSlices(spec, overrides);
+      writeReports(out, specPath, 'slices', report);
+      return formatSlicesReport(report);
+    },
+  },
+  {
+    name: 'thresholds',
+    run: async (specPath, out, overrides) => {
+      const spec = await loadSpec(specPath);
+      if (spec.task !== 'binary' || spec.groups.length === 0) return null;
+      const report = await runThresholds(spec, { ...overrides, front: true });
+      writeReports(out, specPath, 'thresholds', report);
+      return formatThresholdsReport(report, true);
     },
   },
   {

@@ -12,7 +12,7 @@ import { withFlagErrors } from './flagErrors';
 import { formatShape } from './format';
 import { stderrProgress } from './progress';
 
-interface GroupsFlags extends RunFlags {
+export interface GroupsFlags extends RunFlags {
   spec?: string; model?: string; data?: string; label?: string; group?: string; task?: string; output?: string; outputKind?: string;
   loss?: string; input?: string[]; predictions?: string; score?: string; pred?: string; featureTensor?: string;
   json?: string | boolean; html?: string; csv?: string; shard?: string; state?: string;
@@ -34,9 +34,9 @@ export function parseInputFlag(flag: string): [string, InputMapping] {
   return [name, { columns: value.split(',').map((c) => c.trim()).filter(Boolean) }];
 }
 
-async function specFromFlags(flags: GroupsFlags): Promise<ResolvedSpec> {
+export async function specFromFlags(flags: GroupsFlags, command = 'groups'): Promise<ResolvedSpec> {
   if (flags.spec) return loadSpec(resolve(flags.spec));
-  if (!flags.predictions && !flags.model) throw new BadInputError('cli.bad-flag', 'groups: give --spec s.bias.json, or --model with --data, or --predictions');
+  if (!flags.predictions && !flags.model) throw new BadInputError('cli.bad-flag', `${command}: give --spec s.bias.json, or --model with --data, or --predictions`);
   if (flags.predictions && !flags.model && !flags.score && !flags.pred) {
     throw new BadInputError('cli.bad-flag', `--predictions ${flags.predictions}: name its columns with --score <column> (P(positive) or the predicted value) and/or --pred <column> (the predicted class)`, { file: resolve(flags.predictions) });
   }

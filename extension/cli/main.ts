@@ -13,6 +13,8 @@ import { registerAttention } from './attention';
 import { registerMerge } from './merge';
 import { registerDistributed } from './distributed';
 import { registerInit } from './init';
+import { registerSlices } from './slices';
+import { registerThresholds } from './thresholds';
 
 const program = new Command()
   .name('bias-inspector')
@@ -28,6 +30,8 @@ registerAttention(program);
 registerMerge(program);
 registerDistributed(program);
 registerInit(program);
+registerSlices(program);
+registerThresholds(program);
 registerDemo(program);
 registerForward(program);
 

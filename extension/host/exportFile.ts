@@ -7,7 +7,7 @@ import { log } from './log';
 export async function saveExport(near: vscode.Uri, request: ExportRequest): Promise<{ savedTo: string | null }> {
   const target = await vscode.window.showSaveDialog({
     defaultUri: vscode.Uri.joinPath(near, request.suggestedName),
-    filters: request.format === 'svg' ? { 'SVG image': ['svg'] } : { 'PNG image': ['png'] },
+    filters: request.format === 'svg' ? { 'SVG image': ['svg'] } : request.format === 'json' ? { JSON: ['json'] } : { 'PNG image': ['png'] },
   });
   if (!target) return { savedTo: null };
   const bytes = typeof request.data === 'string' ? Buffer.from(request.data, 'utf8') : Buffer.from(request.data);

@@ -33,7 +33,7 @@ export interface SavedReportRef {
 /** A chart exported from the webview; SVG as text, PNG as bytes (transferred, not copied). */
 export interface ExportRequest {
   readonly suggestedName: string;
-  readonly format: 'svg' | 'png';
+  readonly format: 'svg' | 'png' | 'json';
   readonly data: string | ArrayBuffer;
 }
 

@@ -9,6 +9,8 @@ import type { GroupsReport } from './groups';
 import type { AttentionReport, AttentionSampleResult } from './attention';
 import type { QuantizationReport } from './quant';
 import type { DryRunRequest, DryRunResult } from './dryRun';
+import type { SlicesReport } from './slices';
+import type { ThresholdsReport } from './thresholds';
 
 /**
  * Run settings the caller sets explicitly: CLI flags, or the VS Code settings the user changed.
@@ -60,6 +62,18 @@ export interface QuantRequest {
   readonly overrides: RunOverrides;
 }
 
+export interface SlicesRequest {
+  readonly specPath: string;
+  readonly overrides: RunOverrides;
+}
+
+export interface ThresholdsRequest {
+  readonly specPath: string;
+  readonly overrides: RunOverrides;
+  readonly constraint: string;
+  readonly objective: string;
+}
+
 /** Requests the host sends to the worker: one method per analysis, replying with its own report. */
 export type AnalysisWorkerMethods = {
   groups: [GroupsRequest, GroupsReport];
@@ -68,6 +82,8 @@ export type AnalysisWorkerMethods = {
   quant: [QuantRequest, QuantizationReport];
   /** Checks a spec before it is saved: validated, and its analysis run on the first rows. */
   dryRun: [DryRunRequest, DryRunResult];
+  slices: [SlicesRequest, SlicesReport];
+  thresholds: [ThresholdsRequest, ThresholdsReport];
 };
 
 export type AnalysisMethod = keyof AnalysisWorkerMethods;

@@ -3,7 +3,11 @@ import { registerSection } from '../sections/registry';
 import { renderGroups } from '../sections/groups';
 import { renderAttention } from '../sections/attention';
 import { renderQuant } from '../sections/quant';
+import { renderSlices } from '../sections/slices';
+import { renderThresholds } from '../sections/thresholds';
 
 registerSection('groups', renderGroups);
 registerSection('attention', renderAttention);
 registerSection('quantization', renderQuant);
+registerSection('slices', renderSlices);
+registerSection('thresholds', renderThresholds);

@@ -19,7 +19,7 @@ export interface SectionContext {
 
 /** Download fallback for standalone HTML exports. */
 export function downloadExport(request: ExportRequest): Promise<{ readonly savedTo: string | null }> {
-  const blob = new Blob([request.data], { type: request.format === 'svg' ? 'image/svg+xml' : 'image/png' });
+  const blob = new Blob([request.data], { type: request.format === 'svg' ? 'image/svg+xml' : request.format === 'json' ? 'application/json' : 'image/png' });
   const url = URL.createObjectURL(blob);
   const link = document.createElement('a');
   link.href = url;

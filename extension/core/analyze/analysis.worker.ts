@@ -15,6 +15,8 @@ import { runGroups } from './groups';
 import { runAttention, runAttentionSample } from './attention';
 import { runQuant } from './quant';
 import { dryRunSpec } from './dryRun';
+import { runSlices } from './slices';
+import { runThresholds } from './thresholds';
 
 function transferables(value: unknown, found: ArrayBuffer[] = []): ArrayBuffer[] {
   if (value instanceof ArrayBuffer) found.push(value);
@@ -37,6 +39,8 @@ const onProgress = (fraction: number, message: string): void => rpc.notify('prog
 type Handlers = { readonly [M in keyof AnalysisWorkerMethods]: (params: AnalysisWorkerMethods[M][0]) => Promise<AnalysisWorkerMethods[M][1]> };
 
 const handlers: Handlers = {
+  slices: async ({ specPath, overrides }) => runSlices(await loadSpec(specPath), { ...overrides, onProgress }),
+  thresholds: async ({ specPath, overrides, constraint, objective }) => runThresholds(await loadSpec(specPath), { ...overrides, constraint, objective, front: true, onProgress }),
   groups: async ({ specPath, overrides }) => runGroups(await loadSpec(specPath), { ...overrides, onProgress }),
   attention: async ({ specPath, overrides }) => runAttention(await loadSpec(specPath), { ...overrides, onProgress }),
   attentionSample: async ({ specPath, row, overrides }) => runAttentionSample(await loadSpec(specPath), row, overrides),

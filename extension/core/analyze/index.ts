@@ -11,6 +11,8 @@ export {
   type AttentionRunOptions, type AttentionSampleOptions, type ProviderComparison,
 } from './attention';
 export { runQuant, type QuantRunOptions } from './quant';
+export { runSlices, type SlicesRunOptions } from './slices';
+export { runThresholds, mergeGroupValues, type ThresholdsRunOptions } from './thresholds';
 export { DEFAULT_BUDGET, DEFAULT_SENSITIVITY_FORMAT, DEFAULT_SENSITIVITY_ROWS } from './quantSensitivity';
 export { DEFAULT_MIN_ELEMENTS } from '../quant/analyze';
 export {

@@ -5,6 +5,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { reportToJson } from './report';
+import type { SlicesSection } from '../../protocol/slices';
 import type { GroupsSection } from '../../protocol/groups';
 
 function csvCell(value: unknown): string {
@@ -70,4 +71,11 @@ export function htmlReport(report: unknown, assets: HtmlAssets = defaultHtmlAsse
 
 export function writeHtmlReport(path: string, report: unknown, assets?: HtmlAssets): void {
   writeFileSync(path, htmlReport(report, assets));
+}
+
+/** CSV of the reported slices, one row each. */
+export function slicesCsv(report: { readonly slices: SlicesSection }): string {
+  const header = ['rank', 'slice', 'level', 'size', 'error_sum', 'error_mean', 'score', 'test_size', 'test_error_mean', 'test_ci_lo', 'test_ci_hi', 'test_diff', 'p', 'q', 'selected_on_same_data', 'small'];
+  const rows = report.slices.top.map((t, i) => [i + 1, t.text, t.predicates.length, t.size, t.errorSum, t.errorMean, t.score, t.test.size, t.test.errorMean, t.test.ci[0], t.test.ci[1], t.test.diff, t.test.p, t.test.q, t.test.selectedOnSameData, t.small === true]);
+  return `${[header, ...rows].map((r) => r.map(csvCell).join(',')).join('\n')}\n`;
 }

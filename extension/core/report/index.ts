@@ -1,3 +1,3 @@
 export { reportModel, inspectReport, reportToJson } from './report';
 export type { InspectReport } from '../../protocol/report';
-export { groupsCsv, htmlReport, writeHtmlReport, defaultHtmlAssets, type HtmlAssets } from './export';
+export { groupsCsv, slicesCsv, htmlReport, writeHtmlReport, defaultHtmlAssets, type HtmlAssets } from './export';

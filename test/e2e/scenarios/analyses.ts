@@ -3,6 +3,7 @@ import { analysisAttention } from './analysisAttention';
 import { analysisGroups } from './analysisGroups';
 import { analysisQuant } from './analysisQuant';
 import { guidedSpec, guidedSpecAttention, guidedSpecDryRun } from './guidedSpec';
+import { analysisSlices } from './analysisSlices';
 import { untrustedWorkspace } from './untrustedWorkspace';
 
 /**
@@ -12,4 +13,4 @@ import { untrustedWorkspace } from './untrustedWorkspace';
  * workspace copy (the runner allows new files there and nowhere else). The untrusted-workspace
  * scenario runs last, in a second code-server with workspace trust on (Scenario.workspaceTrust).
  */
-export const analysisScenarios: readonly Scenario[] = [analysisGroups, analysisAttention, analysisQuant, guidedSpec, guidedSpecDryRun, guidedSpecAttention, untrustedWorkspace];
+export const analysisScenarios: readonly Scenario[] = [analysisGroups, analysisAttention, analysisQuant, analysisSlices, guidedSpec, guidedSpecDryRun, guidedSpecAttention, untrustedWorkspace];

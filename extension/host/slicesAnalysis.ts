@@ -1,0 +1,59 @@
+/**
+ * *Find Slices…* and *Threshold What-If…* (issue 11): the model's spec (found or guided), run in
+ * the analysis worker with progress, saved under .bias-inspector/reports and shown in a report
+ * panel (the webview's slices / thresholds views). Palette and the model's right-click menu.
+ */
+import * as vscode from 'vscode';
+import type { SlicesReport } from '../protocol/slices';
+import type { ThresholdsReport } from '../protocol/thresholds';
+import { runOverrides } from './analysisWorker';
+import { pickModel } from './pickModel';
+import { reportError } from './log';
+import { runAndShowReport } from './runAnalysis';
+import type { RuntimeStatusService } from './runtimeStatus';
+import { specForModel } from './specFlow';
+import { allowModelExecution } from './trust';
+
+const CONSTRAINTS: readonly { label: string; value: string; detail: string }[] = [
+  { label: 'Demographic parity', value: 'demographic_parity', detail: 'equal selection rates' },
+  { label: 'Equalized odds', value: 'equalized_odds', detail: 'equal TPR and FPR (no relaxed front)' },
+  { label: 'True positive rate parity', value: 'true_positive_rate_parity', detail: 'equal opportunity' },
+  { label: 'False positive rate parity', value: 'false_positive_rate_parity', detail: 'equal FPR' },
+  { label: 'True negative rate parity', value: 'true_negative_rate_parity', detail: 'equal TNR' },
+  { label: 'False negative rate parity', value: 'false_negative_rate_parity', detail: 'equal FNR' },
+];
+
+export async function findSlices(extensionUri: vscode.Uri, runtime: RuntimeStatusService, model: vscode.Uri): Promise<SlicesReport | undefined> {
+  const specPath = await specForModel(extensionUri, model, 'groups');
+  if (!specPath) return undefined;
+  return runAndShowReport(extensionUri, runtime, model, 'Find Slices', 'slices', { specPath, overrides: runOverrides() });
+}
+
+export async function thresholdWhatIf(extensionUri: vscode.Uri, runtime: RuntimeStatusService, model: vscode.Uri, constraint?: string): Promise<ThresholdsReport | undefined> {
+  const specPath = await specForModel(extensionUri, model, 'groups');
+  if (!specPath) return undefined;
+  let chosen = constraint;
+  if (!chosen) {
+    const pick = await vscode.window.showQuickPick(CONSTRAINTS.map((c) => ({ label: c.label, description: c.detail, value: c.value })), { title: 'Threshold What-If: constraint of the optimised thresholds' });
+    if (!pick) return undefined;
+    chosen = pick.value;
+  }
+  return runAndShowReport(extensionUri, runtime, model, 'Threshold What-If', 'thresholds', { specPath, overrides: runOverrides(), constraint: chosen, objective: 'accuracy_score' });
+}
+
+export function register(context: vscode.ExtensionContext, runtime: RuntimeStatusService): void {
+  const command = (id: string, title: string, run: (model: vscode.Uri, arg?: unknown) => Promise<unknown>): vscode.Disposable =>
+    vscode.commands.registerCommand(id, async (uri: unknown, arg?: unknown) => {
+      const model = await pickModel(uri, `${title}: pick a model`);
+      if (!model || !allowModelExecution(title)) return;
+      try {
+        await run(model, arg);
+      } catch (error) {
+        reportError(title, error);
+      }
+    });
+  context.subscriptions.push(
+    command('biasInspector.findSlices', 'Find Slices', (model) => findSlices(context.extensionUri, runtime, model)),
+    command('biasInspector.thresholdWhatIf', 'Threshold What-If', (model, arg) => thresholdWhatIf(context.extensionUri, runtime, model, typeof arg === 'string' ? arg : undefined)),
+  );
+}

@@ -1,0 +1,133 @@
+// Slice discovery and threshold what-if benchmarks (issue #11 item 6). Synthetic data, seeded:
+// (a) SliceLine over 1M rows × 20 metadata columns (12 numeric columns cut into 8 quantile bins,
+//     8 categorical with 2–50 values), 0/1 errors with one planted 2-column slice; the column
+//     binning, the search (levels ≤ 3, k = 10, default min support) and the holdout tests on the
+//     odd rows, as runSlices does after its row pass. Target < 30 s on 2 cores, RSS < 1 GB.
+// (c) runSlices end to end on a 1M-row predictions CSV with 20 metadata columns (read, errors,
+//     compact column storage, binning, search, tests): peak RSS.
+// (b) ThresholdOptimizer (demographic parity, accuracy) + the 21-point relaxed front + per-group
+//     curves over 1M rows and 6 groups. Target < 2 s.
+import { binOf, fillQValues, findSlices, quantileEdges, sliceTest, type SliceSearchColumn } from '../../extension/core/metrics/slices';
+import { optimizeThresholds, thresholdCurves, DEFAULT_TOLERANCES } from '../../extension/core/metrics/thresholds';
+import { createWriteStream, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { resolveSpec } from '../../extension/core/data';
+import { runSlices } from '../../extension/core/analyze/slices';
+
+const parts = process.argv.slice(2);
+const want = (p: string): boolean => parts.length === 0 || parts.includes(p);
+let seed = 12345;
+const rnd = (): number => { seed = (Math.imul(seed, 1664525) + 1013904223) >>> 0; return seed / 4294967296; };
+const mb = (): string => `${(process.memoryUsage().rss / 1048576).toFixed(0)} MiB`;
+let peak = 0;
+const track = (): void => { peak = Math.max(peak, process.memoryUsage().rss); };
+
+if (want('slices')) {
+  const n = 1_000_000;
+  const numeric = Array.from({ length: 12 }, () => Float64Array.from({ length: n }, () => Math.round(rnd() * rnd() * 1000) / 10));
+  const cards = [2, 3, 4, 5, 8, 12, 30, 50];
+  const categorical = cards.map((c) => Int32Array.from({ length: n }, () => Math.floor(rnd() * c)));
+  const errors = new Float64Array(n);
+  for (let i = 0; i < n; i++) {
+    const planted = categorical[2]![i] === 1 && categorical[4]![i] === 3;
+    errors[i] = rnd() < (planted ? 0.45 : 0.1) ? 1 : 0;
+  }
+  track();
+  const t0 = performance.now();
+  // holdout: search the even rows
+  const even = Int32Array.from({ length: n / 2 }, (_, k) => 2 * k);
+  const columns: SliceSearchColumn[] = [];
+  numeric.forEach((x, c) => {
+    const searched = Float64Array.from(even, (i) => x[i]!).sort();
+    const edges = quantileEdges(searched);
+    const codes = Int32Array.from(even, (i) => binOf(x[i]!, edges));
+    columns.push({ name: `num${c}`, codes, cardinality: edges.length + 1, valueText: (v) => `bin${v}` });
+  });
+  categorical.forEach((codesAll, c) => columns.push({ name: `cat${c}`, codes: Int32Array.from(even, (i) => codesAll[i]!), cardinality: cards[c]!, valueText: (v) => `v${v}` }));
+  const searchErrors = Float64Array.from(even, (i) => errors[i]!);
+  track();
+  const t1 = performance.now();
+  const found = findSlices(columns, searchErrors, {});
+  track();
+  const t2 = performance.now();
+  const odd = Int32Array.from({ length: n / 2 }, (_, k) => 2 * k + 1);
+  const oddErrors = Float64Array.from(odd, (i) => errors[i]!);
+  const colIndex = new Map(columns.map((c, k) => [c.name, k]));
+  const tests = found.top.map((s) => sliceTest(Array.from(odd, (i) => s.predicates.every(([c, v]) => {
+    const name = columns[c]!.name;
+    if (name.startsWith('cat')) return categorical[Number(name.slice(3))]![i] === v;
+    const x = numeric[Number(name.slice(3))]![i]!;
+    void colIndex;
+    return binOf(x, quantileEdges(Float64Array.from(even, (j) => numeric[Number(name.slice(3))]![j]!).sort())) === v;
+  })), oddErrors, true, false));
+  fillQValues(tests);
+  const t3 = performance.now();
+  track();
+  const total = (t3 - t0) / 1000;
+  console.log('| part | value |');
+  console.log('|---|---|');
+  console.log(`| slices: rows × columns | 1,000,000 × 20 (search on 500,000 even rows, tests on the odd rows) |`);
+  console.log(`| binning + codes | ${((t1 - t0) / 1000).toFixed(2)} s |`);
+  console.log(`| search (levels ≤ 3, k 10, min support ${found.minSupport}) | ${((t2 - t1) / 1000).toFixed(2)} s; ${found.evaluated} slices evaluated, ${found.pruned} expansions cut |`);
+  console.log(`| holdout tests of the top ${found.top.length} | ${((t3 - t2) / 1000).toFixed(2)} s |`);
+  console.log(`| total | ${total.toFixed(2)} s (target < 30 s: ${total < 30 ? 'PASS' : 'MISS'}) |`);
+  console.log(`| peak RSS | ${(peak / 1048576).toFixed(0)} MiB (target < 1024 MiB: ${peak < 1024 * 1048576 ? 'PASS' : 'MISS'}) |`);
+  console.log(`| top slice | ${found.top[0]?.text ?? '(none)'} (size ${found.top[0]?.size}, score ${found.top[0]?.score.toFixed(3)}; q ${tests[0]?.q.toExponential(1)}) |`);
+}
+
+if (want('thresholds')) {
+  const n = 1_000_000;
+  const group = Int32Array.from({ length: n }, () => Math.floor(rnd() * 6));
+  const labels = Uint8Array.from({ length: n }, () => (rnd() < 0.35 ? 1 : 0));
+  const scores = Float64Array.from(labels, (y, i) => Math.round(1e6 / (1 + Math.exp(-(2.2 * (2 * y - 1) + (group[i]! - 2.5) * 0.2 + (rnd() - 0.5) * 4)))) / 1e6);
+  const data = { scores, labels, group, groupNames: ['a', 'b', 'c', 'd', 'e', 'f'] };
+  optimizeThresholds({ ...data, scores: scores.subarray(0, 20000), labels: labels.subarray(0, 20000), group: group.subarray(0, 20000) }, { constraint: 'demographic_parity', objective: 'accuracy_score', tolerances: DEFAULT_TOLERANCES });
+  const t0 = performance.now();
+  const r = optimizeThresholds(data, { constraint: 'demographic_parity', objective: 'accuracy_score', tolerances: DEFAULT_TOLERANCES });
+  const t1 = performance.now();
+  thresholdCurves(data, 1000);
+  const t2 = performance.now();
+  const eo = optimizeThresholds(data, { constraint: 'equalized_odds', objective: 'accuracy_score' });
+  const t3 = performance.now();
+  const s = (t1 - t0) / 1000;
+  console.log('\n| thresholds over 1,000,000 rows, 6 groups | time |');
+  console.log('|---|---|');
+  console.log(`| demographic parity + 21-point front | ${s.toFixed(2)} s (target < 2 s: ${s < 2 ? 'PASS' : 'MISS'}); objective ${r.optimized.objective.toFixed(4)} |`);
+  console.log(`| per-group curves, 1001 thresholds | ${((t2 - t1) / 1000).toFixed(2)} s |`);
+  console.log(`| equalized odds | ${((t3 - t2) / 1000).toFixed(2)} s; objective ${eo.optimized.objective.toFixed(4)} |`);
+  console.log(`| RSS after | ${mb()} |`);
+}
+
+async function pipeline(): Promise<void> {
+  const n = Number(process.env.SLICES_BENCH_ROWS ?? 1_000_000);
+  const dir = mkdtempSync(join(tmpdir(), 'slices-bench-'));
+  const file = join(dir, 'p.csv');
+  const out = createWriteStream(file);
+  const cats = [2, 3, 4, 5, 8, 12, 30, 50];
+  out.write(['label', 'pred', ...Array.from({ length: 12 }, (_, c) => `num${c}`), ...cats.map((_, c) => `cat${c}`)].join(',') + '\n');
+  for (let i = 0; i < n; i++) {
+    const codes = cats.map((c) => Math.floor(rnd() * c));
+    const planted = codes[2] === 1 && codes[4] === 3;
+    const y = rnd() < 0.4 ? 1 : 0;
+    const p = rnd() < (planted ? 0.45 : 0.1) ? 1 - y : y;
+    const line = `${y},${p},${Array.from({ length: 12 }, () => (Math.round(rnd() * rnd() * 1000) / 10)).join(',')},${codes.map((v) => `v${v}`).join(',')}\n`;
+    if (!out.write(line)) await new Promise((r) => out.once('drain', r));
+  }
+  await new Promise((r) => out.end(r));
+  const spec = await resolveSpec({ data: 'p.csv', task: 'binary', label: 'label', predictions: { file: 'p.csv', pred: 'pred' } }, { baseDir: dir });
+  let rssPeak = process.memoryUsage().rss;
+  const timer = setInterval(() => { rssPeak = Math.max(rssPeak, process.memoryUsage().rss); }, 50);
+  const t0 = performance.now();
+  const report = await runSlices(spec, { providers: ['cpu'], onProgress: () => { rssPeak = Math.max(rssPeak, process.memoryUsage().rss); } });
+  const seconds = (performance.now() - t0) / 1000;
+  clearInterval(timer);
+  rmSync(dir, { recursive: true, force: true });
+  console.log(`\n| runSlices end to end: ${n.toLocaleString('en-US')}-row predictions CSV, 20 metadata columns | value |`);
+  console.log('|---|---|');
+  console.log(`| time (read + errors + columns + search + tests) | ${seconds.toFixed(1)} s (target < 30 s: ${seconds < 30 ? 'PASS' : 'MISS'}) |`);
+  console.log(`| peak RSS | ${(rssPeak / 1048576).toFixed(0)} MiB (target < 1024 MiB: ${rssPeak < 1024 * 1048576 ? 'PASS' : 'MISS'}) |`);
+  console.log(`| top slice | ${report.slices.top[0]?.text ?? '(none)'} |`);
+}
+
+if (want('pipeline')) void pipeline();
