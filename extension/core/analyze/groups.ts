@@ -6,7 +6,7 @@
  * The CLI and the VS Code host both call `runGroups` with the same spec.
  */
 import { BadInputError, InspectorError, throttleProgress, throwIfAborted, type ProgressFn } from '../errors';
-import { createInputEncoder, numericCell, openTable, type EncodedBatch, type InputEncoder, type ResolvedSpec, type RowBatch, type TableReader } from '../data';
+import { createInputEncoder, numericCell, openTable, scoredOutputKind, type EncodedBatch, type InputEncoder, type ResolvedSpec, type RowBatch, type TableReader } from '../data';
 import { evaluateBatch, type LossConfig } from '../metrics/batch';
 import { featureVariances } from '../metrics/diversity';
 import { GroupMetricsBuilder, type GroupsSection } from '../metrics/groups';
@@ -116,6 +116,7 @@ async function finishReport(
 /** Runs the model over the spec's data and returns the groups report. */
 export async function runGroups(spec: ResolvedSpec, options: GroupsRunOptions): Promise<GroupsReport> {
   if (spec.predictions) return runGroupsFromPredictions(spec, options);
+  const outputKind = scoredOutputKind(spec, 'groups analysis');
   requireLabel(spec);
   requireGroups(spec);
   if (!spec.model) throw new BadInputError('spec.model', `${spec.specPath}: field "model": a model is needed (or use "predictions")`, { file: spec.specPath });
@@ -145,7 +146,7 @@ export async function runGroups(spec: ResolvedSpec, options: GroupsRunOptions): 
       if (!out) throw new BadInputError('model.output-missing', `${spec.model}: the run returned no "${prepared.output}"`, { file: spec.model });
       const labels = encoded.labels ?? new Float64Array(0);
       const columns = evaluateBatch({
-        data: out.data, dims: out.dims, outputKind: spec.outputKind, task: spec.task, labels, loss,
+        data: out.data, dims: out.dims, outputKind, task: spec.task, labels, loss,
         tensor: prepared.output, file: spec.data, rowOffset: encoded.rowNumbers[0] ?? 0,
         ...(encoded.likelihood ? { likelihood: encoded.likelihood } : {}),
       });
