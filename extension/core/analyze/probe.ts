@@ -125,6 +125,8 @@ class LmScorer {
     private readonly prepared: PreparedModel,
     private readonly lm: LanguageModelFeeds,
     private readonly answers: AnswerTokens,
+    /** The answers as written, [yes set, no set], for messages. */
+    private readonly answerTexts: readonly (readonly string[])[],
     private readonly padId: number,
     private readonly vocabSize: number,
     private readonly batchSize: number,
@@ -164,7 +166,7 @@ class LmScorer {
     for (const seq of sequences) {
       if (context && seq.ids.length > context.tokens) {
         const [i, s, k] = seq.reads[0]!;
-        const answer = s === 2 ? '' : ` followed by the answer ${JSON.stringify(sets[s]![k]!.join(' '))} (ids)`;
+        const answer = s === 2 ? '' : ` followed by the answer ${JSON.stringify(this.answerTexts[s]?.[k] ?? '')}`;
         throw new BadInputError('probe.too-long', `${where[i]!()}: the prompt${answer} is ${seq.ids.length} tokens, longer than the model's context of ${context.tokens} tokens (${context.source}); shorten the prompt or set "probe.maxLength" if the model takes more`);
       }
       for (const id of seq.ids) {
@@ -289,7 +291,7 @@ export async function runProbe(spec: ResolvedSpec, options: ProbeRunOptions): Pr
     }
     const answerSets = probe.kind === 'yesno' ? { yes: probe.yes, no: probe.no } : probe.answers ?? {};
     const answers = tokenizeAnswers(spec, tokenizer, tokenizerPath, answerSets, probe.kind === 'yesno' ? 'probe.' : 'probe.answers.');
-    const scorer = new LmScorer(prepared, lm, answers, tokenizer.padId, tokenizer.vocabSize, options.batchSize ?? 64, flagDims(prepared, lm), options.signal);
+    const scorer = new LmScorer(prepared, lm, answers, [answerSets.yes ?? [], answerSets.no ?? []], tokenizer.padId, tokenizer.vocabSize, options.batchSize ?? 64, flagDims(prepared, lm), options.signal);
     const boot: BootstrapOptions = { replicates: options.bootstrap ?? spec.bootstrap ?? 0, seed: options.seed ?? spec.seed ?? 0 };
     const minGroupSize = options.minGroupSize ?? spec.minGroupSize ?? 30;
     const common = {
