@@ -100,7 +100,7 @@ test('with labels: every §B metric of the prediction s > 0 per group, and a gro
   assert.equal(g1.accuracy, acc([0, 1]));
   assert.equal(report.probe.byGroup[1]!.accuracy, acc([2, 3, 4]));
   assert.ok(report.groups);
-  assert.equal(report.groups.overall.accuracy, acc([0, 1, 2, 3, 4]));
+  assert.equal((report.groups.overall as { accuracy?: number }).accuracy, acc([0, 1, 2, 3, 4]));
   // P(yes | yes or no) = sigmoid(s): the Brier score of group g1.
   const brier = [0, 1].reduce((a, i) => a + (1 / (1 + Math.exp(-s[i]!)) - labels[i]!) ** 2, 0) / 2;
   close(g1.brier ?? Number.NaN, brier, 1e-6);
