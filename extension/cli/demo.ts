@@ -6,6 +6,8 @@ import { loadSpec } from '../core/data';
 import { inspectModel } from '../core/onnx';
 import { runGroups } from '../core/analyze/groups';
 import { runAttention } from '../core/analyze/attention';
+import { runProbe } from '../core/analyze/probe';
+import { formatProbeReport } from './probe';
 import { loadModel, summarizeModel } from '../core/onnx';
 import { analyzeWeights } from '../core/quant/analyze';
 import { quantizationReport } from '../core/quant/report';
@@ -39,7 +41,9 @@ const STEPS: readonly { name: string; run: DemoStep }[] = [
   {
     name: 'groups',
     run: async (specPath, out, ep) => {
-      const report = await runGroups(await loadSpec(specPath), { providers: parseProviderSetting(ep, '--ep'), bootstrap: 200, seed: 0 });
+      const spec = await loadSpec(specPath);
+      if (spec.probe) return null;
+      const report = await runGroups(spec, { providers: parseProviderSetting(ep, '--ep'), bootstrap: 200, seed: 0 });
       writeReports(out, specPath, 'groups', report);
       return formatGroupsReport(report);
     },
@@ -52,6 +56,16 @@ const STEPS: readonly { name: string; run: DemoStep }[] = [
       const report = await runAttention(spec, { providers: parseProviderSetting(ep, '--ep') });
       writeReports(out, specPath, 'attention', report);
       return formatAttentionReport(report);
+    },
+  },
+  {
+    name: 'probe',
+    run: async (specPath, out, ep) => {
+      const spec = await loadSpec(specPath);
+      if (!spec.probe) return null;
+      const report = await runProbe(spec, { providers: parseProviderSetting(ep, '--ep') });
+      writeReports(out, specPath, 'probe', report);
+      return formatProbeReport(report);
     },
   },
   {

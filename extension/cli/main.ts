@@ -10,6 +10,7 @@ import { registerDemo } from './demo';
 import { registerGroups } from './groups';
 import { registerQuant } from './quant';
 import { registerAttention } from './attention';
+import { registerProbe } from './probe';
 
 const program = new Command()
   .name('bias-inspector')
@@ -22,6 +23,7 @@ registerInspect(program);
 registerGroups(program);
 registerQuant(program);
 registerAttention(program);
+registerProbe(program);
 registerDemo(program);
 registerForward(program);
 

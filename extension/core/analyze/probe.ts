@@ -403,16 +403,15 @@ async function yesNoProbe(
     const byGroup = groupKeys.map((group, g): ProbeGroupEntry => {
       const st = stats.byGroup[g]!;
       const metrics = groups?.byGroup.find((e) => spec.groups.every((c) => e.group[c] === group[c]));
-      const { group: _g, ci: _ci, calibration: _cal, small: _small, count: _count, selection_rate: _sr, ...rest } = (metrics ?? {}) as Record<string, unknown>;
       return {
-        group, ...(rest as Partial<ProbeGroupEntry>), count: st.count, selection_rate: st.selection_rate, meanScore: st.meanScore, ci: st.ci, selectionCi: st.selectionCi,
+        group, ...metricFields(metrics), count: st.count, selection_rate: st.selection_rate, meanScore: st.meanScore, ci: st.ci, selectionCi: st.selectionCi,
         ...(st.count < minGroupSize ? { small: true as const } : {}),
       };
     }).sort((a, b) => compareKeys(a.group, b.group, spec.groups));
     return {
       section: {
         prompt: probe.prompt, prompts: rows, sensitive: spec.groups,
-        overall: { count: stats.overall.count, selection_rate: stats.overall.selection_rate, meanScore: stats.overall.meanScore, ci: stats.overall.ci, selectionCi: stats.overall.selectionCi },
+        overall: { ...metricFields(groups?.overall), count: stats.overall.count, selection_rate: stats.overall.selection_rate, meanScore: stats.overall.meanScore, ci: stats.overall.ci, selectionCi: stats.overall.selectionCi },
         byGroup, missingGroup: groupIndex.filter((g) => g < 0).length,
       },
       data: { path: spec.data, rows: summary.rows, skippedRows: summary.skippedRows, skipReasons: summary.skipReasons },
@@ -421,6 +420,13 @@ async function yesNoProbe(
   } finally {
     await table.close();
   }
+}
+
+/** The §B scalar metrics of a groups entry, without its own group, count, selection rate and intervals (the probe's take their place). */
+function metricFields(entry: object | undefined): Partial<ProbeGroupEntry> {
+  if (!entry) return {};
+  const { group: _g, ci: _ci, calibration: _cal, small: _small, count: _count, selection_rate: _sr, ...rest } = entry as Record<string, unknown>;
+  return rest as Partial<ProbeGroupEntry>;
 }
 
 function compareKeys(a: GroupKey, b: GroupKey, columns: readonly string[]): number {
