@@ -190,3 +190,23 @@ test('spec: a counterfactual probe needs no data, task or inputs; a yes/no probe
   await assert.rejects(spec('cf-one', { model: 'bigram.onnx', probe: { kind: 'counterfactual', templates: 't.jsonl', terms: { A: ['a'] } } }), /field "probe\.terms"/);
   await assert.rejects(spec('groups-nolabel', { model: 'bigram.onnx', data: 'rows.csv', inputs: {} }), /field "task": is required/);
 });
+
+test('the input encoder feeds an unmapped past_key_values.* cache with past length 0 (attention over a decoder LM)', async () => {
+  const { createInputEncoder, openTable, resolveSpec } = await import('../../../extension/core/data');
+  const { loadModel, summarizeModel } = await import('../../../extension/core/onnx');
+  write('ids.jsonl', '{"ids": [1, 2, 1]}\n{"ids": [2]}\n');
+  const s = await resolveSpec({ model: 'bigram.onnx', data: 'ids.jsonl', task: 'binary', inputs: { input_ids: { column: 'ids' } } }, { baseDir: dir });
+  const table = await openTable(s.data);
+  try {
+    const encoder = await createInputEncoder(s, summarizeModel(await loadModel(s.model!)).inputs, table);
+    for await (const batch of table.batches()) {
+      const e = await encoder.encode(batch);
+      assert.deepEqual(e.feeds['past_key_values.0.key']?.dims, [2, 1, 0, 2]);
+      assert.equal(e.feeds['past_key_values.0.value']?.data.length, 0);
+      assert.deepEqual(Array.from(e.feeds['attention_mask']!.data as BigInt64Array, Number), [1, 1, 1, 1, 0, 0]);
+    }
+    await encoder.close();
+  } finally {
+    await table.close();
+  }
+});
