@@ -4,6 +4,8 @@ import { resolve } from 'node:path';
 import { BadInputError } from '../core/errors';
 import { loadSpec } from '../core/data';
 import { runProbe, type ProbeReport } from '../core/analyze/probe';
+import { runProbeAttention } from '../core/analyze/probe-attention';
+import { formatAttentionReport } from './formatAttention';
 import { writeHtmlReport } from '../core/report/export';
 import { parseProviderSetting } from '../core/runtime';
 import type { ProbeGroupEntry } from '../protocol/probe';
@@ -12,7 +14,7 @@ import { groupLabel } from './formatGroups';
 import { checkOutputs, specInputs, writeJson } from './output';
 import { stderrProgress } from './progress';
 
-interface ProbeFlags { spec?: string; ep: string; bootstrap?: string; seed?: string; batchSize?: string; samples?: string; json?: string | boolean; html?: string }
+interface ProbeFlags { attentionHtml?: string; attentionJson?: string; spec?: string; ep: string; bootstrap?: string; seed?: string; batchSize?: string; samples?: string; json?: string | boolean; html?: string }
 
 function intFlag(value: string | undefined, name: string, min = 0): number | undefined {
   if (value === undefined) return undefined;
@@ -94,12 +96,14 @@ export function registerProbe(program: Command): void {
     .option('--samples <n>', 'probe at most this many data rows (yes/no probes)')
     .option('--json [file]', 'write the report as JSON (stdout when no file or "-")')
     .option('--html <file>', 'write a self-contained HTML report')
+    .option('--attention-html <file>', 'also run the attention analysis over the probe\'s prompts (heatmaps per layer and head, per group) and write its HTML report')
+    .option('--attention-json <file>', 'the same attention report as JSON')
     .action(async (flags: ProbeFlags) => {
       const spec = await loadSpec(resolve(flags.spec ?? ''));
       const inputs = specInputs(spec);
       if (spec.probe?.kind === 'counterfactual') inputs.push(spec.probe.templates);
       if (spec.probe?.tokenizer) inputs.push(spec.probe.tokenizer);
-      checkOutputs({ '--json': flags.json, '--html': flags.html }, inputs);
+      checkOutputs({ '--json': flags.json, '--html': flags.html, '--attention-html': flags.attentionHtml, '--attention-json': flags.attentionJson }, inputs);
       const bootstrap = intFlag(flags.bootstrap, '--bootstrap');
       const seed = intFlag(flags.seed, '--seed');
       const samples = intFlag(flags.samples, '--samples', 1);
@@ -114,5 +118,15 @@ export function registerProbe(program: Command): void {
       const toStdout = writeJson(flags.json, report);
       if (flags.html) { writeHtmlReport(flags.html, report); process.stderr.write(`wrote ${flags.html}\n`); }
       if (!toStdout) process.stdout.write(`${formatProbeReport(report)}\n`);
+      if (flags.attentionHtml || flags.attentionJson) {
+        const attention = await runProbeAttention(spec, {
+          providers: parseProviderSetting(flags.ep, '--ep'),
+          ...(samples !== undefined ? { samples } : {}),
+          onProgress: stderrProgress('attention'),
+        });
+        if (flags.attentionJson) writeJson(flags.attentionJson, attention);
+        if (flags.attentionHtml) { writeHtmlReport(flags.attentionHtml, attention); process.stderr.write(`wrote ${flags.attentionHtml}\n`); }
+        if (!toStdout) process.stdout.write(`\n${formatAttentionReport(attention)}\n`);
+      }
     });
 }

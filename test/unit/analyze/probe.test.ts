@@ -210,3 +210,15 @@ test('the input encoder feeds an unmapped past_key_values.* cache with past leng
     await table.close();
   }
 });
+
+test('attention over the probe\'s own prompts: every template filled with every term, per group', async () => {
+  const { runProbeAttention } = await import('../../../extension/core/analyze/probe-attention');
+  const report = await runProbeAttention(await loadSpec(join(examples, 'tiny-lm-counterfactual.bias.json')), { providers: ['cpu'] });
+  assert.equal(report.attention.samples, 30 * 9);
+  assert.equal(report.attention.layers, 2);
+  assert.equal(report.attention.heads, 2);
+  assert.deepEqual(report.attention.byGroup.map((g) => g.group['group']).sort(), ['F', 'M', 'N']);
+  assert.match(report.data.path, /lm-templates\.jsonl \(probe prompts\)$/);
+  const yn = await runProbeAttention(await loadSpec(join(examples, 'tiny-lm.bias.json')), { providers: ['cpu'], samples: 60 });
+  assert.equal(yn.attention.samples, 60);
+});
