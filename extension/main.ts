@@ -11,6 +11,7 @@ import * as analyses from './host/analyses';
 import * as reportsView from './host/reportsView';
 import * as reportStore from './host/reportStore';
 import * as reportPanel from './host/reportPanel';
+import * as probe from './host/probeAnalysis';
 
 export function activate(context: vscode.ExtensionContext): void {
   log.register(context);
@@ -20,6 +21,7 @@ export function activate(context: vscode.ExtensionContext): void {
   modelEditor.register(context, runtime);
   modelCommands.register(context, runtime);
   analyses.register(context, runtime);
+  probe.register(context, runtime);
   reportsView.register(context, runtime);
   reportPanel.register(context);
   log.log().info(`Model Bias Inspector ${String(context.extension.packageJSON.version)} activated`);

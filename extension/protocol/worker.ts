@@ -19,6 +19,8 @@ export type WorkerRequest =
   | { readonly kind: 'groups'; readonly specPath: string; readonly settings: WorkerRunSettings; readonly bootstrap: number; readonly seed: number }
   | { readonly kind: 'attention'; readonly specPath: string; readonly settings: WorkerRunSettings }
   | { readonly kind: 'attentionSample'; readonly specPath: string; readonly row: number; readonly settings: WorkerRunSettings }
+  | { readonly kind: 'probe'; readonly specPath: string; readonly settings: WorkerRunSettings; readonly bootstrap: number; readonly seed: number }
+  | { readonly kind: 'probeAttention'; readonly specPath: string; readonly settings: WorkerRunSettings }
   | {
     readonly kind: 'quant'; readonly modelPath: string; readonly specPath: string | null; readonly floatPath: string | null;
     readonly sensitivity: boolean; readonly quantWorkerPath: string; readonly settings: WorkerRunSettings;

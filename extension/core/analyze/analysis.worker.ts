@@ -10,6 +10,8 @@ import { loadSpec } from '../data';
 import { runGroups } from './groups';
 import { attentionForSample, runAttention } from './attention';
 import { runQuantAnalysis } from './quant';
+import { runProbe } from './probe';
+import { runProbeAttention } from './probe-attention';
 
 function transferables(value: unknown, found: ArrayBuffer[] = []): ArrayBuffer[] {
   if (value instanceof ArrayBuffer) found.push(value);
@@ -44,6 +46,17 @@ async function run(request: WorkerRequest): Promise<unknown> {
     case 'attention': {
       const spec = await loadSpec(request.specPath);
       return runAttention(spec, { ...common, minGroupSize: spec.minGroupSize ?? s.minGroupSize, ...(s.maxRows > 0 ? { samples: s.maxRows } : {}), onProgress });
+    }
+    case 'probe': {
+      const spec = await loadSpec(request.specPath);
+      return runProbe(spec, {
+        ...common, batchSize: s.batchSize, maxRows: s.maxRows, minGroupSize: spec.minGroupSize ?? s.minGroupSize,
+        bootstrap: spec.bootstrap ?? request.bootstrap, seed: spec.seed ?? request.seed, onProgress,
+      });
+    }
+    case 'probeAttention': {
+      const spec = await loadSpec(request.specPath);
+      return runProbeAttention(spec, { ...common, minGroupSize: spec.minGroupSize ?? s.minGroupSize, ...(s.maxRows > 0 ? { samples: s.maxRows } : {}), onProgress });
     }
     case 'attentionSample':
       return attentionForSample(await loadSpec(request.specPath), request.row, common);

@@ -95,7 +95,8 @@ export async function runProbeAttention(spec: ResolvedSpec, options: AttentionRu
       attention: { tokens: 'tokens' },
     }, { baseDir: dir });
     const report = await runAttention(attentionSpec, options);
-    return { ...report, spec: spec.specPath, data: { ...report.data, path: `${spec.probe?.kind === 'counterfactual' ? spec.probe.templates : spec.data} (probe prompts)` } };
+    // No spec to re-run single samples from: the prompts file is gone (the sample view says so).
+    return { ...report, spec: '', data: { ...report.data, path: `${spec.probe?.kind === 'counterfactual' ? spec.probe.templates : spec.data} (probe prompts)` } };
   } finally {
     await rm(dir, { recursive: true, force: true });
   }

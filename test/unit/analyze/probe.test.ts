@@ -219,6 +219,7 @@ test('attention over the probe\'s own prompts: every template filled with every 
   assert.equal(report.attention.heads, 2);
   assert.deepEqual(report.attention.byGroup.map((g) => g.group['group']).sort(), ['F', 'M', 'N']);
   assert.match(report.data.path, /lm-templates\.jsonl \(probe prompts\)$/);
+  assert.equal(report.spec, '', 'no spec to re-run samples from');
   const yn = await runProbeAttention(await loadSpec(join(examples, 'tiny-lm.bias.json')), { providers: ['cpu'], samples: 60 });
   assert.equal(yn.attention.samples, 60);
 });
