@@ -2,6 +2,7 @@ import type { Scenario } from '../harness/scenario';
 import { analysisAttention } from './analysisAttention';
 import { analysisGroups } from './analysisGroups';
 import { analysisQuant } from './analysisQuant';
+import { analysisProbe } from './analysisProbe';
 import { untrustedWorkspace } from './untrustedWorkspace';
 
 /**
@@ -11,4 +12,4 @@ import { untrustedWorkspace } from './untrustedWorkspace';
  * workspace copy (the runner allows new files there and nowhere else). The untrusted-workspace
  * scenario runs last, in a second code-server with workspace trust on (Scenario.workspaceTrust).
  */
-export const analysisScenarios: readonly Scenario[] = [analysisGroups, analysisAttention, analysisQuant, untrustedWorkspace];
+export const analysisScenarios: readonly Scenario[] = [analysisGroups, analysisAttention, analysisQuant, analysisProbe, untrustedWorkspace];
