@@ -223,3 +223,24 @@ test('attention over the probe\'s own prompts: every template filled with every 
   const yn = await runProbeAttention(await loadSpec(join(examples, 'tiny-lm.bias.json')), { providers: ['cpu'], samples: 60 });
   assert.equal(yn.attention.samples, 60);
 });
+
+test('WordPiece and Unigram tokenizer.json files give the same scores as the WordLevel one (same ids)', async () => {
+  const words = ['<pad>', 'a', 'b', 'yes', 'no', 'maybe', 'way'];
+  const wordPiece = {
+    version: '1.0', truncation: null, padding: null, added_tokens: [], normalizer: null, post_processor: null, decoder: null,
+    pre_tokenizer: { type: 'BertPreTokenizer' },
+    model: { type: 'WordPiece', unk_token: '<pad>', continuing_subword_prefix: '##', max_input_chars_per_word: 100, vocab: Object.fromEntries(words.map((w, i) => [w, i])) },
+  };
+  const unigram = {
+    version: '1.0', truncation: null, padding: null, added_tokens: [], normalizer: null, post_processor: null, decoder: null,
+    pre_tokenizer: { type: 'Metaspace', replacement: '▁', prepend_scheme: 'always', split: true },
+    model: { type: 'Unigram', unk_id: 0, byte_fallback: false, vocab: words.map((w, i) => [i === 0 ? w : `▁${w}`, i === 0 ? 0 : -1]) },
+  };
+  const base = await runProbe(await spec('wl', { ...yesno, probe: { ...yesno.probe, no: [' no', ' no way'] } }), { providers: ['cpu'] });
+  for (const [name, json] of [['wordpiece', wordPiece], ['unigram', unigram]] as const) {
+    write(`${name}.json`, JSON.stringify(json));
+    const report = await runProbe(await spec(name, { ...yesno, probe: { ...yesno.probe, no: [' no', ' no way'], tokenizer: `${name}.json` } }), { providers: ['cpu'] });
+    assert.deepEqual(report.probe.answers.tokens, { yes: [[3]], no: [[4], [4, 6]] }, name);
+    assert.deepEqual(report.probe.byGroup.map((g) => g.meanScore), base.probe.byGroup.map((g) => g.meanScore), name);
+  }
+});
