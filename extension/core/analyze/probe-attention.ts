@@ -96,7 +96,13 @@ export async function runProbeAttention(spec: ResolvedSpec, options: AttentionRu
     }, { baseDir: dir });
     const report = await runAttention(attentionSpec, options);
     // No spec to re-run single samples from: the prompts file is gone (the sample view says so).
-    return { ...report, spec: '', data: { ...report.data, path: `${spec.probe?.kind === 'counterfactual' ? spec.probe.templates : spec.data} (probe prompts)` } };
+    // Places name the prompt (its index among the probe's prompts), not the temporary file.
+    const where = report.attention.rowSums.where?.replace(/^row (\d+) of .*?, layer/, (_m, row: string) => `probe prompt ${Number(row) - 1} (${JSON.stringify(rows[Number(row) - 1]?.text ?? '')}), layer`);
+    return {
+      ...report, spec: '',
+      data: { ...report.data, path: `${spec.probe?.kind === 'counterfactual' ? spec.probe.templates : spec.data} (probe prompts)` },
+      attention: { ...report.attention, rowSums: { ...report.attention.rowSums, ...(where ? { where } : {}) } },
+    };
   } finally {
     await rm(dir, { recursive: true, force: true });
   }

@@ -220,6 +220,13 @@ test('attention over the probe\'s own prompts: every template filled with every 
   assert.deepEqual(report.attention.byGroup.map((g) => g.group['group']).sort(), ['F', 'M', 'N']);
   assert.match(report.data.path, /lm-templates\.jsonl \(probe prompts\)$/);
   assert.equal(report.spec, '', 'no spec to re-run samples from');
+  // The worst row sum names the prompt (template-major, then group, then term), not the temporary file.
+  const where = /^probe prompt (\d+) \((".*")\), layer/.exec(report.attention.rowSums.where ?? '');
+  assert.ok(where, report.attention.rowSums.where);
+  const templates = readFileSync(join(examples, 'lm-templates.jsonl'), 'utf8').trim().split('\n').map((l) => (JSON.parse(l) as { template: string }).template);
+  const terms = Object.values({ F: ['woman', 'mother', 'sister'], M: ['man', 'father', 'brother'], N: ['person', 'candidate', 'worker'] }).flat();
+  const i = Number(where[1]);
+  assert.equal(JSON.parse(where[2]!), templates[Math.floor(i / 9)]!.replace('{group}', terms[i % 9]!));
   const yn = await runProbeAttention(await loadSpec(join(examples, 'tiny-lm.bias.json')), { providers: ['cpu'], samples: 60 });
   assert.equal(yn.attention.samples, 60);
 });
