@@ -27,7 +27,7 @@ import { REPORT_SCHEMA, type ReportModel } from '../../protocol/report';
 import type { RuntimeInfo } from '../../protocol/runtime';
 import type { ProbeGroupEntry, ProbePair, ProbeScoreKind, ProbeSection, ProbeTemplateRow } from '../../protocol/probe';
 import type { GroupKey } from '../../protocol/groups';
-import { batchPositions } from './groups';
+import { batchPositions, firstRows } from './groups';
 import { prepareModel, type PreparedModel } from './session';
 
 export interface ProbeRunOptions {
@@ -342,13 +342,19 @@ async function yesNoProbe(
     const groupKeys: GroupKey[] = [];
     const builder = spec.label === undefined ? undefined : new GroupMetricsBuilder({ task: 'binary', sensitive: spec.groups, numClasses: 2, keepRows: boot.replicates > 0 });
     let rows = 0;
+    let read = 0;
     const maxRows = options.maxRows ?? 0;
-    for await (const full of table.batches()) {
+    for await (const whole of table.batches()) {
       throwIfAborted(options.signal);
+      // maxRows counts data rows read, as the groups analysis does.
+      const full = maxRows > 0 && read + whole.length > maxRows ? firstRows(whole, maxRows - read) : whole;
+      read += full.length;
       const encoded = await encoder.encode(full);
-      if (encoded.rowsUsed === 0) continue;
-      let used = encoded.rowsUsed;
-      if (maxRows > 0 && rows + used > maxRows) used = maxRows - rows;
+      const used = encoded.rowsUsed;
+      if (used === 0) {
+        if (maxRows > 0 && read >= maxRows) break;
+        continue;
+      }
       const positions = batchPositions(full.rowNumbers, encoded.rowNumbers);
       const cells = Object.fromEntries(columns.map((c) => [c, full.column(c)]));
       const prompts: number[][] = [];
@@ -393,7 +399,7 @@ async function yesNoProbe(
       rows += used;
       const { bytesRead, bytesTotal } = table.progress();
       progress(bytesTotal > 0 ? 0.95 * bytesRead / bytesTotal : 0, `${rows} prompts`);
-      if (maxRows > 0 && rows >= maxRows) break;
+      if (maxRows > 0 && read >= maxRows) break;
     }
     if (rows === 0) throw new BadInputError('data.empty', `${spec.data}: no rows to probe`, { file: spec.data });
     const summary = encoder.finish();

@@ -251,3 +251,12 @@ test('WordPiece and Unigram tokenizer.json files give the same scores as the Wor
     assert.deepEqual(report.probe.byGroup.map((g) => g.meanScore), base.probe.byGroup.map((g) => g.meanScore), name);
   }
 });
+
+test('maxRows stops after that many data rows (the report says so)', async () => {
+  const report = await runProbe(await spec('max', yesno), { providers: ['cpu'], maxRows: 3 });
+  const s = reference.cases.map((c) => c.skew);
+  assert.equal(report.probe.prompts, 3);
+  assert.equal(report.data.rows, 3);
+  close(report.probe.byGroup[1]!.meanScore, s[2]!);
+  assert.equal(report.probe.byGroup[1]!.count, 1);
+});
