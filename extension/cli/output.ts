@@ -1,8 +1,7 @@
 /** Where a command's JSON goes: `--json` alone or `--json -` -> stdout, `--json file` -> that file. */
 import { existsSync, realpathSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
-import { BadInputError } from '../core/errors';
-import type { ResolvedSpec } from '../core/data';
+import { BadInputError, type ResolvedSpec } from '../core/analyze';
 import { reportToJson } from '../core/report';
 
 export function writeJson(target: string | boolean | undefined, value: unknown): boolean {

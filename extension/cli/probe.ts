@@ -1,13 +1,10 @@
 /** `bias-inspector probe --spec llm.bias.json`: language-model probes (FORMULAS.md §H, DESIGN.md §5). */
 import type { Command } from 'commander';
 import { resolve } from 'node:path';
-import { BadInputError } from '../core/errors';
-import { loadSpec } from '../core/data';
-import { runProbe, type ProbeReport } from '../core/analyze/probe';
-import { runProbeAttention } from '../core/analyze/probe-attention';
+import { BadInputError, loadSpec, parseProviderSetting, runProbe, runProbeAttention } from '../core/analyze';
+import type { ProbeReport } from '../protocol/probe';
 import { formatAttentionReport } from './formatAttention';
-import { writeHtmlReport } from '../core/report/export';
-import { parseProviderSetting } from '../core/runtime';
+import { writeHtmlReport } from '../core/report';
 import type { ProbeGroupEntry } from '../protocol/probe';
 import { table } from './format';
 import { groupLabel } from './formatGroups';
@@ -121,7 +118,7 @@ export function registerProbe(program: Command): void {
       if (flags.attentionHtml || flags.attentionJson) {
         const attention = await runProbeAttention(spec, {
           providers: parseProviderSetting(flags.ep, '--ep'),
-          ...(samples !== undefined ? { samples } : {}),
+          ...(samples !== undefined ? { maxRows: samples } : {}),
           onProgress: stderrProgress('attention'),
         });
         if (flags.attentionJson) writeJson(flags.attentionJson, attention);

@@ -1,4 +1,4 @@
-import type { ProgressFn } from '../core/errors';
+import type { ProgressFn } from '../core/analyze';
 
 /** Progress on stderr (never stdout, which may carry JSON); silent when stderr is not a terminal. */
 export function stderrProgress(label: string): ProgressFn {

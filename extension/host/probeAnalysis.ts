@@ -7,19 +7,14 @@
 import * as vscode from 'vscode';
 import { readdir, readFile } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
-import type { ProbeReport } from '../core/analyze/probe';
-import type { AttentionReport } from '../core/analyze/attention';
 import { inspectModel } from '../core/onnx';
-import type { ProbeReportView } from '../protocol/probe';
-import { runSettings } from './analysisWorker';
+import type { ProbeReport } from '../protocol/probe';
+import { runOverrides } from './analysisWorker';
 import { reportError } from './log';
 import { pickModel } from './pickModel';
 import { runAndShowReport } from './runAnalysis';
 import type { RuntimeStatusService } from './runtimeStatus';
 import { allowModelExecution } from './trust';
-
-/** Compile-time check that the engine's report is what the UI renders. */
-export const asProbeView = (report: ProbeReport): ProbeReportView => report;
 
 export const PROBE_COMMAND = 'biasInspector.probeLanguageModel';
 const TITLE = 'Probe Language Model';
@@ -55,17 +50,11 @@ async function pickProbeSpec(model: vscode.Uri): Promise<string | undefined> {
 export async function probeLanguageModel(extensionUri: vscode.Uri, runtime: RuntimeStatusService, model: vscode.Uri): Promise<ProbeReport | undefined> {
   const specPath = await pickProbeSpec(model);
   if (!specPath) return undefined;
-  const report = await runAndShowReport<ProbeReport>(extensionUri, runtime, model, {
-    kind: 'probe', reportKind: 'probe', title: `${TITLE} (${basename(specPath)})`,
-    request: { kind: 'probe', specPath, settings: runSettings(), bootstrap: 200, seed: 0 },
-  });
+  const report = await runAndShowReport(extensionUri, runtime, model, `${TITLE} (${basename(specPath)})`, 'probe', { specPath, overrides: runOverrides() });
   if (!report) return undefined;
   const summary = await inspectModel(model.fsPath);
   if (summary.attention.blocks.length > 0) {
-    await runAndShowReport<AttentionReport>(extensionUri, runtime, model, {
-      kind: 'probeAttention', reportKind: 'attention', title: `Attention over the probe's prompts (${basename(specPath)})`,
-      request: { kind: 'probeAttention', specPath, settings: runSettings() },
-    });
+    await runAndShowReport(extensionUri, runtime, model, `Attention over the probe's prompts (${basename(specPath)})`, 'probeAttention', { specPath, overrides: runOverrides() });
   }
   return report;
 }

@@ -5,6 +5,8 @@
  * slot with every group's terms and compares the groups' scores template by template.
  */
 import type { GroupKey, GroupsSection, Interval, MetricValues } from './groups';
+import type { ReportData, ReportModel, REPORT_SCHEMA } from './report';
+import type { RuntimeInfo } from './runtime';
 
 /**
  * What a prompt's score is: the yes/no skew (both answer sets named), logP of the one named
@@ -79,15 +81,19 @@ export interface ProbeSection {
   readonly bootstrap?: { readonly replicates: number; readonly seed: number; readonly confidence: number; readonly method: 'percentile' };
 }
 
-/** A probe report as the UI receives it; `groups` (every §B metric) when the probe has labels. */
-export interface ProbeReportView {
-  readonly schema: string;
+/** A report of the language-model probes (`kind: 'probe'`); `groups` (every §B metric) when the probe has labels. */
+export interface ProbeReport {
+  readonly schema: typeof REPORT_SCHEMA;
   readonly kind: 'probe';
   readonly createdAt: string;
+  /** The spec file. */
   readonly spec: string;
-  readonly model: { readonly path: string; readonly parameters: number } | null;
-  readonly runtime: { readonly used: string; readonly requested: readonly string[]; readonly fallbackReason?: string; readonly ortVersion: string } | null;
-  readonly data: { readonly path: string; readonly rows: number; readonly skippedRows: number; readonly skipReasons: Readonly<Record<string, number>> };
+  readonly model: ReportModel;
+  readonly runtime: RuntimeInfo;
+  readonly data: ReportData & { readonly skipReasons: Readonly<Record<string, number>> };
   readonly probe: ProbeSection;
   readonly groups?: GroupsSection;
 }
+
+/** The probe report as the UI receives it (the same type). */
+export type ProbeReportView = ProbeReport;

@@ -154,7 +154,7 @@ export function renderProbe(raw: ProbeReportView, ctx: SectionContext): HTMLElem
   if (report.groups) {
     parts.push(h('section', { className: 'groups-part', 'data-testid': 'probe-groups' },
       h('h2', { text: 'With labels: every group metric of the prediction s > 0' }),
-      renderGroups({ schema: report.schema, kind: 'groups', createdAt: report.createdAt, spec: report.spec, model: report.model, runtime: report.runtime, data: report.data, groups: report.groups }, ctx)));
+      renderGroups({ ...report, kind: 'groups', groups: report.groups }, ctx)));
   }
   return h('section', { className: 'groups-report probe-report', 'data-testid': 'probe-report' }, header(report), ...parts.filter((x): x is HTMLElement => x !== null));
 }

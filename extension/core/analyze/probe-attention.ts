@@ -12,7 +12,8 @@ import { BadInputError, throwIfAborted } from '../errors';
 import { loadTokenizer, openTable, resolveSpec, type ResolvedSpec } from '../data';
 import { loadModel, summarizeModel } from '../onnx';
 import { languageModelFeeds } from '../onnx/language-model';
-import { runAttention, type AttentionReport, type AttentionRunOptions } from './attention';
+import { runAttention, type AttentionRunOptions } from './attention';
+import type { AttentionReport } from '../../protocol/attention';
 
 const PLACEHOLDER = /\{([^{}]+)\}/g;
 
@@ -81,7 +82,7 @@ export async function runProbeAttention(spec: ResolvedSpec, options: AttentionRu
   const summary = summarizeModel(loaded);
   const lm = languageModelFeeds(loaded.proto, summary.inputs, summary.outputs, spec.output ?? summary.outputs[0]?.name ?? '', spec.model);
   const tokenizer = await loadTokenizer(spec.probe?.tokenizer ?? join(dirname(spec.model), 'tokenizer.json'));
-  const { rows, groups } = await probePrompts(spec, options.samples && options.samples > 0 ? options.samples : 1000, options.signal);
+  const { rows, groups } = await probePrompts(spec, options.maxRows && options.maxRows > 0 ? options.maxRows : 1000, options.signal);
   const dir = await mkdtemp(join(tmpdir(), 'bias-inspector-probe-'));
   try {
     const data = join(dir, 'prompts.jsonl');

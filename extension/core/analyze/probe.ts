@@ -22,39 +22,28 @@ import { GroupMetricsBuilder, type GroupsSection } from '../metrics/groups';
 import { counterfactualStats, groupScoreStats, logSumExp, type BootstrapOptions } from '../metrics/probe';
 import { languageModelFeeds, type LanguageModelFeeds } from '../onnx/language-model';
 import { reportModel } from '../report';
-import { loadOrt, type ProviderSetting } from '../runtime';
-import { REPORT_SCHEMA, type ReportModel } from '../../protocol/report';
-import type { RuntimeInfo } from '../../protocol/runtime';
-import type { ProbeGroupEntry, ProbePair, ProbeScoreKind, ProbeSection, ProbeTemplateRow } from '../../protocol/probe';
+import { loadOrt } from '../runtime';
+import { replicatesFor, resolveRunOptions, RUN_DEFAULTS, type RunOptions, type RunOverrides } from './options';
+import { REPORT_SCHEMA } from '../../protocol/report';
+import type { ProbeGroupEntry, ProbePair, ProbeReport, ProbeScoreKind, ProbeSection, ProbeTemplateRow } from '../../protocol/probe';
 import type { GroupKey } from '../../protocol/groups';
 import { batchPositions, firstRows } from './groups';
 import { prepareModel, type PreparedModel } from './session';
 
-export interface ProbeRunOptions {
-  readonly providers: ProviderSetting;
-  /** Sequences per forward pass (default 64). */
-  readonly batchSize?: number;
-  /** Stop after this many data rows (0 = all; yes/no probes). */
-  readonly maxRows?: number;
-  readonly threads?: number;
-  readonly bootstrap?: number;
-  readonly seed?: number;
-  readonly minGroupSize?: number;
+/**
+ * Run settings (explicit overrides: CLI flags, VS Code settings; the spec's minGroupSize,
+ * bootstrap and seed next; then PROBE_DEFAULTS, see options.ts) plus cancellation and progress.
+ * `batchSize` counts sequences per forward pass; `maxRows` data rows of a yes/no probe.
+ */
+export interface ProbeRunOptions extends RunOverrides {
   readonly signal?: AbortSignal;
   readonly onProgress?: ProgressFn;
 }
 
-export interface ProbeReport {
-  readonly schema: typeof REPORT_SCHEMA;
-  readonly kind: 'probe';
-  readonly createdAt: string;
-  readonly spec: string;
-  readonly model: ReportModel;
-  readonly runtime: RuntimeInfo;
-  readonly data: { readonly path: string; readonly rows: number; readonly skippedRows: number; readonly skipReasons: Readonly<Record<string, number>> };
-  readonly probe: ProbeSection;
-  readonly groups?: GroupsSection;
-}
+/** Sequences of a few dozen tokens with [B, T, V] logits: batches of 64. */
+export const PROBE_DEFAULTS: RunOptions = { ...RUN_DEFAULTS, batchSize: 64 };
+
+export type { ProbeReport } from '../../protocol/probe';
 
 /** Where a prompt comes from, for messages: "<file>: row 12". */
 type Where = () => string;
@@ -272,11 +261,12 @@ export async function runProbe(spec: ResolvedSpec, options: ProbeRunOptions): Pr
   if (!probe) throw fieldError(spec, 'probe', 'is required: the probe to run ({"kind": "yesno", ...} or {"kind": "counterfactual", ...})');
   if (spec.outputKind !== 'language_model') throw fieldError(spec, 'outputKind', `a probe reads a language model's logits [batch, sequence, vocabulary]: set "language_model" (got "${spec.outputKind}")`);
   if (!spec.model) throw fieldError(spec, 'model', 'a probe needs the language model');
+  const run = resolveRunOptions(spec, options, PROBE_DEFAULTS);
   const progress = throttleProgress(options.onProgress);
   progress(0, 'loading the model');
   const prepared = await prepareModel(spec.model, {
-    providers: options.providers,
-    ...(options.threads ? { threads: options.threads } : {}),
+    providers: run.providers,
+    ...(run.threads ? { threads: run.threads } : {}),
     ...(spec.output ? { output: spec.output } : {}),
     ...(options.signal ? { signal: options.signal } : {}),
   });
@@ -291,26 +281,29 @@ export async function runProbe(spec: ResolvedSpec, options: ProbeRunOptions): Pr
     }
     const answerSets = probe.kind === 'yesno' ? { yes: probe.yes, no: probe.no } : probe.answers ?? {};
     const answers = tokenizeAnswers(spec, tokenizer, tokenizerPath, answerSets, probe.kind === 'yesno' ? 'probe.' : 'probe.answers.');
-    const scorer = new LmScorer(prepared, lm, answers, [answerSets.yes ?? [], answerSets.no ?? []], tokenizer.padId, tokenizer.vocabSize, options.batchSize ?? 64, flagDims(prepared, lm), options.signal);
-    const boot: BootstrapOptions = { replicates: options.bootstrap ?? spec.bootstrap ?? 0, seed: options.seed ?? spec.seed ?? 0 };
-    const minGroupSize = options.minGroupSize ?? spec.minGroupSize ?? 30;
+    const scorer = new LmScorer(prepared, lm, answers, [answerSets.yes ?? [], answerSets.no ?? []], tokenizer.padId, tokenizer.vocabSize, run.batchSize, flagDims(prepared, lm), options.signal);
+    // 'auto' replicates follow the number of prompts (yes/no) or templates (counterfactual): options.ts.
+    const boot = (units: number): BootstrapOptions => ({ replicates: replicatesFor(run.bootstrap, units), seed: run.seed });
+    const minGroupSize = run.minGroupSize;
     const common = {
       answers: { ...answerSets, tokens: answers },
       tokenizer: tokenizerPath,
       context,
       pastInputs: lm.past.map((p) => p.name),
       minGroupSize,
-      ...(boot.replicates > 0 ? { bootstrap: { replicates: boot.replicates, seed: boot.seed, confidence: 0.95, method: 'percentile' as const } } : {}),
     };
     const body = probe.kind === 'yesno'
-      ? await yesNoProbe(spec, probe, tokenizer, scorer, boot, minGroupSize, options, progress)
+      ? await yesNoProbe(spec, probe, tokenizer, scorer, boot, minGroupSize, { ...options, maxRows: run.maxRows }, progress)
       : await counterfactualProbe(spec, probe, tokenizer, scorer, scoreKind(answers), boot, minGroupSize, options, progress);
     options.onProgress?.(1, 'done');
     return {
       schema: REPORT_SCHEMA, kind: 'probe', createdAt: new Date().toISOString(), spec: spec.specPath,
       model: reportModel(prepared.summary), runtime: prepared.runtime,
       data: body.data,
-      probe: { kind: probe.kind, score: scoreKind(answers), ...common, ...body.section, sequences: scorer.sequences },
+      probe: {
+        kind: probe.kind, score: scoreKind(answers), ...common, ...body.section, sequences: scorer.sequences,
+        ...(body.replicates > 0 ? { bootstrap: { replicates: body.replicates, seed: run.seed, confidence: 0.95, method: 'percentile' as const } } : {}),
+      },
       ...(body.groups ? { groups: body.groups } : {}),
     };
   } finally {
@@ -319,12 +312,12 @@ export async function runProbe(spec: ResolvedSpec, options: ProbeRunOptions): Pr
 }
 
 type SectionBody = Omit<ProbeSection, 'kind' | 'score' | 'answers' | 'tokenizer' | 'context' | 'pastInputs' | 'minGroupSize' | 'bootstrap' | 'sequences'>;
-interface ProbeBody { readonly section: SectionBody; readonly data: ProbeReport['data']; readonly groups?: GroupsSection }
+interface ProbeBody { readonly section: SectionBody; readonly data: ProbeReport['data']; readonly groups?: GroupsSection; readonly replicates: number }
 
 const PLACEHOLDER = /\{([^{}]+)\}/g;
 
 async function yesNoProbe(
-  spec: ResolvedSpec, probe: YesNoProbeSpec, tokenizer: TokenEncoder, scorer: LmScorer, boot: BootstrapOptions,
+  spec: ResolvedSpec, probe: YesNoProbeSpec, tokenizer: TokenEncoder, scorer: LmScorer, bootFor: (units: number) => BootstrapOptions,
   minGroupSize: number, options: ProbeRunOptions, progress: ProgressFn,
 ): Promise<ProbeBody> {
   if (spec.groups.length === 0) throw fieldError(spec, 'groups', 'name at least one group column: the skew is reported per group');
@@ -340,7 +333,7 @@ async function yesNoProbe(
     const groupIndex: number[] = [];
     const keys = new Map<string, number>();
     const groupKeys: GroupKey[] = [];
-    const builder = spec.label === undefined ? undefined : new GroupMetricsBuilder({ task: 'binary', sensitive: spec.groups, numClasses: 2, keepRows: boot.replicates > 0 });
+    const builder = spec.label === undefined ? undefined : new GroupMetricsBuilder({ task: 'binary', sensitive: spec.groups, numClasses: 2, keepRows: bootFor(0).replicates > 0 });
     let rows = 0;
     let read = 0;
     const maxRows = options.maxRows ?? 0;
@@ -404,6 +397,7 @@ async function yesNoProbe(
     if (rows === 0) throw new BadInputError('data.empty', `${spec.data}: no rows to probe`, { file: spec.data });
     const summary = encoder.finish();
     await encoder.close();
+    const boot = bootFor(rows);
     const stats = groupScoreStats(Float64Array.from(scores), Int32Array.from(groupIndex), groupKeys.length, true, boot);
     const groups = builder ? await builder.finish({ minGroupSize, bootstrap: boot.replicates, seed: boot.seed, ...(options.signal ? { signal: options.signal } : {}) }) : undefined;
     const byGroup = groupKeys.map((group, g): ProbeGroupEntry => {
@@ -422,6 +416,7 @@ async function yesNoProbe(
       },
       data: { path: spec.data, rows: summary.rows, skippedRows: summary.skippedRows, skipReasons: summary.skipReasons },
       ...(groups ? { groups } : {}),
+      replicates: boot.replicates,
     };
   } finally {
     await table.close();
@@ -445,7 +440,7 @@ function compareKeys(a: GroupKey, b: GroupKey, columns: readonly string[]): numb
 }
 
 async function counterfactualProbe(
-  spec: ResolvedSpec, probe: CounterfactualProbeSpec, tokenizer: TokenEncoder, scorer: LmScorer, kind: ProbeScoreKind, boot: BootstrapOptions,
+  spec: ResolvedSpec, probe: CounterfactualProbeSpec, tokenizer: TokenEncoder, scorer: LmScorer, kind: ProbeScoreKind, bootFor: (units: number) => BootstrapOptions,
   minGroupSize: number, options: ProbeRunOptions, progress: ProgressFn,
 ): Promise<ProbeBody> {
   const slot = probe.slot ?? '{group}';
@@ -494,6 +489,7 @@ async function counterfactualProbe(
     meanPerGroup[g] = mean;
   }
   const skew = kind === 'skew';
+  const boot = bootFor(templates.length);
   const stats = counterfactualStats(meanPerGroup, perGroupTerms, skew, boot);
   const key = (name: string): GroupKey => ({ group: name });
   const byGroup = names.map((name, g): ProbeGroupEntry => {
@@ -516,6 +512,7 @@ async function counterfactualProbe(
       byGroup, missingGroup: 0, pairs, templates: rows,
     },
     data: { path: file, rows: templates.length, skippedRows: skipped, skipReasons: {} },
+    replicates: boot.replicates,
   };
 }
 

@@ -60,7 +60,7 @@ const yesno = {
 test('yes/no skew per group: past_key_values fed with length 0, right padding changes no score (batch 2 and 64)', async () => {
   const s = reference.cases.map((c) => c.skew);
   for (const batchSize of [2, 64]) {
-    const report = await runProbe(await spec('yesno', yesno), { providers: ['cpu'], batchSize });
+    const report = await runProbe(await spec('yesno', yesno), { providers: ['cpu'], batchSize, bootstrap: 0 });
     const p = report.probe;
     assert.equal(p.kind, 'yesno');
     assert.equal(p.score, 'skew');
@@ -217,7 +217,7 @@ test('attention over the probe\'s own prompts: every template filled with every 
   assert.equal(report.attention.samples, 30 * 9);
   assert.equal(report.attention.layers, 2);
   assert.equal(report.attention.heads, 2);
-  assert.deepEqual(report.attention.byGroup.map((g) => g.group['group']).sort(), ['F', 'M', 'N']);
+  assert.deepEqual(report.attention.byGroup.map((g: { group: Record<string, string> }) => g.group['group']).sort(), ['F', 'M', 'N']);
   assert.match(report.data.path, /lm-templates\.jsonl \(probe prompts\)$/);
   assert.equal(report.spec, '', 'no spec to re-run samples from');
   // The worst row sum names the prompt (template-major, then group, then term), not the temporary file.
@@ -227,7 +227,7 @@ test('attention over the probe\'s own prompts: every template filled with every 
   const terms = Object.values({ F: ['woman', 'mother', 'sister'], M: ['man', 'father', 'brother'], N: ['person', 'candidate', 'worker'] }).flat();
   const i = Number(where[1]);
   assert.equal(JSON.parse(where[2]!), templates[Math.floor(i / 9)]!.replace('{group}', terms[i % 9]!));
-  const yn = await runProbeAttention(await loadSpec(join(examples, 'tiny-lm.bias.json')), { providers: ['cpu'], samples: 60 });
+  const yn = await runProbeAttention(await loadSpec(join(examples, 'tiny-lm.bias.json')), { providers: ['cpu'], maxRows: 60 });
   assert.equal(yn.attention.samples, 60);
 });
 
