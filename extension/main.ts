@@ -12,6 +12,7 @@ import * as reportsView from './host/reportsView';
 import * as reportStore from './host/reportStore';
 import * as reportPanel from './host/reportPanel';
 import * as slicesAnalysis from './host/slicesAnalysis';
+import * as probe from './host/probeAnalysis';
 
 export function activate(context: vscode.ExtensionContext): void {
   log.register(context);
@@ -22,6 +23,7 @@ export function activate(context: vscode.ExtensionContext): void {
   modelCommands.register(context, runtime);
   analyses.register(context, runtime);
   slicesAnalysis.register(context, runtime);
+  probe.register(context, runtime);
   reportsView.register(context, runtime);
   reportPanel.register(context);
   log.log().info(`Model Bias Inspector ${String(context.extension.packageJSON.version)} activated`);

@@ -1,8 +1,9 @@
 import type { Command } from 'commander';
 import { existsSync, mkdirSync, readdirSync, statSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
-import { BadInputError, loadSpec, parseProviderSetting, runAttention, runGroups, runQuant, runSlices, runThresholds, type RunOverrides } from '../core/analyze';
+import { BadInputError, loadSpec, parseProviderSetting, runAttention, runGroups, runProbe, runQuant, runSlices, runThresholds, type RunOverrides } from '../core/analyze';
 import { inspectModel } from '../core/onnx';
+import { formatProbeReport } from './probe';
 import { formatAttentionReport } from './formatAttention';
 import { formatQuantization } from './formatQuant';
 import { workerScript } from './quant';
@@ -37,7 +38,9 @@ const STEPS: readonly { name: string; run: DemoStep }[] = [
   {
     name: 'groups',
     run: async (specPath, out, overrides) => {
-      const report = await runGroups(await loadSpec(specPath), overrides);
+      const spec = await loadSpec(specPath);
+      if (spec.probe) return null;
+      const report = await runGroups(spec, overrides);
       writeReports(out, specPath, 'groups', report);
       return formatGroupsReport(report);
     },
@@ -70,6 +73,16 @@ const STEPS: readonly { name: string; run: DemoStep }[] = [
       const report = await runThresholds(spec, { ...overrides, front: true });
       writeReports(out, specPath, 'thresholds', report);
       return formatThresholdsReport(report, true);
+    },
+  },
+  {
+    name: 'probe',
+    run: async (specPath, out, overrides) => {
+      const spec = await loadSpec(specPath);
+      if (!spec.probe) return null;
+      const report = await runProbe(spec, overrides);
+      writeReports(out, specPath, 'probe', report);
+      return formatProbeReport(report);
     },
   },
   {

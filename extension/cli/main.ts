@@ -15,6 +15,7 @@ import { registerDistributed } from './distributed';
 import { registerInit } from './init';
 import { registerSlices } from './slices';
 import { registerThresholds } from './thresholds';
+import { registerProbe } from './probe';
 
 const program = new Command()
   .name('bias-inspector')
@@ -32,6 +33,7 @@ registerDistributed(program);
 registerInit(program);
 registerSlices(program);
 registerThresholds(program);
+registerProbe(program);
 registerDemo(program);
 registerForward(program);
 

@@ -73,7 +73,7 @@ export async function runWithProgress<T>(analysis: AnalysisRun<T>, onRuntimeUnav
 }
 
 /** The analyses whose reply is a report to save and show. */
-type ReportMethod = 'groups' | 'attention' | 'quant' | 'slices' | 'thresholds';
+type ReportMethod = 'groups' | 'attention' | 'quant' | 'slices' | 'thresholds' | 'probe' | 'probeAttention';
 
 /**
  * The common path of every analysis: run it in the worker with a cancellable progress, record

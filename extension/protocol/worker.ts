@@ -11,6 +11,7 @@ import type { QuantizationReport } from './quant';
 import type { DryRunRequest, DryRunResult } from './dryRun';
 import type { SlicesReport } from './slices';
 import type { ThresholdsReport } from './thresholds';
+import type { ProbeReportView } from './probe';
 
 /**
  * Run settings the caller sets explicitly: CLI flags, or the VS Code settings the user changed.
@@ -67,6 +68,12 @@ export interface SlicesRequest {
   readonly overrides: RunOverrides;
 }
 
+/** A language-model probe (or the attention over its prompts) of a probe spec. */
+export interface ProbeRequest {
+  readonly specPath: string;
+  readonly overrides: RunOverrides;
+}
+
 export interface ThresholdsRequest {
   readonly specPath: string;
   readonly overrides: RunOverrides;
@@ -84,6 +91,8 @@ export type AnalysisWorkerMethods = {
   dryRun: [DryRunRequest, DryRunResult];
   slices: [SlicesRequest, SlicesReport];
   thresholds: [ThresholdsRequest, ThresholdsReport];
+  probe: [ProbeRequest, ProbeReportView];
+  probeAttention: [ProbeRequest, AttentionReport];
 };
 
 export type AnalysisMethod = keyof AnalysisWorkerMethods;

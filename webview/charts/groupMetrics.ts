@@ -38,6 +38,7 @@ const CATALOG: Readonly<Record<string, MetricInfo>> = {
   ece: { name: 'ece', label: 'ECE', noun: 'ECE', direction: 'lower-better', rate: true, definition: 'Expected calibration error: size-weighted mean |confidence − accuracy| over 15 equal-width confidence bins.' },
   macro_f1: { name: 'macro_f1', label: 'macro-F1', noun: 'macro-F1', direction: 'higher-better', rate: true, definition: 'Unweighted mean over classes of each class F1 score.' },
   mse: { name: 'mse', label: 'MSE', noun: 'MSE', direction: 'lower-better', rate: false, definition: 'Mean squared error between prediction and target.' },
+  meanScore: { name: 'meanScore', label: 'mean score', noun: 'mean yes/no skew', direction: 'higher-better', rate: false, definition: 'Mean probe score over the group\'s prompts: the yes/no skew s = logP(yes set) − logP(no set), or the log-probability the probe names (FORMULAS.md §H).' },
   mae: { name: 'mae', label: 'MAE', noun: 'MAE', direction: 'lower-better', rate: false, definition: 'Mean absolute error between prediction and target.' },
 };
 

@@ -5,9 +5,11 @@ import { renderAttention } from '../sections/attention';
 import { renderQuant } from '../sections/quant';
 import { renderSlices } from '../sections/slices';
 import { renderThresholds } from '../sections/thresholds';
+import { renderProbe } from '../sections/probe';
 
 registerSection('groups', renderGroups);
 registerSection('attention', renderAttention);
 registerSection('quantization', renderQuant);
 registerSection('slices', renderSlices);
 registerSection('thresholds', renderThresholds);
+registerSection('probe', renderProbe);

@@ -17,6 +17,8 @@ import { runQuant } from './quant';
 import { dryRunSpec } from './dryRun';
 import { runSlices } from './slices';
 import { runThresholds } from './thresholds';
+import { runProbe } from './probe';
+import { runProbeAttention } from './probe-attention';
 
 function transferables(value: unknown, found: ArrayBuffer[] = []): ArrayBuffer[] {
   if (value instanceof ArrayBuffer) found.push(value);
@@ -44,6 +46,8 @@ const handlers: Handlers = {
   groups: async ({ specPath, overrides }) => runGroups(await loadSpec(specPath), { ...overrides, onProgress }),
   attention: async ({ specPath, overrides }) => runAttention(await loadSpec(specPath), { ...overrides, onProgress }),
   attentionSample: async ({ specPath, row, overrides }) => runAttentionSample(await loadSpec(specPath), row, overrides),
+  probe: async ({ specPath, overrides }) => runProbe(await loadSpec(specPath), { ...overrides, onProgress }),
+  probeAttention: async ({ specPath, overrides }) => runProbeAttention(await loadSpec(specPath), { ...overrides, onProgress }),
   quant: async ({ modelPath, specPath, floatPath, sensitivity, overrides }) => {
     const spec = specPath ? await loadSpec(specPath) : undefined;
     return runQuant(spec, {

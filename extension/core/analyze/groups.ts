@@ -6,7 +6,7 @@
  * The CLI and the VS Code host both call `runGroups` with the same spec.
  */
 import { BadInputError, InspectorError, throttleProgress, throwIfAborted, type ProgressFn } from '../errors';
-import { createInputEncoder, numericCell, openTableShard, scoringTask, type Shard, type EncodedBatch, type InputEncoder, type ResolvedSpec, type RowBatch, type TableReader } from '../data';
+import { createInputEncoder, numericCell, openTableShard, scoredOutputKind, scoringTask, type Shard, type EncodedBatch, type InputEncoder, type ResolvedSpec, type RowBatch, type TableReader } from '../data';
 import { evaluateBatch, type LossConfig } from '../metrics/batch';
 import { featureVariances } from '../metrics/diversity';
 import { GroupMetricsBuilder } from '../metrics/groups';
@@ -150,6 +150,7 @@ async function sha256File(path: string): Promise<string> {
 
 async function modelPass<T>(spec: ResolvedSpec, options: GroupsRunOptions, finish: PassEnd<T>): Promise<T> {
   const task = scoringTask(spec, 'the groups analysis');
+  const outputKind = scoredOutputKind(spec, 'groups analysis');
   requireLabel(spec);
   requireGroups(spec);
   if (!spec.model) throw new BadInputError('spec.model', `${spec.specPath}: field "model": a model is needed (or use "predictions")`, { file: spec.specPath });
@@ -180,7 +181,7 @@ async function modelPass<T>(spec: ResolvedSpec, options: GroupsRunOptions, finis
       if (!out) throw new BadInputError('model.output-missing', `${spec.model}: the run returned no "${prepared.output}"`, { file: spec.model });
       const labels = encoded.labels ?? new Float64Array(0);
       const columns = evaluateBatch({
-        data: out.data, dims: out.dims, outputKind: spec.outputKind, task: task, labels, loss,
+        data: out.data, dims: out.dims, outputKind, task, labels, loss,
         tensor: prepared.output, file: spec.data, rowOffset: encoded.rowNumbers[0] ?? 0,
         ...(encoded.likelihood ? { likelihood: encoded.likelihood } : {}),
       });

@@ -13,6 +13,8 @@ export {
 export { runQuant, type QuantRunOptions } from './quant';
 export { runSlices, type SlicesRunOptions } from './slices';
 export { runThresholds, mergeGroupValues, type ThresholdsRunOptions } from './thresholds';
+export { runProbe, PROBE_DEFAULTS, type ProbeRunOptions } from './probe';
+export { runProbeAttention } from './probe-attention';
 export { DEFAULT_BUDGET, DEFAULT_SENSITIVITY_FORMAT, DEFAULT_SENSITIVITY_ROWS } from './quantSensitivity';
 export { DEFAULT_MIN_ELEMENTS } from '../quant/analyze';
 export {

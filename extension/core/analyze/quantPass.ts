@@ -6,7 +6,7 @@
 import type { InferenceSession } from 'onnxruntime-node';
 import { BadInputError, throttleProgress, throwIfAborted } from '../errors';
 import type { ProgressFn } from '../errors';
-import { createInputEncoder, openTable, scoringTask } from '../data';
+import { createInputEncoder, openTable, scoredOutputKind, scoringTask } from '../data';
 import type { EncodedBatch, ResolvedSpec, TensorData } from '../data';
 import { evaluateBatch } from '../metrics/batch';
 import type { LossConfig, SampleColumns } from '../metrics/batch';
@@ -103,6 +103,7 @@ interface OpenVariant {
  * @throws BadInputError for spec/data/output problems (as the groups analysis), `data.empty`.
  */
 export async function comparisonPass(spec: ResolvedSpec, baselinePath: string, variants: readonly Variant[], options: PassOptions): Promise<PassResult> {
+  const outputKind = scoredOutputKind(spec, 'quantization impact');
   if (!spec.label) throw new BadInputError('spec.label', `${spec.specPath || 'the spec'}: field "label": the quantization impact needs the label column`, { file: spec.specPath });
   const task = scoringTask(spec, 'the quantization impact');
   if (spec.groups.length === 0) throw new BadInputError('spec.groups', `${spec.specPath || 'the spec'}: field "groups": name at least one sensitive column`, { file: spec.specPath });
@@ -123,7 +124,7 @@ export async function comparisonPass(spec: ResolvedSpec, baselinePath: string, v
       throwIfAborted(signal);
       const label = typeof v.model === 'string' ? v.model : `${baselinePath} (${v.id})`;
       const { session } = await openSession(v.model, label, { providers: options.providers, ...threads });
-      open.push({ id: v.id, label, session, acc: new ImpactAccumulator(spec.groups, { outputKind: spec.outputKind, task: task }, options.flipsCap) });
+      open.push({ id: v.id, label, session, acc: new ImpactAccumulator(spec.groups, { outputKind, task }, options.flipsCap) });
     }
     const outputInfo = summary.outputs.find((o) => o.name === output);
     const lastDim = outputInfo?.shape?.at(-1);
@@ -141,7 +142,7 @@ export async function comparisonPass(spec: ResolvedSpec, baselinePath: string, v
         const feeds = ortFeeds(encoded.feeds);
         const labels = encoded.labels ?? new Float64Array(0);
         const evaluate = (out: { data: Float32Array; dims: readonly number[] }, file: string): SampleColumns => evaluateBatch({
-          data: out.data, dims: out.dims, outputKind: spec.outputKind, task: task, labels, loss,
+          data: out.data, dims: out.dims, outputKind, task, labels, loss,
           tensor: output, file, rowOffset: encoded.rowNumbers[0] ?? 0,
           ...(encoded.likelihood ? { likelihood: encoded.likelihood } : {}),
         });

@@ -5,7 +5,7 @@
  * same encoder, batching and messages as the groups analysis.
  */
 import { BadInputError, throttleProgress, type ProgressFn } from '../errors';
-import { createInputEncoder, numericCell, openTable, scoringTask, type ResolvedSpec, type TableReader } from '../data';
+import { createInputEncoder, numericCell, openTable, scoredOutputKind, scoringTask, type ResolvedSpec, type TableReader } from '../data';
 import { evaluateBatch } from '../metrics/batch';
 import { reportModel } from '../report';
 import type { ReportModel } from '../../protocol/report';
@@ -75,6 +75,7 @@ function checkColumns(table: TableReader, names: readonly string[], file: string
 /** Runs the model over the spec's data (or reads its predictions file) and keeps every row. */
 export async function collectRows(spec: ResolvedSpec, extraColumns: readonly string[], options: RowPassOptions, what: string, maxValues = 1000): Promise<RowPass> {
   const task = scoringTask(spec, what);
+  const outputKind = scoredOutputKind(spec, what);
   if (!spec.label) throw new BadInputError('spec.label', `${spec.specPath || 'the spec'}: field "label": ${what} needs the label column`, { file: spec.specPath });
   const progress = throttleProgress(options.onProgress);
   const predictions = spec.predictions;
@@ -122,7 +123,7 @@ export async function collectRows(spec: ResolvedSpec, extraColumns: readonly str
           const out = outputs[prepared.output];
           if (!out) throw new BadInputError('model.output-missing', `${spec.model}: the run returned no "${prepared.output}"`, { file: spec.model! });
           columns = evaluateBatch({
-            data: out.data, dims: out.dims, outputKind: spec.outputKind, task: task, labels: y, loss: { name: spec.loss },
+            data: out.data, dims: out.dims, outputKind, task, labels: y, loss: { name: spec.loss },
             tensor: prepared.output, file: spec.data, rowOffset: encoded.rowNumbers[0] ?? 0,
             ...(encoded.likelihood ? { likelihood: encoded.likelihood } : {}),
           });

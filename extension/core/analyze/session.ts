@@ -6,7 +6,7 @@
 import { MessageChannel } from 'node:worker_threads';
 import type { InferenceSession } from 'onnxruntime-node';
 import { BadInputError } from '../errors';
-import { addGraphOutput, encodeModel, loadModel, summarizeModel } from '../onnx';
+import { addGraphOutput, encodeModel, loadModel, summarizeModel, type LoadedModel } from '../onnx';
 import type { ModelSummary } from '../../protocol/model';
 import type { RuntimeInfo } from '../../protocol/runtime';
 import { loadOrt, openSession, sessionThreads, type ProviderSetting } from '../runtime';
@@ -17,6 +17,13 @@ import type { TensorData } from '../data';
  * stay in memory beside onnxruntime's own copy for the whole pass (a 440 MB encoder twice).
  */
 export interface PreparedModel {
+  /** The model file. */
+  readonly path: string;
+  /**
+   * The decoded graph, for structure only (names, shapes, dims): the file's bytes are released
+   * once onnxruntime has the model, so tensor data read from it is empty.
+   */
+  readonly proto: LoadedModel['proto'];
   readonly summary: ModelSummary;
   readonly session: InferenceSession;
   readonly runtime: RuntimeInfo;
@@ -57,7 +64,7 @@ export async function prepareModel(path: string, options: PrepareOptions): Promi
   // peaked at ~3x its size instead of onnxruntime's own ~2x).
   await releaseBytes(loaded.bytes);
   const { session, info } = await openSession(model, path, { providers: options.providers, threads });
-  return { summary, session, runtime: info, output, extraOutputs: options.expose ?? [] };
+  return { path, proto: loaded.proto, summary, session, runtime: info, output, extraOutputs: options.expose ?? [] };
 }
 
 /**

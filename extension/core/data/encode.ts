@@ -8,7 +8,8 @@
  * [N, T] padded to the batch's longest row (or the model's fixed T); {text, tokenizer} ->
  * token ids the same way; {npy} -> the .npy rows aligned with the data rows. Unmapped model
  * inputs named like `attention_mask`/`mask`, `token_type_ids` and `position_ids` are filled
- * automatically from the (first) sequence input.
+ * automatically from the (first) sequence input, and a decoder's `past_key_values.*` cache with
+ * a past length of 0 (FORMULAS.md §H).
  */
 import { BadInputError } from '../errors';
 import { intArrayCell, showCell } from './cells';
@@ -93,7 +94,9 @@ type Plan =
   | { kind: 'columns'; input: string; dtype: TensorDType; columns: readonly string[] }
   | SequencePlan
   | { kind: 'npy'; input: string; dtype: TensorDType; file: NpyFile }
-  | { kind: 'auto'; input: string; dtype: TensorDType; fill: 'mask' | 'type_ids' | 'position_ids'; source: string };
+  | { kind: 'auto'; input: string; dtype: TensorDType; fill: 'mask' | 'type_ids' | 'position_ids'; source: string }
+  /** An empty `past_key_values.*` cache: dims with the batch axis as −1 and the past length 0. */
+  | { kind: 'past'; input: string; dtype: TensorDType; dims: readonly number[] };
 
 type TableInfo = Pick<TableReader, 'path' | 'format' | 'columns' | 'findColumns'>;
 
@@ -177,6 +180,16 @@ const AUTO_INPUTS: readonly [RegExp, 'mask' | 'type_ids' | 'position_ids'][] = [
   [/position_ids/i, 'position_ids'],
 ];
 
+const PAST_INPUT = /^past_key_values[._]/i;
+
+/** Dims of an empty cache: batch first (−1), the one axis the graph leaves open is the past length (0). */
+function emptyPastDims(shape: ModelInputInfo['shape']): number[] | undefined {
+  if (!shape || shape.length < 2) return undefined;
+  const open = shape.map((d, i) => (i > 0 && typeof d !== 'number' ? i : -1)).filter((i) => i >= 0);
+  if (open.length !== 1) return undefined;
+  return shape.map((d, i) => (i === 0 ? -1 : i === open[0] ? 0 : (d as number)));
+}
+
 async function buildPlans(spec: ResolvedSpec, modelInputs: readonly ModelInputInfo[], specName: string): Promise<Plan[]> {
   const byName = new Map(modelInputs.map((m) => [m.name, m]));
   const fail = (code: string, pointer: string, cause: string): never => {
@@ -218,7 +231,10 @@ async function buildPlans(spec: ResolvedSpec, modelInputs: readonly ModelInputIn
       if (Object.hasOwn(spec.inputs, input.name)) continue;
       const fill = AUTO_INPUTS.find(([re]) => re.test(input.name))?.[1];
       const dtype = normalizeDtype(input.dtype);
-      if (fill && firstSequence && dtype !== undefined && dtype !== 'float16') {
+      const past = PAST_INPUT.test(input.name) && firstSequence && dtype === 'float32' ? emptyPastDims(input.shape) : undefined;
+      if (past) {
+        plans.push({ kind: 'past', input: input.name, dtype: 'float32', dims: past });
+      } else if (fill && firstSequence && dtype !== undefined && dtype !== 'float16') {
         plans.push({ kind: 'auto', input: input.name, dtype, fill, source: firstSequence.input });
       } else {
         fail('unmapped-input', '/inputs', `model input "${input.name}" (${input.dtype} ${showShape(input.shape)}) is not mapped; add "${input.name}": {...} to "inputs"`);
@@ -355,6 +371,9 @@ async function encodeBatch(
   }
   for (const plan of plans) {
     if (plan.kind === 'npy') feeds[plan.input] = await npyRows(plan.file, plan.dtype, kept.map((i) => batch.rowNumbers[i]!), place);
+  }
+  for (const plan of plans) {
+    if (plan.kind === 'past') feeds[plan.input] = { dtype: plan.dtype, data: allocate(plan.dtype, 0), dims: plan.dims.map((d) => (d === -1 ? kept.length : d)) };
   }
   for (const plan of plans) {
     if (plan.kind !== 'auto') continue;

@@ -6,7 +6,7 @@ export { datasetParts, listParquetParts, openParquetDataset, type DatasetOptions
 export { openNpy, readNpy, parseNpyHeader, type NpyArray, type NpyDtype, type NpyFile, type NpyHeader } from './npy';
 export { numericCell, groupValue, intArrayCell, type NumericCell } from './cells';
 export * from './spec-types';
-export { loadSpec, resolveSpec, scoringTask, validateSpec, writeSpec, specToJson, formatSpecIssues, fieldName, type SpecIssue, type ResolveOptions } from './spec';
+export { loadSpec, resolveSpec, scoredOutputKind, scoringTask, validateSpec, writeSpec, specToJson, formatSpecIssues, fieldName, type SpecIssue, type ResolveOptions } from './spec';
 export { createInputEncoder, type EncodedBatch, type EncoderOptions, type EncoderSummary, type InputEncoder } from './encode';
 export { SkipTally, type SkipSummary } from './skips';
 export { suggestSpec, acceptSuggestions, profileColumns, type ColumnKind, type ColumnProfile, type GroupOption, type InputSuggestion, type ModelFacts, type ModelTask, type Ranked, type SpecSuggestions, type SuggestHints } from './suggest';

@@ -24,11 +24,38 @@ const inputMapping = {
   },
 } as const;
 
+const answers = { type: 'array', items: { type: 'string', minLength: 1 }, minItems: 1, uniqueItems: true } as const;
+const probeCommon = { tokenizer: name, maxLength: positiveInt } as const;
+
+/** A language-model probe (FORMULAS.md §H); the kind picks a closed branch. */
+const probe = {
+  type: 'object',
+  required: ['kind'],
+  properties: { kind: { enum: ['yesno', 'counterfactual'] } },
+  if: { properties: { kind: { const: 'yesno' } } },
+  then: {
+    required: ['prompt', 'yes', 'no'],
+    properties: { kind: { const: 'yesno' }, prompt: name, yes: answers, no: answers, ...probeCommon },
+    additionalProperties: false,
+  },
+  else: {
+    required: ['templates', 'terms'],
+    properties: {
+      kind: { const: 'counterfactual' },
+      templates: name,
+      column: name,
+      slot: name,
+      terms: { type: 'object', minProperties: 2, additionalProperties: { type: 'array', items: { type: 'string', minLength: 1 }, minItems: 1 } },
+      answers: { type: 'object', additionalProperties: false, properties: { yes: answers, no: answers } },
+      ...probeCommon,
+    },
+    additionalProperties: false,
+  },
+} as const;
+
 export const SPEC_SCHEMA = {
   $id: 'bias-inspector.spec',
   type: 'object',
-  // task and label: only the analyses that score predictions need them (DESIGN.md §3; see scoringTask).
-  required: ['data'],
   additionalProperties: false,
   properties: {
     $schema: { type: 'string' },
@@ -67,18 +94,33 @@ export const SPEC_SCHEMA = {
     bootstrap: { type: 'integer', minimum: 0 },
     seed: { type: 'integer' },
     maxGroupValues: positiveInt,
+    probe,
   },
-  // Without a predictions file the model is run: it and its input mapping are needed.
-  if: { not: { required: ['predictions'] } },
-  then: { required: ['model', 'inputs'] },
+  allOf: [
+    // Without a predictions file the model is run: it and its input mapping are needed (a
+    // language-model probe feeds the model itself: its prompts are the input).
+    { if: { not: { anyOf: [{ required: ['predictions'] }, { required: ['probe'] }] } }, then: { required: ['model', 'inputs'] } },
+    // A probe needs the model; it reads no task unless it has labels, and a counterfactual
+    // probe's templates file is its data.
+    {
+      if: { required: ['probe'] },
+      then: {
+        required: ['model'],
+        if: { properties: { probe: { properties: { kind: { const: 'counterfactual' } } } } },
+        else: { required: ['data'] },
+      },
+      else: { required: ['data', 'task'] },
+    },
+  ],
 } as const;
 
 /** Top-level field names in the order `writeSpec` writes them. */
 export const SPEC_KEY_ORDER = [
   '$schema', 'model', 'data', 'inputs', 'output', 'outputKind', 'task', 'label', 'groups', 'loss', 'referenceModel',
   'predictions', 'featureTensor', 'positiveLabel', 'classes', 'weight', 'likelihood', 'attention', 'slices', 'minGroupSize',
-  'bootstrap', 'seed', 'maxGroupValues',
+  'bootstrap', 'seed', 'maxGroupValues', 'probe',
 ] as const;
 
 /** Field order inside an input mapping and the other nested objects. */
-export const NESTED_KEY_ORDER = ['columns', 'column', 'text', 'tokenizer', 'npy', 'maxLength', 'padId', 'file', 'score', 'pred', 'tokens', 'spans', 'maxLevel'] as const;
+export const NESTED_KEY_ORDER = ['columns', 'column', 'text', 'tokenizer', 'npy', 'maxLength', 'padId', 'file', 'score', 'pred', 'tokens', 'spans', 'maxLevel',
+  'kind', 'prompt', 'yes', 'no', 'templates', 'slot', 'terms', 'answers'] as const;

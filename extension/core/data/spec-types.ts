@@ -1,7 +1,7 @@
 /** The analysis spec (`*.bias.json`, DESIGN.md §3) as written by users and as resolved. */
 
 export const TASKS = ['binary', 'multiclass', 'regression'] as const;
-export const OUTPUT_KINDS = ['logits', 'probabilities', 'regression', 'ensemble'] as const;
+export const OUTPUT_KINDS = ['logits', 'probabilities', 'regression', 'ensemble', 'language_model'] as const;
 export const LOSSES = [
   'cross_entropy', 'binary_cross_entropy', 'focal', 'mse', 'mae', 'dice', 'crps', 'fair_crps', 'af_crps', 'bias_loss',
 ] as const;
@@ -29,10 +29,36 @@ export interface PredictionsSpec { readonly file: string; readonly score?: strin
 export interface SlicesSpec { readonly columns?: readonly string[]; readonly maxLevel?: number }
 export interface AttentionSpec { readonly tokens?: string; readonly spans?: Readonly<Record<string, string>> }
 
+/** Fields every language-model probe takes (FORMULAS.md §H). */
+interface ProbeCommon {
+  /** The model's tokenizer.json (default: tokenizer.json in the model's folder). */
+  readonly tokenizer?: string;
+  /** The model's context in tokens, when the model does not say it (a fixed sequence axis or its position table). */
+  readonly maxLength?: number;
+}
+/** Yes/no skew of each data row's prompt: `{col}` in the prompt is that column of the row. */
+export interface YesNoProbeSpec extends ProbeCommon {
+  readonly kind: 'yesno';
+  readonly prompt: string;
+  readonly yes: readonly string[];
+  readonly no: readonly string[];
+}
+/** Counterfactual templates: the templates file's `column` (default "template") holds prompts with the slot. */
+export interface CounterfactualProbeSpec extends ProbeCommon {
+  readonly kind: 'counterfactual';
+  readonly templates: string;
+  readonly column?: string;
+  readonly slot?: string;
+  readonly terms: Readonly<Record<string, readonly string[]>>;
+  readonly answers?: { readonly yes?: readonly string[]; readonly no?: readonly string[] };
+}
+export type ProbeSpec = YesNoProbeSpec | CounterfactualProbeSpec;
+
 /** The spec as it is in the file: paths relative to the spec's folder. */
 export interface AnalysisSpec {
   readonly model?: string;
-  readonly data: string;
+  /** Required except for a counterfactual probe (its templates file is the data). */
+  readonly data?: string;
   readonly inputs?: Readonly<Record<string, InputMapping>>;
   readonly output?: string;
   readonly outputKind?: OutputKind;
@@ -54,6 +80,7 @@ export interface AnalysisSpec {
   readonly bootstrap?: number;
   readonly seed?: number;
   readonly maxGroupValues?: number;
+  readonly probe?: ProbeSpec;
 }
 
 /**
@@ -64,6 +91,9 @@ export interface AnalysisSpec {
 export interface ResolvedSpec extends AnalysisSpec {
   /** Absolute path of the spec file ('' for a spec built in memory). */
   readonly specPath: string;
+  /** The data file (a counterfactual probe's templates file when the spec names no data). */
+  readonly data: string;
+  readonly task: Task;
   readonly inputs: Readonly<Record<string, InputMapping>>;
   readonly outputKind: OutputKind;
   readonly groups: readonly string[];

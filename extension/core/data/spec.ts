@@ -11,7 +11,7 @@ import { escapePointer, locatePointer, pointerSegments, positionAt, type TextPos
 import { NESTED_KEY_ORDER, SPEC_KEY_ORDER, SPEC_SCHEMA } from './spec-schema';
 import {
   DEFAULT_MAX_GROUP_VALUES, isNpyMapping, isTextMapping,
-  type AnalysisSpec, type InputMapping, type ResolvedSpec, type Task,
+  type AnalysisSpec, type InputMapping, type OutputKind, type ResolvedSpec, type Task,
 } from './spec-types';
 
 /** One located problem in a spec; validation returns these as values. */
@@ -134,6 +134,17 @@ export function scoringTask(spec: Pick<AnalysisSpec, 'task'> & { readonly specPa
   return spec.task;
 }
 
+/**
+ * The spec's output kind for an analysis that scores predictions; a language model's logits
+ * [B, T, V] are read by the probes only (FORMULAS.md §H).
+ */
+export function scoredOutputKind(spec: ResolvedSpec, analysis: string): Exclude<OutputKind, 'language_model'> {
+  if (spec.outputKind === 'language_model') {
+    throw new BadInputError('spec.outputKind', `${spec.specPath || 'the spec'}: field "outputKind": "language_model" outputs are read by the language-model probes (bias-inspector probe), not by the ${analysis}`, { file: spec.specPath });
+  }
+  return spec.outputKind;
+}
+
 /** Formats issues as lines `<file>:<line>:<col>: field "<f>": <cause>`. */
 export function formatSpecIssues(file: string, issues: readonly SpecIssue[]): string {
   return issues
@@ -177,13 +188,21 @@ export async function resolveSpec(value: unknown, options: ResolveOptions): Prom
     else if (isNpyMapping(m)) inputs[name] = { npy: file(`${ptr}/npy`, m.npy) };
     else inputs[name] = m;
   }
+  const probe = spec.probe === undefined ? undefined
+    : spec.probe.kind === 'counterfactual'
+      ? { ...spec.probe, templates: file('/probe/templates', spec.probe.templates), ...(spec.probe.tokenizer === undefined ? {} : { tokenizer: file('/probe/tokenizer', spec.probe.tokenizer) }) }
+      : { ...spec.probe, ...(spec.probe.tokenizer === undefined ? {} : { tokenizer: file('/probe/tokenizer', spec.probe.tokenizer) }) };
+  // The schema requires data except for a counterfactual probe, whose templates file is its data.
+  const data = spec.data !== undefined ? file('/data', spec.data) : probe?.kind === 'counterfactual' ? probe.templates : '';
   const resolved: ResolvedSpec = {
     ...spec,
     specPath,
     ...(spec.model !== undefined ? { model: file('/model', spec.model) } : {}),
-    data: file('/data', spec.data),
+    data,
+    task: spec.task ?? 'binary',
     inputs,
-    outputKind: spec.outputKind ?? (spec.task === 'regression' ? 'regression' : 'logits'),
+    ...(probe ? { probe } : {}),
+    outputKind: spec.outputKind ?? (spec.probe ? 'language_model' : spec.task === 'regression' ? 'regression' : 'logits'),
     groups: spec.groups ?? [],
     loss: spec.loss ?? (spec.task === 'regression' ? 'mse' : 'cross_entropy'),
     referenceModel: spec.referenceModel == null ? null : file('/referenceModel', spec.referenceModel),

@@ -12,6 +12,12 @@ export interface TokenEncoder {
   readonly padId: number;
   /** Token ids and token strings of one text, at most `maxLength` long. */
   encode(text: string, maxLength: number | undefined): { ids: number[]; tokens: string[] };
+  /** Token ids of one text, untruncated; `special` false leaves out the post-processor's special tokens. */
+  ids(text: string, special: boolean): number[];
+  /** Size of the vocabulary with added tokens (largest id + 1). */
+  readonly vocabSize: number;
+  /** The length the tokenizer truncates to (`truncation.max_length`, else the config's `model_max_length`), if any. */
+  readonly maxLength: number | undefined;
 }
 
 /**
@@ -39,8 +45,25 @@ export async function loadTokenizer(path: string): Promise<TokenEncoder> {
     ? padding['pad_id']
     : tokenizer.token_to_id('[PAD]') ?? tokenizer.token_to_id('<pad>') ?? 0;
 
+  let vocabSize = 0;
+  for (const id of tokenizer.get_vocab(true).values()) if (id + 1 > vocabSize) vocabSize = id + 1;
+  const truncation = json['truncation'];
+  const configMax = config['model_max_length'];
+  const maxLength = isRecord(truncation) && typeof truncation['max_length'] === 'number' ? truncation['max_length']
+    : typeof configMax === 'number' && configMax > 0 && configMax < 1e9 ? configMax : undefined;
+
   return {
     padId,
+    vocabSize,
+    maxLength,
+    ids(text, special) {
+      const encoding = tokenizer.encode(text, { add_special_tokens: special });
+      const unknown = encoding.ids.findIndex((id) => typeof id !== 'number');
+      if (unknown >= 0) {
+        throw new BadInputError('bad-tokenizer', `${path}: token "${encoding.tokens[unknown] ?? ''}" has no id and the tokenizer has no unk_token`, { file: path });
+      }
+      return encoding.ids;
+    },
     encode(text, maxLength) {
       const encoding = tokenizer.encode(text);
       let ids = encoding.ids;

@@ -4,6 +4,7 @@ import { analysisGroups } from './analysisGroups';
 import { analysisQuant } from './analysisQuant';
 import { guidedSpec, guidedSpecAttention, guidedSpecDryRun } from './guidedSpec';
 import { analysisSlices } from './analysisSlices';
+import { analysisProbe } from './analysisProbe';
 import { untrustedWorkspace } from './untrustedWorkspace';
 
 /**
@@ -13,4 +14,4 @@ import { untrustedWorkspace } from './untrustedWorkspace';
  * workspace copy (the runner allows new files there and nowhere else). The untrusted-workspace
  * scenario runs last, in a second code-server with workspace trust on (Scenario.workspaceTrust).
  */
-export const analysisScenarios: readonly Scenario[] = [analysisGroups, analysisAttention, analysisQuant, analysisSlices, guidedSpec, guidedSpecDryRun, guidedSpecAttention, untrustedWorkspace];
+export const analysisScenarios: readonly Scenario[] = [analysisGroups, analysisAttention, analysisQuant, analysisSlices, analysisProbe, guidedSpec, guidedSpecDryRun, guidedSpecAttention, untrustedWorkspace];

@@ -1,6 +1,6 @@
 import { check, type Scenario } from '../harness/scenario';
 
-const SINGLE = ['Analyze Groups…', 'Attention Heatmaps…', 'Quantization Error…', 'Find Slices…', 'Threshold What-If…'];
+const SINGLE = ['Analyze Groups…', 'Attention Heatmaps…', 'Probe Language Model…', 'Quantization Error…', 'Find Slices…', 'Threshold What-If…'];
 const COMPARE = 'Compare Models';
 
 /** The Explorer's context menu offers our analyses on a model, and Compare Models on two. */

@@ -45,7 +45,7 @@ describe('spec validation: located, exact messages', () => {
     ['empty column name', { ...base, inputs: { features: { columns: ['age', ''] } } }, ':8:9: field "inputs.features.columns[1]": must not be empty'],
     ['groups not an array', { ...base, groups: 'sex' }, ':16:13: field "groups": must be an array (got "sex")'],
     ['unknown loss', { ...base, loss: 'hinge' }, ':19:11: field "loss": must be one of cross_entropy, binary_cross_entropy, focal, mse, mae, dice, crps, fair_crps, af_crps, bias_loss (got "hinge")'],
-    ['unknown outputKind', { ...base, outputKind: 'scores' }, ':13:17: field "outputKind": must be one of logits, probabilities, regression, ensemble (got "scores")'],
+    ['unknown outputKind', { ...base, outputKind: 'scores' }, ':13:17: field "outputKind": must be one of logits, probabilities, regression, ensemble, language_model (got "scores")'],
     ['referenceModel of the wrong type', { ...base, referenceModel: 3 }, ':20:21: field "referenceModel": must be a string or null (got number 3)'],
     ['label also a group', { ...base, groups: ['sex', 'label'] }, ':18:5: field "groups[1]": "label" is the label column; a group column must be another column'],
     ['positiveLabel on multiclass', { ...base, task: 'multiclass', positiveLabel: 'yes' }, ':21:20: field "positiveLabel": only applies to task "binary" (the task is "multiclass")'],

@@ -1,0 +1,518 @@
+/**
+ * Language-model probes (FORMULAS.md §H, issue 13): a decoder language model's logits [B, T, V]
+ * score answers after prompts. A yes/no probe fills its prompt with each data row's columns and
+ * scores s = logP(yes set) − logP(no set) per row, then per group the selection rate (s > 0),
+ * the mean s with a bootstrap interval, and with labels every §B metric of the prediction s > 0
+ * (P(yes) = sigmoid(s)). A counterfactual probe fills each template's group slot with each
+ * group's terms and compares the groups' scores template by template.
+ *
+ * Prompts are tokenised with the model's tokenizer.json; each answer on its own (special tokens
+ * left out, leading space kept) and appended to the prompt's tokens; a multi-token answer's
+ * log-probability is the teacher-forced sum. Batches pad on the right with `past_key_values.*`
+ * fed with a past length of 0; each score is read at positions before the padding, so padding
+ * changes no score. The CLI and the VS Code host both call `runProbe`.
+ */
+import { access } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import { BadInputError, InspectorError, throttleProgress, throwIfAborted, type ProgressFn } from '../errors';
+import { createInputEncoder, loadTokenizer, openTable, type ResolvedSpec, type TokenEncoder } from '../data';
+import type { CounterfactualProbeSpec, ProbeSpec, YesNoProbeSpec } from '../data';
+import { evaluateBatch } from '../metrics/batch';
+import { GroupMetricsBuilder, type GroupsSection } from '../metrics/groups';
+import { counterfactualStats, groupScoreStats, logSumExp, type BootstrapOptions } from '../metrics/probe';
+import { languageModelFeeds, type LanguageModelFeeds } from '../onnx/language-model';
+import { reportModel } from '../report';
+import { loadOrt } from '../runtime';
+import { replicatesFor, resolveRunOptions, RUN_DEFAULTS, type RunOptions, type RunOverrides } from './options';
+import { REPORT_SCHEMA } from '../../protocol/report';
+import type { ProbeGroupEntry, ProbePair, ProbeReport, ProbeScoreKind, ProbeSection, ProbeTemplateRow } from '../../protocol/probe';
+import type { GroupKey } from '../../protocol/groups';
+import { batchPositions, firstRows } from './groups';
+import { prepareModel, type PreparedModel } from './session';
+
+/**
+ * Run settings (explicit overrides: CLI flags, VS Code settings; the spec's minGroupSize,
+ * bootstrap and seed next; then PROBE_DEFAULTS, see options.ts) plus cancellation and progress.
+ * `batchSize` counts sequences per forward pass; `maxRows` data rows of a yes/no probe.
+ */
+export interface ProbeRunOptions extends RunOverrides {
+  readonly signal?: AbortSignal;
+  readonly onProgress?: ProgressFn;
+}
+
+/** Sequences of a few dozen tokens with [B, T, V] logits: batches of 64. */
+export const PROBE_DEFAULTS: RunOptions = { ...RUN_DEFAULTS, batchSize: 64 };
+
+export type { ProbeReport } from '../../protocol/probe';
+
+/** Where a prompt comes from, for messages: "<file>: row 12". */
+type Where = () => string;
+
+/** Answer sets as token ids, tokenised on their own. */
+interface AnswerTokens { readonly yes?: number[][]; readonly no?: number[][] }
+
+function specName(spec: ResolvedSpec): string {
+  return spec.specPath || 'the spec';
+}
+
+function fieldError(spec: ResolvedSpec, field: string, message: string): BadInputError {
+  return new BadInputError(`spec.${field.split(/[.[]/)[0] ?? field}`, `${specName(spec)}: field "${field}": ${message}`, { file: spec.specPath });
+}
+
+async function exists(path: string): Promise<boolean> {
+  try {
+    await access(path);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** The probe's tokenizer: `probe.tokenizer`, else tokenizer.json next to the model. */
+async function probeTokenizer(spec: ResolvedSpec, probe: ProbeSpec, model: string): Promise<{ path: string; tokenizer: TokenEncoder }> {
+  const path = probe.tokenizer ?? join(dirname(model), 'tokenizer.json');
+  if (probe.tokenizer === undefined && !(await exists(path))) {
+    throw fieldError(spec, 'probe.tokenizer', `no tokenizer named and none next to the model (${path} not found); name the model's tokenizer.json`);
+  }
+  return { path, tokenizer: await loadTokenizer(path) };
+}
+
+function tokenizeAnswers(spec: ResolvedSpec, tokenizer: TokenEncoder, tokenizerPath: string, sets: { yes?: readonly string[]; no?: readonly string[] }, field: string): AnswerTokens {
+  const one = (name: 'yes' | 'no', answers: readonly string[] | undefined): number[][] | undefined => answers?.map((text, i) => {
+    const ids = tokenizer.ids(text, false);
+    if (ids.length === 0) throw fieldError(spec, `${field}${name}[${i}]`, `${JSON.stringify(text)} tokenises to nothing with ${tokenizerPath}; an answer needs at least one token`);
+    return ids;
+  });
+  const yes = one('yes', sets.yes);
+  const no = one('no', sets.no);
+  return { ...(yes ? { yes } : {}), ...(no ? { no } : {}) };
+}
+
+function scoreKind(answers: AnswerTokens): ProbeScoreKind {
+  if (answers.yes && answers.no) return 'skew';
+  if (answers.yes) return 'logp_yes';
+  if (answers.no) return 'logp_no';
+  return 'logp_text';
+}
+
+/** One sequence of a forward pass and the answer tokens read from its logits. */
+interface Sequence {
+  readonly ids: readonly number[];
+  /** [prompt index, set (0 yes, 1 no, 2 text), answer index, position, token]. */
+  readonly reads: readonly (readonly [number, number, number, number, number])[];
+}
+
+/**
+ * Scores prompts with a prepared language model: per prompt logP(yes set), logP(no set) or the
+ * log-probability of its own tokens after the first.
+ */
+class LmScorer {
+  sequences = 0;
+  private readonly ort = loadOrt();
+
+  constructor(
+    private readonly prepared: PreparedModel,
+    private readonly lm: LanguageModelFeeds,
+    private readonly answers: AnswerTokens,
+    /** The answers as written, [yes set, no set], for messages. */
+    private readonly answerTexts: readonly (readonly string[])[],
+    private readonly padId: number,
+    private readonly vocabSize: number,
+    private readonly batchSize: number,
+    private readonly flagDims: Readonly<Record<string, number[]>>,
+    private readonly signal: AbortSignal | undefined,
+  ) {}
+
+  async score(prompts: readonly (readonly number[])[], where: readonly Where[]): Promise<Float64Array> {
+    const kind = scoreKind(this.answers);
+    const sets = [this.answers.yes ?? [], this.answers.no ?? []];
+    // logP per prompt, per set, per answer (teacher-forced sums).
+    const logp = sets.map((set) => set.map(() => new Float64Array(prompts.length)));
+    const text = new Float64Array(prompts.length);
+    const sequences: Sequence[] = [];
+    prompts.forEach((prompt, i) => {
+      const p = prompt.length;
+      if (kind === 'logp_text') {
+        if (p < 2) throw new BadInputError('probe.short-template', `${where[i]!()}: the filled template is ${p} token(s); scoring its own tokens needs at least 2 (or name answers)`);
+        sequences.push({ ids: prompt, reads: prompt.slice(1).map((token, j) => [i, 2, 0, j, token] as const) });
+        return;
+      }
+      if (p === 0) throw new BadInputError('probe.empty-prompt', `${where[i]!()}: the prompt tokenises to nothing`);
+      const byPrefix = new Map<string, { ids: number[]; reads: [number, number, number, number, number][] }>();
+      sets.forEach((set, s) => set.forEach((answer, k) => {
+        const prefix = answer.slice(0, -1);
+        const key = prefix.join(',');
+        let seq = byPrefix.get(key);
+        if (!seq) {
+          seq = { ids: [...prompt, ...prefix], reads: [] };
+          byPrefix.set(key, seq);
+        }
+        answer.forEach((token, j) => seq.reads.push([i, s, k, p - 1 + j, token]));
+      }));
+      sequences.push(...byPrefix.values());
+    });
+    const context = this.lm.context;
+    for (const seq of sequences) {
+      if (context && seq.ids.length > context.tokens) {
+        const [i, s, k] = seq.reads[0]!;
+        const answer = s === 2 ? '' : ` followed by the answer ${JSON.stringify(this.answerTexts[s]?.[k] ?? '')}`;
+        throw new BadInputError('probe.too-long', `${where[i]!()}: the prompt${answer} is ${seq.ids.length} tokens, longer than the model's context of ${context.tokens} tokens (${context.source}); shorten the prompt or set "probe.maxLength" if the model takes more`);
+      }
+      for (const id of seq.ids) {
+        if (id >= this.vocabSize) throw new BadInputError('probe.token-range', `${where[seq.reads[0]![0]]!()}: token id ${id} is outside the model's vocabulary of ${this.vocabSize}`);
+      }
+    }
+    for (let start = 0; start < sequences.length; start += this.batchSize) {
+      throwIfAborted(this.signal);
+      await this.runBatch(sequences.slice(start, start + this.batchSize), logp, text);
+    }
+    this.sequences += sequences.length;
+    const out = new Float64Array(prompts.length);
+    for (let i = 0; i < prompts.length; i++) {
+      const setLogp = (s: number): number => logSumExp(logp[s]!.map((a) => a[i]!));
+      out[i] = kind === 'skew' ? setLogp(0) - setLogp(1) : kind === 'logp_yes' ? setLogp(0) : kind === 'logp_no' ? setLogp(1) : text[i]!;
+    }
+    return out;
+  }
+
+  private async runBatch(batch: readonly Sequence[], logp: Float64Array[][], text: Float64Array): Promise<void> {
+    const ort = this.ort;
+    const b = batch.length;
+    const t = Math.max(...batch.map((s) => s.ids.length));
+    const lm = this.lm;
+    const intArray = (dtype: 'int64' | 'int32', fill: (i: number, j: number) => number): BigInt64Array | Int32Array => {
+      if (dtype === 'int64') {
+        const a = new BigInt64Array(b * t);
+        for (let i = 0; i < b; i++) for (let j = 0; j < t; j++) a[i * t + j] = BigInt(fill(i, j));
+        return a;
+      }
+      const a = new Int32Array(b * t);
+      for (let i = 0; i < b; i++) for (let j = 0; j < t; j++) a[i * t + j] = fill(i, j);
+      return a;
+    };
+    const feeds: Record<string, InstanceType<typeof ort.Tensor>> = {};
+    feeds[lm.ids.name] = new ort.Tensor(lm.ids.dtype, intArray(lm.ids.dtype, (i, j) => batch[i]!.ids[j] ?? this.padId), [b, t]);
+    const real = (i: number, j: number): number => (j < batch[i]!.ids.length ? 1 : 0);
+    if (lm.mask) {
+      if (lm.mask.dtype === 'float32') {
+        const a = new Float32Array(b * t);
+        for (let i = 0; i < b; i++) for (let j = 0; j < t; j++) a[i * t + j] = real(i, j);
+        feeds[lm.mask.name] = new ort.Tensor('float32', a, [b, t]);
+      } else {
+        feeds[lm.mask.name] = new ort.Tensor(lm.mask.dtype, intArray(lm.mask.dtype, real), [b, t]);
+      }
+    }
+    if (lm.positions) feeds[lm.positions.name] = new ort.Tensor(lm.positions.dtype, intArray(lm.positions.dtype, (_i, j) => j), [b, t]);
+    for (const past of lm.past) {
+      const dims = past.dims.map((d) => (d === -1 ? b : d));
+      feeds[past.name] = past.dtype === 'float32' ? new ort.Tensor('float32', new Float32Array(0), dims) : new ort.Tensor('float16', new Uint16Array(0), dims);
+    }
+    for (const flag of lm.flags) feeds[flag] = new ort.Tensor('bool', new Uint8Array((this.flagDims[flag] ?? []).reduce((a, d) => a * d, 1)), this.flagDims[flag] ?? []);
+    let result;
+    try {
+      result = await this.prepared.session.run(feeds, [lm.logits]);
+    } catch (err) {
+      throw new InspectorError('probe.run-failed', 'failure', `${this.prepared.path}: the model failed on a batch of ${b} sequences of up to ${t} tokens (${err instanceof Error ? err.message : String(err)})`, { file: this.prepared.path, cause: err });
+    }
+    const out = result[lm.logits];
+    const dims = out?.dims.map(Number) ?? [];
+    if (!out || dims.length !== 3 || dims[0] !== b || dims[1] !== t) {
+      throw new BadInputError('lm.no-vocab-axis', `${this.prepared.path}: output "${lm.logits}" came back with shape [${dims.join(', ')}] for ${b} sequences of ${t} tokens; a language model's logits are [batch, sequence, vocabulary]`, { file: this.prepared.path });
+    }
+    const v = dims[2]!;
+    if (v < this.vocabSize) {
+      throw new BadInputError('lm.vocab-size', `${this.prepared.path}: the vocabulary axis of "${lm.logits}" has ${v} entries but the tokenizer has ${this.vocabSize} tokens: is it this model's tokenizer?`, { file: this.prepared.path });
+    }
+    const data = out.data instanceof Float32Array ? out.data : Float32Array.from(out.data as ArrayLike<number>, Number);
+    // One log-sum-exp per (sequence, position) read, in float64.
+    const lse = new Map<number, number>();
+    batch.forEach((seq, row) => {
+      for (const [i, s, k, pos, token] of seq.reads) {
+        const offset = (row * t + pos) * v;
+        let z = lse.get(offset);
+        if (z === undefined) {
+          let max = -Infinity;
+          for (let x = 0; x < v; x++) if (data[offset + x]! > max) max = data[offset + x]!;
+          let sum = 0;
+          for (let x = 0; x < v; x++) sum += Math.exp(data[offset + x]! - max);
+          z = max + Math.log(sum);
+          lse.set(offset, z);
+        }
+        const value = data[offset + token]! - z;
+        if (s === 2) text[i]! += value;
+        else logp[s]![k]![i]! += value;
+      }
+    });
+  }
+}
+
+function flagDims(prepared: PreparedModel, lm: LanguageModelFeeds): Record<string, number[]> {
+  const dims: Record<string, number[]> = {};
+  for (const flag of lm.flags) {
+    const shape = prepared.summary.inputs.find((i) => i.name === flag)?.shape ?? [];
+    dims[flag] = shape.map((d) => (typeof d === 'number' ? d : 1));
+  }
+  return dims;
+}
+
+/** Runs the spec's language-model probe and returns the probe report. */
+export async function runProbe(spec: ResolvedSpec, options: ProbeRunOptions): Promise<ProbeReport> {
+  const probe = spec.probe;
+  if (!probe) throw fieldError(spec, 'probe', 'is required: the probe to run ({"kind": "yesno", ...} or {"kind": "counterfactual", ...})');
+  if (spec.outputKind !== 'language_model') throw fieldError(spec, 'outputKind', `a probe reads a language model's logits [batch, sequence, vocabulary]: set "language_model" (got "${spec.outputKind}")`);
+  if (!spec.model) throw fieldError(spec, 'model', 'a probe needs the language model');
+  const run = resolveRunOptions(spec, options, PROBE_DEFAULTS);
+  const progress = throttleProgress(options.onProgress);
+  progress(0, 'loading the model');
+  const prepared = await prepareModel(spec.model, {
+    providers: run.providers,
+    ...(run.threads ? { threads: run.threads } : {}),
+    ...(spec.output ? { output: spec.output } : {}),
+    ...(options.signal ? { signal: options.signal } : {}),
+  });
+  try {
+    const detected = languageModelFeeds(prepared.proto, prepared.summary.inputs, prepared.summary.outputs, prepared.output, spec.model);
+    const { path: tokenizerPath, tokenizer } = await probeTokenizer(spec, probe, spec.model);
+    const context = probe.maxLength !== undefined ? { tokens: probe.maxLength, source: 'the spec\'s "probe.maxLength"' }
+      : detected.context ?? (tokenizer.maxLength !== undefined ? { tokens: tokenizer.maxLength, source: `the tokenizer's max length (${tokenizerPath})` } : null);
+    const lm: LanguageModelFeeds = { ...detected, context };
+    if (lm.vocab !== null && lm.vocab < tokenizer.vocabSize) {
+      throw new BadInputError('lm.vocab-size', `${spec.model}: the vocabulary axis of "${lm.logits}" has ${lm.vocab} entries but ${tokenizerPath} has ${tokenizer.vocabSize} tokens: is it this model's tokenizer?`, { file: spec.model });
+    }
+    const answerSets = probe.kind === 'yesno' ? { yes: probe.yes, no: probe.no } : probe.answers ?? {};
+    const answers = tokenizeAnswers(spec, tokenizer, tokenizerPath, answerSets, probe.kind === 'yesno' ? 'probe.' : 'probe.answers.');
+    const scorer = new LmScorer(prepared, lm, answers, [answerSets.yes ?? [], answerSets.no ?? []], tokenizer.padId, tokenizer.vocabSize, run.batchSize, flagDims(prepared, lm), options.signal);
+    // 'auto' replicates follow the number of prompts (yes/no) or templates (counterfactual): options.ts.
+    const boot = (units: number): BootstrapOptions => ({ replicates: replicatesFor(run.bootstrap, units), seed: run.seed });
+    const minGroupSize = run.minGroupSize;
+    const common = {
+      answers: { ...answerSets, tokens: answers },
+      tokenizer: tokenizerPath,
+      context,
+      pastInputs: lm.past.map((p) => p.name),
+      minGroupSize,
+    };
+    const body = probe.kind === 'yesno'
+      ? await yesNoProbe(spec, probe, tokenizer, scorer, boot, minGroupSize, { ...options, maxRows: run.maxRows }, progress)
+      : await counterfactualProbe(spec, probe, tokenizer, scorer, scoreKind(answers), boot, minGroupSize, options, progress);
+    options.onProgress?.(1, 'done');
+    return {
+      schema: REPORT_SCHEMA, kind: 'probe', createdAt: new Date().toISOString(), spec: spec.specPath,
+      model: reportModel(prepared.summary), runtime: prepared.runtime,
+      data: body.data,
+      probe: {
+        kind: probe.kind, score: scoreKind(answers), ...common, ...body.section, sequences: scorer.sequences,
+        ...(body.replicates > 0 ? { bootstrap: { replicates: body.replicates, seed: run.seed, confidence: 0.95, method: 'percentile' as const } } : {}),
+      },
+      ...(body.groups ? { groups: body.groups } : {}),
+    };
+  } finally {
+    await prepared.session.release();
+  }
+}
+
+type SectionBody = Omit<ProbeSection, 'kind' | 'score' | 'answers' | 'tokenizer' | 'context' | 'pastInputs' | 'minGroupSize' | 'bootstrap' | 'sequences'>;
+interface ProbeBody { readonly section: SectionBody; readonly data: ProbeReport['data']; readonly groups?: GroupsSection; readonly replicates: number }
+
+const PLACEHOLDER = /\{([^{}]+)\}/g;
+
+async function yesNoProbe(
+  spec: ResolvedSpec, probe: YesNoProbeSpec, tokenizer: TokenEncoder, scorer: LmScorer, bootFor: (units: number) => BootstrapOptions,
+  minGroupSize: number, options: ProbeRunOptions, progress: ProgressFn,
+): Promise<ProbeBody> {
+  if (spec.groups.length === 0) throw fieldError(spec, 'groups', 'name at least one group column: the skew is reported per group');
+  if (spec.label !== undefined && spec.task !== 'binary') throw fieldError(spec, 'task', `a yes/no probe's label is binary (yes = positive); got "${spec.task}"`);
+  const columns = [...new Set([...probe.prompt.matchAll(PLACEHOLDER)].map((m) => m[1]!))];
+  const table = await openTable(spec.data, { batchRows: 1024, ...(options.signal ? { signal: options.signal } : {}) });
+  try {
+    await table.findColumns?.(columns);
+    const missing = columns.filter((c) => !table.columns.includes(c));
+    if (missing.length > 0) throw fieldError(spec, 'probe.prompt', `names column(s) ${missing.map((c) => `{${c}}`).join(', ')} that ${spec.data} does not have (columns: ${table.columns.join(', ')})`);
+    const encoder = await createInputEncoder({ ...spec, inputs: {} }, [], table);
+    const scores: number[] = [];
+    const groupIndex: number[] = [];
+    const keys = new Map<string, number>();
+    const groupKeys: GroupKey[] = [];
+    const builder = spec.label === undefined ? undefined : new GroupMetricsBuilder({ task: 'binary', sensitive: spec.groups, numClasses: 2, keepRows: bootFor(0).replicates > 0 });
+    let rows = 0;
+    let read = 0;
+    const maxRows = options.maxRows ?? 0;
+    for await (const whole of table.batches()) {
+      throwIfAborted(options.signal);
+      // maxRows counts data rows read, as the groups analysis does.
+      const full = maxRows > 0 && read + whole.length > maxRows ? firstRows(whole, maxRows - read) : whole;
+      read += full.length;
+      const encoded = await encoder.encode(full);
+      const used = encoded.rowsUsed;
+      if (used === 0) {
+        if (maxRows > 0 && read >= maxRows) break;
+        continue;
+      }
+      const positions = batchPositions(full.rowNumbers, encoded.rowNumbers);
+      const cells = Object.fromEntries(columns.map((c) => [c, full.column(c)]));
+      const prompts: number[][] = [];
+      const where: Where[] = [];
+      for (let i = 0; i < used; i++) {
+        const row = encoded.rowNumbers[i]!;
+        const text = probe.prompt.replace(PLACEHOLDER, (_m, c: string) => {
+          const cell = cells[c]![positions[i]!];
+          if (cell === null || cell === undefined) throw new BadInputError('probe.missing-cell', `${spec.data}: row ${row}, column "${c}": empty, and the probe prompt (field "probe.prompt") needs it`, { file: spec.data });
+          return typeof cell === 'string' ? cell : JSON.stringify(cell);
+        });
+        prompts.push(tokenizer.ids(text, true));
+        where.push(() => `${spec.data}: row ${row} (prompt ${JSON.stringify(text)})`);
+      }
+      const s = await scorer.score(prompts, where);
+      for (let i = 0; i < used; i++) {
+        scores.push(s[i]!);
+        const values = spec.groups.map((g) => encoded.groups[g]?.[i] ?? null);
+        if (values.some((v) => v === null)) {
+          groupIndex.push(-1);
+          continue;
+        }
+        const key = JSON.stringify(values);
+        let index = keys.get(key);
+        if (index === undefined) {
+          index = groupKeys.length;
+          keys.set(key, index);
+          groupKeys.push(Object.fromEntries(spec.groups.map((g, j) => [g, values[j] as string])));
+        }
+        groupIndex.push(index);
+      }
+      if (builder) {
+        const labels = (encoded.labels ?? new Float64Array(0)).subarray(0, used);
+        const columnsOut = evaluateBatch({ data: s, dims: [used], outputKind: 'logits', task: 'binary', labels, loss: { name: spec.loss }, tensor: 'yes/no skew', file: spec.data, rowOffset: encoded.rowNumbers[0] ?? 0 });
+        builder.add({
+          label: labels, pred: columnsOut.pred, loss: columnsOut.loss, score: columnsOut.score,
+          ...(encoded.weights ? { weight: encoded.weights.subarray(0, used) } : {}),
+          groups: encoded.groupCodes.map((c) => c.subarray(0, used)), groupValues: encoded.groupDictionary,
+          rowOffset: encoded.rowNumbers[0] ?? 0, file: spec.data,
+        });
+      }
+      rows += used;
+      const { bytesRead, bytesTotal } = table.progress();
+      progress(bytesTotal > 0 ? 0.95 * bytesRead / bytesTotal : 0, `${rows} prompts`);
+      if (maxRows > 0 && read >= maxRows) break;
+    }
+    if (rows === 0) throw new BadInputError('data.empty', `${spec.data}: no rows to probe`, { file: spec.data });
+    const summary = encoder.finish();
+    await encoder.close();
+    const boot = bootFor(rows);
+    const stats = groupScoreStats(Float64Array.from(scores), Int32Array.from(groupIndex), groupKeys.length, true, boot);
+    const groups = builder ? await builder.finish({ minGroupSize, bootstrap: boot.replicates, seed: boot.seed, ...(options.signal ? { signal: options.signal } : {}) }) : undefined;
+    const byGroup = groupKeys.map((group, g): ProbeGroupEntry => {
+      const st = stats.byGroup[g]!;
+      const metrics = groups?.byGroup.find((e) => spec.groups.every((c) => e.group[c] === group[c]));
+      return {
+        group, ...metricFields(metrics), count: st.count, selection_rate: st.selection_rate, meanScore: st.meanScore, ci: st.ci, selectionCi: st.selectionCi,
+        ...(st.count < minGroupSize ? { small: true as const } : {}),
+      };
+    }).sort((a, b) => compareKeys(a.group, b.group, spec.groups));
+    return {
+      section: {
+        prompt: probe.prompt, prompts: rows, sensitive: spec.groups,
+        overall: { ...metricFields(groups?.overall), count: stats.overall.count, selection_rate: stats.overall.selection_rate, meanScore: stats.overall.meanScore, ci: stats.overall.ci, selectionCi: stats.overall.selectionCi },
+        byGroup, missingGroup: groupIndex.filter((g) => g < 0).length,
+      },
+      data: { path: spec.data, rows: summary.rows, skippedRows: summary.skippedRows, skipReasons: summary.skipReasons },
+      ...(groups ? { groups } : {}),
+      replicates: boot.replicates,
+    };
+  } finally {
+    await table.close();
+  }
+}
+
+/** The §B scalar metrics of a groups entry, without its own group, count, selection rate and intervals (the probe's take their place). */
+function metricFields(entry: object | undefined): Partial<ProbeGroupEntry> {
+  if (!entry) return {};
+  const { group: _g, ci: _ci, calibration: _cal, small: _small, count: _count, selection_rate: _sr, ...rest } = entry as Record<string, unknown>;
+  return rest as Partial<ProbeGroupEntry>;
+}
+
+function compareKeys(a: GroupKey, b: GroupKey, columns: readonly string[]): number {
+  for (const c of columns) {
+    const x = a[c] ?? '';
+    const y = b[c] ?? '';
+    if (x !== y) return x < y ? -1 : 1;
+  }
+  return 0;
+}
+
+async function counterfactualProbe(
+  spec: ResolvedSpec, probe: CounterfactualProbeSpec, tokenizer: TokenEncoder, scorer: LmScorer, kind: ProbeScoreKind, bootFor: (units: number) => BootstrapOptions,
+  minGroupSize: number, options: ProbeRunOptions, progress: ProgressFn,
+): Promise<ProbeBody> {
+  const slot = probe.slot ?? '{group}';
+  const column = probe.column ?? 'template';
+  const file = probe.templates;
+  const table = await openTable(file, { batchRows: 4096, ...(options.signal ? { signal: options.signal } : {}) });
+  const templates: { row: number; text: string }[] = [];
+  let skipped = 0;
+  try {
+    await table.findColumns?.([column]);
+    if (!table.columns.includes(column)) throw fieldError(spec, probe.column === undefined ? 'probe.templates' : 'probe.column', `${file} has no column "${column}" (columns: ${table.columns.join(', ')})`);
+    for await (const batch of table.batches()) {
+      skipped += batch.skipped.length;
+      const cells = batch.column(column);
+      for (let i = 0; i < batch.length; i++) {
+        const row = batch.rowNumbers[i]!;
+        const cell = cells[i];
+        if (typeof cell !== 'string' || cell === '') throw new BadInputError('probe.bad-template', `${file}: row ${row}, column "${column}": expected a template string (got ${JSON.stringify(cell ?? null)})`, { file });
+        if (!cell.includes(slot)) throw new BadInputError('probe.no-slot', `${file}: row ${row}, column "${column}": the template has no slot ${JSON.stringify(slot)} (field "probe.slot"): ${JSON.stringify(cell)}`, { file });
+        templates.push({ row, text: cell });
+      }
+    }
+  } finally {
+    await table.close();
+  }
+  if (templates.length === 0) throw new BadInputError('data.empty', `${file}: no templates`, { file });
+  const names = Object.keys(probe.terms);
+  const perGroupTerms: Float64Array[][] = [];
+  const meanPerGroup: Float64Array[] = [];
+  let done = 0;
+  const total = names.reduce((a, g) => a + probe.terms[g]!.length, 0) * templates.length;
+  for (const [g, name] of names.entries()) {
+    const terms = probe.terms[name]!;
+    const mean = new Float64Array(templates.length);
+    const perTerm: Float64Array[] = [];
+    for (const [k, term] of terms.entries()) {
+      const filled = templates.map((t) => t.text.split(slot).join(term));
+      const where = templates.map((t, i): Where => () => `${file}: row ${t.row} with ${JSON.stringify(slot)} = ${JSON.stringify(term)} (field "probe.terms.${name}[${k}]"; prompt ${JSON.stringify(filled[i])})`);
+      const s = await scorer.score(filled.map((text) => tokenizer.ids(text, true)), where);
+      perTerm.push(s);
+      for (let t = 0; t < s.length; t++) mean[t]! += s[t]! / terms.length;
+      done += s.length;
+      progress(0.95 * done / total, `${done} of ${total} prompts`);
+    }
+    perGroupTerms[g] = perTerm;
+    meanPerGroup[g] = mean;
+  }
+  const skew = kind === 'skew';
+  const boot = bootFor(templates.length);
+  const stats = counterfactualStats(meanPerGroup, perGroupTerms, skew, boot);
+  const key = (name: string): GroupKey => ({ group: name });
+  const byGroup = names.map((name, g): ProbeGroupEntry => {
+    const st = stats.byGroup[g]!;
+    return { group: key(name), count: st.prompts, selection_rate: st.selection_rate, meanScore: st.meanScore, ci: st.ci, selectionCi: null, ...(st.prompts < minGroupSize ? { small: true as const } : {}) };
+  });
+  const pairs: ProbePair[] = stats.pairs.map((p) => ({
+    groups: [key(names[p.g]!), key(names[p.h]!)], meanDelta: p.meanDelta, ci: p.ci, flips: p.flips, flipShare: p.flipShare, templates: p.templates,
+  }));
+  const rows: ProbeTemplateRow[] = templates.map((t, i) => ({
+    index: i, row: t.row, template: t.text, scores: Object.fromEntries(names.map((name, g) => [name, meanPerGroup[g]![i]!])),
+  }));
+  const all = new Float64Array(templates.length);
+  for (let t = 0; t < all.length; t++) for (const m of meanPerGroup) all[t]! += m[t]! / names.length;
+  const overall = groupScoreStats(all, new Int32Array(all.length).fill(-1), 0, false, boot).overall;
+  return {
+    section: {
+      slot, terms: probe.terms, prompts: total, sensitive: ['group'],
+      overall: { count: total, selection_rate: skew ? byGroup.reduce((a, e) => a + (e.selection_rate ?? 0) * e.count, 0) / total : null, meanScore: overall.meanScore, ci: overall.ci, selectionCi: null },
+      byGroup, missingGroup: 0, pairs, templates: rows,
+    },
+    data: { path: file, rows: templates.length, skippedRows: skipped, skipReasons: {} },
+    replicates: boot.replicates,
+  };
+}
+
