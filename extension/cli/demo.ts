@@ -59,7 +59,7 @@ const STEPS: readonly { name: string; run: DemoStep }[] = [
     name: 'slices',
     run: async (specPath, out, overrides) => {
       const spec = await loadSpec(specPath);
-      if (!spec.slices) return null;
+      if (!spec.slices || spec.probe) return null;
       const report = await runSlices(spec, overrides);
       writeReports(out, specPath, 'slices', report);
       return formatSlicesReport(report);
@@ -69,7 +69,7 @@ const STEPS: readonly { name: string; run: DemoStep }[] = [
     name: 'thresholds',
     run: async (specPath, out, overrides) => {
       const spec = await loadSpec(specPath);
-      if (spec.task !== 'binary' || spec.groups.length === 0) return null;
+      if (spec.probe || spec.task !== 'binary' || spec.groups.length === 0 || spec.referenceModel) return null;
       const report = await runThresholds(spec, { ...overrides, front: true });
       writeReports(out, specPath, 'thresholds', report);
       return formatThresholdsReport(report, true);
