@@ -61,6 +61,15 @@ export const SPEC_SCHEMA = {
     bootstrap: { type: 'integer', minimum: 0 },
     seed: { type: 'integer' },
     maxGroupValues: positiveInt,
+    budgets: {
+      type: 'array',
+      items: {
+        type: 'object',
+        required: ['figure'],
+        additionalProperties: false,
+        properties: { figure: name, max: { type: 'number' }, min: { type: 'number' }, use: { enum: ['estimate', 'interval'] } },
+      },
+    },
   },
   // Without a predictions file the model is run: it and its input mapping are needed.
   if: { not: { required: ['predictions'] } },
@@ -71,8 +80,8 @@ export const SPEC_SCHEMA = {
 export const SPEC_KEY_ORDER = [
   '$schema', 'model', 'data', 'inputs', 'output', 'outputKind', 'task', 'label', 'groups', 'loss', 'referenceModel',
   'predictions', 'featureTensor', 'positiveLabel', 'classes', 'weight', 'likelihood', 'attention', 'minGroupSize',
-  'bootstrap', 'seed', 'maxGroupValues',
+  'bootstrap', 'seed', 'maxGroupValues', 'budgets',
 ] as const;
 
 /** Field order inside an input mapping and the other nested objects. */
-export const NESTED_KEY_ORDER = ['columns', 'column', 'text', 'tokenizer', 'npy', 'maxLength', 'padId', 'file', 'score', 'pred', 'tokens', 'spans'] as const;
+export const NESTED_KEY_ORDER = ['columns', 'column', 'text', 'tokenizer', 'npy', 'maxLength', 'padId', 'file', 'score', 'pred', 'tokens', 'spans', 'figure', 'max', 'min', 'use'] as const;

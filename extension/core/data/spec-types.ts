@@ -1,4 +1,5 @@
 /** The analysis spec (`*.bias.json`, DESIGN.md §3) as written by users and as resolved. */
+import type { BudgetSpec } from '../../protocol/budgets';
 
 export const TASKS = ['binary', 'multiclass', 'regression'] as const;
 export const OUTPUT_KINDS = ['logits', 'probabilities', 'regression', 'ensemble'] as const;
@@ -50,6 +51,8 @@ export interface AnalysisSpec {
   readonly bootstrap?: number;
   readonly seed?: number;
   readonly maxGroupValues?: number;
+  /** Bias budgets (FORMULAS.md §G), evaluated after every analysis; `check` gates on them. */
+  readonly budgets?: readonly BudgetSpec[];
 }
 
 /**
