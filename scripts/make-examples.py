@@ -143,6 +143,12 @@ INCOME_FEATURES = ["age", "education", "experience", "hours", "capital_k", "tenu
 INCOME_NOISE = {("F", "A"): 0.25, ("F", "C"): 0.25, ("M", "B"): 0.2,
                 ("M", "A"): 0.55, ("M", "C"): 0.55, ("F", "B"): 0.35}
 PLANTED_INTERSECTION = {"sex": "F", "race": "B"}
+# Metadata the model never sees: where the row was collected and on what device. PLANTED
+# unnamed slice: the mobile form used in region W records hours per DAY (hours per week / 5),
+# so the model gets a wrong `hours` for exactly those rows (a pipeline bug nobody named).
+INCOME_REGIONS, INCOME_REGION_P = np.array(["N", "E", "S", "W"]), [0.3, 0.25, 0.25, 0.2]
+INCOME_DEVICES, INCOME_DEVICE_P = np.array(["desktop", "mobile", "tablet"]), [0.55, 0.35, 0.1]
+PLANTED_SLICE = {"region": "W", "device": "mobile"}
 
 
 def income_population(rng: np.random.Generator, n: int) -> dict[str, np.ndarray]:
@@ -193,6 +199,13 @@ def make_income(out: str, fails: Failures) -> dict:
     keep = ~fb | (rng.random(len(fb)) < 0.1)
     train = {k: v[keep] for k, v in train.items()}
     evalset = income_population(rng, 6000)
+    # Region and device come from their own generator, so every other column, the training
+    # rows and the model's weights are what they were before these columns existed.
+    meta = np.random.default_rng(1111)
+    evalset["region"] = meta.choice(INCOME_REGIONS, size=6000, p=INCOME_REGION_P)
+    evalset["device"] = meta.choice(INCOME_DEVICES, size=6000, p=INCOME_DEVICE_P)
+    in_slice = (evalset["region"] == "W") & (evalset["device"] == "mobile")
+    evalset["hours"] = np.where(in_slice, np.round(evalset["hours"] / 5, 1), evalset["hours"])
 
     x_train = np.stack([train[c] for c in INCOME_FEATURES], 1).astype(np.float32)
     y_train = torch.tensor(train["label"])
@@ -218,14 +231,16 @@ def make_income(out: str, fails: Failures) -> dict:
     y = evalset["label"]
 
     with open(os.path.join(out, "income.csv"), "w", encoding="utf-8") as f:
-        f.write(",".join(INCOME_FEATURES + ["sex", "race", "label"]) + "\n")
+        f.write(",".join(INCOME_FEATURES + ["sex", "race", "region", "device", "label"]) + "\n")
         for i in range(len(y)):
             vals = [f"{evalset[c][i]:g}" for c in INCOME_FEATURES]
-            f.write(",".join(vals + [evalset["sex"][i], evalset["race"][i], str(y[i])]) + "\n")
+            meta_cells = [evalset["sex"][i], evalset["race"][i], evalset["region"][i], evalset["device"][i]]
+            f.write(",".join(vals + meta_cells + [str(y[i])]) + "\n")
     with open(os.path.join(out, "income-predictions.csv"), "w", encoding="utf-8") as f:
-        f.write("id,label,sex,race,score,pred\n")
+        f.write("id,label,sex,race,region,device,score,pred\n")
         for i in range(len(y)):
-            f.write(f"{i},{y[i]},{evalset['sex'][i]},{evalset['race'][i]},{score[i]:.6f},{pred[i]}\n")
+            f.write(f"{i},{y[i]},{evalset['sex'][i]},{evalset['race'][i]},{evalset['region'][i]},"
+                    f"{evalset['device'][i]},{score[i]:.6f},{pred[i]}\n")
 
     doc = ("Model Bias Inspector demo: income MLP. PLANTED: intersectional accuracy gap for "
            "sex=F & race=B (label follows a different rule there and that intersection is "
@@ -242,6 +257,7 @@ def make_income(out: str, fails: Failures) -> dict:
         "label": "label",
         "groups": ["sex", "race"],
         "loss": "cross_entropy",
+        "slices": {"columns": ["sex", "race", "region", "device"], "maxLevel": 3},
     })
 
     overall = binary_rates(y, pred)
@@ -267,7 +283,18 @@ def make_income(out: str, fails: Failures) -> dict:
     fails.check(inter_gap >= 0.10, f"income: F&B accuracy {inter_gap * 100:.1f} points below overall (>= 10)")
     fails.check(single_gap < 0.6 * inter_gap,
                 f"income: largest single-attribute gap {single_gap * 100:.1f} points < 0.6 x intersection gap")
-    return {"x_eval": x_eval, "logits": logits.numpy(), "overall": overall, "by_sex": by_sex,
+    err = (y != pred).astype(np.float64)
+    slice_err, rest_err = float(err[in_slice].mean()), float(err[~in_slice].mean())
+    meta_singles = {f"{c}={v}": float(err[evalset[c] == v].mean())
+                    for c, vals in [("region", INCOME_REGIONS), ("device", INCOME_DEVICES)] for v in vals}
+    worst_meta, worst_meta_err = max(meta_singles.items(), key=lambda item: item[1])
+    print(f"  slice region=W & device=mobile n={int(in_slice.sum())} error {slice_err:.4f} vs {rest_err:.4f} elsewhere; "
+          f"worst single metadata value {worst_meta} error {worst_meta_err:.4f}")
+    fails.check(slice_err >= 2 * rest_err and slice_err - rest_err >= 0.15,
+                f"income: slice W&mobile error {slice_err * 100:.1f}% >= 2x and 15 points above the rest ({rest_err * 100:.1f}%)")
+    return {"slice": {"count": int(in_slice.sum()), "error": slice_err, "rest_error": rest_err,
+                      "worst_single": worst_meta, "worst_single_error": worst_meta_err},
+            "x_eval": x_eval, "logits": logits.numpy(), "overall": overall, "by_sex": by_sex,
             "by_race": by_race, "by_inter": by_inter, "inter_gap": inter_gap, "single_gap": single_gap,
             "single_group": single_group,
             "train_rows": int(keep.sum()), "train_fb": int((fb & keep).sum())}
@@ -863,6 +890,7 @@ def node_verify(out: str, income: dict, transformer: dict, shapes: dict, fails: 
 
 def readme(income: dict, text: dict, shapes: dict, ort_version: str | None) -> str:
     o = income["overall"]
+    sl = income["slice"]
     fb = income["by_inter"]["F&B"]
     rows_i = "\n".join(
         f"| {k} | {v['count']} | {fmt_pct(v['accuracy'])} | {fmt_pct(v['tpr'])} | {fmt_pct(v['fpr'])} |"
@@ -892,7 +920,8 @@ this folder; {verified}.
 ## income-mlp: tabular classifier with an intersectional gap
 
 - Files: `income-mlp.onnx`, `income.csv` ({o['count']} rows), `income-mlp.bias.json`,
-  `income-predictions.csv` (id, label, sex, race, score = P(y=1), pred; for `groups --predictions`).
+  `income-predictions.csv` (id, label, sex, race, region, device, score = P(y=1), pred; for
+  `groups --predictions`).
 - Model: MLP 6→32→32→2 (feature standardisation inside the graph). Input `features`
   float32 [batch, 6] = {", ".join(INCOME_FEATURES)}
   (raw units: years, hours/week, capital gain in k$); output `logits` float32 [batch, 2]
@@ -906,6 +935,13 @@ this folder; {verified}.
 - Planted bias (measured): accuracy {fmt_pct(fb['accuracy'])} for sex=F & race=B against
   {fmt_pct(o['accuracy'])} overall, {income['inter_gap'] * 100:.1f} points below; the largest
   single-attribute gap to overall is only {income['single_gap'] * 100:.1f} points ({income['single_group']}).
+- Planted **unnamed slice** (for slice discovery, FORMULAS.md §E): two metadata columns the model
+  never sees and the spec does not name as groups, `region` (N/E/S/W, 30/25/25/20%) and `device`
+  (desktop/mobile/tablet, 55/35/10%). The mobile form of region W records hours per *day*, so
+  `hours` is a fifth of its true value in exactly the rows with **region = W & device = mobile**.
+  Measured: error {fmt_pct(sl['error'])} there (n = {sl['count']}) against {fmt_pct(sl['rest_error'])}
+  elsewhere; the worst single metadata value ({sl['worst_single']}) has {fmt_pct(sl['worst_single_error'])}.
+  The spec's `slices.columns` lists sex, race, region and device.
 
 | group | n | accuracy | TPR | FPR |
 |---|---|---|---|---|

@@ -57,6 +57,11 @@ export const SPEC_SCHEMA = {
       additionalProperties: false,
       properties: { tokens: name, spans: { type: 'object', additionalProperties: name } },
     },
+    slices: {
+      type: 'object',
+      additionalProperties: false,
+      properties: { columns: { type: 'array', items: name, minItems: 1, uniqueItems: true }, maxLevel: { type: 'integer', minimum: 1, maximum: 3 } },
+    },
     minGroupSize: { type: 'integer', minimum: 0 },
     bootstrap: { type: 'integer', minimum: 0 },
     seed: { type: 'integer' },
@@ -79,9 +84,9 @@ export const SPEC_SCHEMA = {
 /** Top-level field names in the order `writeSpec` writes them. */
 export const SPEC_KEY_ORDER = [
   '$schema', 'model', 'data', 'inputs', 'output', 'outputKind', 'task', 'label', 'groups', 'loss', 'referenceModel',
-  'predictions', 'featureTensor', 'positiveLabel', 'classes', 'weight', 'likelihood', 'attention', 'minGroupSize',
+  'predictions', 'featureTensor', 'positiveLabel', 'classes', 'weight', 'likelihood', 'attention', 'slices', 'minGroupSize',
   'bootstrap', 'seed', 'maxGroupValues', 'budgets',
 ] as const;
 
 /** Field order inside an input mapping and the other nested objects. */
-export const NESTED_KEY_ORDER = ['columns', 'column', 'text', 'tokenizer', 'npy', 'maxLength', 'padId', 'file', 'score', 'pred', 'tokens', 'spans', 'figure', 'max', 'min', 'use'] as const;
+export const NESTED_KEY_ORDER = ['columns', 'column', 'text', 'tokenizer', 'npy', 'maxLength', 'padId', 'file', 'score', 'pred', 'tokens', 'spans', 'maxLevel'] as const;

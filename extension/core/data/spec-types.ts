@@ -26,6 +26,8 @@ export interface NpyMapping { readonly npy: string }
 export type InputMapping = ColumnsMapping | IdsMapping | TextMapping | NpyMapping;
 
 export interface PredictionsSpec { readonly file: string; readonly score?: string; readonly pred?: string }
+/** Slice discovery (FORMULAS.md §E): candidate columns (default: every metadata column) and the deepest level. */
+export interface SlicesSpec { readonly columns?: readonly string[]; readonly maxLevel?: number }
 export interface AttentionSpec { readonly tokens?: string; readonly spans?: Readonly<Record<string, string>> }
 
 /** The spec as it is in the file: paths relative to the spec's folder. */
@@ -47,6 +49,7 @@ export interface AnalysisSpec {
   readonly weight?: string;
   readonly likelihood?: string;
   readonly attention?: AttentionSpec;
+  readonly slices?: SlicesSpec;
   readonly minGroupSize?: number;
   readonly bootstrap?: number;
   readonly seed?: number;

@@ -132,7 +132,7 @@ describe('CLI contract (DESIGN.md §5)', { skip: !existsSync(cli) && 'dist/cli.j
     assert.equal(badTask.stderr, 'bias-inspector: --task: must be one of binary, multiclass, regression (got "ranking")\n');
     const badGroup = run('groups', '--predictions', predictions, '--score', 'score', '--label', 'label', '--group', 'zip');
     assert.equal(badGroup.code, 2);
-    assert.match(badGroup.stderr, /income-predictions\.csv: no column "zip" \(--group\); available columns: id, label, sex, race, score, pred\n$/);
+    assert.match(badGroup.stderr, /income-predictions\.csv: no column "zip" \(--group\); available columns: id, label, sex, race, region, device, score, pred\n$/);
   });
 
   it('groups --model without --input lists the model inputs (exit 2, before any run)', () => {

@@ -114,6 +114,24 @@ test('income-mlp under onnxruntime reproduces income-predictions.csv and keeps i
   assert.ok(overall - fb >= 0.1, `F&B accuracy ${fb} is at least 10 points below overall ${overall}`);
 });
 
+test('income: the planted unnamed slice region=W & device=mobile (metadata the model never sees) errs far more', async () => {
+  const spec = await loadSpec(at('income-mlp.bias.json'));
+  const inputs = Object.values(spec.inputs).flatMap((m) => ('columns' in m ? m.columns : []));
+  assert.ok(!inputs.includes('region') && !inputs.includes('device'), 'region and device are not model inputs');
+  assert.ok(!spec.groups.includes('region') && !spec.groups.includes('device'), 'nor named groups');
+  assert.deepEqual(spec.slices, { columns: ['sex', 'race', 'region', 'device'], maxLevel: 3 });
+  const rows = readCsv('income-predictions.csv');
+  const err = (rs: Record<string, string>[]): number => rs.filter((r) => r['label'] !== r['pred']).length / rs.length;
+  const inSlice = (r: Record<string, string>): boolean => r['region'] === 'W' && r['device'] === 'mobile';
+  const slice = rows.filter(inSlice);
+  const rest = rows.filter((r) => !inSlice(r));
+  assert.equal(slice.length, 395);
+  assert.ok(err(slice) >= 2 * err(rest) && err(slice) - err(rest) >= 0.15, `slice error ${err(slice)} vs ${err(rest)}`);
+  for (const [column, value] of [['region', 'W'], ['device', 'mobile']] as const) {
+    assert.ok(err(slice) - err(rows.filter((r) => r[column] === value)) >= 0.1, `${column}=${value} alone is much milder`);
+  }
+});
+
 test('tiny-transformer: two attention blocks, logits independent of padding, planted FPR gap', async () => {
   const model = await loadModel(at('tiny-transformer.onnx'));
   assert.deepEqual(detectAttention(model.proto).map((b) => [b.kind, b.op]), [['softmax', 'Softmax'], ['softmax', 'Softmax']]);
