@@ -3,6 +3,7 @@
  * two prediction files) on the same rows. A is the baseline, B the candidate; Δ = B − A.
  */
 import type { GroupKey, Interval, MetricsTask } from './groups';
+import type { OpCount, ValueInfo } from './model';
 
 /** One metric of one group for both models. `ci` is the paired-bootstrap percentile interval of Δ. */
 export interface CompareMetric {
@@ -54,6 +55,16 @@ export interface CompareSide {
   readonly sha256: string;
   /** The spec it ran under. */
   readonly spec?: string;
+  /** The model's summary (absent for a predictions file), for the side-by-side view. */
+  readonly summary?: {
+    readonly inputs: readonly ValueInfo[];
+    readonly outputs: readonly ValueInfo[];
+    readonly parameters: number;
+    readonly nodes: number;
+    readonly ops: readonly OpCount[];
+    readonly opsets: readonly { readonly domain: string; readonly version: number }[];
+    readonly producer: { readonly name: string; readonly version: string };
+  };
 }
 
 /** A row that flipped, with its group, label, both predictions and its input cells. */

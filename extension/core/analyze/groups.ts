@@ -6,13 +6,14 @@
  * The CLI and the VS Code host both call `runGroups` with the same spec.
  */
 import { BadInputError, InspectorError, throttleProgress, throwIfAborted, type ProgressFn } from '../errors';
-import { createInputEncoder, numericCell, openTable, type EncodedBatch, type InputEncoder, type ResolvedSpec, type RowBatch, type TableReader } from '../data';
+import { createInputEncoder, numericCell, openTable, type EncodedBatch, type EncoderSummary, type ResolvedSpec, type RowBatch, type TableReader } from '../data';
 import { evaluateBatch, type LossConfig } from '../metrics/batch';
 import { featureVariances } from '../metrics/diversity';
 import { GroupMetricsBuilder, type GroupsSection } from '../metrics/groups';
 import { reportModel } from '../report';
 import { REPORT_SCHEMA, type ReportModel } from '../../protocol/report';
 import type { RuntimeInfo } from '../../protocol/runtime';
+import type { ModelSummary } from '../../protocol/model';
 import type { ProviderSetting } from '../runtime';
 import { prepareModel, runBatch } from './session';
 
@@ -92,30 +93,64 @@ function keepRows(spec: ResolvedSpec, options: GroupsRunOptions): boolean {
   return (options.bootstrap ?? spec.bootstrap ?? 0) > 0 || spec.loss === 'bias_loss' || spec.featureTensor !== undefined;
 }
 
-/** Ends a pass: the encoder's counts, the builder's metrics (with intervals), the report envelope. */
-async function finishReport(
-  spec: ResolvedSpec, options: GroupsRunOptions, dataPath: string, encoder: InputEncoder, builder: GroupMetricsBuilder,
-  source: Pick<GroupsReport, 'model' | 'runtime'>,
-): Promise<GroupsReport> {
-  const summary = encoder.finish();
-  await encoder.close();
-  const groups = await builder.finish({
+/** What one data pass leaves: the metrics builder, the encoder's counts, the rows used and the model. */
+export interface GroupsPass {
+  readonly builder: GroupMetricsBuilder;
+  readonly dataPath: string;
+  readonly summary: EncoderSummary;
+  /** Data row number of each row added to the builder, in order. */
+  readonly rowNumbers: Uint32Array;
+  readonly model: ReportModel | null;
+  readonly modelSummary: ModelSummary | null;
+  readonly runtime: RuntimeInfo | null;
+}
+
+/** Row numbers of the used rows, grown by doubling. */
+class RowNumbers {
+  private data = new Uint32Array(1024);
+  private n = 0;
+  push(rows: Uint32Array): void {
+    if (this.n + rows.length > this.data.length) {
+      const next = new Uint32Array(Math.max(this.n + rows.length, this.data.length * 2));
+      next.set(this.data.subarray(0, this.n));
+      this.data = next;
+    }
+    this.data.set(rows, this.n);
+    this.n += rows.length;
+  }
+  get values(): Uint32Array {
+    return this.data.subarray(0, this.n);
+  }
+}
+
+/** Ends a pass: the builder's metrics (with intervals) in the report envelope. */
+async function finishReport(spec: ResolvedSpec, options: GroupsRunOptions, pass: GroupsPass): Promise<GroupsReport> {
+  const groups = await pass.builder.finish({
     minGroupSize: options.minGroupSize ?? spec.minGroupSize ?? 30,
     bootstrap: options.bootstrap ?? spec.bootstrap ?? 0,
     seed: options.seed ?? spec.seed ?? 0,
     ...(options.signal ? { signal: options.signal } : {}),
   });
   options.onProgress?.(1, 'done');
+  const { summary } = pass;
   return {
-    schema: REPORT_SCHEMA, kind: 'groups', createdAt: new Date().toISOString(), spec: spec.specPath, ...source,
-    data: { path: dataPath, rows: summary.rows, skippedRows: summary.skippedRows, skipReasons: summary.skipReasons },
+    schema: REPORT_SCHEMA, kind: 'groups', createdAt: new Date().toISOString(), spec: spec.specPath, model: pass.model, runtime: pass.runtime,
+    data: { path: pass.dataPath, rows: summary.rows, skippedRows: summary.skippedRows, skipReasons: summary.skipReasons },
     groups,
   };
 }
 
 /** Runs the model over the spec's data and returns the groups report. */
 export async function runGroups(spec: ResolvedSpec, options: GroupsRunOptions): Promise<GroupsReport> {
-  if (spec.predictions) return runGroupsFromPredictions(spec, options);
+  const pass = spec.predictions ? await passPredictions(spec, options) : await passModel(spec, options);
+  return finishReport(spec, options, pass);
+}
+
+/**
+ * One pass of the spec's model over its data into a metrics builder (`keep`: keep the per-row
+ * columns whatever the options say, as a comparison needs them).
+ */
+export async function passModel(spec: ResolvedSpec, options: GroupsRunOptions, keep = false): Promise<GroupsPass> {
   requireLabel(spec);
   requireGroups(spec);
   if (!spec.model) throw new BadInputError('spec.model', `${spec.specPath}: field "model": a model is needed (or use "predictions")`, { file: spec.specPath });
@@ -136,6 +171,7 @@ export async function runGroups(spec: ResolvedSpec, options: GroupsRunOptions): 
     const numClasses = spec.task === 'multiclass' ? (typeof lastDim === 'number' ? lastDim : spec.classes?.length) : undefined;
     const encoder = await createInputEncoder(spec, prepared.summary.inputs, table, numClasses ? { numClasses } : {});
     let builder: GroupMetricsBuilder | undefined;
+    const rowNumbers = new RowNumbers();
     const loss = lossConfig(spec);
     for await (const batch of limitedBatches(table, options.maxRows ?? 0, options.signal, progress)) {
       const encoded: EncodedBatch = await encoder.encode(batch);
@@ -151,7 +187,7 @@ export async function runGroups(spec: ResolvedSpec, options: GroupsRunOptions): 
       });
       builder ??= new GroupMetricsBuilder({
         task: spec.task, sensitive: spec.groups, numClasses: columns.numClasses,
-        keepRows: keepRows(spec, options) || needsFeatures,
+        keepRows: keep || keepRows(spec, options) || needsFeatures,
         ...(table.rowsHint ? { expectedRows: table.rowsHint } : {}),
         ...(spec.loss === 'bias_loss' ? { biasLoss: {} } : {}),
         ...(spec.loss === 'dice' ? { dice: {} } : {}),
@@ -169,10 +205,16 @@ export async function runGroups(spec: ResolvedSpec, options: GroupsRunOptions): 
         rowOffset: encoded.rowNumbers[0] ?? 0,
         file: spec.data,
       });
+      rowNumbers.push(encoded.rowNumbers);
     }
     if (!builder) throw new BadInputError('data.empty', `${spec.data}: no rows to evaluate`, { file: spec.data });
     progress(0.99, 'computing group metrics');
-    return await finishReport(spec, options, spec.data, encoder, builder, { model: reportModel(prepared.summary), runtime: prepared.runtime });
+    const summary = encoder.finish();
+    await encoder.close();
+    return {
+      builder, dataPath: spec.data, summary, rowNumbers: rowNumbers.values,
+      model: reportModel(prepared.summary), modelSummary: prepared.summary, runtime: prepared.runtime,
+    };
   } finally {
     await table.close();
     await prepared.session.release();
@@ -200,6 +242,11 @@ export function batchPositions(batchRows: Uint32Array, usedRows: Uint32Array): U
  * `--predictions` on the CLI): evaluations run elsewhere, no model here.
  */
 export async function runGroupsFromPredictions(spec: ResolvedSpec, options: GroupsRunOptions): Promise<GroupsReport> {
+  return finishReport(spec, options, await passPredictions(spec, options));
+}
+
+/** One pass over the spec's predictions file into a metrics builder (`keep` as in passModel). */
+export async function passPredictions(spec: ResolvedSpec, options: GroupsRunOptions, keep = false): Promise<GroupsPass> {
   requireLabel(spec);
   requireGroups(spec);
   const predictions = spec.predictions;
@@ -218,9 +265,10 @@ export async function runGroupsFromPredictions(spec: ResolvedSpec, options: Grou
     const encoder = await createInputEncoder(predSpec, [], table, numClasses ? { numClasses } : {});
     // Formats that know their row count up front (Parquet) size the per-row columns once.
     const builder = new GroupMetricsBuilder({
-      task: spec.task, sensitive: spec.groups, ...(numClasses ? { numClasses } : {}), keepRows: keepRows(spec, options),
+      task: spec.task, sensitive: spec.groups, ...(numClasses ? { numClasses } : {}), keepRows: keep || keepRows(spec, options),
       ...(table.rowsHint ? { expectedRows: table.rowsHint } : {}),
     });
+    const rowNumbers = new RowNumbers();
     for await (const batch of limitedBatches(table, options.maxRows ?? 0, options.signal, progress)) {
       const encoded = await encoder.encode(batch);
       if (encoded.rowsUsed === 0) continue;
@@ -255,8 +303,11 @@ export async function runGroupsFromPredictions(spec: ResolvedSpec, options: Grou
         groups: encoded.groupCodes, groupValues: encoded.groupDictionary,
         rowOffset: encoded.rowNumbers[0] ?? 0, file: predictions.file,
       });
+      rowNumbers.push(encoded.rowNumbers);
     }
-    return await finishReport(spec, options, predictions.file, encoder, builder, { model: null, runtime: null });
+    const summary = encoder.finish();
+    await encoder.close();
+    return { builder, dataPath: predictions.file, summary, rowNumbers: rowNumbers.values, model: null, modelSummary: null, runtime: null };
   } finally {
     await table.close();
   }
