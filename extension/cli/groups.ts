@@ -13,7 +13,7 @@ import { withFlagErrors } from './flagErrors';
 import { formatShape } from './format';
 import { stderrProgress } from './progress';
 
-interface GroupsFlags {
+export interface GroupsFlags {
   spec?: string; model?: string; data?: string; label?: string; group?: string; task?: string; output?: string; outputKind?: string;
   loss?: string; input?: string[]; predictions?: string; score?: string; pred?: string; ep: string; bootstrap?: string; seed?: string;
   batchSize?: string; maxRows?: string; minGroupSize?: string; featureTensor?: string;
@@ -36,7 +36,7 @@ export function parseInputFlag(flag: string): [string, InputMapping] {
   return [name, { columns: value.split(',').map((c) => c.trim()).filter(Boolean) }];
 }
 
-async function specFromFlags(flags: GroupsFlags): Promise<ResolvedSpec> {
+export async function specFromFlags(flags: GroupsFlags): Promise<ResolvedSpec> {
   if (flags.spec) return loadSpec(resolve(flags.spec));
   if (!flags.predictions && !flags.model) throw new BadInputError('cli.bad-flag', 'groups: give --spec s.bias.json, or --model with --data, or --predictions');
   if (flags.predictions && !flags.model && !flags.score && !flags.pred) {
@@ -63,7 +63,7 @@ async function specFromFlags(flags: GroupsFlags): Promise<ResolvedSpec> {
   return resolveSpec(value, { baseDir: process.cwd() });
 }
 
-function intFlag(value: string | undefined, name: string): number | undefined {
+export function intFlag(value: string | undefined, name: string): number | undefined {
   if (value === undefined) return undefined;
   const n = Number(value);
   if (!Number.isInteger(n) || n < 0) throw new BadInputError('cli.bad-flag', `${name} ${value}: expected a non-negative integer`);

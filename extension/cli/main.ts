@@ -1,6 +1,6 @@
 /**
  * `bias-inspector` — the command line, thin over core (DESIGN.md §5). Exit 0 on success, 2 on bad
- * input, 1 on failure. Tables on stdout, progress on stderr, `--json -` writes JSON to stdout.
+ * input, 1 on failure, 3 when `check` finds a budget that fails. Tables on stdout, progress on stderr, `--json -` writes JSON to stdout.
  */
 import { Command, CommanderError } from 'commander';
 import { InspectorError } from '../core/errors';
@@ -10,11 +10,14 @@ import { registerDemo } from './demo';
 import { registerGroups } from './groups';
 import { registerQuant } from './quant';
 import { registerAttention } from './attention';
+import { registerCompare } from './compare';
+import { registerCheck } from './check';
+import { CLI_VERSION } from './version';
 
 const program = new Command()
   .name('bias-inspector')
   .description('Find where an ONNX model is biased: per-group metrics, attention, quantization error.')
-  .version('0.1.0')
+  .version(CLI_VERSION)
   .exitOverride()
   .configureOutput({ writeErr: (text) => process.stderr.write(text) });
 
@@ -22,6 +25,8 @@ registerInspect(program);
 registerGroups(program);
 registerQuant(program);
 registerAttention(program);
+registerCompare(program);
+registerCheck(program);
 registerDemo(program);
 registerForward(program);
 
