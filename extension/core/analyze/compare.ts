@@ -50,7 +50,8 @@ const ioText = (v: readonly ValueInfo[]): string => v.map((x) => `${x.name} ${x.
 
 /** Inputs must match by name and dtype, and the output read must exist in both with the same shape. */
 function checkSameIo(a: ModelSummary, b: ModelSummary, output: string | undefined): void {
-  const key = (v: readonly ValueInfo[]): string => v.map((x) => `${x.name}:${x.dtype}`).sort().join(',');
+  // names, dtypes and fixed dimensions (a named or unknown dimension matches anything)
+  const key = (v: readonly ValueInfo[]): string => v.map((x) => `${x.name}:${x.dtype}:${(x.shape ?? []).map((d) => (typeof d === 'number' ? d : '?')).join('x')}`).sort().join(',');
   if (key(a.inputs) !== key(b.inputs)) {
     throw new BadInputError('compare.io-differs', `${a.path} and ${b.path}: the models' inputs differ (${ioText(a.inputs)} vs ${ioText(b.inputs)}); a comparison runs both on the same feeds`, { file: b.path });
   }
