@@ -8,6 +8,10 @@ import { groupsCsv, writeHtmlReport } from '../core/report/export';
 import { parseProviderSetting } from '../core/runtime';
 import { inspectModel } from '../core/onnx';
 import { formatGroupsReport } from './formatGroups';
+import { runCompare } from '../core/analyze/compare';
+import { withBudgets } from '../core/analyze/budgets';
+import { compareCsv } from '../core/report/compareCsv';
+import { formatBudgets, formatCompare } from './formatCompare';
 import { checkOutputs, specInputs, writeJson } from './output';
 import { withFlagErrors } from './flagErrors';
 import { formatShape } from './format';
@@ -109,10 +113,34 @@ export function registerGroups(program: Command): void {
         ...(flags.minGroupSize !== undefined ? { minGroupSize: intFlag(flags.minGroupSize, '--min-group-size') ?? 30 } : {}),
         onProgress: stderrProgress('groups'),
       });
-      const report = fromFlags ? await withFlagErrors(run) : await run();
+      if (spec.referenceModel && !spec.predictions) {
+        // the spec's referenceModel makes groups a comparison (DESIGN.md §3): A = the reference, B = the spec's model
+        const compared = await withBudgets(await runCompare(spec, {
+          target: { kind: 'referenceModel' },
+          providers: parseProviderSetting(flags.ep, '--ep'),
+          batchSize: intFlag(flags.batchSize, '--batch-size') ?? 256,
+          maxRows: intFlag(flags.maxRows, '--max-rows') ?? 0,
+          ...(flags.bootstrap !== undefined ? { bootstrap: intFlag(flags.bootstrap, '--bootstrap') ?? 0 } : {}),
+          ...(flags.seed !== undefined ? { seed: intFlag(flags.seed, '--seed') ?? 0 } : {}),
+          ...(flags.minGroupSize !== undefined ? { minGroupSize: intFlag(flags.minGroupSize, '--min-group-size') ?? 30 } : {}),
+          onProgress: stderrProgress('groups'),
+        }), spec);
+        const toStdout = writeJson(flags.json, compared);
+        if (flags.html) { writeHtmlReport(flags.html, compared); process.stderr.write(`wrote ${flags.html}\n`); }
+        if (flags.csv) { writeFileSync(flags.csv, compareCsv(compared.compare)); process.stderr.write(`wrote ${flags.csv}\n`); }
+        if (!toStdout) {
+          process.stdout.write(`${formatCompare(compared.compare)}\n`);
+          if (compared.budgets) process.stdout.write(`\n${formatBudgets(compared.budgets)}\n`);
+        }
+        return;
+      }
+      const report = await withBudgets(fromFlags ? await withFlagErrors(run) : await run(), spec);
       const toStdout = writeJson(flags.json, report);
       if (flags.html) { writeHtmlReport(flags.html, report); process.stderr.write(`wrote ${flags.html}\n`); }
       if (flags.csv) { writeFileSync(flags.csv, groupsCsv(report)); process.stderr.write(`wrote ${flags.csv}\n`); }
-      if (!toStdout) process.stdout.write(`${formatGroupsReport(report)}\n`);
+      if (!toStdout) {
+        process.stdout.write(`${formatGroupsReport(report)}\n`);
+        if (report.budgets) process.stdout.write(`\n${formatBudgets(report.budgets)}\n`);
+      }
     });
 }

@@ -10,6 +10,8 @@ import { loadSpec } from '../data';
 import { runGroups } from './groups';
 import { attentionForSample, runAttention } from './attention';
 import { runQuantAnalysis } from './quant';
+import { runGroupsWithReference } from './compare';
+import { withBudgets } from './budgets';
 
 function transferables(value: unknown, found: ArrayBuffer[] = []): ArrayBuffer[] {
   if (value instanceof ArrayBuffer) found.push(value);
@@ -36,25 +38,29 @@ async function run(request: WorkerRequest): Promise<unknown> {
   switch (request.kind) {
     case 'groups': {
       const spec = await loadSpec(request.specPath);
-      return runGroups(spec, {
+      const options = {
         ...common, batchSize: s.batchSize, maxRows: s.maxRows, minGroupSize: spec.minGroupSize ?? s.minGroupSize,
         bootstrap: spec.bootstrap ?? request.bootstrap, seed: spec.seed ?? request.seed, onProgress,
-      });
+      };
+      // the spec's referenceModel makes groups a comparison (DESIGN.md §3)
+      const report = spec.referenceModel && !spec.predictions ? await runGroupsWithReference(spec, options) : await runGroups(spec, options);
+      return withBudgets(report, spec);
     }
     case 'attention': {
       const spec = await loadSpec(request.specPath);
-      return runAttention(spec, { ...common, minGroupSize: spec.minGroupSize ?? s.minGroupSize, ...(s.maxRows > 0 ? { samples: s.maxRows } : {}), onProgress });
+      return withBudgets(await runAttention(spec, { ...common, minGroupSize: spec.minGroupSize ?? s.minGroupSize, ...(s.maxRows > 0 ? { samples: s.maxRows } : {}), onProgress }), spec);
     }
     case 'attentionSample':
       return attentionForSample(await loadSpec(request.specPath), request.row, common);
     case 'quant': {
       const spec = request.specPath ? await loadSpec(request.specPath) : undefined;
-      return runQuantAnalysis(request.modelPath, {
+      const report = await runQuantAnalysis(request.modelPath, {
         ...common, batchSize: s.batchSize, workerPath: request.quantWorkerPath, onProgress,
         ...(spec ? { spec } : {}),
         ...(request.floatPath ? { float: request.floatPath } : {}),
         ...(spec && request.sensitivity ? { sensitivity: true, maxRows: s.maxRows || 2000 } : {}),
       });
+      return spec ? withBudgets(report, spec) : report;
     }
   }
 }

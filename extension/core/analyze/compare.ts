@@ -200,3 +200,12 @@ export async function runCompare(spec: ResolvedSpec, options: CompareRunOptions)
     compare: { a: side(passA, a, shaA), b: side(passB, b, shaB), source, ...compared, flipRows },
   };
 }
+
+/**
+ * The groups analysis of a spec with `referenceModel` (DESIGN.md §3: it makes `groups` a
+ * comparison): the candidate's groups report with the comparison against the reference attached.
+ */
+export async function runGroupsWithReference(spec: ResolvedSpec, options: GroupsRunOptions): Promise<Omit<CompareReport, 'kind'> & { kind: 'groups' }> {
+  const report = await runCompare(spec, { ...options, target: { kind: 'referenceModel' } });
+  return { ...report, kind: 'groups' };
+}

@@ -145,4 +145,22 @@ describe('CLI compare and check', () => {
     assert.equal(c.source, 'predictions-b');
     assert.match(c.a.sha256, /^[0-9a-f]{64}$/);
   });
+
+  it('quant --float with a spec uses the same comparison engine (A = float, B = the quantized checkpoint)', () => {
+    const q = join(root, 'test/fixtures/quant');
+    const r = run('quant', join(q, 'qdq.onnx'), '--float', join(q, 'float.onnx'), '--spec', join(q, 'float.bias.json'), '--ep', 'cpu', '--json', '-');
+    assert.equal(r.code, 0, r.stderr);
+    const report = JSON.parse(r.stdout) as { compare: CompareReport['compare']; quantization: { impact: { flips: { total: number } }[] } };
+    assert.equal(report.compare.source, 'quantized');
+    assert.match(report.compare.a.model, /float\.onnx$/);
+    assert.equal(report.compare.byGroup[0]?.flips.count, report.quantization.impact[0]?.flips.total);
+  });
+
+  it('groups on a spec with referenceModel runs the comparison', () => {
+    const r = run('groups', '--spec', join(examples, 'income-compare.bias.json'), '--ep', 'cpu', '--bootstrap', '0', '--json', '-');
+    assert.equal(r.code, 0, r.stderr);
+    const report = JSON.parse(r.stdout) as CompareReport;
+    assert.equal(report.compare.source, 'referenceModel');
+    assert.deepEqual(report.compare.byGroup.filter((g) => g.verdict === 'worse').map((g) => label(g.group)), ['F&B']);
+  });
 });
