@@ -11,6 +11,7 @@ import * as analyses from './host/analyses';
 import * as reportsView from './host/reportsView';
 import * as reportStore from './host/reportStore';
 import * as reportPanel from './host/reportPanel';
+import * as budgetDiagnostics from './host/budgetDiagnostics';
 
 export function activate(context: vscode.ExtensionContext): void {
   log.register(context);
@@ -22,6 +23,7 @@ export function activate(context: vscode.ExtensionContext): void {
   analyses.register(context, runtime);
   reportsView.register(context, runtime);
   reportPanel.register(context);
+  budgetDiagnostics.register(context);
   log.log().info(`Model Bias Inspector ${String(context.extension.packageJSON.version)} activated`);
 }
 

@@ -7,6 +7,8 @@ import { runInWorker } from './analysisWorker';
 import { log } from './log';
 import { saveReport } from './reportStore';
 import { showReport } from './reportPanel';
+import { showBudgets } from './budgetDiagnostics';
+import type { BudgetResult } from '../protocol/budgets';
 import type { RuntimeStatusService } from './runtimeStatus';
 
 /** One running analysis per kind: a new run cancels the old one. */
@@ -86,6 +88,7 @@ export async function runAndShowReport<R extends AnalysisReport>(
   if (report.runtime) runtime.recordSession(report.runtime);
   const file = await saveReport(model, analysis.reportKind, report);
   log().info(`${analysis.reportKind} report saved to ${file.fsPath}`);
+  showBudgets(report as { budgets?: readonly BudgetResult[] }, file);
   showReport(extensionUri, report, file, vscode.ViewColumn.Beside);
   return report;
 }

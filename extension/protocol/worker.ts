@@ -18,6 +18,8 @@ export interface WorkerRunSettings {
 export type WorkerRequest =
   | { readonly kind: 'groups'; readonly specPath: string; readonly settings: WorkerRunSettings; readonly bootstrap: number; readonly seed: number }
   | { readonly kind: 'attention'; readonly specPath: string; readonly settings: WorkerRunSettings }
+  /** Compare the spec's model (A) with `modelB` on the spec's rows (FORMULAS.md §G). */
+  | { readonly kind: 'compare'; readonly specPath: string; readonly modelB: string; readonly settings: WorkerRunSettings; readonly bootstrap: number; readonly seed: number }
   | { readonly kind: 'attentionSample'; readonly specPath: string; readonly row: number; readonly settings: WorkerRunSettings }
   | {
     readonly kind: 'quant'; readonly modelPath: string; readonly specPath: string | null; readonly floatPath: string | null;

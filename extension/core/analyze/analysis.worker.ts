@@ -10,7 +10,7 @@ import { loadSpec } from '../data';
 import { runGroups } from './groups';
 import { attentionForSample, runAttention } from './attention';
 import { runQuantAnalysis } from './quant';
-import { runGroupsWithReference } from './compare';
+import { runCompare, runGroupsWithReference } from './compare';
 import { withBudgets } from './budgets';
 
 function transferables(value: unknown, found: ArrayBuffer[] = []): ArrayBuffer[] {
@@ -45,6 +45,14 @@ async function run(request: WorkerRequest): Promise<unknown> {
       // the spec's referenceModel makes groups a comparison (DESIGN.md §3)
       const report = spec.referenceModel && !spec.predictions ? await runGroupsWithReference(spec, options) : await runGroups(spec, options);
       return withBudgets(report, spec);
+    }
+    case 'compare': {
+      const spec = await loadSpec(request.specPath);
+      return withBudgets(await runCompare(spec, {
+        ...common, batchSize: s.batchSize, maxRows: s.maxRows, minGroupSize: spec.minGroupSize ?? s.minGroupSize,
+        bootstrap: spec.bootstrap ?? request.bootstrap, seed: spec.seed ?? request.seed, onProgress,
+        target: { kind: 'model-b', model: request.modelB },
+      }), spec);
     }
     case 'attention': {
       const spec = await loadSpec(request.specPath);
