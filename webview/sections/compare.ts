@@ -37,8 +37,8 @@ function deltaChart(s: CompareSection, metric: string): SVGSVGElement {
   const groups = orderGroups(s.byGroup, metric, metric !== 'loss' && !['error_rate', 'fpr', 'fnr', 'brier', 'ece', 'mse', 'mae'].includes(metric));
   const rowH = 22;
   const left = 190;
-  const width = 640;
-  const plotW = width - left - 90;
+  const width = 780;
+  const plotW = width - left - 150;
   const height = groups.length * rowH + 40;
   const values = groups.flatMap((g) => { const m = g.metrics[metric]; return m ? [m.delta, ...(m.ci ?? [])] : []; }).filter(Number.isFinite);
   const extent = Math.max(1e-9, ...values.map(Math.abs));
@@ -54,9 +54,9 @@ function deltaChart(s: CompareSection, metric: string): SVGSVGElement {
     if (!m || !Number.isFinite(m.delta)) return;
     root.append(svg('rect', { x: Math.min(x(0), x(m.delta)), y: y - 6, width: Math.max(1, Math.abs(x(m.delta) - x(0))), height: 12, fill: color, 'fill-opacity': 0.7 }));
     if (m.ci) root.append(svg('line', { x1: x(m.ci[0]), x2: x(m.ci[1]), y1: y, y2: y, stroke: 'currentColor', 'stroke-width': 1.5 }));
-    root.append(svg('text', { x: width - 80, y: y + 4, fill: 'currentColor' }, `${signed(metric, m.delta)}${worse ? ` q=${pv(g.mcnemar.q)}` : ''}`));
+    root.append(svg('text', { x: width - 140, y: y + 4, fill: 'currentColor' }, `${signed(metric, m.delta)}${worse ? ` q=${pv(g.mcnemar.q)}` : ''}`));
   });
-  root.append(svg('text', { x: left, y: height - 6, fill: 'currentColor', 'font-size': 11 }, `Δ ${metric}${RATES.has(metric) ? ' (points)' : ''} = B − A; ▲ = significantly worse (McNemar, BH q < 0.05); line = 95% paired interval`));
+  root.append(svg('text', { x: 8, y: height - 6, fill: 'currentColor', 'font-size': 11 }, `Δ ${metric}${RATES.has(metric) ? ' (points)' : ''} = B − A; ▲ = significantly worse (McNemar, BH q < 0.05); line = 95% paired interval`));
   return root;
 }
 

@@ -109,7 +109,7 @@ function scaled(onProgress: ProgressFn | undefined, from: number, to: number, la
   return (f, m) => onProgress?.(from + (to - from) * f, `${label}: ${m}`);
 }
 
-/** The columns a flipped row shows: the spec's input columns, then the label. */
+/** The columns a flipped row shows: the spec's input columns (the label is the row's `label`). */
 function shownColumns(spec: ResolvedSpec): string[] {
   const out: string[] = [];
   for (const m of Object.values(spec.inputs)) {
@@ -117,8 +117,7 @@ function shownColumns(spec: ResolvedSpec): string[] {
     else if (isIdsMapping(m)) out.push(m.column);
     else if (isTextMapping(m)) out.push(m.text);
   }
-  if (spec.label) out.push(spec.label);
-  return [...new Set(out)];
+  return [...new Set(out)].filter((c) => c !== spec.label);
 }
 
 /** Reads the cells of the listed rows (one more pass over the data; only those rows are kept). */
