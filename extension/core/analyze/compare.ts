@@ -14,6 +14,7 @@ import { inspectModel } from '../onnx';
 import { compareBuilders } from '../metrics/compare';
 import type { GroupsSection } from '../metrics/groups';
 import { REPORT_SCHEMA, type ReportModel } from '../../protocol/report';
+import { figureSection } from '../../protocol/budgets';
 import type { RuntimeInfo } from '../../protocol/runtime';
 import type { ModelSummary, ValueInfo } from '../../protocol/model';
 import type { CompareFlipRow, CompareSection, CompareSide } from '../../protocol/compare';
@@ -186,7 +187,9 @@ export async function runCompare(spec: ResolvedSpec, options: CompareRunOptions)
     ...(options.signal ? { signal: options.signal } : {}),
     onProgress: scaled(options.onProgress, 0.8, 0.95, 'paired bootstrap'),
   });
-  const groups = await passB.builder.finish({ minGroupSize, bootstrap, seed, ...(options.signal ? { signal: options.signal } : {}) });
+  // The candidate's own intervals cost a second bootstrap: only when a budget checks a groups interval.
+  const groupsBootstrap = (spec.budgets ?? []).some((x) => x.use === 'interval' && figureSection(x.figure) === 'groups') ? bootstrap : 0;
+  const groups = await passB.builder.finish({ minGroupSize, bootstrap: groupsBootstrap, seed, ...(options.signal ? { signal: options.signal } : {}) });
   const flipRows = await attachInputs(compared.flipRows, b.data, shownColumns(b), options.signal);
   const [shaA, shaB] = byPredictions ? await Promise.all([sha256File(passA.dataPath), sha256File(passB.dataPath)]) : [null, null];
   options.onProgress?.(1, 'done');
