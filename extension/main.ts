@@ -13,6 +13,7 @@ import * as reportStore from './host/reportStore';
 import * as reportPanel from './host/reportPanel';
 import * as slicesAnalysis from './host/slicesAnalysis';
 import * as probe from './host/probeAnalysis';
+import * as budgetDiagnostics from './host/budgetDiagnostics';
 
 export function activate(context: vscode.ExtensionContext): void {
   log.register(context);
@@ -26,6 +27,7 @@ export function activate(context: vscode.ExtensionContext): void {
   probe.register(context, runtime);
   reportsView.register(context, runtime);
   reportPanel.register(context);
+  budgetDiagnostics.register(context);
   log.log().info(`Model Bias Inspector ${String(context.extension.packageJSON.version)} activated`);
 }
 

@@ -1,12 +1,13 @@
 import type { Command } from 'commander';
 import { writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { BadInputError, loadSpec, parseShard, resolveSpec, runGroups, runGroupsShard, type InputMapping, type ResolvedSpec, type RunOverrides } from '../core/analyze';
+import { BadInputError, loadSpec, parseShard, resolveSpec, runGroups, runGroupsShard, type InputMapping, type ResolvedSpec, type RunOverrides, runCompare, withBudgets } from '../core/analyze';
 import type { GroupsReport } from '../protocol/groups';
-import { groupsCsv, writeHtmlReport } from '../core/report';
+import { compareCsv, groupsCsv, writeHtmlReport } from '../core/report';
 import { inspectModel } from '../core/onnx';
 import { BOOTSTRAP_HELP, providerFlags, runOverrides, type RunFlags } from './runFlags';
 import { formatGroupsReport } from './formatGroups';
+import { formatBudgets, formatCompare } from './formatCompare';
 import { checkOutputs, specInputs, writeJson } from './output';
 import { withFlagErrors } from './flagErrors';
 import { formatShape } from './format';
@@ -98,12 +99,27 @@ export function registerGroups(program: Command): void {
         await writeShardState(spec, flags, overrides);
         return;
       }
+      if (spec.referenceModel && !spec.predictions) {
+        // the spec's referenceModel makes groups a comparison (DESIGN.md §3): A = the reference, B = the spec's model
+        const compared = await withBudgets(await runCompare(spec, { ...overrides, target: { kind: 'referenceModel' }, onProgress: stderrProgress('groups') }), spec);
+        const toStdout = writeJson(flags.json, compared);
+        if (flags.html) { writeHtmlReport(flags.html, compared); process.stderr.write(`wrote ${flags.html}\n`); }
+        if (flags.csv) { writeFileSync(flags.csv, compareCsv(compared.compare)); process.stderr.write(`wrote ${flags.csv}\n`); }
+        if (!toStdout) {
+          process.stdout.write(`${formatCompare(compared.compare)}\n`);
+          if (compared.budgets) process.stdout.write(`\n${formatBudgets(compared.budgets)}\n`);
+        }
+        return;
+      }
       const run = (): Promise<GroupsReport> => runGroups(spec, { ...overrides, onProgress: stderrProgress('groups') });
-      const report = fromFlags ? await withFlagErrors(run) : await run();
+      const report = await withBudgets(fromFlags ? await withFlagErrors(run) : await run(), spec);
       const toStdout = writeJson(flags.json, report);
       if (flags.html) { writeHtmlReport(flags.html, report); process.stderr.write(`wrote ${flags.html}\n`); }
       if (flags.csv) { writeFileSync(flags.csv, groupsCsv(report)); process.stderr.write(`wrote ${flags.csv}\n`); }
-      if (!toStdout) process.stdout.write(`${formatGroupsReport(report)}\n`);
+      if (!toStdout) {
+        process.stdout.write(`${formatGroupsReport(report)}\n`);
+        if (report.budgets) process.stdout.write(`\n${formatBudgets(report.budgets)}\n`);
+      }
     });
 }
 

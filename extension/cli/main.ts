@@ -1,6 +1,6 @@
 /**
  * `bias-inspector` — the command line, thin over core (DESIGN.md §5). Exit 0 on success, 2 on bad
- * input, 1 on failure. Tables on stdout, progress on stderr, `--json -` writes JSON to stdout.
+ * input, 1 on failure, 3 when `check` finds a budget that fails. Tables on stdout, progress on stderr, `--json -` writes JSON to stdout.
  */
 import { Command, CommanderError } from 'commander';
 import { InspectorError } from '../core/analyze';
@@ -16,11 +16,14 @@ import { registerInit } from './init';
 import { registerSlices } from './slices';
 import { registerThresholds } from './thresholds';
 import { registerProbe } from './probe';
+import { registerCompare } from './compare';
+import { registerCheck } from './check';
+import { CLI_VERSION } from './version';
 
 const program = new Command()
   .name('bias-inspector')
   .description('Find where an ONNX model is biased: per-group metrics, attention, quantization error.')
-  .version('0.1.0')
+  .version(CLI_VERSION)
   .exitOverride()
   .configureOutput({ writeErr: (text) => process.stderr.write(text) });
 
@@ -34,6 +37,8 @@ registerInit(program);
 registerSlices(program);
 registerThresholds(program);
 registerProbe(program);
+registerCompare(program);
+registerCheck(program);
 registerDemo(program);
 registerForward(program);
 

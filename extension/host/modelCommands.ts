@@ -4,6 +4,7 @@ import { pickModel, selectedModels } from './pickModel';
 import { selectExecutionProvider, type RuntimeStatusService } from './runtimeStatus';
 import { inspectModel } from '../core/onnx';
 import { compareCheckpoint } from './quantAnalysis';
+import { compareModels } from './compareAnalysis';
 import { allowModelExecution } from './trust';
 import { log, reportError } from './log';
 
@@ -32,7 +33,9 @@ export function register(context: vscode.ExtensionContext, runtime: RuntimeStatu
         const [qa, qb] = await Promise.all([inspectModel(a.fsPath), inspectModel(b.fsPath)]);
         const quantized = qa.quantization.quantized !== qb.quantization.quantized ? (qa.quantization.quantized ? [a, b] : [b, a]) : undefined;
         if (!quantized) {
-          log().info(`Compare Models: ${qa.quantization.quantized ? 'both' : 'neither'} quantized; showing the two summaries side by side`);
+          // two checkpoints of the same model: per-group comparison on the rows of A's spec
+          log().info(`Compare Models: ${qa.quantization.quantized ? 'both' : 'neither'} quantized; comparing per group on A's spec`);
+          if (allowModelExecution('Compare Models')) await compareModels(context.extensionUri, runtime, a, b);
           return;
         }
         const [q, f] = quantized as [vscode.Uri, vscode.Uri];

@@ -6,6 +6,8 @@ import { runAnalysisInWorker } from './analysisWorker';
 import { log } from './log';
 import { saveReport } from './reportStore';
 import { showReport } from './reportPanel';
+import { showBudgets } from './budgetDiagnostics';
+import type { BudgetResult } from '../protocol/budgets';
 import type { RuntimeStatusService } from './runtimeStatus';
 
 /** One running analysis per kind: a new run cancels the old one. */
@@ -73,7 +75,7 @@ export async function runWithProgress<T>(analysis: AnalysisRun<T>, onRuntimeUnav
 }
 
 /** The analyses whose reply is a report to save and show. */
-type ReportMethod = 'groups' | 'attention' | 'quant' | 'slices' | 'thresholds' | 'probe' | 'probeAttention';
+type ReportMethod = 'groups' | 'compare' | 'attention' | 'quant' | 'slices' | 'thresholds' | 'probe' | 'probeAttention';
 
 /**
  * The common path of every analysis: run it in the worker with a cancellable progress, record
@@ -98,6 +100,7 @@ export async function runAndShowReport<M extends ReportMethod>(
   if (report.runtime) runtime.recordSession(report.runtime);
   const file = await saveReport(model, report.kind, report);
   log().info(`${report.kind} report saved to ${file.fsPath}`);
+  showBudgets(report as { budgets?: readonly BudgetResult[] }, file);
   showReport(extensionUri, report, file, vscode.ViewColumn.Beside);
   return report;
 }

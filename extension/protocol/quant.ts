@@ -4,6 +4,7 @@
  * value histograms, representable grids, outliers per block). Pure types, shared by the engine
  * (which writes them), the CLI (which prints them) and the webview (which renders them).
  */
+import type { CompareSection } from './compare';
 import type { GroupKey, GroupsSection } from './groups';
 import type { Report, ReportData } from './report';
 import type { RuntimeInfo } from './runtime';
@@ -334,4 +335,6 @@ export interface QuantizationReport extends Report {
   readonly data?: ReportData;
   /** The spec file, when one was used. */
   readonly spec?: string;
+  /** `quant --float` with a spec: the float model (A) against the quantized checkpoint (B), FORMULAS.md §G. */
+  readonly compare?: CompareSection;
 }

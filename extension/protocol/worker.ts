@@ -12,6 +12,8 @@ import type { DryRunRequest, DryRunResult } from './dryRun';
 import type { SlicesReport } from './slices';
 import type { ThresholdsReport } from './thresholds';
 import type { ProbeReportView } from './probe';
+import type { CompareReport, GroupsComparisonReport } from './compare';
+import type { BudgetResult } from './budgets';
 
 /**
  * Run settings the caller sets explicitly: CLI flags, or the VS Code settings the user changed.
@@ -36,6 +38,13 @@ export interface RunOverrides {
 
 export interface GroupsRequest {
   readonly specPath: string;
+  readonly overrides: RunOverrides;
+}
+
+/** Compare the spec's model (A) with `modelB` on the spec's rows (FORMULAS.md §G). */
+export interface CompareRequest {
+  readonly specPath: string;
+  readonly modelB: string;
   readonly overrides: RunOverrides;
 }
 
@@ -83,7 +92,9 @@ export interface ThresholdsRequest {
 
 /** Requests the host sends to the worker: one method per analysis, replying with its own report. */
 export type AnalysisWorkerMethods = {
-  groups: [GroupsRequest, GroupsReport];
+  /** The spec's groups analysis; a spec with `referenceModel` gets the comparison instead (DESIGN.md §3). */
+  groups: [GroupsRequest, (GroupsReport | GroupsComparisonReport) & { readonly budgets?: readonly BudgetResult[] }];
+  compare: [CompareRequest, CompareReport & { readonly budgets?: readonly BudgetResult[] }];
   attention: [AttentionRequest, AttentionReport];
   attentionSample: [AttentionSampleRequest, AttentionSampleResult];
   quant: [QuantRequest, QuantizationReport];

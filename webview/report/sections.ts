@@ -6,6 +6,7 @@ import { renderQuant } from '../sections/quant';
 import { renderSlices } from '../sections/slices';
 import { renderThresholds } from '../sections/thresholds';
 import { renderProbe } from '../sections/probe';
+import { renderCompare } from '../sections/compare';
 
 registerSection('groups', renderGroups);
 registerSection('attention', renderAttention);
@@ -13,3 +14,4 @@ registerSection('quantization', renderQuant);
 registerSection('slices', renderSlices);
 registerSection('thresholds', renderThresholds);
 registerSection('probe', renderProbe);
+registerSection('compare', renderCompare);

@@ -19,6 +19,8 @@ import { runSlices } from './slices';
 import { runThresholds } from './thresholds';
 import { runProbe } from './probe';
 import { runProbeAttention } from './probe-attention';
+import { runCompare, runGroupsWithReference } from './compare';
+import { withBudgets } from './budgets';
 
 function transferables(value: unknown, found: ArrayBuffer[] = []): ArrayBuffer[] {
   if (value instanceof ArrayBuffer) found.push(value);
@@ -43,18 +45,31 @@ type Handlers = { readonly [M in keyof AnalysisWorkerMethods]: (params: Analysis
 const handlers: Handlers = {
   slices: async ({ specPath, overrides }) => runSlices(await loadSpec(specPath), { ...overrides, onProgress }),
   thresholds: async ({ specPath, overrides, constraint, objective }) => runThresholds(await loadSpec(specPath), { ...overrides, constraint, objective, front: true, onProgress }),
-  groups: async ({ specPath, overrides }) => runGroups(await loadSpec(specPath), { ...overrides, onProgress }),
-  attention: async ({ specPath, overrides }) => runAttention(await loadSpec(specPath), { ...overrides, onProgress }),
+  groups: async ({ specPath, overrides }) => {
+    const spec = await loadSpec(specPath);
+    // the spec's referenceModel makes groups a comparison (DESIGN.md §3)
+    const report = spec.referenceModel && !spec.predictions ? await runGroupsWithReference(spec, { ...overrides, onProgress }) : await runGroups(spec, { ...overrides, onProgress });
+    return withBudgets(report, spec);
+  },
+  compare: async ({ specPath, modelB, overrides }) => {
+    const spec = await loadSpec(specPath);
+    return withBudgets(await runCompare(spec, { ...overrides, onProgress, target: { kind: 'model-b', model: modelB } }), spec);
+  },
+  attention: async ({ specPath, overrides }) => {
+    const spec = await loadSpec(specPath);
+    return withBudgets(await runAttention(spec, { ...overrides, onProgress }), spec);
+  },
   attentionSample: async ({ specPath, row, overrides }) => runAttentionSample(await loadSpec(specPath), row, overrides),
   probe: async ({ specPath, overrides }) => runProbe(await loadSpec(specPath), { ...overrides, onProgress }),
   probeAttention: async ({ specPath, overrides }) => runProbeAttention(await loadSpec(specPath), { ...overrides, onProgress }),
   quant: async ({ modelPath, specPath, floatPath, sensitivity, overrides }) => {
     const spec = specPath ? await loadSpec(specPath) : undefined;
-    return runQuant(spec, {
+    const report = await runQuant(spec, {
       ...overrides, model: modelPath, onProgress, ...quantWorker(),
       ...(floatPath ? { float: floatPath } : {}),
       ...(spec && sensitivity ? { sensitivity: true } : {}),
     });
+    return spec ? withBudgets(report, spec) : report;
   },
   dryRun: async ({ spec, baseDir, specPath, analysis, overrides }) => dryRunSpec(spec, { ...overrides, analysis, baseDir, specPath }),
 };

@@ -6,12 +6,14 @@
  * The CLI and the VS Code host both call `runGroups` with the same spec.
  */
 import { BadInputError, InspectorError, throttleProgress, throwIfAborted, type ProgressFn } from '../errors';
-import { createInputEncoder, numericCell, openTableShard, scoredOutputKind, scoringTask, type Shard, type EncodedBatch, type InputEncoder, type ResolvedSpec, type RowBatch, type TableReader } from '../data';
+import { createInputEncoder, numericCell, openTableShard, scoredOutputKind, scoringTask, type Shard, type EncodedBatch, type EncoderSummary, type InputEncoder, type ResolvedSpec, type RowBatch, type TableReader } from '../data';
 import { evaluateBatch, type LossConfig } from '../metrics/batch';
 import { featureVariances } from '../metrics/diversity';
 import { GroupMetricsBuilder } from '../metrics/groups';
 import { reportModel } from '../report';
-import { REPORT_SCHEMA } from '../../protocol/report';
+import { REPORT_SCHEMA, type ReportModel } from '../../protocol/report';
+import type { RuntimeInfo } from '../../protocol/runtime';
+import type { ModelSummary } from '../../protocol/model';
 import type { GroupsReport } from '../../protocol/groups';
 import { prepareModel, runBatch } from './session';
 import { createHash } from 'node:crypto';
@@ -26,6 +28,8 @@ import { AUTO_BOOTSTRAP, replicatesFor, resolveRunOptions, RUN_DEFAULTS, type Ru
 export interface GroupsRunOptions extends RunOverrides {
   /** Evaluate only this shard's rows (docs/SHARDING.md §1). */
   readonly shard?: Shard;
+  /** Keep the per-row columns whatever the bootstrap setting (a comparison pairs rows). */
+  readonly keepRows?: boolean;
   readonly signal?: AbortSignal;
   readonly onProgress?: ProgressFn;
 }
@@ -81,8 +85,8 @@ export function firstRows(batch: RowBatch, n: number): RowBatch {
  * bootstrap intervals, or the dataset-normalised feature diversity of the Bias Loss. Otherwise the
  * pass holds nothing per row and its memory is flat in the number of rows.
  */
-function keepRows(spec: ResolvedSpec, run: RunOptions): boolean {
-  return run.bootstrap !== 0 || spec.loss === 'bias_loss' || spec.featureTensor !== undefined;
+function keepRows(spec: ResolvedSpec, run: RunOptions, options: GroupsRunOptions): boolean {
+  return options.keepRows === true || run.bootstrap !== 0 || spec.loss === 'bias_loss' || spec.featureTensor !== undefined;
 }
 
 /** What ends a pass: the report (`finishReport`) or a shard's mergeable state (`finishShard`). */
@@ -148,7 +152,7 @@ async function sha256File(path: string): Promise<string> {
   return createHash('sha256').update(await readFile(path)).digest('hex');
 }
 
-async function modelPass<T>(spec: ResolvedSpec, options: GroupsRunOptions, finish: PassEnd<T>): Promise<T> {
+async function modelPass<T>(spec: ResolvedSpec, options: GroupsRunOptions, finish: PassEnd<T>, onModel?: (summary: ModelSummary) => void): Promise<T> {
   const task = scoringTask(spec, 'the groups analysis');
   const outputKind = scoredOutputKind(spec, 'groups analysis');
   requireLabel(spec);
@@ -167,6 +171,7 @@ async function modelPass<T>(spec: ResolvedSpec, options: GroupsRunOptions, finis
   });
   const table = await openTableShard(spec.data, { batchRows: run.batchSize, ...(options.signal ? { signal: options.signal } : {}) }, options.shard);
   try {
+    onModel?.(prepared.summary);
     const outputInfo = prepared.summary.outputs.find((o) => o.name === prepared.output);
     const lastDim = outputInfo?.shape?.at(-1);
     const numClasses = task === 'multiclass' ? (typeof lastDim === 'number' ? lastDim : spec.classes?.length) : undefined;
@@ -187,7 +192,7 @@ async function modelPass<T>(spec: ResolvedSpec, options: GroupsRunOptions, finis
       });
       builder ??= new GroupMetricsBuilder({
         task, sensitive: spec.groups, numClasses: columns.numClasses,
-        keepRows: keepRows(spec, run) || needsFeatures,
+        keepRows: keepRows(spec, run, options) || needsFeatures,
         ...(table.rowsHint ? { expectedRows: table.rowsHint } : {}),
         ...(spec.loss === 'bias_loss' ? { biasLoss: {} } : {}),
         ...(spec.loss === 'dice' ? { dice: {} } : {}),
@@ -263,7 +268,7 @@ async function predictionsPass<T>(spec: ResolvedSpec, options: GroupsRunOptions,
     const encoder = await createInputEncoder(predSpec, [], table, numClasses ? { numClasses } : {});
     // Formats that know their row count up front (Parquet) size the per-row columns once.
     const builder = new GroupMetricsBuilder({
-      task, sensitive: spec.groups, ...(numClasses ? { numClasses } : {}), keepRows: keepRows(spec, run),
+      task, sensitive: spec.groups, ...(numClasses ? { numClasses } : {}), keepRows: keepRows(spec, run, options),
       ...(table.rowsHint ? { expectedRows: table.rowsHint } : {}),
     });
     for await (const batch of limitedBatches(table, run.maxRows, options.signal, progress)) {
@@ -305,4 +310,37 @@ async function predictionsPass<T>(spec: ResolvedSpec, options: GroupsRunOptions,
   } finally {
     await table.close();
   }
+}
+
+/** What one data pass leaves (for analyses built on a groups pass, e.g. the comparison). */
+export interface GroupsPass {
+  readonly builder: GroupMetricsBuilder;
+  readonly dataPath: string;
+  readonly summary: EncoderSummary;
+  /** Data row number of each row added to the builder, in order. */
+  readonly rowNumbers: Uint32Array;
+  readonly model: ReportModel | null;
+  readonly modelSummary: ModelSummary | null;
+  readonly runtime: RuntimeInfo | null;
+}
+
+/** A pass that ends in its builder (per-row columns kept when `keep`), not in a report. */
+function passEnd(modelSummary: ModelSummary | null): PassEnd<GroupsPass> {
+  return async (_spec, run, _options, dataPath, encoder, builder, source) => {
+    const summary = encoder.finish({ partial: run.maxRows > 0 });
+    await encoder.close();
+    return { builder, dataPath, summary, rowNumbers: builder.rowNumbers(), model: source.model, modelSummary: source.model ? modelSummary : null, runtime: source.runtime };
+  };
+}
+
+/** One pass of the spec's model over its data into a metrics builder (`keep`: keep the per-row columns). */
+export async function passModel(spec: ResolvedSpec, options: GroupsRunOptions, keep = false): Promise<GroupsPass> {
+  let summary: ModelSummary | null = null;
+  const pass = await modelPass(spec, { ...options, keepRows: keep || options.keepRows === true }, passEnd(null), (s) => { summary = s; });
+  return { ...pass, modelSummary: summary };
+}
+
+/** One pass over the spec's predictions file into a metrics builder (`keep` as in passModel). */
+export function passPredictions(spec: ResolvedSpec, options: GroupsRunOptions, keep = false): Promise<GroupsPass> {
+  return predictionsPass(spec, { ...options, keepRows: keep || options.keepRows === true }, passEnd(null));
 }

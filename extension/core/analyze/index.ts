@@ -5,6 +5,8 @@
  * spec > defaults for all of them; `runInWorker` runs any of them in the analysis worker.
  */
 export { runGroups, runGroupsFromPredictions, runGroupsShard, type GroupsRunOptions } from './groups';
+export { runCompare, runGroupsWithReference, type CompareRunOptions, type CompareTarget, type CompareReport } from './compare';
+export { runCheck, withBudgets, type CheckReport, type CheckOptions } from './budgets';
 export { mergeShardStates, readShardStates, STATE_SCHEMA, type GroupsShardState, type ShardPlacement } from './shards';
 export {
   runAttention, runAttentionSample, AttentionSampler, compareAttentionProviders,

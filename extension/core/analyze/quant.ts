@@ -4,6 +4,7 @@
  * format and group (item 3) and optionally the per-layer sensitivity (item 4); or, with a float
  * model, an existing quantized checkpoint compared with it (item 5).
  */
+import { runCompare } from './compare';
 import { BadInputError } from '../errors';
 import type { ProgressFn } from '../errors';
 import type { ResolvedSpec } from '../data';
@@ -91,7 +92,13 @@ export async function runQuant(spec: ResolvedSpec | undefined, options: QuantRun
       ...(r.baseline ? { baseline: r.baseline } : {}),
     };
     const report = quantizationReport(summarizeModel(loaded), section);
-    return spec && r.pass ? withHeader(report, header(r.pass, spec), section) : report;
+    if (!spec || !r.pass) return report;
+    // the same comparison engine as `compare` (FORMULAS.md §G): A = the float model, B = the quantized checkpoint
+    const compared = await runCompare({ ...spec, model: options.float }, {
+      ...common, target: { kind: 'model-b', model: modelPath },
+      ...(spec.bootstrap !== undefined ? { bootstrap: spec.bootstrap } : {}),
+    });
+    return { ...withHeader(report, header(r.pass, spec), section), compare: { ...compared.compare, source: 'quantized' as const } };
   }
   const withData = spec !== undefined;
   const weightsEnd = withData ? (options.sensitivity ? 0.1 : 0.2) : 1;

@@ -95,6 +95,15 @@ export const SPEC_SCHEMA = {
     seed: { type: 'integer' },
     maxGroupValues: positiveInt,
     probe,
+    budgets: {
+      type: 'array',
+      items: {
+        type: 'object',
+        required: ['figure'],
+        additionalProperties: false,
+        properties: { figure: name, max: { type: 'number' }, min: { type: 'number' }, use: { enum: ['estimate', 'interval'] } },
+      },
+    },
   },
   allOf: [
     // Without a predictions file the model is run: it and its input mapping are needed (a
@@ -118,9 +127,9 @@ export const SPEC_SCHEMA = {
 export const SPEC_KEY_ORDER = [
   '$schema', 'model', 'data', 'inputs', 'output', 'outputKind', 'task', 'label', 'groups', 'loss', 'referenceModel',
   'predictions', 'featureTensor', 'positiveLabel', 'classes', 'weight', 'likelihood', 'attention', 'slices', 'minGroupSize',
-  'bootstrap', 'seed', 'maxGroupValues', 'probe',
+  'bootstrap', 'seed', 'maxGroupValues', 'probe', 'budgets',
 ] as const;
 
 /** Field order inside an input mapping and the other nested objects. */
 export const NESTED_KEY_ORDER = ['columns', 'column', 'text', 'tokenizer', 'npy', 'maxLength', 'padId', 'file', 'score', 'pred', 'tokens', 'spans', 'maxLevel',
-  'kind', 'prompt', 'yes', 'no', 'templates', 'slot', 'terms', 'answers'] as const;
+  'kind', 'prompt', 'yes', 'no', 'templates', 'slot', 'terms', 'answers', 'figure', 'max', 'min', 'use'] as const;

@@ -1,4 +1,5 @@
 /** The analysis spec (`*.bias.json`, DESIGN.md §3) as written by users and as resolved. */
+import type { BudgetSpec } from '../../protocol/budgets';
 
 export const TASKS = ['binary', 'multiclass', 'regression'] as const;
 export const OUTPUT_KINDS = ['logits', 'probabilities', 'regression', 'ensemble', 'language_model'] as const;
@@ -81,6 +82,8 @@ export interface AnalysisSpec {
   readonly seed?: number;
   readonly maxGroupValues?: number;
   readonly probe?: ProbeSpec;
+  /** Bias budgets (FORMULAS.md §G), evaluated after every analysis; `check` gates on them. */
+  readonly budgets?: readonly BudgetSpec[];
 }
 
 /**

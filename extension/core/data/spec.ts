@@ -7,6 +7,7 @@ import { access, readFile, writeFile } from 'node:fs/promises';
 import { dirname, isAbsolute, resolve } from 'node:path';
 import Ajv, { type ErrorObject, type ValidateFunction } from 'ajv';
 import { BadInputError } from '../errors';
+import { BUDGET_FIGURE_HELP, budgetFigures } from '../../protocol/budgets';
 import { escapePointer, locatePointer, pointerSegments, positionAt, type TextPosition } from './json-locate';
 import { NESTED_KEY_ORDER, SPEC_KEY_ORDER, SPEC_SCHEMA } from './spec-schema';
 import {
@@ -119,6 +120,14 @@ function crossFieldIssues(spec: AnalysisSpec): { pointer: string; message: strin
   if (spec.loss === 'bias_loss' && spec.featureTensor === undefined) {
     issues.push({ pointer: '/loss', message: '"bias_loss" needs "featureTensor", the intermediate tensor whose per-sample feature variance weights the cross-entropy' });
   }
+  spec.budgets?.forEach((b, i) => {
+    const bounds = (b.max !== undefined ? 1 : 0) + (b.min !== undefined ? 1 : 0);
+    if (bounds !== 1) issues.push({ pointer: `/budgets/${i}`, message: `give exactly one bound, "max" or "min" (got ${bounds === 0 ? 'none' : 'both'})` });
+    if (!knownFigure(b.figure)) {
+      const close = closest(b.figure, budgetFigures());
+      issues.push({ pointer: `/budgets/${i}/figure`, message: `no figure "${b.figure}"${close ? `; did you mean "${close}"?` : ''} (figures: ${BUDGET_FIGURE_HELP})` });
+    }
+  });
   return issues;
 }
 
@@ -143,6 +152,12 @@ export function scoredOutputKind(spec: ResolvedSpec, analysis: string): Exclude<
     throw new BadInputError('spec.outputKind', `${spec.specPath || 'the spec'}: field "outputKind": "language_model" outputs are read by the language-model probes (bias-inspector probe), not by the ${analysis}`, { file: spec.specPath });
   }
   return spec.outputKind;
+}
+
+let figures: Set<string> | undefined;
+function knownFigure(figure: string): boolean {
+  figures ??= new Set(budgetFigures());
+  return figures.has(figure);
 }
 
 /** Formats issues as lines `<file>:<line>:<col>: field "<f>": <cause>`. */

@@ -160,6 +160,11 @@ export class GroupMetricsBuilder {
     }
   }
 
+  /** Global row numbers of the stored rows, in order (empty without per-row columns). */
+  rowNumbers(): Uint32Array {
+    return Uint32Array.from(this.rows.rowNumber.subarray(0, this.rows.n));
+  }
+
   /** Rows added so far. */
   get rowCount(): number {
     return this.rowsAdded;
@@ -478,6 +483,65 @@ export class GroupMetricsBuilder {
       );
     }
     return section;
+  }
+
+  /**
+   * Where each stored row's groups are in the report: `slotRank[rawSlot]` is the row's
+   * intersection index in `byGroup`, `columnRank[c][code]` its index in `byColumn[c].byGroup`
+   * (−1: not reported). The keys are the report's, in its order. Same layout as `finish`.
+   */
+  groupLayout(): { slotRank: Int32Array; columnRank: Int32Array[]; slotKeys: GroupKey[]; columnKeys: GroupKey[][]; metrics: readonly string[] } {
+    const layout = this.currentLayout();
+    const slotRank = new Int32Array(this.slotCodes.length).fill(-1);
+    layout.slotOrder.forEach((s, g) => (slotRank[s] = g));
+    const columnRank = layout.columnOrder.map((codes, c) => {
+      const rank = new Int32Array((this.dictionaries[c] as string[]).length).fill(-1);
+      codes.forEach((code, g) => (rank[code] = g));
+      return rank;
+    });
+    return { slotRank, columnRank, slotKeys: layout.slotKeys, columnKeys: layout.columnKeys, metrics: layout.metrics };
+  }
+
+  /**
+   * The stored per-row columns (views, length `rowCount`): label, prediction, weight, raw
+   * intersection slot (−1 when a value is missing) and each sensitive column's codes. Throws
+   * when the builder keeps no rows.
+   */
+  storedRows(): { n: number; label: Float64Array; pred: Float64Array; weight: Float64Array; slot: Int32Array; codes: Int32Array[] } {
+    if (!this.keepRows) throw new InspectorError('bad-config', 'failure', 'stored rows need the per-row columns (keepRows: true)');
+    const r = this.rows;
+    const n = r.n;
+    return { n, label: r.label.subarray(0, n), pred: r.pred.subarray(0, n), weight: r.weight.subarray(0, n), slot: r.slot.subarray(0, n), codes: r.codes.map((c) => c.subarray(0, n)) };
+  }
+
+  /**
+   * The metric records of one resample (row i counted `counts[i]` times; null = every row once),
+   * in the report's order, plus Fairlearn's summaries over the intersections (binary). A group
+   * absent from the resample is null. The bootstrap of `finish` computes the same values.
+   */
+  replicate(counts: Int32Array | null): { overall: MetricRecord; byGroup: (MetricRecord | null)[]; byColumn: (MetricRecord | null)[][]; fairness: Float64Array } {
+    if (counts !== null && !this.keepRows) throw new InspectorError('bad-config', 'failure', 'resamples need the per-row columns (keepRows: true)');
+    const lossColumn = this.options.biasLoss !== undefined ? this.cachedBiasLoss() : null;
+    const raw = counts === null && lossColumn === null ? this.raw : this.accumulateRows(counts, lossColumn);
+    const computed = this.compute(this.derive(raw), this.currentLayout());
+    return { overall: computed.overall, byGroup: computed.slots, byColumn: computed.columns.map((c) => c.records), fairness: computed.slotDisparity.fairness };
+  }
+
+  private layoutCache: { rows: number; layout: Layout } | null = null;
+  private biasLossCache: { rows: number; column: Float64Array } | null = null;
+
+  private currentLayout(): Layout {
+    if (this.layoutCache?.rows !== this.rowsAdded) this.layoutCache = { rows: this.rowsAdded, layout: this.layout(this.derive(this.raw)) };
+    return this.layoutCache.layout;
+  }
+
+  private cachedBiasLoss(): Float64Array {
+    if (this.biasLossCache?.rows !== this.rowsAdded) {
+      const v = this.rows.variance;
+      const vHat = v === null ? null : normaliseVariances(v.subarray(0, this.rows.n)).vHat;
+      this.biasLossCache = { rows: this.rowsAdded, column: this.biasLossColumn(vHat) };
+    }
+    return this.biasLossCache.column;
   }
 
   /** Report order of groups: intersections and column values sorted by their values. */

@@ -1,0 +1,124 @@
+/**
+ * The report's `compare` section (DESIGN.md §4, FORMULAS.md §G): two models (or two specs, or
+ * two prediction files) on the same rows. A is the baseline, B the candidate; Δ = B − A.
+ */
+import type { GroupKey, GroupsSection, Interval, MetricsTask } from './groups';
+import type { REPORT_SCHEMA, ReportModel } from './report';
+import type { RuntimeInfo } from './runtime';
+import type { OpCount, ValueInfo } from './model';
+
+/** One metric of one group for both models. `ci` is the paired-bootstrap percentile interval of Δ. */
+export interface CompareMetric {
+  readonly a: number;
+  readonly b: number;
+  readonly delta: number;
+  readonly ci?: Interval;
+}
+
+/** Rows whose predicted class differs (counts are unweighted rows). */
+export interface CompareFlips {
+  readonly count: number;
+  /** count / the group's rows. */
+  readonly share: number;
+  /** A wrong, B right. */
+  readonly fixed: number;
+  /** A right, B wrong. */
+  readonly broken: number;
+}
+
+export type CompareVerdict = 'worse' | 'better' | 'same';
+
+/** One group of the comparison: "overall", a value of one sensitive column, or an intersection. */
+export interface CompareGroup {
+  readonly group: GroupKey | 'overall';
+  /** `column`: one sensitive column alone; `intersection`: every sensitive column (only with ≥ 2 columns). */
+  readonly level: 'overall' | 'column' | 'intersection';
+  readonly count: number;
+  readonly metrics: Readonly<Record<string, CompareMetric>>;
+  readonly flips: CompareFlips;
+  /** McNemar exact test on accuracy (b = broken, c = fixed) and its Benjamini–Hochberg q-value. */
+  readonly mcnemar: { readonly p: number; readonly q: number };
+  readonly verdict: CompareVerdict;
+  /** count < minGroupSize: reported, left out of worstDelta. */
+  readonly small?: true;
+}
+
+/** The worst Δ of one metric over groups and intersections with count ≥ minGroupSize. */
+export interface CompareWorstDelta {
+  readonly group: GroupKey;
+  readonly delta: number;
+  readonly ci?: Interval;
+}
+
+/** One model (or predictions file) of the comparison. */
+export interface CompareSide {
+  readonly model: string;
+  /** sha256 of the model file (of the predictions file when there is no model). */
+  readonly sha256: string;
+  /** The spec it ran under. */
+  readonly spec?: string;
+  /** The model's summary (absent for a predictions file), for the side-by-side view. */
+  readonly summary?: {
+    readonly inputs: readonly ValueInfo[];
+    readonly outputs: readonly ValueInfo[];
+    readonly parameters: number;
+    readonly nodes: number;
+    readonly ops: readonly OpCount[];
+    readonly opsets: readonly { readonly domain: string; readonly version: number }[];
+    readonly producer: { readonly name: string; readonly version: string };
+  };
+}
+
+/** A row that flipped, with its group, label, both predictions and its input cells. */
+export interface CompareFlipRow {
+  /** 1-based data row number. */
+  readonly row: number;
+  readonly kind: 'fixed' | 'broken' | 'changed';
+  readonly group: GroupKey;
+  readonly label: number;
+  readonly predA: number;
+  readonly predB: number;
+  /** Binary: P(positive) of each model, when the outputs have it. */
+  readonly scoreA?: number;
+  readonly scoreB?: number;
+  /** Input columns of the spec (and the label) as they are in the data file. */
+  readonly inputs?: Readonly<Record<string, string>>;
+}
+
+export interface CompareSection {
+  readonly a: CompareSide;
+  readonly b: CompareSide;
+  /** How A and B were chosen (FORMULAS.md §G "Which is A"). */
+  readonly source: 'model-b' | 'spec-b' | 'predictions-b' | 'referenceModel' | 'quantized';
+  readonly task: MetricsTask;
+  readonly sensitive: readonly string[];
+  readonly rows: number;
+  readonly minGroupSize: number;
+  readonly bootstrap?: { readonly replicates: number; readonly seed: number; readonly confidence: number; readonly method: 'paired-percentile' };
+  /** Overall first, then each sensitive column's groups, then intersections. */
+  readonly byGroup: readonly CompareGroup[];
+  readonly worstDelta: Readonly<Record<string, CompareWorstDelta>>;
+  /** Fairlearn summaries over the intersections (binary): A, B and Δ with its paired interval. */
+  readonly disparity?: Readonly<Record<string, CompareMetric>>;
+  /** Rows that broke first, then fixed, then changed, up to `flipRowsShown`. */
+  readonly flipRows: readonly CompareFlipRow[];
+  readonly flipRowsShown: number;
+}
+
+/** The report of a comparison (`bias-inspector compare`, a spec with `referenceModel`). */
+export interface CompareReport {
+  readonly schema: typeof REPORT_SCHEMA;
+  readonly kind: 'compare';
+  readonly createdAt: string;
+  readonly spec: string;
+  /** The candidate (B). */
+  readonly model: ReportModel | null;
+  readonly runtime: RuntimeInfo | null;
+  readonly data: { readonly path: string; readonly rows: number; readonly skippedRows: number; readonly skipReasons: Readonly<Record<string, number>> };
+  /** The candidate's (B's) own group metrics. */
+  readonly groups: GroupsSection;
+  readonly compare: CompareSection;
+}
+
+/** A spec with `referenceModel` run as `groups`: the comparison, under the groups kind (DESIGN.md §3). */
+export type GroupsComparisonReport = Omit<CompareReport, 'kind'> & { readonly kind: 'groups' };

@@ -1,0 +1,149 @@
+/**
+ * Comparison benchmarks (issue 12 item 5), never tests:
+ *   (a) `runCompare` over two 1M-row prediction files (binary, 2 sensitive columns), 200 paired
+ *       bootstrap replicates: wall and CPU time and peak RSS (VmHWM) of a fresh process.
+ *       Targets: < 5 s on 2 cores, < 500 MB.
+ *   (b) `runCompare` of the two income demo models over 100k rows (no bootstrap) vs two raw
+ *       onnxruntime passes (read CSV + encode + session.run, once per model). Target ≤ 1.1x.
+ * Usage: node --import tsx scripts/bench/compare-impl.ts [predictions] [models]
+ *        node --import tsx scripts/bench/compare-impl.ts child <a.csv> <b.csv>   (internal)
+ */
+import { spawnSync } from 'node:child_process';
+import { createWriteStream, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { once } from 'node:events';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import type { Tensor } from 'onnxruntime-node';
+import { runCompare } from '../../extension/core/analyze/compare';
+import { prepareModel } from '../../extension/core/analyze/session';
+import { createInputEncoder, loadSpec, openTable, resolveSpec, type ResolvedSpec } from '../../extension/core/data';
+import { Xoshiro128 } from '../../extension/core/metrics/stats';
+import { loadOrt } from '../../extension/core/runtime';
+
+const root = resolve(__dirname, '../..');
+const examples = join(root, 'examples');
+const PRED_ROWS = 1_000_000;
+const REPLICATES = 200;
+const MODEL_ROWS = 100_000;
+const BATCH = 4096;
+const RUNS = 3;
+
+function printTable(title: string, rows: readonly { name: string; value: string; target: string; pass: boolean | null }[]): void {
+  console.log(`\n### ${title}\n`);
+  console.log('| measurement | result | target | |');
+  console.log('|---|---|---|---|');
+  for (const r of rows) console.log(`| ${r.name} | ${r.value} | ${r.target} | ${r.pass === null ? '' : r.pass ? 'PASS' : 'MISS'} |`);
+}
+
+async function writeLines(path: string, header: string, rows: number, line: (i: number) => string): Promise<void> {
+  const out = createWriteStream(path);
+  out.write(`${header}\n`);
+  let chunk: string[] = [];
+  for (let i = 0; i < rows; i++) {
+    chunk.push(line(i));
+    if (chunk.length === 8192 || i === rows - 1) {
+      if (!out.write(`${chunk.join('\n')}\n`)) await once(out, 'drain');
+      chunk = [];
+    }
+  }
+  out.end();
+  await once(out, 'finish');
+}
+
+/** Two prediction files of the same rows: B agrees with A on ~90% of rows. */
+async function makePredictions(dir: string): Promise<[string, string]> {
+  const rng = new Xoshiro128(12);
+  const sexes = ['F', 'M'];
+  const races = ['A', 'B', 'C'];
+  const rows = Array.from({ length: PRED_ROWS }, () => {
+    const y = rng.nextU32() & 1;
+    const s = rng.nextFloat();
+    const pa = Math.min(0.999, Math.max(0.001, y ? 0.35 + 0.6 * s : 0.65 - 0.6 * s));
+    const pb = rng.nextFloat() < 0.9 ? pa : 1 - pa;
+    return { y, sex: sexes[rng.nextU32() & 1]!, race: races[rng.nextInt(3)]!, pa, pb };
+  });
+  const a = join(dir, 'a.csv');
+  const b = join(dir, 'b.csv');
+  await writeLines(a, 'label,sex,race,score', PRED_ROWS, (i) => { const r = rows[i]!; return `${r.y},${r.sex},${r.race},${r.pa.toFixed(4)}`; });
+  await writeLines(b, 'label,sex,race,score', PRED_ROWS, (i) => { const r = rows[i]!; return `${r.y},${r.sex},${r.race},${r.pb.toFixed(4)}`; });
+  return [a, b];
+}
+
+function vmHwmMb(): number {
+  const match = /VmHWM:\s+(\d+) kB/.exec(readFileSync('/proc/self/status', 'utf8'));
+  return (match ? Number(match[1]) : process.memoryUsage().rss / 1024) / 1024;
+}
+
+async function child(a: string, b: string): Promise<void> {
+  const spec = await resolveSpec({ data: a, task: 'binary', label: 'label', groups: ['sex', 'race'], predictions: { file: a, score: 'score' } }, { baseDir: root });
+  const cpu0 = process.cpuUsage();
+  const t0 = performance.now();
+  const report = await runCompare(spec, { providers: ['cpu'], target: { kind: 'predictions-b', file: b }, bootstrap: REPLICATES, seed: 1 });
+  const wall = performance.now() - t0;
+  const cpu = process.cpuUsage(cpu0);
+  if (report.compare.rows !== PRED_ROWS) throw new Error(`expected ${PRED_ROWS} rows`);
+  console.log(JSON.stringify({ wall, cpu: (cpu.user + cpu.system) / 1000, hwm: vmHwmMb() }));
+}
+
+async function benchPredictions(dir: string): Promise<void> {
+  const [a, b] = await makePredictions(dir);
+  const r = spawnSync(process.execPath, ['--import', 'tsx', __filename, 'child', a, b], { encoding: 'utf8', cwd: root });
+  if (r.status !== 0) throw new Error(r.stderr);
+  const m = JSON.parse(r.stdout.trim().split('\n').pop() ?? '{}') as { wall: number; cpu: number; hwm: number };
+  printTable(`Compare: two 1M-row prediction files (binary, sex × race), ${REPLICATES} paired bootstrap replicates, fresh process`, [
+    { name: 'runCompare wall clock (read both files, metrics, flips, McNemar, paired bootstrap)', value: `${(m.wall / 1000).toFixed(2)} s (CPU ${(m.cpu / 1000).toFixed(2)} s)`, target: '< 5 s', pass: m.wall < 5000 },
+    { name: 'peak RSS (VmHWM) of the process', value: `${m.hwm.toFixed(0)} MB`, target: '< 500 MB', pass: m.hwm < 500 },
+  ]);
+}
+
+async function benchModels(dir: string): Promise<void> {
+  const [header = '', ...lines] = readFileSync(join(examples, 'income.csv'), 'utf8').split('\n').filter((l) => l.trim() !== '');
+  const rng = new Xoshiro128(20240611);
+  const data = join(dir, 'income-100k.csv');
+  await writeLines(data, header, MODEL_ROWS, () => lines[rng.nextU32() % lines.length]!);
+  const spec: ResolvedSpec = { ...(await loadSpec(join(examples, 'income-compare.bias.json'))), data, bootstrap: 0 };
+  const ort = loadOrt();
+  const rawPass = async (model: string): Promise<void> => {
+    const prepared = await prepareModel(model, { providers: ['cpu'], ...(spec.output ? { output: spec.output } : {}) });
+    const table = await openTable(data, { batchRows: BATCH });
+    const encoder = await createInputEncoder(spec, prepared.summary.inputs, table);
+    for await (const batch of table.batches()) {
+      const feeds: Record<string, Tensor> = {};
+      for (const [name, t] of Object.entries((await encoder.encode(batch)).feeds)) feeds[name] = new ort.Tensor(t.dtype as 'float32', t.data as Float32Array, [...t.dims]);
+      await prepared.session.run(feeds, [prepared.output]);
+    }
+    await encoder.close();
+    await table.close();
+    await prepared.session.release();
+  };
+  const raw = async (): Promise<void> => { await rawPass(spec.referenceModel!); await rawPass(spec.model!); };
+  const ours = async (): Promise<void> => { await runCompare(spec, { providers: ['cpu'], batchSize: BATCH, target: { kind: 'referenceModel' }, bootstrap: 0 }); };
+  const time = async (fn: () => Promise<void>): Promise<number> => { const t0 = performance.now(); await fn(); return performance.now() - t0; };
+  await raw();
+  await ours();
+  const r: number[] = [];
+  const o: number[] = [];
+  for (let i = 0; i < RUNS; i++) { r.push(await time(raw)); o.push(await time(ours)); }
+  const med = (v: number[]): number => [...v].sort((x, y) => x - y)[Math.floor(v.length / 2)] ?? NaN;
+  const ratio = med(o) / med(r);
+  printTable(`Compare: the two income demo models over ${MODEL_ROWS / 1000}k rows, CPU provider, batch ${BATCH}, no bootstrap, median of ${RUNS} after a warm-up`, [
+    { name: 'two raw onnxruntime passes (read CSV + encode + session.run, per model)', value: `${med(r).toFixed(0)} ms`, target: '', pass: null },
+    { name: 'runCompare (both passes + metrics, flips, McNemar, flipped rows with inputs)', value: `${med(o).toFixed(0)} ms`, target: '', pass: null },
+    { name: '**ratio** runCompare / two raw passes (wall clock)', value: `${ratio.toFixed(2)}x`, target: '<= 1.10x', pass: ratio <= 1.1 },
+  ]);
+}
+
+async function main(): Promise<void> {
+  const args = process.argv.slice(2);
+  if (args[0] === 'child') return child(args[1] ?? '', args[2] ?? '');
+  const parts = args.length ? args : ['predictions', 'models'];
+  const dir = mkdtempSync(join(tmpdir(), 'bi-bench-compare-'));
+  try {
+    if (parts.includes('predictions')) await benchPredictions(dir);
+    if (parts.includes('models')) await benchModels(dir);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+void main().catch((e: unknown) => { console.error(e); process.exit(1); });
