@@ -10,7 +10,7 @@ import { writeHtmlReport } from '../core/report/export';
 import { parseProviderSetting } from '../core/runtime';
 import { formatAttentionReport } from './formatAttention';
 import { parseInputFlag } from './groups';
-import { checkOutputs, specInputs, writeJson } from './output';
+import { checkOutputs, specInputs, writeJson, printText } from './output';
 import { withFlagErrors } from './flagErrors';
 import { stderrProgress } from './progress';
 
@@ -80,7 +80,7 @@ async function compare(spec: ResolvedSpec, flags: AttentionFlags): Promise<void>
   const rows = intFlag(flags.samples, '--samples', 1) ?? 16;
   const result = await compareAttentionProviders(spec, settings, rows);
   const [a, b] = result.providers;
-  process.stdout.write(`attention maps of ${result.rows} rows: ${a.used} vs ${b.used}, max |Δp| = ${result.maxAbsDifference.toExponential(2)}${result.worst ? ` (row ${result.worst.row}, layer ${result.worst.layer})` : ''}\n`);
+  printText(`attention maps of ${result.rows} rows: ${a.used} vs ${b.used}, max |Δp| = ${result.maxAbsDifference.toExponential(2)}${result.worst ? ` (row ${result.worst.row}, layer ${result.worst.layer})` : ''}\n`);
   list.forEach((wanted, i) => {
     const used = result.providers[i]!.used;
     if (wanted !== 'auto' && used !== wanted) throw new InspectorError('attention.provider-not-used', 'failure', `--compare-ep: asked for ${wanted}, the session ran on ${used}${result.providers[i]!.fallbackReason ? ` (${result.providers[i]!.fallbackReason})` : ''}`);
@@ -125,7 +125,7 @@ export function registerAttention(program: Command): void {
       }));
       const toStdout = writeJson(flags.json, report);
       if (flags.html) { writeHtmlReport(flags.html, report); process.stderr.write(`wrote ${flags.html}\n`); }
-      if (!toStdout) process.stdout.write(`${formatAttentionReport(report)}\n`);
+      if (!toStdout) printText(`${formatAttentionReport(report)}\n`);
       return undefined;
     });
 }

@@ -4,7 +4,7 @@ import { BadInputError } from '../core/errors';
 import { inspectModel } from '../core/onnx';
 import { maxRelativeDifference, runForward, syntheticFeeds, type ForwardResult } from '../core/runtime';
 import { table } from './format';
-import { checkOutputs, writeJson } from './output';
+import { checkOutputs, writeJson, printText } from './output';
 
 function intFlag(value: string, flag: string, min: number): number {
   const n = Number(value);
@@ -46,6 +46,6 @@ export function registerForward(program: Command): void {
         return { requested: eps[i], runtime: r.runtime, createMs: r.createMs, runMs: r.runMs, maxRelativeDifference: diff ?? null };
       });
       const toStdout = writeJson(options.json, { model: path, results: report });
-      if (!toStdout) process.stdout.write(`${path}\n${table(rows)}\n`);
+      if (!toStdout) printText(`${path}\n${table(rows)}\n`);
     });
 }

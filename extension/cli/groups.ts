@@ -4,11 +4,12 @@ import { resolve } from 'node:path';
 import { BadInputError } from '../core/errors';
 import { loadSpec, resolveSpec, type InputMapping, type ResolvedSpec } from '../core/data';
 import { runGroups, type GroupsReport } from '../core/analyze/groups';
+import { checkBootstrap } from '../core/metrics/groups';
 import { groupsCsv, writeHtmlReport } from '../core/report/export';
 import { parseProviderSetting } from '../core/runtime';
 import { inspectModel } from '../core/onnx';
 import { formatGroupsReport } from './formatGroups';
-import { checkOutputs, specInputs, writeJson } from './output';
+import { checkOutputs, specInputs, writeJson, printText } from './output';
 import { withFlagErrors } from './flagErrors';
 import { formatShape } from './format';
 import { stderrProgress } from './progress';
@@ -70,6 +71,11 @@ function intFlag(value: string | undefined, name: string): number | undefined {
   return n;
 }
 
+function boundedBootstrap(n: number): number {
+  checkBootstrap(n, '--bootstrap');
+  return n;
+}
+
 export function registerGroups(program: Command): void {
   program.command('groups')
     .description('per-group loss and fairness metrics of a model over a dataset (or of precomputed predictions)')
@@ -104,7 +110,7 @@ export function registerGroups(program: Command): void {
         providers: parseProviderSetting(flags.ep, '--ep'),
         batchSize: intFlag(flags.batchSize, '--batch-size') ?? 256,
         maxRows: intFlag(flags.maxRows, '--max-rows') ?? 0,
-        ...(flags.bootstrap !== undefined ? { bootstrap: intFlag(flags.bootstrap, '--bootstrap') ?? 0 } : {}),
+        ...(flags.bootstrap !== undefined ? { bootstrap: boundedBootstrap(intFlag(flags.bootstrap, '--bootstrap') ?? 0) } : {}),
         ...(flags.seed !== undefined ? { seed: intFlag(flags.seed, '--seed') ?? 0 } : {}),
         ...(flags.minGroupSize !== undefined ? { minGroupSize: intFlag(flags.minGroupSize, '--min-group-size') ?? 30 } : {}),
         onProgress: stderrProgress('groups'),
@@ -113,6 +119,6 @@ export function registerGroups(program: Command): void {
       const toStdout = writeJson(flags.json, report);
       if (flags.html) { writeHtmlReport(flags.html, report); process.stderr.write(`wrote ${flags.html}\n`); }
       if (flags.csv) { writeFileSync(flags.csv, groupsCsv(report)); process.stderr.write(`wrote ${flags.csv}\n`); }
-      if (!toStdout) process.stdout.write(`${formatGroupsReport(report)}\n`);
+      if (!toStdout) printText(`${formatGroupsReport(report)}\n`);
     });
 }

@@ -4,6 +4,12 @@ import { dirname, resolve } from 'node:path';
 import { BadInputError } from '../core/errors';
 import type { ResolvedSpec } from '../core/data';
 import { reportToJson } from '../core/report';
+import { terminalSafe } from '../core/text';
+
+/** Writes human-readable text to stdout; model-derived names cannot carry terminal escape sequences. */
+export function printText(text: string): void {
+  process.stdout.write(terminalSafe(text));
+}
 
 export function writeJson(target: string | boolean | undefined, value: unknown): boolean {
   if (target === undefined || target === false) return false;

@@ -83,13 +83,18 @@ interface AttentionModel {
   readonly constantTerms: readonly { site: AttentionSite; tensor: string; node: string }[];
 }
 
-async function openAttentionModel(path: string, options: { providers: ProviderSetting; threads?: number; signal?: AbortSignal }): Promise<AttentionModel> {
+async function openAttentionModel(
+  path: string,
+  options: { providers: ProviderSetting; threads?: number; signal?: AbortSignal; beforeSession?: (summary: ModelSummary) => Promise<void> },
+): Promise<AttentionModel> {
   const loaded = await loadModel(path, options.signal ? { signal: options.signal } : {});
   const summary = summarizeModel(loaded);
   const graph = findAttention(loaded.proto, path);
   if (loaded.externalFiles.length > 0) {
     throw new BadInputError('model.expose-external', `${path}: exposing the attention tensors needs an in-memory copy of the graph, and this model keeps its weights in external files (${loaded.externalFiles.map((f) => f.location).join(', ')}); save it as a single file to use this analysis`, { file: path });
   }
+  // Data and input mapping are checked before the runtime loads (a typo costs no session).
+  await options.beforeSession?.(summary);
   const constantTerms = graph.sites.flatMap((site) => site.terms.filter((t) => t.source === 'constant').map((t) => ({ site, tensor: t.tensor, node: t.node })));
   const proto = exposeAttention(loaded.proto, graph, [...new Set(constantTerms.map((t) => t.tensor))], path);
   // No fusion may remove an exposed tensor (FORMULAS.md §D): run the graph as written.
@@ -448,11 +453,17 @@ export async function runAttention(spec: ResolvedSpec, options: AttentionRunOpti
   const progress = throttleProgress(options.onProgress);
   progress(0, 'loading the model');
   const signal = options.signal;
-  const model = await openAttentionModel(spec.model, { providers: options.providers, threads: options.threads ?? defaultThreads(), ...(signal ? { signal } : {}) });
   const table = await openTable(spec.data, { batchRows: options.batchSize ?? 32, ...(signal ? { signal } : {}) });
+  let model: AttentionModel | undefined;
   let sink: AttentionSink | undefined;
   try {
-    const encoder: InputEncoder = await createInputEncoder(spec, model.summary.inputs, table);
+    let created: InputEncoder | undefined;
+    model = await openAttentionModel(spec.model, {
+      providers: options.providers, threads: options.threads ?? defaultThreads(), ...(signal ? { signal } : {}),
+      beforeSession: async (summary) => { created = await createInputEncoder(spec, summary.inputs, table); },
+    });
+    const encoder: InputEncoder | undefined = created;
+    if (!encoder) throw new InspectorError('internal', 'failure', 'the input encoder was not created');
     const spans = Object.keys(spec.attention?.spans ?? {});
     const window = options.window ?? 64;
     let causal = false;
@@ -523,7 +534,7 @@ export async function runAttention(spec: ResolvedSpec, options: AttentionRunOpti
   } finally {
     await sink?.close();
     await table.close();
-    await model.session.release();
+    await model?.session.release();
   }
 }
 

@@ -9,7 +9,7 @@ import { BadInputError, InspectorError, throttleProgress, throwIfAborted, type P
 import { createInputEncoder, numericCell, openTable, type EncodedBatch, type InputEncoder, type ResolvedSpec, type RowBatch, type TableReader } from '../data';
 import { evaluateBatch, type LossConfig } from '../metrics/batch';
 import { featureVariances } from '../metrics/diversity';
-import { GroupMetricsBuilder, type GroupsSection } from '../metrics/groups';
+import { checkBootstrap, GroupMetricsBuilder, type GroupsSection } from '../metrics/groups';
 import { reportModel } from '../report';
 import { REPORT_SCHEMA, type ReportModel } from '../../protocol/report';
 import type { RuntimeInfo } from '../../protocol/runtime';
@@ -116,25 +116,32 @@ async function finishReport(
 /** Runs the model over the spec's data and returns the groups report. */
 export async function runGroups(spec: ResolvedSpec, options: GroupsRunOptions): Promise<GroupsReport> {
   if (spec.predictions) return runGroupsFromPredictions(spec, options);
+  checkBootstrap(options.bootstrap ?? spec.bootstrap);
   requireLabel(spec);
   requireGroups(spec);
   if (!spec.model) throw new BadInputError('spec.model', `${spec.specPath}: field "model": a model is needed (or use "predictions")`, { file: spec.specPath });
   const progress = throttleProgress(options.onProgress);
   progress(0, 'loading the model');
   const needsFeatures = spec.featureTensor !== undefined;
-  const prepared = await prepareModel(spec.model, {
-    providers: options.providers,
-    ...(options.threads ? { threads: options.threads } : {}),
-    ...(spec.output ? { output: spec.output } : {}),
-    ...(spec.featureTensor ? { expose: [spec.featureTensor] } : {}),
-    ...(options.signal ? { signal: options.signal } : {}),
-  });
+  // The data, its columns and the input mapping are checked before the runtime loads.
   const table = await openTable(spec.data, { batchRows: options.batchSize ?? 256, ...(options.signal ? { signal: options.signal } : {}) });
+  let prepared: Awaited<ReturnType<typeof prepareModel>> | undefined;
   try {
-    const outputInfo = prepared.summary.outputs.find((o) => o.name === prepared.output);
-    const lastDim = outputInfo?.shape?.at(-1);
-    const numClasses = spec.task === 'multiclass' ? (typeof lastDim === 'number' ? lastDim : spec.classes?.length) : undefined;
-    const encoder = await createInputEncoder(spec, prepared.summary.inputs, table, numClasses ? { numClasses } : {});
+    let created: InputEncoder | undefined;
+    prepared = await prepareModel(spec.model, {
+      providers: options.providers,
+      ...(options.threads ? { threads: options.threads } : {}),
+      ...(spec.output ? { output: spec.output } : {}),
+      ...(spec.featureTensor ? { expose: [spec.featureTensor] } : {}),
+      ...(options.signal ? { signal: options.signal } : {}),
+      beforeSession: async (summary, output) => {
+        const lastDim = summary.outputs.find((o) => o.name === output)?.shape?.at(-1);
+        const numClasses = spec.task === 'multiclass' ? (typeof lastDim === 'number' ? lastDim : spec.classes?.length) : undefined;
+        created = await createInputEncoder(spec, summary.inputs, table, numClasses ? { numClasses } : {});
+      },
+    });
+    const encoder: InputEncoder | undefined = created;
+    if (!encoder) throw new InspectorError('internal', 'failure', 'the input encoder was not created');
     let builder: GroupMetricsBuilder | undefined;
     const loss = lossConfig(spec);
     for await (const batch of limitedBatches(table, options.maxRows ?? 0, options.signal, progress)) {
@@ -175,7 +182,7 @@ export async function runGroups(spec: ResolvedSpec, options: GroupsRunOptions): 
     return await finishReport(spec, options, spec.data, encoder, builder, { model: reportModel(prepared.summary), runtime: prepared.runtime });
   } finally {
     await table.close();
-    await prepared.session.release();
+    await prepared?.session.release();
   }
 }
 
@@ -200,6 +207,7 @@ export function batchPositions(batchRows: Uint32Array, usedRows: Uint32Array): U
  * `--predictions` on the CLI): evaluations run elsewhere, no model here.
  */
 export async function runGroupsFromPredictions(spec: ResolvedSpec, options: GroupsRunOptions): Promise<GroupsReport> {
+  checkBootstrap(options.bootstrap ?? spec.bootstrap);
   requireLabel(spec);
   requireGroups(spec);
   const predictions = spec.predictions;

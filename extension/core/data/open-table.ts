@@ -1,4 +1,4 @@
-import { access } from 'node:fs/promises';
+import { stat } from 'node:fs/promises';
 import { extname } from 'node:path';
 import { BadInputError } from '../errors';
 import { openDelimited } from './csv';
@@ -14,11 +14,13 @@ export const TABLE_EXTENSIONS = ['.csv', '.tsv', '.jsonl', '.ndjson', '.parquet'
  * BadInputError when the file is missing, of an unknown kind, or has no data rows.
  */
 export async function openTable(path: string, options: OpenTableOptions = {}): Promise<TableReader> {
+  let isFolder: boolean;
   try {
-    await access(path);
+    isFolder = (await stat(path)).isDirectory();
   } catch (err) {
     throw new BadInputError('file-not-found', `${path}: data file not found`, { file: path, cause: err });
   }
+  if (isFolder) throw new BadInputError('data.is-folder', `${path}: is a folder, not a data file; name a table (${TABLE_EXTENSIONS.join(', ')})`, { file: path });
   const ext = extname(path).toLowerCase();
   switch (ext) {
     case '.csv': return openDelimited(path, ',', options);

@@ -58,7 +58,7 @@ export const SPEC_SCHEMA = {
       properties: { tokens: name, spans: { type: 'object', additionalProperties: name } },
     },
     minGroupSize: { type: 'integer', minimum: 0 },
-    bootstrap: { type: 'integer', minimum: 0 },
+    bootstrap: { type: 'integer', minimum: 0, maximum: 100_000 },
     seed: { type: 'integer' },
     maxGroupValues: positiveInt,
   },

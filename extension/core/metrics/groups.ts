@@ -44,6 +44,19 @@ import { biasLossWeight, type DiceOptions } from './losses';
 import { percentileInterval, Xoshiro128 } from './stats';
 
 export type Interval = [number, number];
+
+/** Most bootstrap replicates a run accepts (percentile intervals settle long before this). */
+export const MAX_BOOTSTRAP = 100_000;
+/** Most memory the bootstrap matrix (replicates × bootstrapped numbers, 8 bytes each) may take. */
+export const BOOTSTRAP_MEMORY_LIMIT = 1024 ** 3;
+
+/** Refuses a replicate count above MAX_BOOTSTRAP before any work is done. `source` names the flag or field. */
+export function checkBootstrap(replicates: number | undefined, source = 'bootstrap'): void {
+  if (replicates === undefined) return;
+  if (!Number.isSafeInteger(replicates) || replicates < 0 || replicates > MAX_BOOTSTRAP) {
+    throw new BadInputError('run.too-large', `${source} ${replicates}: at most ${MAX_BOOTSTRAP.toLocaleString('en-US')} bootstrap replicates (each keeps every bootstrapped number in memory)`);
+  }
+}
 /** A group as the report shows it: sensitive column -> value. */
 export type GroupKey = Record<string, string>;
 
@@ -622,6 +635,7 @@ export class GroupMetricsBuilder {
     if (replicates > 0 && !this.keepRows) {
       throw new InspectorError('bad-config', 'failure', 'bootstrap intervals need the per-row columns (keepRows: true)');
     }
+    checkBootstrap(replicates);
     if (!(confidence > 0 && confidence < 1)) throw new BadInputError('bad-confidence', `confidence: ${confidence} is not in (0, 1)`);
     let acc = this.derive(this.raw);
     const layout = this.layout(acc);
@@ -853,6 +867,12 @@ export class GroupMetricsBuilder {
     const counts = new Int32Array(n);
     const progress = throttleProgress(o.onProgress);
     const width = flatten(this.compute(this.derive(this.raw), layout)).length;
+    const bytes = o.replicates * width * 8;
+    if (bytes > BOOTSTRAP_MEMORY_LIMIT) {
+      const fits = Math.max(1, Math.floor(BOOTSTRAP_MEMORY_LIMIT / (width * 8)));
+      throw new BadInputError('run.too-large',
+        `bootstrap ${o.replicates}: ${o.replicates.toLocaleString('en-US')} replicates × ${width.toLocaleString('en-US')} numbers need ${(bytes / 1024 ** 3).toFixed(1)} GiB, over the 1 GiB limit; use at most ${fits.toLocaleString('en-US')} replicates for these groups`);
+    }
     const matrix = new Float64Array(o.replicates * width);
     let lastYield = Date.now();
     for (let b = 0; b < o.replicates; b++) {

@@ -27,7 +27,7 @@ export function loadOrt(): OrtModule {
     // A plain require keeps the module out of the bundle (esbuild marks it external).
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     cached = require('onnxruntime-node') as OrtModule;
-    cached.env.logLevel = 'error';
+    cached.env.logLevel = 'fatal'; // failures reach us as exceptions; the log would repeat them on stderr
     return cached;
   } catch (error) {
     const reason = error instanceof Error ? error.message.split('\n')[0] : String(error);
