@@ -66,8 +66,6 @@ export function ortFailureReason(error: unknown): string {
   const opset = /Opset (\d+) is under development[\s\S]*Current official support for domain (\S+) is till opset (\d+)/.exec(text);
   if (opset) text = `opset ${opset[1]} of ${opset[2]} is newer than this onnxruntime supports (up to opset ${opset[3]})`;
   text = text.replace(/^(?:Fatal error|Error|This is an invalid model\. Error|Invalid model\.)\s*:?\s*/i, '');
-  const undeclared = /^([\w.]+):(\w+)\(-1\) is not a registered function\/op/.exec(text);
-  if (undeclared) text += ` (the model declares no opset for domain ${undeclared[1]})`;
   const line = escapeControl(text);
   return line.length > 400 ? `${line.slice(0, 399)}…` : line || 'no reason given';
 }
