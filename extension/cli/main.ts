@@ -12,6 +12,7 @@ import { registerDemo } from './demo';
 import { registerGroups } from './groups';
 import { registerQuant } from './quant';
 import { registerAttention } from './attention';
+import { registerInstallCuda } from './installCuda';
 
 const program = new Command()
   .name('bias-inspector')
@@ -26,6 +27,7 @@ registerQuant(program);
 registerAttention(program);
 registerDemo(program);
 registerForward(program);
+registerInstallCuda(program);
 
 function exitCodeOf(error: unknown): number {
   if (error instanceof CommanderError) return error.exitCode === 0 ? 0 : 2;

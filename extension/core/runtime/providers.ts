@@ -59,7 +59,7 @@ export function providerPrecheck(provider: ExecutionProvider, binaryDir: string 
     case 'cuda':
       if (platform !== 'linux' && platform !== 'win32') return `cuda: not available on ${platform}`;
       if (binaryDir && !existsSync(join(binaryDir, platform === 'win32' ? 'onnxruntime_providers_cuda.dll' : 'libonnxruntime_providers_cuda.so'))) {
-        return 'cuda: provider libraries not installed (opt-in: see README "GPU")';
+        return 'cuda: provider libraries not installed (opt-in: "Bias Inspector: Install CUDA Provider…" or bias-inspector install-cuda)';
       }
       return null;
     case 'dml':
