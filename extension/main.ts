@@ -11,9 +11,11 @@ import * as analyses from './host/analyses';
 import * as reportsView from './host/reportsView';
 import * as reportStore from './host/reportStore';
 import * as reportPanel from './host/reportPanel';
+import * as installCuda from './host/installCuda';
 
 export function activate(context: vscode.ExtensionContext): void {
   log.register(context);
+  installCuda.register(context);
   reportStore.register(context);
   const runtime = new RuntimeStatusService();
   context.subscriptions.push(runtime);
