@@ -4,6 +4,7 @@ import { CancelledError } from '../core/errors';
 import { RpcEndpoint, type RpcMessage } from '../protocol/rpc';
 import type { AnalysisWorkerMethods, AnalysisWorkerNotes, WorkerRequest, WorkerRunSettings } from '../protocol/worker';
 import { settings } from './settings';
+import { assertModelExecutionAllowed } from './trust';
 
 /** The VS Code settings an analysis run takes, read now. */
 export function runSettings(): WorkerRunSettings {
@@ -22,6 +23,11 @@ export function runSettings(): WorkerRunSettings {
  */
 export function runInWorker<T>(extensionUri: vscode.Uri, request: WorkerRequest, signal: AbortSignal | undefined, onProgress: (fraction: number, message: string) => void): Promise<T> {
   if (signal?.aborted) return Promise.reject(new CancelledError());
+  try {
+    assertModelExecutionAllowed(request);
+  } catch (error) {
+    return Promise.reject(error);
+  }
   const worker = new Worker(vscode.Uri.joinPath(extensionUri, 'dist', 'workers', 'analysis.worker.js').fsPath);
   const rpc = new RpcEndpoint<AnalysisWorkerMethods, Record<never, [unknown, unknown]>, Record<never, unknown>, AnalysisWorkerNotes>({
     post: (message: RpcMessage) => worker.postMessage(message),

@@ -1,4 +1,34 @@
 import * as vscode from 'vscode';
+import { InspectorError } from '../core/errors';
+import type { WorkerRequest } from '../protocol/worker';
+
+/** A model run refused because the workspace is not trusted (Restricted Mode). */
+export class UntrustedWorkspaceError extends InspectorError {
+  constructor(action: string) {
+    super('workspace.untrusted', 'bad-input', `${action} runs the model, and this workspace is not trusted: trust the workspace to run models (inspection works in Restricted Mode).`);
+    this.name = 'UntrustedWorkspaceError';
+  }
+}
+
+/** What a worker request does, for messages; null when it runs no model (weights-only quantization). */
+export function modelRunOf(request: WorkerRequest): string | null {
+  switch (request.kind) {
+    case 'groups': return 'Analyze Groups';
+    case 'attention': return 'Attention Heatmaps';
+    case 'attentionSample': return `Show sample (row ${request.row})`;
+    case 'quant': return request.specPath === null ? null : 'The quantization impact';
+  }
+}
+
+/**
+ * The one gate every model execution passes (analysisWorker.runInWorker calls it before a worker
+ * starts): whatever path asked — a command, a launcher, a report's "Show sample", a re-run from
+ * the side bar — nothing runs in an untrusted workspace. Throws UntrustedWorkspaceError.
+ */
+export function assertModelExecutionAllowed(request: WorkerRequest): void {
+  const action = modelRunOf(request);
+  if (action !== null && !vscode.workspace.isTrusted) throw new UntrustedWorkspaceError(action);
+}
 
 /**
  * Model execution loads a native runtime over workspace files: refused in untrusted workspaces

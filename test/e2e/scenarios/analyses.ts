@@ -3,6 +3,7 @@ import { analysisAttention } from './analysisAttention';
 import { analysisGroups } from './analysisGroups';
 import { analysisQuant } from './analysisQuant';
 import { untrustedWorkspace } from './untrustedWorkspace';
+import { untrustedAttentionSample } from './untrustedAttentionSample';
 
 /**
  * "Each analysis that exists runs from its command on a demo model and its chart shows the planted
@@ -11,4 +12,4 @@ import { untrustedWorkspace } from './untrustedWorkspace';
  * workspace copy (the runner allows new files there and nowhere else). The untrusted-workspace
  * scenario runs last, in a second code-server with workspace trust on (Scenario.workspaceTrust).
  */
-export const analysisScenarios: readonly Scenario[] = [analysisGroups, analysisAttention, analysisQuant, untrustedWorkspace];
+export const analysisScenarios: readonly Scenario[] = [analysisGroups, analysisAttention, analysisQuant, untrustedWorkspace, untrustedAttentionSample];
