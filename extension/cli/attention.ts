@@ -5,7 +5,7 @@ import { join, resolve } from 'node:path';
 import { BadInputError, InspectorError } from '../core/errors';
 import { loadSpec, openTable, resolveSpec, type InputMapping, type ResolvedSpec } from '../core/data';
 import { loadModel, summarizeModel } from '../core/onnx';
-import { compareAttentionProviders, runAttention } from '../core/analyze/attention';
+import { checkBiasLength, compareAttentionProviders, runAttention } from '../core/analyze/attention';
 import { writeHtmlReport } from '../core/report/export';
 import { parseProviderSetting } from '../core/runtime';
 import { formatAttentionReport } from './formatAttention';
@@ -115,6 +115,7 @@ export function registerAttention(program: Command): void {
       checkOutputs({ '--json': flags.json, '--html': flags.html }, specInputs(spec));
       const samples = intFlag(flags.samples, '--samples');
       const length = intFlag(flags.length, '--length', 2);
+      checkBiasLength(length, '--length');
       const report = await flagErrors(() => runAttention(spec, {
         providers: parseProviderSetting(flags.ep, '--ep'),
         batchSize: intFlag(flags.batchSize, '--batch-size', 1) ?? 32,

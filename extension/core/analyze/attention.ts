@@ -447,8 +447,19 @@ export function defaultThreads(): number {
   return Math.max(1, availableParallelism() - 1);
 }
 
+/** Longest sequence at which additive biases are evaluated (a T × T map per head and layer). */
+export const MAX_BIAS_LENGTH = 4096;
+
+/** Refuses a bias-evaluation length above MAX_BIAS_LENGTH before any work; `source` names the flag or option. */
+export function checkBiasLength(length: number | undefined, source = 'length'): void {
+  if (length !== undefined && length > MAX_BIAS_LENGTH) {
+    throw new BadInputError('run.too-large', `${source} ${length}: additive biases are evaluated at sequence lengths up to ${MAX_BIAS_LENGTH.toLocaleString('en-US')} (each layer and head holds a length × length map)`);
+  }
+}
+
 /** Runs the attention analysis over the spec's data and returns the report. */
 export async function runAttention(spec: ResolvedSpec, options: AttentionRunOptions): Promise<AttentionReport> {
+  checkBiasLength(options.length);
   if (!spec.model) throw new BadInputError('spec.model', `${spec.specPath || 'the spec'}: field "model": the attention analysis needs a model`, { file: spec.specPath });
   const progress = throttleProgress(options.onProgress);
   progress(0, 'loading the model');

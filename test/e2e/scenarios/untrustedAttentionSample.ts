@@ -19,7 +19,7 @@ export const untrustedAttentionSample: Scenario = {
   name: 'in an untrusted workspace a shipped attention report opens from the side bar and its Show sample asks for trust instead of running the model',
   workspaceTrust: 'untrusted',
   timeoutMs: 180_000,
-  async run({ wb, workspace, shot, log }) {
+  async run({ wb, page, workspace, shot, log }) {
     await wb.waitForStatusBarItem('Restricted Mode');
 
     // The "shipped" report: written by the CLI, as a repository's author would have.
@@ -37,8 +37,15 @@ export const untrustedAttentionSample: Scenario = {
     await modelRow.waitFor({ timeout: wb.timeoutMs });
     const reportRow = wb.sideBarRows(`attention — ${report.createdAt.replace('T', ' ').slice(0, 19)}`).first();
     await reportRow.waitFor({ timeout: wb.timeoutMs });
+    // The tree re-renders after the refresh: open the row once it is stable (click, then Enter
+    // on the selected row if the first click landed on a row being replaced).
+    await page.waitForTimeout(1000);
     await reportRow.click();
-    const view = await wb.webviewWith('[data-testid="attention-sample-show"]', 60_000);
+    const view = await wb.webviewWith('[data-testid="attention-sample-show"]', 20_000).catch(async () => {
+      await reportRow.click();
+      await page.keyboard.press('Enter');
+      return wb.webviewWith('[data-testid="attention-sample-show"]', 60_000);
+    });
     await shot('shipped attention report opened in restricted mode');
 
     await view.locator('[data-testid="attention-sample-row"] input').fill(String(SAMPLE_ROW));

@@ -119,6 +119,12 @@ test('flags whose value cannot fit memory are refused with the limit before any 
   assert.equal(f.stderr, `bias-inspector: ${join(root, 'test/fixtures/onnx/mlp.onnx')}: input "x" of shape [1000000000, 4] would have 4,000,000,000 elements, over the limit of 268,435,456; lower --batch or --seq\n`);
 });
 
+test('an attention bias length that cannot fit memory is refused with the limit', () => {
+  const r = run('attention', '--spec', join(examples, 'tiny-transformer.bias.json'), '--length', '1000000000');
+  assert.equal(r.code, 2, r.stderr);
+  assert.equal(r.stderr, 'bias-inspector: --length 1000000000: additive biases are evaluated at sequence lengths up to 4,096 (each layer and head holds a length × length map)\n');
+});
+
 test('a spec asking for more bootstrap replicates than the limit is refused by the schema', () => {
   const { dir, cleanup } = tempDir('bi-spec-');
   try {
