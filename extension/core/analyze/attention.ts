@@ -587,7 +587,16 @@ export class AttentionSampler {
 
   static async open(spec: ResolvedSpec, options: { providers: ProviderSetting; threads?: number; signal?: AbortSignal }): Promise<AttentionSampler> {
     if (!spec.model) throw new BadInputError('spec.model', `${spec.specPath || 'the spec'}: field "model": the attention view needs a model`, { file: spec.specPath });
-    return new AttentionSampler(spec, await openAttentionModel(spec.model, options));
+    // The data and input mapping are checked before the runtime loads.
+    const beforeSession = async (summary: ModelSummary): Promise<void> => {
+      const table = await openTable(spec.data, { batchRows: 1, ...(options.signal ? { signal: options.signal } : {}) });
+      try {
+        await (await createInputEncoder(spec, summary.inputs, table)).close();
+      } finally {
+        await table.close();
+      }
+    };
+    return new AttentionSampler(spec, await openAttentionModel(spec.model, { ...options, beforeSession }));
   }
 
   get runtime(): RuntimeInfo { return this.model.runtime; }
