@@ -1,11 +1,17 @@
-// Layer boundaries of DESIGN.md §1, enforced: core never sees vscode or the DOM, the protocol sees
-// neither vscode nor node, the webview never imports host-side code, nothing imports host/.
+// Layer boundaries of DESIGN.md §1 and ARCHITECTURE.md, enforced: core never sees vscode or the
+// DOM, the protocol imports nothing outside itself, the webview never imports host-side code,
+// nothing imports host/, the CLI and the host reach core only through core/analyze (plus
+// core/onnx, core/report).
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 import globals from 'globals';
 
 const nodeBuiltins = ['fs', 'path', 'os', 'child_process', 'worker_threads', 'crypto', 'stream', 'url', 'util', 'events', 'readline', 'zlib'];
 const noNode = nodeBuiltins.flatMap((m) => [m, `${m}/*`]).concat(['node:*']);
+// The CLI and the host reach the engine through one door (issue 9): core/analyze (the run path),
+// core/onnx (static inspection) and core/report (JSON/HTML/CSV export); index modules only.
+const coreOnlyThroughAnalyze = '(^|/)core(/(?!(analyze|onnx|report)$)|$)';
+const coreOnlyMessage = 'the CLI and the host import core only through core/analyze (plus core/onnx for inspection, core/report for export), not its deeper modules.';
 
 export default tseslint.config(
   { ignores: ['dist/**', 'node_modules/**', 'out/**', 'test-results/**', '.e2e-cache/**', 'examples/**', '**/*.js', '**/*.cjs'] },
@@ -61,6 +67,7 @@ export default tseslint.config(
         patterns: [
           { group: noNode, message: 'the protocol is shared with the webview: no node modules.' },
           { group: ['**/core/**', '**/host/**', '**/cli/**', '**/webview/**'], message: 'the protocol imports nothing of ours.' },
+          { regex: '^(?!\\./)', message: 'the protocol imports nothing outside itself: only ./ modules of extension/protocol (no packages, no other layer).' },
         ],
       }],
     },
@@ -82,7 +89,21 @@ export default tseslint.config(
     rules: {
       'no-restricted-imports': ['error', {
         paths: [{ name: 'vscode', message: 'the CLI runs without VS Code.' }],
-        patterns: [{ group: ['**/host/**', '**/host'], message: 'nothing imports host/.' }],
+        patterns: [
+          { group: ['**/host/**', '**/host'], message: 'nothing imports host/.' },
+          { regex: coreOnlyThroughAnalyze, message: coreOnlyMessage },
+        ],
+      }],
+    },
+  },
+  {
+    files: ['extension/host/**/*.ts', 'extension/main.ts'],
+    rules: {
+      'no-restricted-imports': ['error', {
+        patterns: [
+          { group: ['**/cli/**', '**/webview/**'], message: 'the host adapts core to VS Code: no CLI or webview code.' },
+          { regex: coreOnlyThroughAnalyze, message: coreOnlyMessage },
+        ],
       }],
     },
   },

@@ -2,21 +2,22 @@ import type { Command } from 'commander';
 import { existsSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { join, resolve } from 'node:path';
-import { BadInputError, InspectorError } from '../core/errors';
-import { loadSpec, openTable, resolveSpec, type InputMapping, type ResolvedSpec } from '../core/data';
+import {
+  BadInputError, InspectorError, checkBiasLength, compareAttentionProviders, loadSpec, openTable, parseProviderSetting, resolveSpec, runAttention,
+  type InputMapping, type ResolvedSpec,
+} from '../core/analyze';
 import { loadModel, summarizeModel } from '../core/onnx';
-import { checkBiasLength, compareAttentionProviders, runAttention } from '../core/analyze/attention';
-import { writeHtmlReport } from '../core/report/export';
-import { parseProviderSetting } from '../core/runtime';
+import { writeHtmlReport } from '../core/report';
+import { providerFlags, runOverrides, type RunFlags } from './runFlags';
 import { formatAttentionReport } from './formatAttention';
 import { parseInputFlag } from './groups';
 import { checkOutputs, specInputs, writeJson, printText } from './output';
 import { withFlagErrors } from './flagErrors';
 import { stderrProgress } from './progress';
 
-interface AttentionFlags {
+interface AttentionFlags extends RunFlags {
   spec?: string; model?: string; data?: string; input?: string[]; group?: string; tokens?: string; span?: string[];
-  samples?: string; length?: string; batchSize?: string; ep: string; json?: string | boolean; html?: string; compareEp?: string;
+  samples?: string; length?: string; json?: string | boolean; html?: string; compareEp?: string;
 }
 
 /** Sequence inputs without --input: the model's integer inputs fed from a column of the same name, or `ids`. */
@@ -65,7 +66,7 @@ function intFlag(value: string | undefined, name: string, min = 0): number | und
  * as fast as in-process for 10k demo samples in a fresh process and faster for more (30k: ~1.8-2.05
  * s vs ~2.05-2.2 s), since the main thread then only reads, encodes and runs.
  */
-function aggregationWorker(): { workerPath: string } | Record<string, never> {
+export function aggregationWorker(): { workerPath: string } | Record<string, never> {
   const path = join(__dirname, 'workers', 'attention.worker.js');
   return availableParallelism() >= 2 && existsSync(path) ? { workerPath: path } : {};
 }
@@ -91,7 +92,7 @@ async function compare(spec: ResolvedSpec, flags: AttentionFlags): Promise<void>
 }
 
 export function registerAttention(program: Command): void {
-  program.command('attention')
+  providerFlags(program.command('attention'))
     .description('attention per layer and head over a dataset, per group, and the additive attention biases of a transformer')
     .option('--spec <file>', 'analysis spec (*.bias.json) with an optional "attention" section')
     .option('--model <file>', 'ONNX model (without --spec)')
@@ -102,8 +103,8 @@ export function registerAttention(program: Command): void {
     .option('--span <name=column>', 'span of key positions to report the attention mass on (repeatable)', (v: string, prev: string[] = []) => [...prev, v])
     .option('--samples <n>', 'analyse at most this many rows (with --compare-ep: rows to compare, default 16)')
     .option('--length <T>', 'sequence length at which additive biases are evaluated (default: min(64, longest row))')
-    .option('--batch-size <n>', 'rows per inference batch', '32')
-    .option('--ep <providers>', 'execution providers: auto | cpu | webgpu | cuda | dml | coreml (comma list)', 'auto')
+    .option('--batch-size <n>', 'rows per inference batch (default 32)')
+    .option('--min-group-size <n>', 'groups smaller than this are marked small (default 30)')
     .option('--compare-ep <a,b>', 'instead of the report: compare the maps of the first rows on two providers (fails above 1e-4 or when one is not used)')
     .option('--json [file]', 'write the report as JSON (stdout when no file or "-")')
     .option('--html <file>', 'write a self-contained HTML report')
@@ -117,9 +118,8 @@ export function registerAttention(program: Command): void {
       const length = intFlag(flags.length, '--length', 2);
       checkBiasLength(length, '--length');
       const report = await flagErrors(() => runAttention(spec, {
-        providers: parseProviderSetting(flags.ep, '--ep'),
-        batchSize: intFlag(flags.batchSize, '--batch-size', 1) ?? 32,
-        ...(samples !== undefined ? { samples } : {}),
+        ...runOverrides(flags),
+        ...(samples !== undefined ? { maxRows: samples } : {}),
         ...(length !== undefined ? { length } : {}),
         ...aggregationWorker(),
         onProgress: stderrProgress('attention'),

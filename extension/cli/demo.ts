@@ -1,19 +1,13 @@
 import type { Command } from 'commander';
 import { existsSync, mkdirSync, readdirSync, statSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
-import { BadInputError } from '../core/errors';
-import { loadSpec } from '../core/data';
+import { BadInputError, loadSpec, parseProviderSetting, runAttention, runGroups, runQuant, type RunOverrides } from '../core/analyze';
 import { inspectModel } from '../core/onnx';
-import { runGroups } from '../core/analyze/groups';
-import { runAttention } from '../core/analyze/attention';
-import { loadModel, summarizeModel } from '../core/onnx';
-import { analyzeWeights } from '../core/quant/analyze';
-import { quantizationReport } from '../core/quant/report';
 import { formatAttentionReport } from './formatAttention';
 import { formatQuantization } from './formatQuant';
 import { workerScript } from './quant';
+import { aggregationWorker } from './attention';
 import { inspectReport, writeHtmlReport } from '../core/report';
-import { parseProviderSetting } from '../core/runtime';
 import { formatSummary } from './format';
 import { formatGroupsReport } from './formatGroups';
 import { writeJson, printText } from './output';
@@ -26,8 +20,11 @@ function findExamples(explicit: string | undefined): string {
   return found;
 }
 
-/** Analyses that run on a demo spec; each returns its text report, or null when it does not apply. */
-type DemoStep = (specPath: string, out: string, ep: string) => Promise<string | null>;
+/**
+ * Analyses that run on a demo spec, through the same entry points as the commands (same
+ * defaults: bootstrap intervals on); each returns its text report, or null when it does not apply.
+ */
+type DemoStep = (specPath: string, out: string, overrides: RunOverrides) => Promise<string | null>;
 
 function writeReports(out: string, specPath: string, kind: string, report: unknown): void {
   const stem = join(out, `${basename(specPath, '.bias.json')}.${kind}`);
@@ -38,32 +35,32 @@ function writeReports(out: string, specPath: string, kind: string, report: unkno
 const STEPS: readonly { name: string; run: DemoStep }[] = [
   {
     name: 'groups',
-    run: async (specPath, out, ep) => {
-      const report = await runGroups(await loadSpec(specPath), { providers: parseProviderSetting(ep, '--ep'), bootstrap: 200, seed: 0 });
+    run: async (specPath, out, overrides) => {
+      const report = await runGroups(await loadSpec(specPath), overrides);
       writeReports(out, specPath, 'groups', report);
       return formatGroupsReport(report);
     },
   },
   {
     name: 'attention',
-    run: async (specPath, out, ep) => {
+    run: async (specPath, out, overrides) => {
       const spec = await loadSpec(specPath);
       if (!spec.attention) return null;
-      const report = await runAttention(spec, { providers: parseProviderSetting(ep, '--ep') });
+      const report = await runAttention(spec, { ...overrides, ...aggregationWorker() });
       writeReports(out, specPath, 'attention', report);
       return formatAttentionReport(report);
     },
   },
   {
     name: 'quant',
-    run: async (specPath, out) => {
+    run: async (specPath, out, overrides) => {
       const spec = await loadSpec(specPath);
       if (!spec.model) return null;
-      const loaded = await loadModel(spec.model);
+      // Per tensor only (no spec: the demo keeps the impact passes for `quant --spec`).
       const worker = workerScript();
-      const section = await analyzeWeights(loaded, worker ? { workerPath: worker } : {});
-      writeReports(out, specPath, 'quantization', quantizationReport(summarizeModel(loaded), section));
-      return formatQuantization(loaded.path, section, 10);
+      const report = await runQuant(undefined, { ...overrides, model: spec.model, ...(worker ? { workerPath: worker } : {}) });
+      writeReports(out, specPath, 'quantization', report);
+      return formatQuantization(report.model.path, report.quantization, 10);
     },
   },
 ];
@@ -73,8 +70,9 @@ export function registerDemo(program: Command): void {
     .description('run every available analysis on the embedded demo models (examples/) and write JSON and HTML reports')
     .option('--examples <dir>', 'the demo workspace')
     .option('--out <dir>', 'where reports go', 'out/demo')
-    .option('--ep <providers>', 'execution providers: auto | cpu | webgpu | cuda | dml | coreml (comma list)', 'auto')
-    .action(async (options: { examples?: string; out: string; ep: string }) => {
+    .option('--ep <providers>', 'execution providers: auto | cpu | webgpu | cuda | dml | coreml (comma list; default auto)')
+    .action(async (options: { examples?: string; out: string; ep?: string }) => {
+      const overrides: RunOverrides = options.ep !== undefined ? { providers: parseProviderSetting(options.ep, '--ep') } : {};
       const dir = findExamples(options.examples);
       const models = readdirSync(dir).filter((f) => f.endsWith('.onnx')).sort();
       if (models.length === 0) throw new BadInputError('cli.no-examples', `demo: ${dir} holds no .onnx models`);
@@ -88,7 +86,7 @@ export function registerDemo(program: Command): void {
       const specs = readdirSync(dir).filter((f) => f.endsWith('.bias.json')).sort();
       for (const spec of specs) {
         for (const step of STEPS) {
-          const text = await step.run(join(dir, spec), options.out, options.ep);
+          const text = await step.run(join(dir, spec), options.out, overrides);
           if (text !== null) printText(`=== ${step.name}: ${spec}\n${text}\n\n`);
         }
       }

@@ -2,7 +2,7 @@
  * A spec built from command-line flags has no file, so the engine's messages say `spec: field
  * "label"` (or start with an empty file name). The user typed flags, not a spec: name the flag.
  */
-import { BadInputError } from '../core/errors';
+import { BadInputError } from '../core/analyze';
 
 /** The flag that sets a spec field (its first path segment), where the command has one. */
 const FLAG_OF_FIELD: Readonly<Record<string, string>> = {

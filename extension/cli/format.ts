@@ -1,7 +1,7 @@
 /** Plain-text rendering of summaries for the terminal (no colours: output is often piped). */
 import type { ModelSummary, ValueInfo } from '../protocol/model';
 import type { RuntimeInfo } from '../protocol/runtime';
-import { escapeControl } from '../core/text';
+import { escapeControl } from '../core/analyze';
 
 /** Left-aligned columns separated by two spaces. */
 export function table(cells: readonly (readonly string[])[]): string {

@@ -1,5 +1,5 @@
 /** Terminal rendering of an attention report: per-head table, top heads by group difference, biases. */
-import type { AttentionReport } from '../core/analyze/attention';
+import type { AttentionReport } from '../protocol/attention';
 import { formatRuntime, table } from './format';
 import { groupLabel } from './formatGroups';
 

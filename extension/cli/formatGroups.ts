@@ -1,6 +1,6 @@
 /** Terminal rendering of a groups report: overall, the worst groups, the table, disparities. */
-import type { GroupsReport } from '../core/analyze/groups';
-import { higherIsBetter, metricValue, scalarMetricNames } from '../core/metrics/accumulator';
+import type { GroupsReport } from '../protocol/groups';
+import { higherIsBetter, metricValue, scalarMetricNames } from '../core/analyze';
 import { formatRuntime, table } from './format';
 
 const pct = (v: number): string => (Number.isFinite(v) ? (v * 100).toFixed(1) : String(v));

@@ -1,8 +1,7 @@
 import type { Command } from 'commander';
 import { resolve } from 'node:path';
-import { BadInputError } from '../core/errors';
+import { BadInputError, maxRelativeDifference, runForward, syntheticFeeds, type ForwardResult } from '../core/analyze';
 import { inspectModel } from '../core/onnx';
-import { maxRelativeDifference, runForward, syntheticFeeds, type ForwardResult } from '../core/runtime';
 import { table } from './format';
 import { checkOutputs, writeJson, printText } from './output';
 

@@ -1,23 +1,20 @@
 import type { Command } from 'commander';
 import { writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { BadInputError } from '../core/errors';
-import { loadSpec, resolveSpec, type InputMapping, type ResolvedSpec } from '../core/data';
-import { runGroups, type GroupsReport } from '../core/analyze/groups';
-import { checkBootstrap } from '../core/metrics/groups';
-import { groupsCsv, writeHtmlReport } from '../core/report/export';
-import { parseProviderSetting } from '../core/runtime';
+import { BadInputError, loadSpec, resolveSpec, runGroups, type InputMapping, type ResolvedSpec } from '../core/analyze';
+import type { GroupsReport } from '../protocol/groups';
+import { groupsCsv, writeHtmlReport } from '../core/report';
 import { inspectModel } from '../core/onnx';
+import { BOOTSTRAP_HELP, providerFlags, runOverrides, type RunFlags } from './runFlags';
 import { formatGroupsReport } from './formatGroups';
 import { checkOutputs, specInputs, writeJson, printText } from './output';
 import { withFlagErrors } from './flagErrors';
 import { formatShape } from './format';
 import { stderrProgress } from './progress';
 
-interface GroupsFlags {
+interface GroupsFlags extends RunFlags {
   spec?: string; model?: string; data?: string; label?: string; group?: string; task?: string; output?: string; outputKind?: string;
-  loss?: string; input?: string[]; predictions?: string; score?: string; pred?: string; ep: string; bootstrap?: string; seed?: string;
-  batchSize?: string; maxRows?: string; minGroupSize?: string; featureTensor?: string;
+  loss?: string; input?: string[]; predictions?: string; score?: string; pred?: string; featureTensor?: string;
   json?: string | boolean; html?: string; csv?: string;
 }
 
@@ -64,20 +61,8 @@ async function specFromFlags(flags: GroupsFlags): Promise<ResolvedSpec> {
   return resolveSpec(value, { baseDir: process.cwd() });
 }
 
-function intFlag(value: string | undefined, name: string): number | undefined {
-  if (value === undefined) return undefined;
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 0) throw new BadInputError('cli.bad-flag', `${name} ${value}: expected a non-negative integer`);
-  return n;
-}
-
-function boundedBootstrap(n: number): number {
-  checkBootstrap(n, '--bootstrap');
-  return n;
-}
-
 export function registerGroups(program: Command): void {
-  program.command('groups')
+  providerFlags(program.command('groups'))
     .description('per-group loss and fairness metrics of a model over a dataset (or of precomputed predictions)')
     .option('--spec <file>', 'analysis spec (*.bias.json)')
     .option('--model <file>', 'ONNX model (without --spec)')
@@ -93,11 +78,10 @@ export function registerGroups(program: Command): void {
     .option('--predictions <file>', 'precomputed predictions (no model): label, group, score/pred columns')
     .option('--score <column>', 'predictions: P(positive) (binary) or predicted value (regression)')
     .option('--pred <column>', 'predictions: predicted class')
-    .option('--ep <providers>', 'execution providers: auto | cpu | webgpu | cuda | dml | coreml (comma list)', 'auto')
-    .option('--bootstrap <n>', 'bootstrap replicates for 95% intervals')
-    .option('--seed <n>', 'bootstrap seed')
-    .option('--batch-size <n>', 'rows per inference batch', '256')
-    .option('--max-rows <n>', 'evaluate at most this many rows')
+    .option('--bootstrap <n>', BOOTSTRAP_HELP)
+    .option('--seed <n>', 'bootstrap seed (default 0)')
+    .option('--batch-size <n>', 'rows per inference batch (default 256; 4096 for --predictions)')
+    .option('--max-rows <n>', 'evaluate at most this many rows (default all)')
     .option('--min-group-size <n>', 'groups smaller than this are marked small (default 30)')
     .option('--json [file]', 'write the report as JSON (stdout when no file or "-")')
     .option('--html <file>', 'write a self-contained HTML report')
@@ -106,15 +90,8 @@ export function registerGroups(program: Command): void {
       const fromFlags = flags.spec === undefined;
       const spec = fromFlags ? await withFlagErrors(() => specFromFlags(flags)) : await specFromFlags(flags);
       checkOutputs({ '--json': flags.json, '--html': flags.html, '--csv': flags.csv }, specInputs(spec));
-      const run = (): Promise<GroupsReport> => runGroups(spec, {
-        providers: parseProviderSetting(flags.ep, '--ep'),
-        batchSize: intFlag(flags.batchSize, '--batch-size') ?? 256,
-        maxRows: intFlag(flags.maxRows, '--max-rows') ?? 0,
-        ...(flags.bootstrap !== undefined ? { bootstrap: boundedBootstrap(intFlag(flags.bootstrap, '--bootstrap') ?? 0) } : {}),
-        ...(flags.seed !== undefined ? { seed: intFlag(flags.seed, '--seed') ?? 0 } : {}),
-        ...(flags.minGroupSize !== undefined ? { minGroupSize: intFlag(flags.minGroupSize, '--min-group-size') ?? 30 } : {}),
-        onProgress: stderrProgress('groups'),
-      });
+      const overrides = runOverrides(flags);
+      const run = (): Promise<GroupsReport> => runGroups(spec, { ...overrides, onProgress: stderrProgress('groups') });
       const report = fromFlags ? await withFlagErrors(run) : await run();
       const toStdout = writeJson(flags.json, report);
       if (flags.html) { writeHtmlReport(flags.html, report); process.stderr.write(`wrote ${flags.html}\n`); }

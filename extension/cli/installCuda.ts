@@ -1,9 +1,7 @@
 /** `bias-inspector install-cuda`: downloads onnxruntime's CUDA provider for the bundled runtime. */
 import type { Command } from 'commander';
 import { resolve } from 'node:path';
-import { InspectorError } from '../core/errors';
-import { installCudaProvider, userDataDir } from '../core/runtime/cuda';
-import { bundledRuntime } from '../core/runtime/loader';
+import { InspectorError, bundledRuntime, installCudaProvider, userDataDir } from '../core/analyze';
 import { printText } from './output';
 import { stderrProgress } from './progress';
 

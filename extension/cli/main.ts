@@ -3,9 +3,7 @@
  * input, 1 on failure. Tables on stdout, progress on stderr, `--json -` writes JSON to stdout.
  */
 import { Command, CommanderError } from 'commander';
-import { InspectorError } from '../core/errors';
-import { terminalSafe } from '../core/text';
-import { asResourceError, ortFailureReason } from '../core/runtime';
+import { InspectorError, asResourceError, ortFailureReason, terminalSafe } from '../core/analyze';
 import { registerInspect } from './inspect';
 import { registerForward } from './forward';
 import { registerDemo } from './demo';

@@ -1,10 +1,9 @@
 /** Where a command's JSON goes: `--json` alone or `--json -` -> stdout, `--json file` -> that file. */
 import { existsSync, realpathSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
-import { BadInputError } from '../core/errors';
-import type { ResolvedSpec } from '../core/data';
+import { BadInputError, type ResolvedSpec } from '../core/analyze';
 import { reportToJson } from '../core/report';
-import { terminalSafe } from '../core/text';
+import { terminalSafe } from '../core/analyze';
 
 /** Writes human-readable text to stdout; model-derived names cannot carry terminal escape sequences. */
 export function printText(text: string): void {

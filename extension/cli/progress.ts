@@ -1,5 +1,5 @@
-import type { ProgressFn } from '../core/errors';
-import { escapeControl } from '../core/text';
+import type { ProgressFn } from '../core/analyze';
+import { escapeControl } from '../core/analyze';
 
 /** Progress on stderr (never stdout, which may carry JSON); silent when stderr is not a terminal. */
 export function stderrProgress(label: string): ProgressFn {

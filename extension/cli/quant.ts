@@ -7,19 +7,17 @@
 import type { Command } from 'commander';
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { BadInputError } from '../core/errors';
-import { loadSpec } from '../core/data';
-import { runQuantAnalysis } from '../core/analyze/quant';
-import { DEFAULT_MIN_ELEMENTS } from '../core/quant/analyze';
-import { DEFAULT_BUDGET, DEFAULT_SENSITIVITY_FORMAT, DEFAULT_SENSITIVITY_ROWS } from '../core/quant/sensitivity';
-import { writeHtmlReport } from '../core/report/export';
-import { parseProviderSetting } from '../core/runtime';
+import {
+  BadInputError, DEFAULT_BUDGET, DEFAULT_MIN_ELEMENTS, DEFAULT_SENSITIVITY_FORMAT, DEFAULT_SENSITIVITY_ROWS, loadSpec, runQuant,
+} from '../core/analyze';
+import { writeHtmlReport } from '../core/report';
+import { providerFlags, runOverrides, type RunFlags } from './runFlags';
 import { formatQuantization } from './formatQuant';
 import { formatCheckpoint, formatImpact, formatSensitivity } from './formatQuantImpact';
 import { checkOutputs, specInputs, writeJson, printText } from './output';
 import { stderrProgress } from './progress';
 
-interface QuantFlags {
+interface QuantFlags extends RunFlags {
   formats: string;
   minElements?: string;
   mxRounding: string;
@@ -32,8 +30,6 @@ interface QuantFlags {
   sensitivity?: boolean;
   sensitivityFormat: string;
   budget?: string;
-  maxRows?: string;
-  ep: string;
 }
 
 function budgetFlag(value: string | undefined): number | undefined {
@@ -58,7 +54,7 @@ export function workerScript(): string | undefined {
 }
 
 export function registerQuant(program: Command): void {
-  program.command('quant')
+  providerFlags(program.command('quant'))
     .description('quantization error of every float weight in INT, FP8, MX and NVFP4 formats (FORMULAS.md §C)')
     .argument('<model>', 'path to an .onnx file')
     .option('--formats <ids>', 'comma-separated format ids, or "all"', 'all')
@@ -72,7 +68,8 @@ export function registerQuant(program: Command): void {
     .option('--sensitivity-format <id>', 'format of the sensitivity analysis', DEFAULT_SENSITIVITY_FORMAT)
     .option('--budget <x>', `worst-group loss-delta budget of the suggestion (default ${DEFAULT_BUDGET})`)
     .option('--max-rows <n>', `rows of the sensitivity passes (default ${DEFAULT_SENSITIVITY_ROWS})`)
-    .option('--ep <providers>', 'execution providers: auto | cpu | webgpu | cuda | dml | coreml (comma list)', 'auto')
+    .option('--batch-size <n>', 'rows per inference batch of the impact and sensitivity passes (default 256)')
+    .option('--min-group-size <n>', 'groups smaller than this are marked small (default 30)')
     .option('--json [file]', 'write the report as JSON (to stdout when no file or "-")')
     .option('--html <file>', 'write a self-contained HTML report')
     .action(async (model: string, flags: QuantFlags) => {
@@ -82,22 +79,21 @@ export function registerQuant(program: Command): void {
       const minElements = flags.minElements === undefined ? DEFAULT_MIN_ELEMENTS : positiveInt(flags.minElements, '--min-elements');
       const top = flags.all ? Infinity : positiveInt(flags.top, '--top');
       const budget = budgetFlag(flags.budget);
-      const maxRows = flags.maxRows === undefined ? undefined : positiveInt(flags.maxRows, '--max-rows');
+      if (flags.maxRows !== undefined) positiveInt(flags.maxRows, '--max-rows');
       if (flags.sensitivity && !flags.spec) throw new BadInputError('cli.bad-flag', '--sensitivity needs --spec (the data to measure on)');
       const spec = flags.spec ? await loadSpec(resolve(flags.spec)) : undefined;
       checkOutputs({ '--json': flags.json, '--html': flags.html }, [model, ...(flags.float ? [flags.float] : []), ...(spec ? specInputs(spec) : [])]);
       const worker = workerScript();
-      const report = await runQuantAnalysis(resolve(model), {
+      const report = await runQuant(spec, {
+        ...runOverrides(flags),
+        model: resolve(model),
         formats: flags.formats,
         minElements,
         mxRounding: flags.mxRounding,
-        providers: parseProviderSetting(flags.ep, '--ep'),
         onProgress: stderrProgress('quant'),
-        ...(spec ? { spec } : {}),
         ...(flags.float ? { float: resolve(flags.float) } : {}),
         ...(flags.sensitivity ? { sensitivity: true, sensitivityFormat: flags.sensitivityFormat } : {}),
         ...(budget !== undefined ? { budget } : {}),
-        ...(maxRows !== undefined ? { maxRows } : {}),
         ...(worker !== undefined ? { workerPath: worker } : {}),
       });
       const toStdout = writeJson(flags.json, report);

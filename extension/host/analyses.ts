@@ -8,13 +8,7 @@ import { quantizationError } from './quantAnalysis';
 import type { RuntimeStatusService } from './runtimeStatus';
 import { createSpecGuided, defaultSpecPath } from './specFlow';
 import { reportError } from './log';
-
-/** The command behind each analysis launcher. */
-export const ANALYSIS_COMMANDS: Readonly<Record<AnalysisKind, string>> = {
-  groups: 'biasInspector.analyzeGroups',
-  attention: 'biasInspector.attentionHeatmaps',
-  quant: 'biasInspector.quantizationError',
-};
+import { ANALYSIS_COMMANDS } from './commandIds';
 
 const TITLES: Readonly<Record<AnalysisKind, string>> = {
   groups: 'Analyze Groups',

@@ -1,23 +1,16 @@
 import * as vscode from 'vscode';
-import type { AttentionReport } from '../core/analyze/attention';
-import { runInWorker, runSettings } from './analysisWorker';
-import type { AttentionReportView } from '../protocol/attention';
+import type { AttentionReport } from '../protocol/attention';
+import { runAnalysisInWorker, runOverrides } from './analysisWorker';
 import { registerReportHandler } from './reportPanel';
 import { runAndShowReport } from './runAnalysis';
 import type { RuntimeStatusService } from './runtimeStatus';
 import { specForModel } from './specFlow';
 
-/** Compile-time check that the engine's report is what the UI renders. */
-export const asAttentionView = (report: AttentionReport): AttentionReportView => report;
-
 /** Attention Heatmaps: dataset and per-group aggregates, biases; per-sample maps on request. */
 export async function attentionHeatmaps(extensionUri: vscode.Uri, runtime: RuntimeStatusService, model: vscode.Uri): Promise<AttentionReport | undefined> {
-  const spec = await specForModel(model);
-  if (!spec) return undefined;
-  return runAndShowReport<AttentionReport>(extensionUri, runtime, model, {
-    kind: 'attention', reportKind: 'attention', title: 'Attention Heatmaps',
-    request: { kind: 'attention', specPath: spec.specPath, settings: runSettings() },
-  });
+  const specPath = await specForModel(model);
+  if (!specPath) return undefined;
+  return runAndShowReport(extensionUri, runtime, model, 'Attention Heatmaps', 'attention', { specPath, overrides: runOverrides() });
 }
 
 /** Serves a report panel's per-sample requests by re-running the model on that one row. */
@@ -28,6 +21,6 @@ export function register(context: vscode.ExtensionContext): void {
     const row = (params as { row?: unknown }).row;
     if (typeof specPath !== 'string' || specPath === '') throw new Error('this report names no spec file, so its samples cannot be re-run');
     if (typeof row !== 'number' || !Number.isInteger(row) || row < 0) throw new Error(`bad sample index ${JSON.stringify(row)}`);
-    return runInWorker(extensionUri, { kind: 'attentionSample', specPath, row, settings: runSettings() }, signal, () => undefined);
+    return runAnalysisInWorker(extensionUri, 'attentionSample', { specPath, row, overrides: runOverrides() }, signal, () => undefined);
   }));
 }

@@ -5,9 +5,7 @@
  * the analysis workers it starts.
  */
 import * as vscode from 'vscode';
-import { CancelledError } from '../core/errors';
-import { CUDA_PACKAGE, installCudaProvider } from '../core/runtime/cuda';
-import { bundledRuntime, ortLoaded } from '../core/runtime/loader';
+import { CancelledError, CUDA_PACKAGE, bundledRuntime, installCudaProvider, ortLoaded } from '../core/analyze';
 import { log, reportError } from './log';
 
 export function register(context: vscode.ExtensionContext): void {

@@ -1,5 +1,5 @@
 import * as vscode from 'vscode';
-import { MODEL_VIEW_TYPE } from './modelEditor';
+import { MODEL_VIEW_TYPE } from './commandIds';
 import { pickModel, selectedModels } from './pickModel';
 import { selectExecutionProvider, type RuntimeStatusService } from './runtimeStatus';
 import { inspectModel } from '../core/onnx';

@@ -1,6 +1,6 @@
 import * as vscode from 'vscode';
 import { basename } from 'node:path';
-import { InspectorError } from '../core/errors';
+import { InspectorError } from '../core/analyze';
 import { inspectModel } from '../core/onnx';
 import type { ModelSummary } from '../protocol/model';
 import { Disposable } from './disposable';

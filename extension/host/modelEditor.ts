@@ -5,24 +5,16 @@ import type { AnalysisKind, SavedReportRef, ModelHostMethods, ModelViewState, Mo
 import { ModelDocument } from './modelDocument';
 import type { RuntimeStatusService } from './runtimeStatus';
 import { webviewHtml, webviewOptions } from './webviewHtml';
-import { ANALYSIS_COMMANDS } from './analyses';
+import { ANALYSIS_COMMANDS, MODEL_VIEW_TYPE } from './commandIds';
+import { clearActiveModel, setActiveModel } from './activeModel';
 import { saveExport } from './exportFile';
 import { openReportFile } from './reportPanel';
 import { onDidSaveReport } from './reportStore';
 import { readHeader, REPORTS_GLOB } from './reportsView';
 import { reportError } from './log';
 
-export const MODEL_VIEW_TYPE = 'biasInspector.model';
-
 /** The readonly custom editor for `*.onnx`: summary, charts and the analysis launchers. */
 export class ModelEditorProvider implements vscode.CustomReadonlyEditorProvider<ModelDocument> {
-  private static active: { readonly panel: vscode.WebviewPanel; readonly uri: vscode.Uri } | undefined;
-
-  /** The model of the most recently focused model editor that is still open, for palette commands. */
-  static get activeModel(): vscode.Uri | undefined {
-    return ModelEditorProvider.active?.uri;
-  }
-
   constructor(private readonly extensionUri: vscode.Uri, private readonly runtime: RuntimeStatusService) {}
 
   openCustomDocument(uri: vscode.Uri): Promise<ModelDocument> {
@@ -44,12 +36,11 @@ export class ModelEditorProvider implements vscode.CustomReadonlyEditorProvider<
     // Trusting the workspace enables the launchers without reopening the editor.
     subscriptions.push(vscode.workspace.onDidGrantWorkspaceTrust(() => rpc.notify('reload', {})));
     subscriptions.push(panel.onDidChangeViewState(() => {
-      if (panel.active) ModelEditorProvider.active = { panel, uri: document.uri };
+      if (panel.active) setActiveModel(panel, document.uri);
     }));
-    if (panel.active) ModelEditorProvider.active = { panel, uri: document.uri };
+    if (panel.active) setActiveModel(panel, document.uri);
     const disposed = panel.onDidDispose(() => {
-      // A closed editor must not stay the target of palette commands.
-      if (ModelEditorProvider.active?.panel === panel) ModelEditorProvider.active = undefined;
+      clearActiveModel(panel);
       rpc.dispose();
       subscriptions.forEach((s) => s.dispose());
       disposed.dispose();

@@ -1,5 +1,5 @@
 import * as vscode from 'vscode';
-import { ModelEditorProvider } from './modelEditor';
+import { activeModel } from './activeModel';
 
 /**
  * The model a command acts on: the Explorer's selection, else the active model editor, else a
@@ -7,7 +7,8 @@ import { ModelEditorProvider } from './modelEditor';
  */
 export async function pickModel(arg: unknown, title: string): Promise<vscode.Uri | undefined> {
   if (arg instanceof vscode.Uri) return arg;
-  if (ModelEditorProvider.activeModel) return ModelEditorProvider.activeModel;
+  const active = activeModel();
+  if (active) return active;
   const found = await vscode.workspace.findFiles('**/*.onnx', '**/node_modules/**', 200);
   if (found.length === 0) {
     const picked = await vscode.window.showOpenDialog({ title, canSelectMany: false, filters: { 'ONNX model': ['onnx'] } });

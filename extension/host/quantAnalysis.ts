@@ -1,11 +1,10 @@
-import * as vscode from 'vscode';
-import { join } from 'node:path';
+import type * as vscode from 'vscode';
 import type { QuantizationReport } from '../protocol/quant';
 import { log } from './log';
 import { runAndShowReport } from './runAnalysis';
 import type { RuntimeStatusService } from './runtimeStatus';
 import { findSpec } from './specFlow';
-import { runSettings } from './analysisWorker';
+import { runOverrides } from './analysisWorker';
 
 interface QuantRun {
   readonly specPath: string | null;
@@ -14,13 +13,7 @@ interface QuantRun {
 }
 
 function runAndShow(extensionUri: vscode.Uri, runtime: RuntimeStatusService, model: vscode.Uri, title: string, run: QuantRun): Promise<QuantizationReport | undefined> {
-  return runAndShowReport<QuantizationReport>(extensionUri, runtime, model, {
-    kind: 'quant', reportKind: 'quantization', title,
-    request: {
-      kind: 'quant', modelPath: model.fsPath, ...run,
-      quantWorkerPath: join(extensionUri.fsPath, 'dist', 'workers', 'quant.worker.js'), settings: runSettings(),
-    },
-  });
+  return runAndShowReport(extensionUri, runtime, model, title, 'quant', { modelPath: model.fsPath, ...run, overrides: runOverrides() });
 }
 
 /**

@@ -3,7 +3,7 @@ import { readFile } from 'node:fs/promises';
 import { basename, dirname } from 'node:path';
 import { assertNever, RpcEndpoint } from '../protocol/rpc';
 import type { NoMethods, NoNotes, ReportHostMethods, ReportWebviewNotes } from '../protocol/messages';
-import { BadInputError } from '../core/errors';
+import { BadInputError } from '../core/analyze';
 import { REPORT_SCHEMA } from '../protocol/report';
 import { saveExport } from './exportFile';
 import { reportToJson } from '../core/report';

@@ -1,9 +1,8 @@
 import * as vscode from 'vscode';
-import { CancelledError, InspectorError } from '../core/errors';
+import { CancelledError, InspectorError } from '../core/analyze';
 import { RpcError } from '../protocol/rpc';
-import type { RuntimeInfo } from '../protocol/runtime';
-import type { WorkerRequest } from '../protocol/worker';
-import { runInWorker } from './analysisWorker';
+import type { AnalysisWorkerMethods } from '../protocol/worker';
+import { runAnalysisInWorker } from './analysisWorker';
 import { log } from './log';
 import { saveReport } from './reportStore';
 import { showReport } from './reportPanel';
@@ -62,30 +61,30 @@ export async function runWithProgress<T>(analysis: AnalysisRun<T>, onRuntimeUnav
   }
 }
 
-/** A report an analysis produces: the runtime it used, when it ran a model. */
-interface AnalysisReport {
-  readonly runtime?: RuntimeInfo | null;
-}
+/** The analyses whose reply is a report to save and show. */
+type ReportMethod = 'groups' | 'attention' | 'quant';
 
 /**
- * The common path of every analysis: run its request in the worker with a cancellable progress,
- * record the provider used, save the report under .bias-inspector/reports and show it beside.
+ * The common path of every analysis: run it in the worker with a cancellable progress, record
+ * the provider used, save the report under .bias-inspector/reports and show it beside.
  */
-export async function runAndShowReport<R extends AnalysisReport>(
+export async function runAndShowReport<M extends ReportMethod>(
   extensionUri: vscode.Uri,
   runtime: RuntimeStatusService,
   model: vscode.Uri,
-  analysis: { readonly kind: string; readonly reportKind: string; readonly title: string; readonly request: WorkerRequest },
-): Promise<R | undefined> {
+  title: string,
+  method: M,
+  params: AnalysisWorkerMethods[M][0],
+): Promise<AnalysisWorkerMethods[M][1] | undefined> {
   const report = await runWithProgress({
-    kind: analysis.kind,
-    title: `${analysis.title}: ${vscode.workspace.asRelativePath(model)}`,
-    run: (signal, onProgress) => runInWorker<R>(extensionUri, analysis.request, signal, onProgress),
+    kind: method,
+    title: `${title}: ${vscode.workspace.asRelativePath(model)}`,
+    run: (signal, onProgress) => runAnalysisInWorker(extensionUri, method, params, signal, onProgress),
   }, (message) => runtime.recordUnavailable(message));
   if (!report) return undefined;
   if (report.runtime) runtime.recordSession(report.runtime);
-  const file = await saveReport(model, analysis.reportKind, report);
-  log().info(`${analysis.reportKind} report saved to ${file.fsPath}`);
+  const file = await saveReport(model, report.kind, report);
+  log().info(`${report.kind} report saved to ${file.fsPath}`);
   showReport(extensionUri, report, file, vscode.ViewColumn.Beside);
   return report;
 }

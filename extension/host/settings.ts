@@ -1,5 +1,6 @@
 import * as vscode from 'vscode';
-import { parseProviderSetting, type ProviderSetting } from '../core/runtime';
+import { parseProviderSetting, type ProviderSetting } from '../core/analyze';
+import type { RunOverrides } from '../protocol/worker';
 
 const SECTION = 'biasInspector';
 
@@ -12,10 +13,37 @@ export const settings = {
     const value = vscode.workspace.getConfiguration(SECTION).get<unknown>('executionProviders', 'auto');
     return Array.isArray(value) ? value.join(',') : String(value);
   },
-  batchSize: (): number => vscode.workspace.getConfiguration(SECTION).get<number>('batchSize', 256),
-  maxRows: (): number => vscode.workspace.getConfiguration(SECTION).get<number>('maxRows', 0),
-  threads: (): number => vscode.workspace.getConfiguration(SECTION).get<number>('threads', 0),
-  minGroupSize: (): number => vscode.workspace.getConfiguration(SECTION).get<number>('minGroupSize', 30),
+  /**
+   * The run settings set explicitly (user, workspace or folder); defaults are left out so that
+   * the spec's value, then the engine's default apply (core/analyze/options.ts).
+   */
+  overrides(): RunOverrides {
+    const config = vscode.workspace.getConfiguration(SECTION);
+    const explicit = <T>(key: string): T | undefined => {
+      const i = config.inspect<T>(key);
+      return i?.workspaceFolderValue ?? i?.workspaceValue ?? i?.globalValue;
+    };
+    const providers = explicit<unknown>('executionProviders');
+    const int = (key: string): number | undefined => {
+      const v = explicit<unknown>(key);
+      return typeof v === 'number' && Number.isInteger(v) && v >= 0 ? v : undefined;
+    };
+    const bootstrap = explicit<unknown>('bootstrap') === 'auto' ? 'auto' as const : int('bootstrap');
+    const batchSize = int('batchSize');
+    const maxRows = int('maxRows');
+    const threads = int('threads');
+    const minGroupSize = int('minGroupSize');
+    const seed = int('bootstrapSeed');
+    return {
+      ...(providers !== undefined ? { providers: parseProviderSetting(providers) } : {}),
+      ...(batchSize !== undefined ? { batchSize } : {}),
+      ...(maxRows !== undefined ? { maxRows } : {}),
+      ...(threads !== undefined ? { threads } : {}),
+      ...(minGroupSize !== undefined ? { minGroupSize } : {}),
+      ...(bootstrap !== undefined ? { bootstrap } : {}),
+      ...(seed !== undefined ? { seed } : {}),
+    };
+  },
   async setProviders(value: 'auto' | string[]): Promise<void> {
     await vscode.workspace.getConfiguration(SECTION).update('executionProviders', value, vscode.ConfigurationTarget.Global);
   },

@@ -3,7 +3,7 @@ import { existsSync } from 'node:fs';
 import { readdir, readFile } from 'node:fs/promises';
 import { basename, dirname, join, relative, resolve } from 'node:path';
 import { inspectModel } from '../core/onnx';
-import { loadSpec, openTable, profileColumns, suggestSpec, writeSpec, TASKS, type AnalysisSpec, type ResolvedSpec, type Task } from '../core/data';
+import { openTable, profileColumns, suggestSpec, writeSpec, TASKS, type AnalysisSpec, type Task } from '../core/analyze';
 import { log } from './log';
 
 /** `<model>.bias.json` next to the model. */
@@ -30,20 +30,22 @@ export async function findSpec(model: vscode.Uri): Promise<string | undefined> {
   return undefined;
 }
 
-/** The spec to run with: the found one, or the guided flow's (saved next to the model). */
-export async function specForModel(model: vscode.Uri): Promise<ResolvedSpec | undefined> {
+/**
+ * The spec file to run with: the found one, or the guided flow's (saved next to the model). Only
+ * its path: the analysis worker loads it (and reports a bad spec naming the file and field).
+ */
+export async function specForModel(model: vscode.Uri): Promise<string | undefined> {
   const found = await findSpec(model);
   if (found) {
     log().info(`using spec ${found}`);
-    return loadSpec(found);
+    return found;
   }
   const choice = await vscode.window.showInformationMessage(
     `No analysis spec for ${basename(model.fsPath)} yet. Pick the evaluation data, label and group columns, and a spec is saved as ${basename(defaultSpecPath(model))}.`,
     { modal: false }, 'Create Spec…',
   );
   if (choice !== 'Create Spec…') return undefined;
-  const path = await createSpecGuided(model);
-  return path ? loadSpec(path) : undefined;
+  return createSpecGuided(model);
 }
 
 type Pick<T> = vscode.QuickPickItem & { value: T };

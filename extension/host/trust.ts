@@ -1,6 +1,6 @@
 import * as vscode from 'vscode';
-import { InspectorError } from '../core/errors';
-import type { WorkerRequest } from '../protocol/worker';
+import { InspectorError } from '../core/analyze';
+import type { AnalysisWorkerMethods } from '../protocol/worker';
 
 /** A model run refused because the workspace is not trusted (Restricted Mode). */
 export class UntrustedWorkspaceError extends InspectorError {
@@ -11,22 +11,23 @@ export class UntrustedWorkspaceError extends InspectorError {
 }
 
 /** What a worker request does, for messages; null when it runs no model (weights-only quantization). */
-export function modelRunOf(request: WorkerRequest): string | null {
-  switch (request.kind) {
+export function modelRunOf<M extends keyof AnalysisWorkerMethods>(method: M, params: AnalysisWorkerMethods[M][0]): string | null {
+  switch (method) {
     case 'groups': return 'Analyze Groups';
     case 'attention': return 'Attention Heatmaps';
-    case 'attentionSample': return `Show sample (row ${request.row})`;
-    case 'quant': return request.specPath === null ? null : 'The quantization impact';
+    case 'attentionSample': return `Show sample (row ${(params as AnalysisWorkerMethods['attentionSample'][0]).row})`;
+    case 'quant': return (params as AnalysisWorkerMethods['quant'][0]).specPath === null ? null : 'The quantization impact';
+    default: return String(method);
   }
 }
 
 /**
- * The one gate every model execution passes (analysisWorker.runInWorker calls it before a worker
- * starts): whatever path asked — a command, a launcher, a report's "Show sample", a re-run from
- * the side bar — nothing runs in an untrusted workspace. Throws UntrustedWorkspaceError.
+ * The one gate every model execution passes (analysisWorker.runAnalysisInWorker calls it before a
+ * worker starts): whatever path asked — a command, a launcher, a report's "Show sample", a re-run
+ * from the side bar — nothing runs in an untrusted workspace. Throws UntrustedWorkspaceError.
  */
-export function assertModelExecutionAllowed(request: WorkerRequest): void {
-  const action = modelRunOf(request);
+export function assertModelExecutionAllowed<M extends keyof AnalysisWorkerMethods>(method: M, params: AnalysisWorkerMethods[M][0]): void {
+  const action = modelRunOf(method, params);
   if (action !== null && !vscode.workspace.isTrusted) throw new UntrustedWorkspaceError(action);
 }
 

@@ -1,7 +1,6 @@
 /**
  * The report's `attention` section (DESIGN.md §4) and the per-sample request, as the UI reads
- * them. core/analyze/attention produces them; the engine's types are assignable to these.
- * Definitions follow FORMULAS.md §D.
+ * them: the one definition, written by core/analyze/attention. Definitions follow FORMULAS.md §D.
  *
  * Numbers: the report JSON writes non-finite numbers as the strings "NaN" / "Infinity"
  * (reportToJson); a reader should treat a string where a number is expected as NaN.
@@ -11,8 +10,12 @@
  * NaN ("no sample had this cell") survives. Decode with
  * `new Float32Array(Uint8Array.from(atob(s), c => c.charCodeAt(0)).buffer)`.
  */
+import type { ReportData, ReportModel, REPORT_SCHEMA } from './report';
+import type { RuntimeInfo } from './runtime';
+import type { GroupKey } from './groups';
 
-export type AttentionGroupKey = Readonly<Record<string, string>>;
+/** A group: sensitive column -> value (the same key as the groups section's). */
+export type AttentionGroupKey = GroupKey;
 
 /** The export layouts: batch and heads apart, or folded (PyTorch MultiheadAttention with weights). */
 export type AttentionLayout = '[B,H,T,T]' | '[B*H,T,T]';
@@ -158,15 +161,16 @@ export interface AttentionSection {
   readonly biasMatrices?: AttentionBiasMatrices;
 }
 
-/** An attention report as the UI receives it. */
-export interface AttentionReportView {
-  readonly schema: string;
+/** A report of the attention analysis (`kind: 'attention'`). */
+export interface AttentionReport {
+  readonly schema: typeof REPORT_SCHEMA;
   readonly kind: 'attention';
   readonly createdAt: string;
+  /** The spec file ('' when the spec came from flags). */
   readonly spec: string;
-  readonly model: { readonly path: string; readonly parameters: number } | null;
-  readonly runtime: { readonly used: string; readonly requested: readonly string[]; readonly fallbackReason?: string; readonly ortVersion: string } | null;
-  readonly data: { readonly path: string; readonly rows: number; readonly skippedRows: number };
+  readonly model: ReportModel;
+  readonly runtime: RuntimeInfo;
+  readonly data: ReportData & { readonly skipReasons: Readonly<Record<string, number>> };
   readonly attention: AttentionSection;
 }
 

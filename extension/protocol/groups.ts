@@ -1,9 +1,13 @@
 /**
- * The report's `groups` section (DESIGN.md §4) as the UI reads it. core/metrics produces it; the
- * host checks at compile time that the engine's type is assignable to this one. Metric names
- * and definitions follow FORMULAS.md §B (Fairlearn's conventions).
+ * The report's `groups` section (DESIGN.md §4): the one definition, written by core/metrics and
+ * core/analyze, printed by the CLI and rendered by the webview. Metric names and definitions
+ * follow FORMULAS.md §B (Fairlearn's conventions).
  */
+import type { ReportModel, REPORT_SCHEMA, ReportData } from './report';
+import type { RuntimeInfo } from './runtime';
+
 export type Interval = readonly [number, number];
+/** A group as the report shows it: sensitive column -> value. */
 export type GroupKey = Readonly<Record<string, string>>;
 export type MetricsTask = 'binary' | 'multiclass' | 'regression';
 
@@ -17,29 +21,50 @@ export interface CalibrationBin {
   readonly meanCorrect: number;
 }
 
-/** Scalar metrics of a group; which ones are present depends on the task. */
-export interface MetricValues {
+/** Metrics shared by every task. */
+export type CommonMetrics = {
   readonly count: number;
+  /** Weighted mean loss over samples whose loss is not NaN (dice: the set-level dice loss). */
   readonly loss: number;
+  /** Samples whose loss was NaN: reported, not averaged. */
   readonly nan_losses: number;
-  readonly accuracy?: number;
-  readonly error_rate?: number;
-  readonly selection_rate?: number;
-  readonly tpr?: number;
-  readonly fpr?: number;
-  readonly fnr?: number;
-  readonly tnr?: number;
-  readonly precision?: number;
-  readonly brier?: number;
-  readonly ece?: number;
-  readonly positives?: number;
-  readonly negatives?: number;
-  readonly macro_f1?: number;
-  readonly per_class_recall?: readonly number[];
-  readonly per_class_support?: readonly number[];
-  readonly mse?: number;
-  readonly mae?: number;
-}
+};
+
+export type BinaryMetrics = CommonMetrics & {
+  readonly accuracy: number;
+  readonly error_rate: number;
+  readonly selection_rate: number;
+  readonly tpr: number;
+  readonly fpr: number;
+  readonly fnr: number;
+  readonly tnr: number;
+  readonly precision: number;
+  readonly brier: number;
+  readonly ece: number;
+  readonly positives: number;
+  readonly negatives: number;
+};
+
+export type MulticlassMetrics = CommonMetrics & {
+  readonly accuracy: number;
+  readonly error_rate: number;
+  readonly brier: number;
+  readonly ece: number;
+  readonly macro_f1: number;
+  readonly per_class_recall: readonly number[];
+  readonly per_class_support: readonly number[];
+};
+
+export type RegressionMetrics = CommonMetrics & {
+  readonly mse: number;
+  readonly mae: number;
+};
+
+/** The metrics of one group as the engine computes them: one shape per task. */
+export type MetricRecord = BinaryMetrics | MulticlassMetrics | RegressionMetrics;
+
+/** The same metrics read without knowing the task: which ones are present depends on it. */
+export type MetricValues = CommonMetrics & Partial<Omit<BinaryMetrics & MulticlassMetrics & RegressionMetrics, keyof CommonMetrics>>;
 
 export type GroupEntry = MetricValues & {
   readonly group: GroupKey;
@@ -66,26 +91,50 @@ export interface MetricDisparity {
   };
 }
 
-export type DisparitySection = { readonly [metric: string]: MetricDisparity | number | undefined };
+/** Fairlearn's named summaries (binary tasks), between_groups. */
+export const FAIRNESS_NAMES = [
+  'demographic_parity_difference',
+  'demographic_parity_ratio',
+  'equalized_odds_difference',
+  'equalized_odds_ratio',
+  'equal_opportunity_difference',
+  'equal_opportunity_ratio',
+  'equalized_odds_difference_mean',
+  'equalized_odds_ratio_mean',
+] as const;
+export type FairnessName = (typeof FAIRNESS_NAMES)[number];
+
+/** `disparity`: one entry per scalar metric, plus Fairlearn's named summaries for binary tasks. */
+export type DisparitySection = { readonly [metric: string]: MetricDisparity | number | undefined } & Partial<Readonly<Record<FairnessName, number>>>;
+/** Intervals of the named summaries (FAIRNESS_NAMES), by name. */
+export type DisparityIntervals = Readonly<Record<string, Interval | undefined>>;
 
 export interface ColumnTable {
   readonly column: string;
   readonly byGroup: readonly GroupEntry[];
   readonly disparity: DisparitySection;
-  readonly disparityCi?: Readonly<Record<string, Interval | undefined>>;
+  readonly disparityCi?: DisparityIntervals;
+  /** Rows whose value of this column is missing. */
   readonly missing: number;
 }
 
+/** Feature-diversity statistics of one set of samples (a group, or all), FORMULAS.md A.4. */
 export interface DiversityStats {
+  /** Samples with a variance. */
   readonly count: number;
   readonly meanVHat: number;
+  /** v̂ at the diversity quantiles, numpy's linear quantile. */
   readonly quantiles: readonly number[];
   readonly lowCount: number;
   readonly lowShare: number;
+  /** Accuracy of the low-diversity samples and of the rest (NaN when a side is empty). */
   readonly lowAccuracy: number;
   readonly restAccuracy: number;
+  /** mean(z·CE) over the set. */
   readonly biasLoss: number;
 }
+
+export type DiversityGroupStats = DiversityStats & { readonly group: GroupKey };
 
 export interface DiversitySection {
   readonly tau: number;
@@ -95,8 +144,8 @@ export interface DiversitySection {
   readonly max: number;
   readonly degenerate: boolean;
   readonly overall: DiversityStats;
-  readonly byGroup: readonly (DiversityStats & { readonly group: GroupKey })[];
-  readonly byColumn: readonly { readonly column: string; readonly byGroup: readonly (DiversityStats & { readonly group: GroupKey })[] }[];
+  readonly byGroup: readonly DiversityGroupStats[];
+  readonly byColumn: readonly { readonly column: string; readonly byGroup: readonly DiversityGroupStats[] }[];
 }
 
 export interface GroupsSection {
@@ -105,7 +154,7 @@ export interface GroupsSection {
   /** Intersections of all sensitive columns that occur. */
   readonly byGroup: readonly GroupEntry[];
   readonly disparity: DisparitySection;
-  readonly disparityCi?: Readonly<Record<string, Interval | undefined>>;
+  readonly disparityCi?: DisparityIntervals;
   readonly task: MetricsTask;
   /** Each sensitive column alone. */
   readonly byColumn: readonly ColumnTable[];
@@ -115,14 +164,16 @@ export interface GroupsSection {
   readonly diversity?: DiversitySection;
 }
 
-/** A groups report as the UI receives it. */
-export interface GroupsReportView {
-  readonly schema: string;
+/** A report of the groups analysis (`kind: 'groups'`). */
+export interface GroupsReport {
+  readonly schema: typeof REPORT_SCHEMA;
   readonly kind: 'groups';
   readonly createdAt: string;
+  /** The spec file ('' when the spec came from flags). */
   readonly spec: string;
-  readonly model: { readonly path: string; readonly parameters: number } | null;
-  readonly runtime: { readonly used: string; readonly requested: readonly string[]; readonly fallbackReason?: string; readonly ortVersion: string } | null;
-  readonly data: { readonly path: string; readonly rows: number; readonly skippedRows: number; readonly skipReasons: Readonly<Record<string, number>> };
+  /** null for a report computed from precomputed predictions (no model). */
+  readonly model: ReportModel | null;
+  readonly runtime: RuntimeInfo | null;
+  readonly data: ReportData & { readonly skipReasons: Readonly<Record<string, number>> };
   readonly groups: GroupsSection;
 }

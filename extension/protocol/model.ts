@@ -1,6 +1,6 @@
 /**
- * The model summary as the UI and the report see it. core/onnx produces a superset of this shape;
- * the host passes it through unchanged (structural typing checks the two agree at compile time).
+ * The model summary (`inspect`, the model editor, every report's `model` header): the one
+ * definition, produced by core/onnx.
  */
 
 /** One graph input or output: symbolic dims are their dim_param, unknown dims are null. */
@@ -41,11 +41,18 @@ export interface ParameterSummary {
   readonly fromConstantNodes: number;
 }
 
+/** One detected attention block. */
 export interface AttentionBlock {
   readonly kind: 'softmax' | 'fused';
+  /** Node name ('' when the node has none). */
   readonly node: string;
   readonly op: string;
+  /** 'ai.onnx' for the default domain. */
   readonly domain: string;
+  /** The node's position in its graph. */
+  readonly index: number;
+  /** '' for the main graph, else where the subgraph sits. */
+  readonly graph: string;
 }
 
 export interface QuantizationFound {

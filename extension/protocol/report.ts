@@ -1,10 +1,14 @@
 /**
  * The report contract `bias-inspector.report/1` (DESIGN.md §4), shared by the engine (which
- * writes it), the CLI (which prints it) and the webview (which renders it). Analysis sections
- * are added by their issues; keys other parts rely on are fixed here.
+ * writes it), the CLI (which prints it) and the webview (which renders it). Each analysis's
+ * report and section live in their own file here (groups.ts, attention.ts, quant.ts, ...);
+ * this file holds the header every report shares and the union of them all.
  */
-import type { ValueInfo } from './model';
+import type { ModelSummary, ValueInfo } from './model';
 import type { RuntimeInfo } from './runtime';
+import type { GroupsReport } from './groups';
+import type { AttentionReport } from './attention';
+import type { QuantizationReport } from './quant';
 
 export const REPORT_SCHEMA = 'bias-inspector.report/1';
 
@@ -24,7 +28,7 @@ export interface ReportData {
   readonly skippedRows: number;
 }
 
-/** A report. `kind` says which analysis wrote it; `createdAt` is ISO-8601. */
+/** The header every report has. `kind` says which analysis wrote it; `createdAt` is ISO-8601. */
 export interface Report {
   readonly schema: typeof REPORT_SCHEMA;
   readonly kind: 'inspect' | 'groups' | 'attention' | 'quantization';
@@ -36,3 +40,15 @@ export interface Report {
   readonly attention?: unknown;
   readonly quantization?: unknown;
 }
+
+/** A report of static inspection: the header plus the full summary. */
+export interface InspectReport extends Report {
+  readonly kind: 'inspect';
+  readonly summary: ModelSummary;
+}
+
+/** Every report an analysis writes, by `kind`. */
+export type AnalysisReport = GroupsReport | AttentionReport | QuantizationReport;
+export type AnalysisReportKind = AnalysisReport['kind'];
+/** Any report the product writes. */
+export type AnyReport = InspectReport | AnalysisReport;

@@ -1,33 +1,71 @@
 /**
  * Messages between the extension host and the analysis worker thread. Analyses run off the
  * extension host's thread (onnxruntime-node runs a session on its calling thread), so a long run
- * never freezes VS Code; the host cancels by terminating the worker.
+ * never freezes VS Code; the host cancels by terminating the worker. The worker is the only place
+ * the VS Code path loads a spec: requests carry its path, replies are the analysis's own report.
  */
 import type { ExecutionProvider } from './runtime';
+import type { GroupsReport } from './groups';
+import type { AttentionReport, AttentionSampleResult } from './attention';
+import type { QuantizationReport } from './quant';
 
-/** Settings every analysis takes from VS Code. */
-export interface WorkerRunSettings {
-  readonly providers: 'auto' | readonly ExecutionProvider[];
-  readonly batchSize: number;
-  readonly maxRows: number;
-  readonly threads: number;
-  readonly minGroupSize: number;
+/**
+ * Run settings the caller sets explicitly: CLI flags, or the VS Code settings the user changed.
+ * An absent field falls back to the spec's value, then to the analysis's default; the precedence
+ * (overrides > spec > defaults) is applied in one place, core/analyze/options.ts.
+ */
+export interface RunOverrides {
+  readonly providers?: 'auto' | readonly ExecutionProvider[];
+  /** Rows per inference batch. */
+  readonly batchSize?: number;
+  /** Evaluate at most this many rows (0 = all). */
+  readonly maxRows?: number;
+  /** Intra-op threads of the CPU provider (0 = the analysis's default). */
+  readonly threads?: number;
+  readonly minGroupSize?: number;
+  /** Bootstrap replicates of the intervals (0 = none, 'auto' = the row-count-based default). */
+  readonly bootstrap?: number | 'auto';
+  readonly seed?: number;
 }
 
-/** One analysis to run: the spec (or model) paths and the settings; the reply is its report. */
-export type WorkerRequest =
-  | { readonly kind: 'groups'; readonly specPath: string; readonly settings: WorkerRunSettings; readonly bootstrap: number; readonly seed: number }
-  | { readonly kind: 'attention'; readonly specPath: string; readonly settings: WorkerRunSettings }
-  | { readonly kind: 'attentionSample'; readonly specPath: string; readonly row: number; readonly settings: WorkerRunSettings }
-  | {
-    readonly kind: 'quant'; readonly modelPath: string; readonly specPath: string | null; readonly floatPath: string | null;
-    readonly sensitivity: boolean; readonly quantWorkerPath: string; readonly settings: WorkerRunSettings;
-  };
+export interface GroupsRequest {
+  readonly specPath: string;
+  readonly overrides: RunOverrides;
+}
 
-/** Requests the host sends to the worker. */
+export interface AttentionRequest {
+  readonly specPath: string;
+  readonly overrides: RunOverrides;
+}
+
+export interface AttentionSampleRequest {
+  readonly specPath: string;
+  /** Data row, 0-based among the data's rows. */
+  readonly row: number;
+  readonly overrides: RunOverrides;
+}
+
+export interface QuantRequest {
+  /** The model whose weights are quantized (or the quantized checkpoint, with `floatPath`). */
+  readonly modelPath: string;
+  /** A spec adds the per-group impact over its data. */
+  readonly specPath: string | null;
+  /** The float model an existing quantized checkpoint is compared with. */
+  readonly floatPath: string | null;
+  /** Also the per-layer sensitivity and a mixed-precision suggestion (needs a spec). */
+  readonly sensitivity: boolean;
+  readonly overrides: RunOverrides;
+}
+
+/** Requests the host sends to the worker: one method per analysis, replying with its own report. */
 export type AnalysisWorkerMethods = {
-  run: [WorkerRequest, unknown];
+  groups: [GroupsRequest, GroupsReport];
+  attention: [AttentionRequest, AttentionReport];
+  attentionSample: [AttentionSampleRequest, AttentionSampleResult];
+  quant: [QuantRequest, QuantizationReport];
 };
+
+export type AnalysisMethod = keyof AnalysisWorkerMethods;
 
 /** Notifications the worker sends to the host. */
 export type AnalysisWorkerNotes = {

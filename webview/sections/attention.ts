@@ -15,7 +15,7 @@ import '@vscode-elements/elements/dist/vscode-table-header-cell/index.js';
 import '@vscode-elements/elements/dist/vscode-table-body/index.js';
 import '@vscode-elements/elements/dist/vscode-table-row/index.js';
 import '@vscode-elements/elements/dist/vscode-table-cell/index.js';
-import type { AttentionHostMethods, AttentionReportView, AttentionSection } from '../../extension/protocol/attention';
+import type { AttentionHostMethods, AttentionReport, AttentionSection } from '../../extension/protocol/attention';
 import { formatValue } from '../charts/heatmapColor';
 import { decodeFloat32Base64, groupLabel, parseSampleResult, reportNumber, type SampleMaps } from '../charts/heatmapData';
 import { formatCount, h } from '../shared/dom';
@@ -26,7 +26,7 @@ import { entropyChart, groupHeadTable, groupTable, perHeadTable, rankingTable } 
 import type { SectionContext } from './context';
 
 /** What the renderer needs of a report: its attention section, and the rest when present. */
-export type AttentionReportLike = Pick<AttentionReportView, 'attention'> & Partial<Omit<AttentionReportView, 'attention'>>;
+export type AttentionReportLike = Pick<AttentionReport, 'attention'> & Partial<Omit<AttentionReport, 'attention'>>;
 
 const SAMPLE_METHOD: keyof AttentionHostMethods = 'attentionSample';
 

@@ -15,7 +15,7 @@ import '@vscode-elements/elements/dist/vscode-table-cell/index.js';
 import '@vscode-elements/elements/dist/vscode-table-header/index.js';
 import '@vscode-elements/elements/dist/vscode-table-header-cell/index.js';
 import '@vscode-elements/elements/dist/vscode-table-row/index.js';
-import type { GroupsReportView } from '../../extension/protocol/groups';
+import type { GroupsReport } from '../../extension/protocol/groups';
 import type { SectionContext } from './context';
 import { h } from '../shared/dom';
 import { headline } from '../charts/disparityText';
@@ -37,7 +37,7 @@ function badge(text: string, title?: string): HTMLElement {
   return h('vscode-badge', { variant: 'counter', text, ...(title ? { title } : {}) });
 }
 
-function header(report: GroupsReportView): HTMLElement {
+function header(report: GroupsReport): HTMLElement {
   const g = report.groups;
   const d = report.data;
   const reasons = Object.entries(d.skipReasons);
@@ -71,7 +71,7 @@ function select(label: string, testId: string, options: readonly { value: string
 }
 
 /** Renders a groups report. Model- and data-derived strings only through textContent. */
-export function renderGroups(raw: GroupsReportView, ctx: SectionContext): HTMLElement {
+export function renderGroups(raw: GroupsReport, ctx: SectionContext): HTMLElement {
   const report = reviveNumbers(raw);
   const g = report.groups;
   const metrics = scalarMetrics(g.task);

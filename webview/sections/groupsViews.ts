@@ -3,7 +3,7 @@
  * per-group bars, the intersection matrix, reliability diagrams, feature diversity and the
  * table of every metric. Each builder takes the current selection; data strings via textContent.
  */
-import type { DiversityStats, GroupEntry, GroupKey, GroupsReportView, GroupsSection, Interval } from '../../extension/protocol/groups';
+import type { DiversityStats, GroupEntry, GroupKey, GroupsReport, GroupsSection, Interval } from '../../extension/protocol/groups';
 import type { SectionContext } from './context';
 import { h } from '../shared/dom';
 import { chartFrame } from '../shared/chartFrame';
@@ -129,7 +129,7 @@ function diversityNote(s: DiversityStats): string {
 }
 
 /** Feature diversity (Bias Loss): v̂ quantiles per group, low-diversity share and accuracies. */
-export function diversityBlock(report: GroupsReportView, scope: GroupsScope, ctx: SectionContext): HTMLElement | null {
+export function diversityBlock(report: GroupsReport, scope: GroupsScope, ctx: SectionContext): HTMLElement | null {
   const d = report.groups.diversity;
   if (!d) return null;
   const groups = scope.id === 'intersections' ? d.byGroup : d.byColumn.find((c) => c.column === scope.id)?.byGroup ?? d.byGroup;

@@ -1,15 +1,19 @@
 /**
- * Worker-thread entry that runs one analysis for the VS Code host (see protocol/worker.ts).
- * Bundled to dist/workers/analysis.worker.js. Progress goes back as notifications; the report
- * (or a typed error) is the reply. ArrayBuffers in a result are transferred.
+ * Worker-thread entry that runs one analysis for the VS Code host (protocol/worker.ts). Bundled
+ * to dist/workers/analysis.worker.js. The spec is loaded here and only here on the VS Code path;
+ * each method calls the same `run<Analysis>` as the CLI with the host's explicit overrides.
+ * Progress goes back as notifications; the report (or a typed error) is the reply. ArrayBuffers
+ * in a result are transferred.
  */
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import { parentPort } from 'node:worker_threads';
-import { RpcEndpoint, type RpcMessage } from '../../protocol/rpc';
-import type { AnalysisWorkerMethods, AnalysisWorkerNotes, WorkerRequest } from '../../protocol/worker';
+import { RpcEndpoint, type NotificationMap, type RpcMessage } from '../../protocol/rpc';
+import type { AnalysisWorkerMethods, AnalysisWorkerNotes } from '../../protocol/worker';
 import { loadSpec } from '../data';
 import { runGroups } from './groups';
-import { attentionForSample, runAttention } from './attention';
-import { runQuantAnalysis } from './quant';
+import { runAttention, runAttentionSample } from './attention';
+import { runQuant } from './quant';
 
 function transferables(value: unknown, found: ArrayBuffer[] = []): ArrayBuffer[] {
   if (value instanceof ArrayBuffer) found.push(value);
@@ -18,43 +22,41 @@ function transferables(value: unknown, found: ArrayBuffer[] = []): ArrayBuffer[]
   return found;
 }
 
+/** The quantization worker bundled next to this one (none when run from source). */
+function quantWorker(): { workerPath: string } | Record<string, never> {
+  const path = join(__dirname, 'quant.worker.js');
+  return existsSync(path) ? { workerPath: path } : {};
+}
+
 const port = parentPort;
 if (!port) throw new Error('analysis.worker must run in a worker thread');
 
-const rpc: RpcEndpoint<Record<never, [unknown, unknown]>, AnalysisWorkerMethods, AnalysisWorkerNotes, Record<never, unknown>> = new RpcEndpoint({
+const onProgress = (fraction: number, message: string): void => rpc.notify('progress', { fraction, message });
+
+type Handlers = { readonly [M in keyof AnalysisWorkerMethods]: (params: AnalysisWorkerMethods[M][0]) => Promise<AnalysisWorkerMethods[M][1]> };
+
+const handlers: Handlers = {
+  groups: async ({ specPath, overrides }) => runGroups(await loadSpec(specPath), { ...overrides, onProgress }),
+  attention: async ({ specPath, overrides }) => runAttention(await loadSpec(specPath), { ...overrides, onProgress }),
+  attentionSample: async ({ specPath, row, overrides }) => runAttentionSample(await loadSpec(specPath), row, overrides),
+  quant: async ({ modelPath, specPath, floatPath, sensitivity, overrides }) => {
+    const spec = specPath ? await loadSpec(specPath) : undefined;
+    return runQuant(spec, {
+      ...overrides, model: modelPath, onProgress, ...quantWorker(),
+      ...(floatPath ? { float: floatPath } : {}),
+      ...(spec && sensitivity ? { sensitivity: true } : {}),
+    });
+  },
+};
+
+function serve<M extends keyof AnalysisWorkerMethods>(method: M, params: AnalysisWorkerMethods[M][0]): Promise<AnalysisWorkerMethods[M][1]> {
+  const handler: Handlers[M] = handlers[method];
+  return handler(params);
+}
+
+const rpc: RpcEndpoint<Record<never, [unknown, unknown]>, AnalysisWorkerMethods, AnalysisWorkerNotes, NotificationMap> = new RpcEndpoint({
   post: (message: RpcMessage) => port.postMessage(message, message.kind === 'reply' && message.ok ? transferables(message.result) : []),
-  onRequest: (_method, request) => run(request as WorkerRequest),
+  onRequest: serve,
   timeoutMs: 0,
 });
 port.on('message', (message: unknown) => rpc.handle(message));
-
-const onProgress = (fraction: number, message: string): void => rpc.notify('progress', { fraction, message });
-
-async function run(request: WorkerRequest): Promise<unknown> {
-  const s = request.settings;
-  const common = { providers: s.providers, ...(s.threads ? { threads: s.threads } : {}) };
-  switch (request.kind) {
-    case 'groups': {
-      const spec = await loadSpec(request.specPath);
-      return runGroups(spec, {
-        ...common, batchSize: s.batchSize, maxRows: s.maxRows, minGroupSize: spec.minGroupSize ?? s.minGroupSize,
-        bootstrap: spec.bootstrap ?? request.bootstrap, seed: spec.seed ?? request.seed, onProgress,
-      });
-    }
-    case 'attention': {
-      const spec = await loadSpec(request.specPath);
-      return runAttention(spec, { ...common, minGroupSize: spec.minGroupSize ?? s.minGroupSize, ...(s.maxRows > 0 ? { samples: s.maxRows } : {}), onProgress });
-    }
-    case 'attentionSample':
-      return attentionForSample(await loadSpec(request.specPath), request.row, common);
-    case 'quant': {
-      const spec = request.specPath ? await loadSpec(request.specPath) : undefined;
-      return runQuantAnalysis(request.modelPath, {
-        ...common, batchSize: s.batchSize, workerPath: request.quantWorkerPath, onProgress,
-        ...(spec ? { spec } : {}),
-        ...(request.floatPath ? { float: request.floatPath } : {}),
-        ...(spec && request.sensitivity ? { sensitivity: true, maxRows: s.maxRows || 2000 } : {}),
-      });
-    }
-  }
-}

@@ -9,36 +9,24 @@ import { BadInputError, InspectorError, throttleProgress, throwIfAborted, type P
 import { createInputEncoder, numericCell, openTable, type EncodedBatch, type InputEncoder, type ResolvedSpec, type RowBatch, type TableReader } from '../data';
 import { evaluateBatch, type LossConfig } from '../metrics/batch';
 import { featureVariances } from '../metrics/diversity';
-import { checkBootstrap, GroupMetricsBuilder, type GroupsSection } from '../metrics/groups';
+import { checkBootstrap, GroupMetricsBuilder } from '../metrics/groups';
 import { reportModel } from '../report';
-import { REPORT_SCHEMA, type ReportModel } from '../../protocol/report';
-import type { RuntimeInfo } from '../../protocol/runtime';
-import type { ProviderSetting } from '../runtime';
+import { REPORT_SCHEMA } from '../../protocol/report';
+import type { GroupsReport } from '../../protocol/groups';
 import { prepareModel, runBatch } from './session';
+import { replicatesFor, resolveRunOptions, RUN_DEFAULTS, type RunOptions, type RunOverrides } from './options';
 
-export interface GroupsRunOptions {
-  readonly providers: ProviderSetting;
-  readonly batchSize?: number;
-  /** Stop after this many data rows (0 = all). */
-  readonly maxRows?: number;
-  readonly threads?: number;
-  readonly bootstrap?: number;
-  readonly seed?: number;
-  readonly minGroupSize?: number;
+/**
+ * Options of a groups run: the explicit overrides (flags, VS Code settings; see options.ts for
+ * the precedence and defaults), cancellation and progress.
+ */
+export interface GroupsRunOptions extends RunOverrides {
   readonly signal?: AbortSignal;
   readonly onProgress?: ProgressFn;
 }
 
-export interface GroupsReport {
-  readonly schema: typeof REPORT_SCHEMA;
-  readonly kind: 'groups';
-  readonly createdAt: string;
-  readonly spec: string;
-  readonly model: ReportModel | null;
-  readonly runtime: RuntimeInfo | null;
-  readonly data: { readonly path: string; readonly rows: number; readonly skippedRows: number; readonly skipReasons: Readonly<Record<string, number>> };
-  readonly groups: GroupsSection;
-}
+/** Predictions files are cheap per row: bigger reads. */
+const PREDICTIONS_DEFAULTS: RunOptions = { ...RUN_DEFAULTS, batchSize: 4096 };
 
 function requireLabel(spec: ResolvedSpec): string {
   if (!spec.label) throw new BadInputError('spec.label', `${spec.specPath || 'the spec'}: field "label": a groups analysis needs the label column`, { file: spec.specPath });
@@ -88,21 +76,21 @@ export function firstRows(batch: RowBatch, n: number): RowBatch {
  * bootstrap intervals, or the dataset-normalised feature diversity of the Bias Loss. Otherwise the
  * pass holds nothing per row and its memory is flat in the number of rows.
  */
-function keepRows(spec: ResolvedSpec, options: GroupsRunOptions): boolean {
-  return (options.bootstrap ?? spec.bootstrap ?? 0) > 0 || spec.loss === 'bias_loss' || spec.featureTensor !== undefined;
+function keepRows(spec: ResolvedSpec, run: RunOptions): boolean {
+  return run.bootstrap !== 0 || spec.loss === 'bias_loss' || spec.featureTensor !== undefined;
 }
 
 /** Ends a pass: the encoder's counts, the builder's metrics (with intervals), the report envelope. */
 async function finishReport(
-  spec: ResolvedSpec, options: GroupsRunOptions, dataPath: string, encoder: InputEncoder, builder: GroupMetricsBuilder,
+  spec: ResolvedSpec, run: RunOptions, options: GroupsRunOptions, dataPath: string, encoder: InputEncoder, builder: GroupMetricsBuilder,
   source: Pick<GroupsReport, 'model' | 'runtime'>,
 ): Promise<GroupsReport> {
   const summary = encoder.finish();
   await encoder.close();
   const groups = await builder.finish({
-    minGroupSize: options.minGroupSize ?? spec.minGroupSize ?? 30,
-    bootstrap: options.bootstrap ?? spec.bootstrap ?? 0,
-    seed: options.seed ?? spec.seed ?? 0,
+    minGroupSize: run.minGroupSize,
+    bootstrap: replicatesFor(run.bootstrap, builder.rowCount),
+    seed: run.seed,
     ...(options.signal ? { signal: options.signal } : {}),
   });
   options.onProgress?.(1, 'done');
@@ -116,21 +104,22 @@ async function finishReport(
 /** Runs the model over the spec's data and returns the groups report. */
 export async function runGroups(spec: ResolvedSpec, options: GroupsRunOptions): Promise<GroupsReport> {
   if (spec.predictions) return runGroupsFromPredictions(spec, options);
-  checkBootstrap(options.bootstrap ?? spec.bootstrap);
+  checkBootstrap(numericBootstrap(options.bootstrap ?? spec.bootstrap));
   requireLabel(spec);
   requireGroups(spec);
   if (!spec.model) throw new BadInputError('spec.model', `${spec.specPath}: field "model": a model is needed (or use "predictions")`, { file: spec.specPath });
+  const run = resolveRunOptions(spec, options);
   const progress = throttleProgress(options.onProgress);
   progress(0, 'loading the model');
   const needsFeatures = spec.featureTensor !== undefined;
   // The data, its columns and the input mapping are checked before the runtime loads.
-  const table = await openTable(spec.data, { batchRows: options.batchSize ?? 256, ...(options.signal ? { signal: options.signal } : {}) });
+  const table = await openTable(spec.data, { batchRows: run.batchSize, ...(options.signal ? { signal: options.signal } : {}) });
   let prepared: Awaited<ReturnType<typeof prepareModel>> | undefined;
   try {
     let created: InputEncoder | undefined;
     prepared = await prepareModel(spec.model, {
-      providers: options.providers,
-      ...(options.threads ? { threads: options.threads } : {}),
+      providers: run.providers,
+      ...(run.threads ? { threads: run.threads } : {}),
       ...(spec.output ? { output: spec.output } : {}),
       ...(spec.featureTensor ? { expose: [spec.featureTensor] } : {}),
       ...(options.signal ? { signal: options.signal } : {}),
@@ -144,7 +133,7 @@ export async function runGroups(spec: ResolvedSpec, options: GroupsRunOptions): 
     if (!encoder) throw new InspectorError('internal', 'failure', 'the input encoder was not created');
     let builder: GroupMetricsBuilder | undefined;
     const loss = lossConfig(spec);
-    for await (const batch of limitedBatches(table, options.maxRows ?? 0, options.signal, progress)) {
+    for await (const batch of limitedBatches(table, run.maxRows, options.signal, progress)) {
       const encoded: EncodedBatch = await encoder.encode(batch);
       if (encoded.rowsUsed === 0) continue;
       const outputs = await runBatch(prepared, encoded.feeds);
@@ -158,7 +147,7 @@ export async function runGroups(spec: ResolvedSpec, options: GroupsRunOptions): 
       });
       builder ??= new GroupMetricsBuilder({
         task: spec.task, sensitive: spec.groups, numClasses: columns.numClasses,
-        keepRows: keepRows(spec, options) || needsFeatures,
+        keepRows: keepRows(spec, run) || needsFeatures,
         ...(table.rowsHint ? { expectedRows: table.rowsHint } : {}),
         ...(spec.loss === 'bias_loss' ? { biasLoss: {} } : {}),
         ...(spec.loss === 'dice' ? { dice: {} } : {}),
@@ -179,7 +168,7 @@ export async function runGroups(spec: ResolvedSpec, options: GroupsRunOptions): 
     }
     if (!builder) throw new BadInputError('data.empty', `${spec.data}: no rows to evaluate`, { file: spec.data });
     progress(0.99, 'computing group metrics');
-    return await finishReport(spec, options, spec.data, encoder, builder, { model: reportModel(prepared.summary), runtime: prepared.runtime });
+    return await finishReport(spec, run, options, spec.data, encoder, builder, { model: reportModel(prepared.summary), runtime: prepared.runtime });
   } finally {
     await table.close();
     await prepared?.session.release();
@@ -207,7 +196,7 @@ export function batchPositions(batchRows: Uint32Array, usedRows: Uint32Array): U
  * `--predictions` on the CLI): evaluations run elsewhere, no model here.
  */
 export async function runGroupsFromPredictions(spec: ResolvedSpec, options: GroupsRunOptions): Promise<GroupsReport> {
-  checkBootstrap(options.bootstrap ?? spec.bootstrap);
+  checkBootstrap(numericBootstrap(options.bootstrap ?? spec.bootstrap));
   requireLabel(spec);
   requireGroups(spec);
   const predictions = spec.predictions;
@@ -218,18 +207,19 @@ export async function runGroupsFromPredictions(spec: ResolvedSpec, options: Grou
   if (spec.task === 'multiclass' && !predictions.pred) {
     throw new BadInputError('spec.predictions', `${spec.specPath}: field "predictions.pred": a multiclass predictions file needs the predicted class column`, { file: spec.specPath });
   }
+  const run = resolveRunOptions(spec, options, PREDICTIONS_DEFAULTS);
   const progress = throttleProgress(options.onProgress);
-  const table = await openTable(predictions.file, { batchRows: options.batchSize ?? 4096, ...(options.signal ? { signal: options.signal } : {}) });
+  const table = await openTable(predictions.file, { batchRows: run.batchSize, ...(options.signal ? { signal: options.signal } : {}) });
   try {
     const predSpec: ResolvedSpec = { ...spec, data: predictions.file, inputs: {} };
     const numClasses = spec.task === 'multiclass' ? spec.classes?.length : undefined;
     const encoder = await createInputEncoder(predSpec, [], table, numClasses ? { numClasses } : {});
     // Formats that know their row count up front (Parquet) size the per-row columns once.
     const builder = new GroupMetricsBuilder({
-      task: spec.task, sensitive: spec.groups, ...(numClasses ? { numClasses } : {}), keepRows: keepRows(spec, options),
+      task: spec.task, sensitive: spec.groups, ...(numClasses ? { numClasses } : {}), keepRows: keepRows(spec, run),
       ...(table.rowsHint ? { expectedRows: table.rowsHint } : {}),
     });
-    for await (const batch of limitedBatches(table, options.maxRows ?? 0, options.signal, progress)) {
+    for await (const batch of limitedBatches(table, run.maxRows, options.signal, progress)) {
       const encoded = await encoder.encode(batch);
       if (encoded.rowsUsed === 0) continue;
       const labels = encoded.labels ?? new Float64Array(0);
@@ -264,8 +254,13 @@ export async function runGroupsFromPredictions(spec: ResolvedSpec, options: Grou
         rowOffset: encoded.rowNumbers[0] ?? 0, file: predictions.file,
       });
     }
-    return await finishReport(spec, options, predictions.file, encoder, builder, { model: null, runtime: null });
+    return await finishReport(spec, run, options, predictions.file, encoder, builder, { model: null, runtime: null });
   } finally {
     await table.close();
   }
+}
+
+/** A replicate count to check against the limit ("auto" is sized by the engine itself). */
+function numericBootstrap(value: unknown): number | undefined {
+  return typeof value === 'number' ? value : undefined;
 }

@@ -9,19 +9,27 @@ import type { ProgressFn } from '../errors';
 import type { ResolvedSpec } from '../data';
 import { loadModel, summarizeModel } from '../onnx';
 import type { QuantizationReport, QuantizationSection } from '../../protocol/quant';
-import type { ProviderSetting } from '../runtime';
 import { analyzeWeights, DEFAULT_MIN_ELEMENTS } from '../quant/analyze';
-import { compareCheckpoint } from '../quant/dequantized';
-import { quantImpact } from '../quant/impact';
+import { compareCheckpoint } from './quantCheckpoint';
+import { quantImpact } from './quantImpact';
 import type { Rounding } from '../quant/minifloat';
-import type { PassResult } from '../quant/pass';
-import { quantizationReport } from '../quant/report';
-import { layerSensitivity } from '../quant/sensitivity';
+import type { PassResult } from './quantPass';
+import { quantizationReport } from './quantReport';
+import { DEFAULT_SENSITIVITY_ROWS, layerSensitivity } from './quantSensitivity';
+import { resolveRunOptions, type RunOverrides } from './options';
 
-export interface QuantAnalysisOptions {
-  /** With a spec: the model-level impact over its data (the spec's `model` is ignored: `modelPath` is the FP32 model). */
-  readonly spec?: ResolvedSpec;
-  /** The float model an existing quantized checkpoint (`modelPath`) is compared with. */
+/**
+ * Options of a quantization run: the explicit overrides (options.ts; `maxRows` limits the
+ * sensitivity passes only, default 2000 rows; the impact uses every row), then what only
+ * quantization has.
+ */
+export interface QuantRunOptions extends RunOverrides {
+  /**
+   * The model whose weights are quantized (default: the spec's `model`); with `float`, the
+   * existing quantized checkpoint. With a spec, the spec's data is run through it.
+   */
+  readonly model?: string;
+  /** The float model an existing quantized checkpoint (`model`) is compared with. */
   readonly float?: string;
   /** Format ids or `all` (default all). */
   readonly formats?: readonly string[] | string;
@@ -31,13 +39,8 @@ export interface QuantAnalysisOptions {
   readonly sensitivityFormat?: string;
   /** Worst-group loss-delta budget of the mixed-precision suggestion (default 0.01). */
   readonly budget?: number;
-  /** Rows of the sensitivity passes (default 2000); the impact uses every row. */
-  readonly maxRows?: number;
   readonly minElements?: number;
   readonly mxRounding?: Rounding;
-  readonly providers: ProviderSetting;
-  readonly threads?: number;
-  readonly batchSize?: number;
   /** Quantization worker script for big tensors (the per-tensor analysis). */
   readonly workerPath?: string | URL;
   readonly signal?: AbortSignal;
@@ -54,16 +57,22 @@ function header(pass: Omit<PassResult, 'variants' | 'baselineMetrics'>, spec: Re
 }
 
 /**
- * Runs the quantization analysis of the model at `modelPath` and returns its report.
+ * Runs the quantization analysis and returns its report: the per-tensor error of `options.model`
+ * (default the spec's model) and, with a spec, the impact over its data and optionally the
+ * sensitivity; with `options.float`, the checkpoint `model` compared with that float model.
  * @throws BadInputError (bad model, spec, data, formats, budget; a checkpoint with no quantized
- *   weight; `quant.sensitivity-needs-spec`), CancelledError.
+ *   weight; `quant.sensitivity-needs-spec`, `quant.no-model`), CancelledError.
  */
-export async function runQuantAnalysis(modelPath: string, options: QuantAnalysisOptions): Promise<QuantizationReport> {
-  const { signal, spec } = options;
+export async function runQuant(spec: ResolvedSpec | undefined, options: QuantRunOptions): Promise<QuantizationReport> {
+  const { signal } = options;
+  const modelPath = options.model ?? spec?.model;
+  if (!modelPath) throw new BadInputError('quant.no-model', `${spec?.specPath || 'the spec'}: field "model": name the model to quantize`, spec?.specPath ? { file: spec.specPath } : undefined);
+  const run = resolveRunOptions(spec, options);
   const common = {
-    providers: options.providers,
-    ...(options.threads ? { threads: options.threads } : {}),
-    ...(options.batchSize ? { batchSize: options.batchSize } : {}),
+    providers: run.providers,
+    ...(run.threads ? { threads: run.threads } : {}),
+    batchSize: run.batchSize,
+    minGroupSize: run.minGroupSize,
     ...(signal ? { signal } : {}),
   };
   const minElements = options.minElements ?? DEFAULT_MIN_ELEMENTS;
@@ -107,7 +116,7 @@ export async function runQuantAnalysis(modelPath: string, options: QuantAnalysis
       ...common, minElements, mxRounding,
       ...(options.sensitivityFormat !== undefined ? { format: options.sensitivityFormat } : {}),
       ...(options.budget !== undefined ? { budget: options.budget } : {}),
-      ...(options.maxRows !== undefined ? { maxRows: options.maxRows } : {}),
+      maxRows: run.maxRows || DEFAULT_SENSITIVITY_ROWS,
       onProgress: phase(options.onProgress, impactEnd, 1, 'sensitivity'),
     });
     section = { ...section, sensitivity };

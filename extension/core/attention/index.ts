@@ -1,7 +1,9 @@
 /**
  * Attention analysis of FORMULAS.md §D: per-row statistics, views over exported probabilities,
- * streaming per-head/per-group aggregates and additive-bias analysis. Pure computation on typed
- * arrays; extracting the tensors from a graph and running it is done elsewhere.
+ * streaming per-head/per-group aggregates and additive-bias analysis, pure computation on typed
+ * arrays (exported here). Beside them: extract.ts exposes the tensors on a graph copy,
+ * session.ts runs that copy, rowFacts.ts reads each row's facts, sink.ts aggregates in a worker,
+ * section.ts builds the report section; core/analyze/attention.ts drives them.
  */
 export { resolvePositions, type PositionInputs, type ResolvedPositions, type Validity } from './positions';
 export { createMapScan, entropy, mapStatistics, normalizedEntropy, scanMap, type FloatArray, type MapScan, type MapStatistics } from './entropy';

@@ -8,6 +8,7 @@
  */
 import { Worker } from 'node:worker_threads';
 import { BadInputError, InspectorError, type ErrorKind } from '../errors';
+import { RpcEndpoint, RpcError, type MethodMap, type NotificationMap, type RpcMessage } from '../../protocol/rpc';
 import { AttentionAggregator, type AttentionAggregate, type AttentionAggregatorOptions, type PackedFacts } from './aggregate';
 
 /** One batch: per layer, [B, H, T, T] contiguous float32 (both export layouts are this order). */
@@ -35,19 +36,34 @@ export function localSink(options: AttentionAggregatorOptions): AttentionSink & 
   };
 }
 
-/** Messages to and from the attention worker. */
-export type AttentionWorkerRequest =
-  | { readonly type: 'init'; readonly options: AttentionAggregatorOptions }
-  /**
-   * Maps in slot `slot` (its buffer comes along when new or grown): layer l at float offset
-   * l·B·H·T², B = facts.groupSet.length.
-   */
-  | { readonly type: 'batch'; readonly slot: number; readonly buffer?: SharedArrayBuffer; readonly T: number; readonly heads: number; readonly layers: number; readonly facts: PackedFacts }
-  | { readonly type: 'finish' };
-export type AttentionWorkerReply =
-  | { readonly type: 'ack' }
-  | { readonly type: 'result'; readonly aggregate: AttentionAggregate }
-  | { readonly type: 'error'; readonly code: string; readonly kind: ErrorKind; readonly message: string };
+/** A batch whose maps are in slot `slot` (its buffer comes along when new or grown): layer l at float offset l·B·H·T², B = facts.groupSet.length. */
+export interface AttentionSlotBatch {
+  readonly slot: number;
+  readonly buffer?: SharedArrayBuffer;
+  readonly T: number;
+  readonly heads: number;
+  readonly layers: number;
+  readonly facts: PackedFacts;
+}
+
+/** The attention worker's methods on its RPC channel (protocol/rpc.ts); a batch's reply frees its slot. */
+export type AttentionWorkerMethods = {
+  init: [AttentionAggregatorOptions, null];
+  batch: [AttentionSlotBatch, null];
+  finish: [Record<string, never>, AttentionAggregate];
+};
+
+/** The engine's error from an RPC error reply (code and kind kept). */
+function workerError(error: unknown): InspectorError {
+  if (error instanceof InspectorError) return error;
+  if (error instanceof RpcError) {
+    const code = error.code ?? 'attention.worker-error';
+    if (error.kind === 'bad-input') return new BadInputError(code, error.message);
+    const kind: ErrorKind = error.kind === 'cancelled' ? 'cancelled' : 'failure';
+    return new InspectorError(code, kind, error.message);
+  }
+  return new InspectorError('attention.worker-failed', 'failure', `attention worker failed: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
+}
 
 /** The layers of a batch posted in a slot: views over its shared buffer. */
 export function slotLayers(buffer: SharedArrayBuffer, layers: number, B: number, heads: number, T: number): Float32Array[] {
@@ -111,21 +127,21 @@ export function workerSink(options: AttentionAggregatorOptions, workerPath: stri
   const slots: (SharedArrayBuffer | undefined)[] = Array.from({ length: maxInFlight }, () => undefined);
   let slotBytes = 0; // of the current slots, which the worker references
   const free = slots.map((_, x) => x);
-  const busy: number[] = []; // in posting order: the worker acknowledges batches in that order
   const waiters: (() => void)[] = [];
-  let result: ((a: AttentionAggregate) => void) | undefined;
   const wake = (): void => { for (const w of waiters.splice(0)) w(); };
-  const fail = (error: InspectorError): void => {
-    failure ??= error;
+  const fail = (error: unknown): void => {
+    failure ??= workerError(error);
     wake();
   };
-  const onMessage = (reply: AttentionWorkerReply): void => {
-    if (reply.type === 'ack') { free.push(busy.shift()!); wake(); } else if (reply.type === 'result') { result?.(reply.aggregate); } else fail(reply.kind === 'bad-input' ? new BadInputError(reply.code, reply.message) : new InspectorError(reply.code, reply.kind, reply.message));
-  };
+  const rpc = new RpcEndpoint<AttentionWorkerMethods, MethodMap, NotificationMap, NotificationMap>({
+    post: (message: RpcMessage) => worker.postMessage(message),
+    timeoutMs: 0,
+  });
+  const onMessage = (message: unknown): void => { rpc.handle(message); };
   const onError = (cause: unknown): void => fail(new InspectorError('attention.worker-failed', 'failure', `attention worker failed: ${cause instanceof Error ? cause.message : String(cause)}`, { cause }));
   const onExit = (code: number): void => { if (code !== 0) fail(new InspectorError('attention.worker-failed', 'failure', `attention worker exited with code ${code}`)); };
   worker.on('message', onMessage).on('error', onError).on('exit', onExit);
-  worker.postMessage({ type: 'init', options } satisfies AttentionWorkerRequest);
+  rpc.request('init', options, 0).catch(fail);
   const wait = (): Promise<void> => new Promise((resolve) => waiters.push(resolve));
   return {
     async add(batch) {
@@ -146,21 +162,22 @@ export function workerSink(options: AttentionAggregatorOptions, workerPath: stri
       }
       const views = slotLayers(buffer, batch.layers.length, B, batch.heads, batch.T);
       batch.layers.forEach((data, l) => views[l]!.set(data));
-      busy.push(slot);
-      worker.postMessage({
-        type: 'batch', slot, T: batch.T, heads: batch.heads, layers: batch.layers.length, facts: batch.facts, ...(fresh ? { buffer: fresh } : {}),
-      } satisfies AttentionWorkerRequest);
+      rpc.request('batch', { slot, T: batch.T, heads: batch.heads, layers: batch.layers.length, facts: batch.facts, ...(fresh ? { buffer: fresh } : {}) }, 0).then(
+        () => { free.push(slot); wake(); },
+        fail,
+      );
     },
     async finish() {
       if (failure) throw failure;
-      const done = new Promise<AttentionAggregate>((resolve) => { result = resolve; });
-      worker.postMessage({ type: 'finish' } satisfies AttentionWorkerRequest);
-      const aggregate = await Promise.race([done, (async () => { while (!failure) await wait(); throw failure; })()]);
+      const done = rpc.request('finish', {}, 0);
+      done.catch(() => undefined); // a failure is also reported through fail()
+      const aggregate = await Promise.race([done.catch((e: unknown) => { throw workerError(e); }), (async () => { while (!failure) await wait(); throw failure; })()]);
       finished = true;
       return aggregate;
     },
     async close() {
       worker.off('message', onMessage).off('error', onError).off('exit', onExit);
+      rpc.dispose();
       await releaseWorker(key, worker, finished && !failure && slotBytes <= IDLE_SLOT_BYTES);
     },
   };

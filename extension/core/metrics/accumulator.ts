@@ -6,8 +6,11 @@
  * positives and negatives so a reader can tell a real 0 from an empty denominator.
  */
 import { diceFromSums, type DiceOptions } from './losses';
+import type {
+  BinaryMetrics, CalibrationBin, CommonMetrics, MetricRecord, MetricsTask, MetricValues, MulticlassMetrics, RegressionMetrics,
+} from '../../protocol/groups';
 
-export type MetricsTask = 'binary' | 'multiclass' | 'regression';
+export type { BinaryMetrics, CalibrationBin, CommonMetrics, MetricRecord, MetricsTask, MulticlassMetrics, RegressionMetrics };
 
 /** Number of equal-width confidence bins of the ECE. */
 export const ECE_BINS = 15;
@@ -28,54 +31,6 @@ export function eceBin(c: number): number {
   return b;
 }
 
-/** Metrics shared by every task. */
-export type CommonMetrics = {
-  count: number;
-  /** Weighted mean loss over samples whose loss is not NaN (dice: the set-level dice loss). */
-  loss: number;
-  /** Samples whose loss was NaN: reported, not averaged. */
-  nan_losses: number;
-};
-
-export type BinaryMetrics = CommonMetrics & {
-  accuracy: number;
-  error_rate: number;
-  selection_rate: number;
-  tpr: number;
-  fpr: number;
-  fnr: number;
-  tnr: number;
-  precision: number;
-  brier: number;
-  ece: number;
-  positives: number;
-  negatives: number;
-};
-
-export type MulticlassMetrics = CommonMetrics & {
-  accuracy: number;
-  error_rate: number;
-  brier: number;
-  ece: number;
-  macro_f1: number;
-  per_class_recall: number[];
-  per_class_support: number[];
-};
-
-export type RegressionMetrics = CommonMetrics & { mse: number; mae: number };
-
-export type MetricRecord = BinaryMetrics | MulticlassMetrics | RegressionMetrics;
-
-/** One reliability-diagram point: a non-empty confidence bin. */
-export type CalibrationBin = {
-  bin: number;
-  lo: number;
-  hi: number;
-  count: number;
-  meanConfidence: number;
-  meanCorrect: number;
-};
-
 /** Scalar metrics of a task, in report order (the ones disparities and intervals cover). */
 export function scalarMetricNames(task: MetricsTask): readonly string[] {
   if (task === 'binary') {
@@ -91,7 +46,7 @@ export function higherIsBetter(metric: string): boolean {
 }
 
 /** Reads a scalar metric of a record by name (NaN when the record has no such scalar). */
-export function metricValue(record: MetricRecord, metric: string): number {
+export function metricValue(record: MetricValues, metric: string): number {
   const v = (record as Readonly<Record<string, unknown>>)[metric];
   return typeof v === 'number' ? v : NaN;
 }

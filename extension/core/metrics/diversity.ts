@@ -6,6 +6,9 @@
 import { BadInputError } from '../errors';
 import { biasLossWeight } from './losses';
 import { quantileSorted } from './stats';
+import type { DiversityStats } from '../../protocol/groups';
+
+export type { DiversityStats };
 
 /** Unbiased (n−1) variance of `x[offset .. offset+n)` by Welford's update in float64 (NaN for n < 2). */
 export function unbiasedVariance(x: ArrayLike<number>, offset: number, n: number): number {
@@ -92,22 +95,6 @@ export interface DiversityOptions {
 
 /** Quantiles reported for v̂. */
 export const DIVERSITY_QUANTILES = [0.1, 0.25, 0.5, 0.75, 0.9] as const;
-
-/** Diversity statistics of one set of samples (a group, or all). */
-export interface DiversityStats {
-  /** Samples with a variance. */
-  count: number;
-  meanVHat: number;
-  /** v̂ at DIVERSITY_QUANTILES, numpy's linear quantile. */
-  quantiles: number[];
-  lowCount: number;
-  lowShare: number;
-  /** Accuracy of the low-diversity samples and of the rest (NaN when a side is empty). */
-  lowAccuracy: number;
-  restAccuracy: number;
-  /** mean(z·CE) over the set. */
-  biasLoss: number;
-}
 
 /**
  * Statistics of the samples `rows` (indices; all samples when omitted) given per-sample v̂,

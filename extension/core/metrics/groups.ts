@@ -1,6 +1,6 @@
 /**
  * Streaming per-group metrics over sensitive columns (FORMULAS.md §B), shaped as the report's
- * `groups` section (DESIGN.md §4).
+ * `groups` section (protocol/groups.ts, DESIGN.md §4).
  *
  * Rows arrive in batches of typed arrays with integer group codes per sensitive column (−1 =
  * missing). The hot loop adds each row to one accumulator: its intersection (combination of
@@ -10,45 +10,37 @@
  * A row with any missing value counts in `overall` and `missingGroup`, not in any
  * intersection; in a column's own table it counts when that column's value is present.
  *
- * For the bootstrap, diversity and bias loss the builder keeps compact per-row columns, grown
- * by doubling: label, pred, confidence, Brier term, loss, weight (float64 each), ECE bin
- * (int8), top-label correctness (uint8), intersection slot (int32) and one int32 code per sensitive column — 54 + 4·C bytes
- * per row for C sensitive columns (about 61 MB per million rows with two columns, up to twice
- * that while growing), plus 8 bytes with a feature variance and 8·K with dice terms.
- * `keepRows: false` drops them when neither bootstrap nor diversity is wanted.
+ * For the bootstrap, diversity and bias loss the builder keeps compact per-row columns
+ * (rowStore.ts: 54 + 4·C bytes per row for C sensitive columns, about 61 MB per million rows
+ * with two columns, up to twice that while growing). `keepRows: false` drops them when neither
+ * bootstrap nor diversity is wanted. The rest lives beside this file: disparities in
+ * groupDisparities.ts, intervals in bootstrap.ts, the diversity block in groupDiversity.ts.
  */
-import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
-import { BadInputError, InspectorError, throttleProgress, throwIfAborted, type ProgressFn } from '../errors';
+import { BadInputError, InspectorError, type ProgressFn } from '../errors';
 import {
   GroupAccumulator,
   eceBin,
-  higherIsBetter,
-  metricValue,
   scalarMetricNames,
   type AccumulatorConfig,
-  type CalibrationBin,
-  type MetricRecord,
-  type MetricsTask,
 } from './accumulator';
-import {
-  differenceBetween,
-  differenceToOverall,
-  equalizedOddsDifference,
-  equalizedOddsRatio,
-  ratioBetween,
-  ratioToOverall,
-  worstIndex,
-} from './disparity';
-import { diversityStats, normaliseVariances, type DiversityStats } from './diversity';
+import { normaliseVariances } from './diversity';
+import { disparitySection, disparityValues } from './groupDisparities';
+import { diversitySection } from './groupDiversity';
+import type { AccSet, Computed, Layout, RawSet } from './groupLayout';
+import { withBootstrapIntervals } from './bootstrap';
 import { biasLossWeight, type DiceOptions } from './losses';
-import { percentileInterval, Xoshiro128 } from './stats';
+import { addRow as addStoredRow, copyInto, RowStore } from './rowStore';
+import type {
+  ColumnTable, GroupEntry, GroupKey, GroupsSection, MetricRecord, MetricsTask, OverallEntry,
+} from '../../protocol/groups';
 
-export type Interval = [number, number];
+export {
+  FAIRNESS_NAMES, type ColumnTable, type DisparitySection, type DiversityGroupStats, type DiversitySection, type FairnessName,
+  type GroupEntry, type GroupKey, type GroupsSection, type Interval, type MetricDisparity, type OverallEntry,
+} from '../../protocol/groups';
 
 /** Most bootstrap replicates a run accepts (percentile intervals settle long before this). */
 export const MAX_BOOTSTRAP = 100_000;
-/** Most memory the bootstrap matrix (replicates × bootstrapped numbers, 8 bytes each) may take. */
-export const BOOTSTRAP_MEMORY_LIMIT = 1024 ** 3;
 
 /** Refuses a replicate count above MAX_BOOTSTRAP before any work is done. `source` names the flag or field. */
 export function checkBootstrap(replicates: number | undefined, source = 'bootstrap'): void {
@@ -57,8 +49,6 @@ export function checkBootstrap(replicates: number | undefined, source = 'bootstr
     throw new BadInputError('run.too-large', `${source} ${replicates}: at most ${MAX_BOOTSTRAP.toLocaleString('en-US')} bootstrap replicates (each keeps every bootstrapped number in memory)`);
   }
 }
-/** A group as the report shows it: sensitive column -> value. */
-export type GroupKey = Record<string, string>;
 
 /** Options of a GroupMetricsBuilder. */
 export interface GroupBuilderOptions {
@@ -116,200 +106,14 @@ export interface FinishOptions {
   onProgress?: ProgressFn;
 }
 
-/** One group's row of the report. */
-export type GroupEntry = { group: GroupKey } & MetricRecord & {
-    calibration?: CalibrationBin[];
-    ci?: Record<string, Interval>;
-    small?: true;
-  };
-
-export type OverallEntry = MetricRecord & { calibration?: CalibrationBin[]; ci?: Record<string, Interval> };
-
-/** Disparity of one metric across groups. */
-export interface MetricDisparity {
-  /** max − min over groups (between_groups). */
-  difference: number;
-  /** min / max over groups (between_groups). */
-  ratio: number;
-  toOverallDifference: number;
-  toOverallRatio: number;
-  /** argmin for metrics where higher is better, argmax for losses and error rates. */
-  worstGroup: GroupKey | null;
-  worstValue: number;
-  ci?: { difference: Interval; ratio: Interval; toOverallDifference: Interval; toOverallRatio: Interval; worstValue: Interval };
-}
-
-/** Fairlearn's named summaries (binary tasks), between_groups. */
-export const FAIRNESS_NAMES = [
-  'demographic_parity_difference',
-  'demographic_parity_ratio',
-  'equalized_odds_difference',
-  'equalized_odds_ratio',
-  'equal_opportunity_difference',
-  'equal_opportunity_ratio',
-  'equalized_odds_difference_mean',
-  'equalized_odds_ratio_mean',
-] as const;
-export type FairnessName = (typeof FAIRNESS_NAMES)[number];
-
-/** `disparity`: one entry per scalar metric, plus Fairlearn's named summaries for binary tasks. */
-export type DisparitySection = { [metric: string]: MetricDisparity | number | undefined } & Partial<Record<FairnessName, number>>;
-
-/** Groups of one sensitive column alone (Fairlearn MetricFrame with that column only). */
-export interface ColumnTable {
-  column: string;
-  byGroup: GroupEntry[];
-  disparity: DisparitySection;
-  disparityCi?: Partial<Record<FairnessName, Interval>>;
-  /** Rows whose value of this column is missing. */
-  missing: number;
-}
-
-export type DiversityGroupStats = { group: GroupKey } & DiversityStats;
-
-/** Feature diversity per group (A.4). */
-export interface DiversitySection {
-  tau: number;
-  alpha: number;
-  beta: number;
-  /** Dataset min and max of the variance used by v̂. */
-  min: number;
-  max: number;
-  /** max = min: every v̂ is 0. */
-  degenerate: boolean;
-  overall: DiversityStats;
-  byGroup: DiversityGroupStats[];
-  byColumn: { column: string; byGroup: DiversityGroupStats[] }[];
-}
-
-/** The report's `groups` section. */
-export interface GroupsSection {
-  sensitive: string[];
-  overall: OverallEntry;
-  /** Intersections of all sensitive columns that occur. */
-  byGroup: GroupEntry[];
-  disparity: DisparitySection;
-  disparityCi?: Partial<Record<FairnessName, Interval>>;
-  task: MetricsTask;
-  byColumn: ColumnTable[];
-  /** Rows with a missing sensitive value (counted in overall only). */
-  missingGroup: number;
-  minGroupSize: number;
-  bootstrap?: { replicates: number; seed: number; confidence: number; method: 'percentile' };
-  diversity?: DiversitySection;
-}
-
-/**
- * What a pass accumulates: one accumulator per intersection, one for rows with a missing value,
- * and per column value the rows with a missing value elsewhere. Each row lands in exactly one
- * accumulator (plus its partial columns when it has missing values), so the hot loop does one
- * update per row; `derive` merges these into overall and per-column accumulators.
- */
-interface RawSet {
-  slots: GroupAccumulator[];
-  missing: GroupAccumulator;
-  partial: GroupAccumulator[][];
-}
-
-/** Accumulators of one pass (the streaming one, or one bootstrap replicate). */
-interface AccSet {
-  overall: GroupAccumulator;
-  columns: GroupAccumulator[][];
-  slots: GroupAccumulator[];
-}
-
-/** Disparity numbers of one table, per metric index. */
-interface DisparityValues {
-  difference: Float64Array;
-  ratio: Float64Array;
-  toOverallDifference: Float64Array;
-  toOverallRatio: Float64Array;
-  worstIndex: Int32Array;
-  worstValue: Float64Array;
-  fairness: Float64Array;
-}
-
-/** Everything computed from one AccSet, groups in report order. */
-interface Computed {
-  overall: MetricRecord;
-  slots: (MetricRecord | null)[];
-  slotDisparity: DisparityValues;
-  columns: { records: (MetricRecord | null)[]; disparity: DisparityValues }[];
-}
-
 const DENSE_LIMIT = 1 << 16;
 /**
- * eceBin through a module-local binding: under tsx (tests, benchmarks) an imported function is
- * read through the CommonJS export getter on every call, about 15% of `add` in a CPU profile.
+ * eceBin and addRow through module-local bindings: under tsx (tests, benchmarks) an imported
+ * function is read through the CommonJS export getter on every call, about 15% of `add` in a CPU
+ * profile.
  */
 const binOf = eceBin;
-
-class RowStore {
-  n = 0;
-  label: Float64Array = new Float64Array(0);
-  pred: Float64Array = new Float64Array(0);
-  conf: Float64Array = new Float64Array(0);
-  brier: Float64Array = new Float64Array(0);
-  loss: Float64Array = new Float64Array(0);
-  weight: Float64Array = new Float64Array(0);
-  bin: Int8Array = new Int8Array(0);
-  /** 1 when the top label (whose confidence `conf` is) is right: what the ECE counts. */
-  topCorrect: Uint8Array = new Uint8Array(0);
-  slot: Int32Array = new Int32Array(0);
-  codes: Int32Array[];
-  variance: Float64Array | null = null;
-  diceP: Float64Array | null = null;
-
-  constructor(
-    columns: number,
-    private readonly diceWidth: number,
-  ) {
-    this.codes = Array.from({ length: columns }, () => new Int32Array(0));
-  }
-
-  /** Makes room for `extra` more rows (capacity doubles). */
-  reserve(extra: number, withVariance: boolean, withDice: boolean): void {
-    const need = this.n + extra;
-    let cap = this.label.length;
-    if (withVariance && this.variance === null) this.variance = new Float64Array(cap).fill(NaN);
-    if (withDice && this.diceP === null) this.diceP = new Float64Array(cap * this.diceWidth).fill(NaN);
-    if (need <= cap) return;
-    cap = Math.max(need, cap * 2, 1024);
-    const n = this.n;
-    const f64 = (a: Float64Array, width = 1): Float64Array => {
-      const b = new Float64Array(cap * width);
-      b.set(a.subarray(0, n * width));
-      return b;
-    };
-    const i32 = (a: Int32Array): Int32Array => {
-      const b = new Int32Array(cap);
-      b.set(a.subarray(0, n));
-      return b;
-    };
-    this.label = f64(this.label);
-    this.pred = f64(this.pred);
-    this.conf = f64(this.conf);
-    this.brier = f64(this.brier);
-    this.loss = f64(this.loss);
-    this.weight = f64(this.weight);
-    const bin = new Int8Array(cap);
-    bin.set(this.bin.subarray(0, n));
-    this.bin = bin;
-    const topCorrect = new Uint8Array(cap);
-    topCorrect.set(this.topCorrect.subarray(0, n));
-    this.topCorrect = topCorrect;
-    this.slot = i32(this.slot);
-    this.codes = this.codes.map(i32);
-    if (this.variance !== null) {
-      this.variance = f64(this.variance);
-      this.variance.fill(NaN, n);
-    }
-    if (this.diceP !== null) {
-      this.diceP = f64(this.diceP, this.diceWidth);
-      this.diceP.fill(NaN, n * this.diceWidth);
-    }
-  }
-}
+const addRow = addStoredRow;
 
 /** Accumulates per-group metrics batch by batch; `finish` builds the report section. */
 export class GroupMetricsBuilder {
@@ -646,10 +450,22 @@ export class GroupMetricsBuilder {
       acc = this.derive(this.accumulateRows(null, lossColumn));
     }
     const point = this.compute(acc, layout);
-    const section = this.assemble(point, acc, layout, minGroupSize);
-    if (diversity !== null) section.diversity = this.diversitySection(diversity, layout);
+    let section = this.assemble(point, acc, layout, minGroupSize);
+    if (diversity !== null) {
+      section = {
+        ...section,
+        diversity: diversitySection(this.rows, diversity, layout, {
+          tau: this.options.diversityTau ?? 0.1, alpha: this.options.biasLoss?.alpha ?? 0.3, beta: this.options.biasLoss?.beta ?? 0.3,
+          sensitive: this.sensitive, slots: this.slotCodes.length, dictionarySizes: this.dictionaries.map((d) => d.length),
+        }),
+      };
+    }
     if (replicates > 0) {
-      await this.bootstrap(section, layout, lossColumn, { replicates, seed, confidence, signal: options.signal, onProgress: options.onProgress });
+      section = await withBootstrapIntervals(
+        section, layout, this.compute(this.derive(this.raw), layout),
+        (counts) => this.compute(this.derive(this.accumulateRows(counts, lossColumn)), layout),
+        { rows: this.rows.n, replicates, seed, confidence, signal: options.signal, onProgress: options.onProgress },
+      );
     }
     return section;
   }
@@ -680,7 +496,7 @@ export class GroupMetricsBuilder {
         }),
     );
     const slotKeys = slotOrder.map((s) => {
-      const key: GroupKey = {};
+      const key: Record<string, string> = {};
       (this.slotCodes[s] as number[]).forEach((code, c) => (key[this.sensitive[c] as string] = valueOf(c, code)));
       return key;
     });
@@ -694,68 +510,22 @@ export class GroupMetricsBuilder {
     const slots = layout.slotOrder.map((s) => finalize(acc.slots[s]));
     const columns = layout.columnOrder.map((codes, c) => {
       const records = codes.map((code) => finalize(acc.columns[c]?.[code]));
-      return { records, disparity: this.disparities(records, overall, layout.metrics) };
+      return { records, disparity: disparityValues(records, overall, layout.metrics, this.task) };
     });
-    return { overall, slots, slotDisparity: this.disparities(slots, overall, layout.metrics), columns };
-  }
-
-  private disparities(records: (MetricRecord | null)[], overall: MetricRecord, metrics: readonly string[]): DisparityValues {
-    const m = metrics.length;
-    const out: DisparityValues = {
-      difference: new Float64Array(m),
-      ratio: new Float64Array(m),
-      toOverallDifference: new Float64Array(m),
-      toOverallRatio: new Float64Array(m),
-      worstIndex: new Int32Array(m),
-      worstValue: new Float64Array(m),
-      fairness: new Float64Array(this.task === 'binary' ? FAIRNESS_NAMES.length : 0),
-    };
-    const values = new Float64Array(records.length);
-    const column = (metric: string): Float64Array => {
-      const v = new Float64Array(records.length);
-      records.forEach((r, g) => (v[g] = r === null ? NaN : metricValue(r, metric)));
-      return v;
-    };
-    metrics.forEach((metric, j) => {
-      values.set(column(metric));
-      const o = metricValue(overall, metric);
-      out.difference[j] = differenceBetween(values);
-      out.ratio[j] = ratioBetween(values);
-      out.toOverallDifference[j] = differenceToOverall(values, o);
-      out.toOverallRatio[j] = ratioToOverall(values, o);
-      const w = worstIndex(values, higherIsBetter(metric));
-      out.worstIndex[j] = w;
-      out.worstValue[j] = w < 0 ? NaN : (values[w] as number);
-    });
-    if (this.task === 'binary') {
-      const sel = column('selection_rate');
-      const rates = { tpr: column('tpr'), fpr: column('fpr'), overallTpr: metricValue(overall, 'tpr'), overallFpr: metricValue(overall, 'fpr') };
-      const f = out.fairness;
-      f[0] = differenceBetween(sel);
-      f[1] = ratioBetween(sel);
-      f[2] = equalizedOddsDifference(rates);
-      f[3] = equalizedOddsRatio(rates);
-      f[4] = differenceBetween(rates.tpr);
-      f[5] = ratioBetween(rates.tpr);
-      f[6] = equalizedOddsDifference(rates, 'between_groups', 'mean');
-      f[7] = equalizedOddsRatio(rates, 'between_groups', 'mean');
-    }
-    return out;
+    return { overall, slots, slotDisparity: disparityValues(slots, overall, layout.metrics, this.task), columns };
   }
 
   private assemble(point: Computed, acc: AccSet, layout: Layout, minGroupSize: number): GroupsSection {
     const classification = this.task !== 'regression';
-    const entry = (key: GroupKey, record: MetricRecord, a: GroupAccumulator): GroupEntry => {
-      const e: GroupEntry = { group: key, ...record };
-      if (classification) e.calibration = a.calibration();
-      if (record.count < minGroupSize) e.small = true;
-      return e;
-    };
+    const entry = (key: GroupKey, record: MetricRecord, a: GroupAccumulator): GroupEntry => ({
+      group: key, ...record,
+      ...(classification ? { calibration: a.calibration() } : {}),
+      ...(record.count < minGroupSize ? { small: true as const } : {}),
+    });
     const byGroup = layout.slotOrder.map((s, g) =>
       entry(layout.slotKeys[g] as GroupKey, point.slots[g] as MetricRecord, acc.slots[s] as GroupAccumulator),
     );
-    const overall: OverallEntry = { ...point.overall };
-    if (classification) overall.calibration = acc.overall.calibration();
+    const overall: OverallEntry = { ...point.overall, ...(classification ? { calibration: acc.overall.calibration() } : {}) };
     const byColumn: ColumnTable[] = layout.columnOrder.map((codes, c) => {
       const keys = layout.columnKeys[c] as GroupKey[];
       const table = point.columns[c] as Computed['columns'][number];
@@ -764,7 +534,7 @@ export class GroupMetricsBuilder {
         byGroup: codes.map((code, g) =>
           entry(keys[g] as GroupKey, table.records[g] as MetricRecord, acc.columns[c]?.[code] as GroupAccumulator),
         ),
-        disparity: this.disparitySection(table.disparity, keys, layout.metrics),
+        disparity: disparitySection(table.disparity, keys, layout.metrics),
         missing: this.missingByColumn[c] as number,
       };
     });
@@ -772,31 +542,12 @@ export class GroupMetricsBuilder {
       sensitive: [...this.sensitive],
       overall,
       byGroup,
-      disparity: this.disparitySection(point.slotDisparity, layout.slotKeys, layout.metrics),
+      disparity: disparitySection(point.slotDisparity, layout.slotKeys, layout.metrics),
       task: this.task,
       byColumn,
       missingGroup: this.missingGroup,
       minGroupSize,
     };
-  }
-
-  private disparitySection(d: DisparityValues, keys: GroupKey[], metrics: readonly string[]): DisparitySection {
-    const out: DisparitySection = {};
-    metrics.forEach((metric, j) => {
-      const w = d.worstIndex[j] as number;
-      out[metric] = {
-        difference: d.difference[j] as number,
-        ratio: d.ratio[j] as number,
-        toOverallDifference: d.toOverallDifference[j] as number,
-        toOverallRatio: d.toOverallRatio[j] as number,
-        worstGroup: w < 0 ? null : (keys[w] as GroupKey),
-        worstValue: d.worstValue[j] as number,
-      };
-    });
-    FAIRNESS_NAMES.forEach((name, j) => {
-      if (j < d.fairness.length) out[name] = d.fairness[j] as number;
-    });
-    return out;
   }
 
   /**
@@ -854,186 +605,5 @@ export class GroupMetricsBuilder {
       }
     }
     return set;
-  }
-
-  private async bootstrap(
-    section: GroupsSection,
-    layout: Layout,
-    lossColumn: Float64Array | null,
-    o: { replicates: number; seed: number; confidence: number; signal: AbortSignal | undefined; onProgress: ProgressFn | undefined },
-  ): Promise<void> {
-    const n = this.rows.n;
-    const rng = new Xoshiro128(o.seed);
-    const counts = new Int32Array(n);
-    const progress = throttleProgress(o.onProgress);
-    const width = flatten(this.compute(this.derive(this.raw), layout)).length;
-    const bytes = o.replicates * width * 8;
-    if (bytes > BOOTSTRAP_MEMORY_LIMIT) {
-      const fits = Math.max(1, Math.floor(BOOTSTRAP_MEMORY_LIMIT / (width * 8)));
-      throw new BadInputError('run.too-large',
-        `bootstrap ${o.replicates}: ${o.replicates.toLocaleString('en-US')} replicates × ${width.toLocaleString('en-US')} numbers need ${(bytes / 1024 ** 3).toFixed(1)} GiB, over the 1 GiB limit; use at most ${fits.toLocaleString('en-US')} replicates for these groups`);
-    }
-    const matrix = new Float64Array(o.replicates * width);
-    let lastYield = Date.now();
-    for (let b = 0; b < o.replicates; b++) {
-      if (Date.now() - lastYield > 50) {
-        await yieldToEventLoop();
-        lastYield = Date.now();
-      }
-      throwIfAborted(o.signal);
-      counts.fill(0);
-      for (let j = 0; j < n; j++) {
-        const i = rng.nextInt(n);
-        counts[i] = (counts[i] as number) + 1;
-      }
-      const computed = this.compute(this.derive(this.accumulateRows(counts, lossColumn)), layout);
-      matrix.set(flatten(computed), b * width);
-      progress((b + 1) / o.replicates, `bootstrap ${b + 1}/${o.replicates}`);
-    }
-    const column = new Float64Array(o.replicates);
-    let cursor = 0;
-    const next = (): Interval => {
-      for (let b = 0; b < o.replicates; b++) column[b] = matrix[b * width + cursor] as number;
-      cursor++;
-      return percentileInterval(column, o.confidence);
-    };
-    attachIntervals(section, layout, next);
-    section.bootstrap = { replicates: o.replicates, seed: o.seed, confidence: o.confidence, method: 'percentile' };
-  }
-
-  private diversitySection(norm: ReturnType<typeof normaliseVariances>, layout: Layout): DiversitySection {
-    const r = this.rows;
-    const n = r.n;
-    const correct = new Uint8Array(n);
-    for (let i = 0; i < n; i++) correct[i] = r.label[i] === r.pred[i] ? 1 : 0;
-    const ce = r.loss.subarray(0, n);
-    const opts = { tau: this.options.diversityTau ?? 0.1, alpha: this.options.biasLoss?.alpha ?? 0.3, beta: this.options.biasLoss?.beta ?? 0.3 };
-    const stats = (rows?: Int32Array): DiversityStats => diversityStats(norm.vHat, ce, correct, rows, opts);
-    const bySlot = bucketRows(r.slot.subarray(0, n), this.slotCodes.length);
-    const byGroup = layout.slotOrder.map((s, g) => ({ group: layout.slotKeys[g] as GroupKey, ...stats(bySlot[s]) }));
-    const byColumn = layout.columnOrder.map((codes, c) => {
-      const buckets = bucketRows((r.codes[c] as Int32Array).subarray(0, n), (this.dictionaries[c] as string[]).length);
-      const keys = layout.columnKeys[c] as GroupKey[];
-      return { column: this.sensitive[c] as string, byGroup: codes.map((code, g) => ({ group: keys[g] as GroupKey, ...stats(buckets[code]) })) };
-    });
-    return { ...opts, min: norm.min, max: norm.max, degenerate: norm.degenerate, overall: stats(), byGroup, byColumn };
-  }
-}
-
-/** Copies a column into a typed array at `offset` (typed arrays: one bulk copy). */
-function copyInto(target: Float64Array, source: ArrayLike<number>, offset: number): void {
-  if (ArrayBuffer.isView(source)) {
-    target.set(source as Float64Array, offset);
-  } else {
-    for (let i = 0; i < source.length; i++) target[offset + i] = source[i] as number;
-  }
-}
-
-/** Adds one stored row (m copies, total weight w) to an accumulator; a plain function so the loop allocates nothing. */
-function addRow(
-  a: GroupAccumulator,
-  regression: boolean,
-  y: number,
-  yhat: number,
-  conf: number,
-  bin: number,
-  brier: number,
-  loss: number,
-  w: number,
-  m: number,
-  diceP: ArrayLike<number> | null,
-  diceOffset: number,
-  topCorrect: number,
-): void {
-  if (regression) a.addRegression(y, yhat, loss, w, m);
-  else a.addClassified(y, yhat, conf, bin, brier, loss, w, m, topCorrect);
-  if (diceP !== null) a.addDice(diceP, diceOffset, y, w);
-}
-
-interface Layout {
-  /** Intersection slots in report order. */
-  slotOrder: number[];
-  /** Per column: codes present, in report order. */
-  columnOrder: number[][];
-  slotKeys: GroupKey[];
-  columnKeys: GroupKey[][];
-  metrics: readonly string[];
-}
-
-/** Row indices per code (codes < 0 are left out). */
-function bucketRows(codes: Int32Array, size: number): Int32Array[] {
-  const counts = new Int32Array(size);
-  for (const c of codes) if (c >= 0) counts[c] = (counts[c] as number) + 1;
-  const buckets = Array.from(counts, (k) => new Int32Array(k));
-  const fill = new Int32Array(size);
-  codes.forEach((c, i) => {
-    if (c < 0) return;
-    (buckets[c] as Int32Array)[fill[c] as number] = i;
-    fill[c] = (fill[c] as number) + 1;
-  });
-  return buckets;
-}
-
-/** The bootstrapped numbers of one computation, in the order `attachIntervals` reads them. */
-function flatten(c: Computed): Float64Array {
-  const out: number[] = [];
-  const metrics = (r: MetricRecord | null, names: readonly string[]): void => {
-    for (const m of names) out.push(r === null ? NaN : metricValue(r, m));
-  };
-  const disparity = (d: DisparityValues): void => {
-    for (let j = 0; j < d.difference.length; j++) {
-      out.push(d.difference[j] as number, d.ratio[j] as number, d.toOverallDifference[j] as number, d.toOverallRatio[j] as number, d.worstValue[j] as number);
-    }
-    out.push(...d.fairness);
-  };
-  const names = Object.keys(c.overall).filter((k) => typeof (c.overall as Record<string, unknown>)[k] === 'number' && isIntervalMetric(k));
-  metrics(c.overall, names);
-  for (const r of c.slots) metrics(r, names);
-  disparity(c.slotDisparity);
-  for (const t of c.columns) {
-    for (const r of t.records) metrics(r, names);
-    disparity(t.disparity);
-  }
-  return Float64Array.from(out);
-}
-
-/** Counts are not estimates: no interval for them. */
-function isIntervalMetric(name: string): boolean {
-  return name !== 'count' && name !== 'nan_losses' && name !== 'positives' && name !== 'negatives';
-}
-
-function attachIntervals(section: GroupsSection, layout: Layout, next: () => Interval): void {
-  const names = Object.keys(section.overall).filter(
-    (k) => typeof (section.overall as Record<string, unknown>)[k] === 'number' && isIntervalMetric(k),
-  );
-  const ciOf = (): Record<string, Interval> => {
-    const ci: Record<string, Interval> = {};
-    for (const m of names) ci[m] = next();
-    return ci;
-  };
-  const disparity = (d: DisparitySection): Partial<Record<FairnessName, Interval>> | undefined => {
-    for (const metric of layout.metrics) {
-      const entry = d[metric] as MetricDisparity;
-      const difference = next();
-      const ratio = next();
-      const toOverallDifference = next();
-      const toOverallRatio = next();
-      const worstValue = next();
-      entry.ci = { difference, ratio, toOverallDifference, toOverallRatio, worstValue };
-    }
-    const present = FAIRNESS_NAMES.filter((name) => d[name] !== undefined);
-    if (present.length === 0) return undefined;
-    const ci: Partial<Record<FairnessName, Interval>> = {};
-    for (const name of present) ci[name] = next();
-    return ci;
-  };
-  section.overall.ci = ciOf();
-  for (const g of section.byGroup) g.ci = ciOf();
-  const sectionCi = disparity(section.disparity);
-  if (sectionCi !== undefined) section.disparityCi = sectionCi;
-  for (const t of section.byColumn) {
-    for (const g of t.byGroup) g.ci = ciOf();
-    const ci = disparity(t.disparity);
-    if (ci !== undefined) t.disparityCi = ci;
   }
 }

@@ -5,18 +5,9 @@
 import type { GraphProto, ModelProto, NodeProto } from './proto';
 import { allGraphs, consumers, isDefaultDomain, producers } from './graph';
 
-/** One detected attention block. `index` is the node's position in its graph. */
-export interface AttentionBlock {
-  kind: 'softmax' | 'fused';
-  /** Node name ('' when the node has none). */
-  node: string;
-  op: string;
-  /** 'ai.onnx' for the default domain. */
-  domain: string;
-  index: number;
-  /** '' for the main graph, else where the subgraph sits. */
-  graph: string;
-}
+import type { AttentionBlock } from '../../protocol/model';
+
+export type { AttentionBlock };
 
 /** Fused attention ops: ONNX `Attention` (opset 23) and onnxruntime contrib ops. */
 const FUSED_ATTENTION: Record<string, ReadonlySet<string>> = {

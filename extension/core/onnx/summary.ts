@@ -4,7 +4,7 @@
  * LoadedModel: it reads no file (external data files were stat'ed at load).
  */
 import { createHash } from 'node:crypto';
-import type { AttentionBlock } from './detect';
+import type { DtypeBreakdown, LargestTensor, ModelSummary, ValueInfo } from '../../protocol/model';
 import { detectAttention, domainName, isQuantizationOp } from './detect';
 import type { LoadedModel } from './model';
 import type { LoadOptions } from './read';
@@ -13,77 +13,7 @@ import type { TensorProto, TypeProto, ValueInfoProto } from './proto';
 import { allGraphs, allStoredTensors, weightTensors } from './graph';
 import { dtypeName, elementCount, isExternal, LOW_BIT_DTYPES, packedByteLength } from './tensor';
 
-/** A graph input or output: symbolic dims are their dim_param, unknown dims null. */
-export interface ValueInfo {
-  name: string;
-  /** 'float32', … for tensors; 'sequence<float32>', 'map<int64,float32>', … otherwise. */
-  dtype: string;
-  /** null when the model declares no shape (unknown rank). */
-  shape: (number | string | null)[] | null;
-}
-
-export interface DtypeParameters {
-  dtype: string;
-  tensors: number;
-  parameters: number;
-  bytes: number;
-}
-
-export interface LargestTensor {
-  name: string;
-  dtype: string;
-  shape: number[];
-  parameters: number;
-  bytes: number;
-  external: boolean;
-}
-
-export interface ModelSummary {
-  path: string;
-  fileBytes: number;
-  sha256: string;
-  irVersion: number;
-  /** Domain '' is shown as 'ai.onnx'. */
-  opsets: { domain: string; version: number }[];
-  producer: { name: string; version: string };
-  domain: string;
-  modelVersion: number | null;
-  docString: string;
-  metadata: Record<string, string>;
-  /** Graph inputs that are not initializers (IR < 4 models list weights as inputs too). */
-  inputs: ValueInfo[];
-  outputs: ValueInfo[];
-  /** Nodes of the main graph and of every subgraph (If/Loop/Scan bodies). */
-  nodeCount: number;
-  /** Every graph, subgraphs included; by count descending, then op, then domain. */
-  opHistogram: { op: string; domain: string; count: number }[];
-  parameters: {
-    /** Stored tensors: initializers and Constant-node tensors of every graph. */
-    tensors: number;
-    /** Elements over all those tensors. */
-    total: number;
-    /** Bytes (sub-byte types packed; strings by their lengths). */
-    bytes: number;
-    byDtype: DtypeParameters[];
-    /** The ten tensors with most elements. */
-    largest: LargestTensor[];
-    /** How many of `tensors` are Constant-node tensors rather than initializers. */
-    fromConstantNodes: number;
-  };
-  externalData: {
-    /** `exists`/`bytes` are null when not checked (a model decoded from memory). */
-    files: { location: string; bytes: number | null; exists: boolean | null }[];
-    /** Tensors whose data lives in external files. */
-    tensors: number;
-  };
-  attention: { blocks: AttentionBlock[] };
-  quantization: {
-    ops: { op: string; count: number }[];
-    lowBitWeights: { dtype: string; tensors: number; parameters: number }[];
-    /** True when quantization ops or low-bit weights are present. */
-    quantized: boolean;
-  };
-}
+export type { ValueInfo, DtypeBreakdown as DtypeParameters, LargestTensor, ModelSummary } from '../../protocol/model';
 
 function typeName(type: TypeProto | undefined): string {
   if (!type) return 'unknown';
@@ -130,7 +60,7 @@ function opHistogram(loaded: LoadedModel): ModelSummary['opHistogram'] {
 }
 
 function parameters(loaded: LoadedModel): ModelSummary['parameters'] {
-  const byDtype = new Map<string, DtypeParameters>();
+  const byDtype = new Map<string, { -readonly [K in keyof DtypeBreakdown]: DtypeBreakdown[K] }>();
   const all: LargestTensor[] = [];
   let fromConstantNodes = 0;
   for (const weight of weightTensors(loaded.proto)) {

@@ -227,7 +227,7 @@ export class ImpactAccumulator {
       .sort(([a], [b]) => compareStrings(a, b))
       .map(([key, sums]) => {
         const values = JSON.parse(key) as string[];
-        const group: GroupKey = {};
+        const group: Record<string, string> = {};
         this.sensitive.forEach((c, k) => { group[c] = values[k] as string; });
         return entry(group, sums);
       });

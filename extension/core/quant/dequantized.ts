@@ -16,18 +16,12 @@
  * shapes must be equal. Everything left over is listed as unmatched with the reason.
  */
 import { BadInputError, throwIfAborted } from '../errors';
-import type { ProgressFn } from '../errors';
-import type { ResolvedSpec } from '../data';
-import { dtypeName, loadModel, readTensorData, tensorToFloat32 } from '../onnx';
+import { dtypeName, readTensorData, tensorToFloat32 } from '../onnx';
 import type { GraphProto, LoadedModel, NodeProto, TensorProto } from '../onnx';
-import type { QuantCheckpoint, QuantCheckpointTensor, QuantImpact } from '../../protocol/quant';
+import type { QuantCheckpoint, QuantCheckpointTensor } from '../../protocol/quant';
 import { DEFAULT_MIN_ELEMENTS } from './analyze';
 import { tensorError } from './error';
-import { impactEntry } from './impact';
-import { comparisonPass } from './pass';
-import type { PassOptions, PassResult } from './pass';
 import { selectWeights } from './select';
-import type { GroupsSection } from '../metrics/groups';
 
 /** A quantized weight found in the checkpoint, dequantized. */
 export interface DequantizedWeight {
@@ -250,17 +244,6 @@ function sameShape(a: readonly number[], b: readonly number[]): boolean {
   return a.length === b.length && a.every((d, i) => d === b[i]);
 }
 
-export interface CheckpointOptions extends PassOptions {
-  readonly minElements?: number;
-}
-
-export interface CheckpointResult {
-  readonly checkpoint: QuantCheckpoint;
-  readonly impact?: QuantImpact;
-  readonly baseline?: GroupsSection;
-  readonly pass?: Omit<PassResult, 'variants' | 'baselineMetrics'>;
-}
-
 /** Matches the checkpoint's dequantized weights to the float model's initializers and measures their error. */
 export async function compareCheckpointWeights(quantized: LoadedModel, float: LoadedModel, options: { minElements?: number; signal?: AbortSignal } = {}): Promise<QuantCheckpoint> {
   const { signal } = options;
@@ -322,30 +305,4 @@ export async function compareCheckpointWeights(quantized: LoadedModel, float: Lo
   const styles = new Set(weights.map((w) => w.style));
   const style = styles.size === 2 ? 'mixed' : styles.has('qoperator') ? 'qoperator' : 'qdq';
   return { float: float.path, style, tensors, unmatched: { float: unmatchedF, quantized: unmatchedQ } };
-}
-
-/**
- * The checkpoint at `quantizedPath` against the float model at `floatPath`: weight errors, and
- * with a spec, both models run over the data for the per-group deltas ('checkpoint' impact).
- */
-export async function compareCheckpoint(quantizedPath: string, floatPath: string, spec: ResolvedSpec | undefined, options: CheckpointOptions): Promise<CheckpointResult> {
-  const { signal } = options;
-  const report: ProgressFn = options.onProgress ?? ((): void => undefined);
-  report(0, 'reading both models');
-  const [quantized, float] = [await loadModel(quantizedPath, signal ? { signal } : {}), await loadModel(floatPath, signal ? { signal } : {})];
-  const checkpoint = await compareCheckpointWeights(quantized, float, { ...(options.minElements ? { minElements: options.minElements } : {}), ...(signal ? { signal } : {}) });
-  if (!spec) {
-    report(1, 'done');
-    return { checkpoint };
-  }
-  const pass = await comparisonPass(spec, floatPath, [{ id: 'checkpoint', model: quantizedPath }], { ...options, metrics: true, onProgress: (x, m) => report(0.05 + 0.95 * x, m) });
-  const r = pass.variants[0];
-  if (!r) throw new BadInputError('data.empty', `${spec.data}: no rows to evaluate`, { file: spec.data });
-  report(1, 'done');
-  return {
-    checkpoint,
-    impact: impactEntry('checkpoint', quantizedPath, checkpoint.tensors.length, r),
-    ...(pass.baselineMetrics ? { baseline: pass.baselineMetrics } : {}),
-    pass: { summary: pass.summary, runtime: pass.runtime, output: pass.output, data: pass.data },
-  };
 }

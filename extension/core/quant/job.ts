@@ -1,9 +1,8 @@
 /**
  * The unit of work of the quantization worker (fake quantization + tensor error of one tensor in
- * several formats) and the messages that carry it. Binary data crosses as transferred buffers.
+ * several formats) and its method on the worker's RPC channel (protocol/rpc.ts). Binary data
+ * crosses as transferred buffers.
  */
-import { InspectorError } from '../errors';
-import type { ErrorKind } from '../errors';
 import { tensorError } from './error';
 import type { TensorError } from './error';
 import type { FormatId } from './formats';
@@ -34,13 +33,10 @@ export interface QuantJobResult {
   results: QuantFormatResult[];
 }
 
-/** Host -> worker. */
-export type QuantWorkerRequest = { type: 'run'; id: number; job: QuantJob };
-
-/** Worker -> host: a result, or the error the job threw (kind and code kept). */
-export type QuantWorkerReply =
-  | { type: 'result'; id: number; result: QuantJobResult }
-  | { type: 'error'; id: number; code: string; kind: ErrorKind; message: string };
+/** The worker's one method: a job in, its result out (errors cross as the engine's code and kind). */
+export type QuantWorkerMethods = {
+  run: [QuantJob, QuantJobResult];
+};
 
 /** Runs a job synchronously. */
 export function runQuantJob(job: QuantJob): QuantJobResult {
@@ -59,19 +55,4 @@ export function resultTransferList(result: QuantJobResult): ArrayBuffer[] {
     if (a !== undefined && a.buffer instanceof ArrayBuffer && !list.includes(a.buffer)) list.push(a.buffer);
   }
   return list;
-}
-
-/** Handles one request: the reply and what it transfers. Never throws. */
-export function handleQuantRequest(req: QuantWorkerRequest): { reply: QuantWorkerReply; transfer: ArrayBuffer[] } {
-  try {
-    const result = runQuantJob(req.job);
-    return { reply: { type: 'result', id: req.id, result }, transfer: resultTransferList(result) };
-  } catch (e) {
-    const err = e instanceof InspectorError ? e : null;
-    const message = e instanceof Error ? e.message : String(e);
-    return {
-      reply: { type: 'error', id: req.id, code: err?.code ?? 'quant.worker-error', kind: err?.kind ?? 'failure', message },
-      transfer: [],
-    };
-  }
 }

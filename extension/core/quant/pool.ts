@@ -9,8 +9,9 @@
  */
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
-import { CancelledError, InspectorError, throwIfAborted } from '../errors';
-import type { QuantJob, QuantJobResult, QuantWorkerReply, QuantWorkerRequest } from './job';
+import { CancelledError, InspectorError, throwIfAborted, type ErrorKind } from '../errors';
+import { RpcEndpoint, RpcError, type MethodMap, type NotificationMap, type RpcMessage } from '../../protocol/rpc';
+import type { QuantJob, QuantJobResult, QuantWorkerMethods } from './job';
 
 export interface QuantPoolOptions {
   /** Path or file URL of the worker script. */
@@ -34,7 +35,17 @@ interface Pending {
 
 interface Slot {
   worker: Worker;
+  rpc: RpcEndpoint<QuantWorkerMethods, MethodMap, NotificationMap, NotificationMap>;
+  /** Buffers of the request being posted (RpcEndpoint posts synchronously inside `request`). */
+  transfer: ArrayBuffer[];
   current: Pending | null;
+}
+
+/** The engine's error from an RPC error reply (code and kind kept). */
+function jobError(error: unknown): unknown {
+  if (!(error instanceof RpcError)) return error;
+  const kind: ErrorKind = error.kind === 'bad-input' || error.kind === 'cancelled' ? error.kind : 'failure';
+  return new InspectorError(error.code ?? 'quant.worker-error', kind, error.message);
 }
 
 /**
@@ -86,7 +97,12 @@ export class QuantPool {
     const err = new InspectorError('quant.pool-disposed', 'failure', 'the quantization pool was disposed');
     for (const p of this.queue.splice(0)) this.settle(p, err);
     const slots = this.slots.splice(0);
-    for (const s of slots) if (s.current) this.settle(s.current, err);
+    for (const s of slots) {
+      const p = s.current;
+      s.current = null;
+      if (p) this.settle(p, err);
+      s.rpc.dispose();
+    }
     await Promise.all(slots.map((s) => s.worker.terminate()));
   }
 
@@ -100,24 +116,35 @@ export class QuantPool {
       slot.current = pending;
       slot.worker.ref(); // a running job keeps the process alive; an idle worker does not
       const data = transferable(pending.job.data);
-      const req: QuantWorkerRequest = { type: 'run', id: pending.id, job: { ...pending.job, data } };
-      slot.worker.postMessage(req, [data.buffer as ArrayBuffer]);
+      slot.transfer = [data.buffer as ArrayBuffer];
+      const done = (error: unknown, result?: QuantJobResult): void => {
+        if (slot.current !== pending) return; // cancelled, or the worker failed: already settled
+        slot.current = null;
+        slot.worker.unref();
+        this.settle(pending, error, result);
+        this.pump();
+      };
+      slot.rpc.request('run', { ...pending.job, data }, 0).then((result) => done(null, result), (error: unknown) => done(jobError(error)));
     }
   }
 
   private spawn(): Slot {
     const options = this.execArgv === undefined ? {} : { execArgv: this.execArgv };
     const worker = new Worker(this.workerPath, options);
-    const slot: Slot = { worker, current: null };
-    worker.on('message', (reply: QuantWorkerReply) => {
-      const p = slot.current;
-      if (!p || p.id !== reply.id) return;
-      slot.current = null;
-      worker.unref();
-      if (reply.type === 'result') this.settle(p, null, reply.result);
-      else this.settle(p, new InspectorError(reply.code, reply.kind, reply.message));
-      this.pump();
-    });
+    const slot: Slot = {
+      worker,
+      current: null,
+      transfer: [],
+      rpc: new RpcEndpoint({
+        post: (message: RpcMessage) => {
+          const list = slot.transfer;
+          slot.transfer = [];
+          worker.postMessage(message, list);
+        },
+        timeoutMs: 0,
+      }),
+    };
+    worker.on('message', (message: unknown) => slot.rpc.handle(message));
     const fail = (cause: unknown): void => {
       this.removeSlot(slot);
       const p = slot.current;
@@ -140,6 +167,7 @@ export class QuantPool {
   private removeSlot(slot: Slot): void {
     const i = this.slots.indexOf(slot);
     if (i >= 0) this.slots.splice(i, 1);
+    slot.rpc.dispose();
   }
 
   private abort(p: Pending): void {

@@ -6,14 +6,7 @@ import { createHash } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { reportToJson } from './report';
-
-interface GroupsLike {
-  readonly groups: {
-    readonly sensitive: readonly string[];
-    readonly task: string;
-    readonly byGroup: readonly ({ readonly group: Readonly<Record<string, string>>; readonly count: number; readonly small?: true; readonly ci?: Readonly<Record<string, readonly [number, number]>> } & Readonly<Record<string, unknown>>)[];
-  };
-}
+import type { GroupsSection } from '../../protocol/groups';
 
 /** A plain decimal number written as text (group values such as "-1" are data, not formulas). */
 const NUMBER_TEXT = /^[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$/;
@@ -31,14 +24,15 @@ export function csvCell(value: unknown): string {
 }
 
 /** CSV of the per-group table: group columns, count, small, every scalar metric, and CI bounds. */
-export function groupsCsv(report: GroupsLike): string {
+export function groupsCsv(report: { readonly groups: Pick<GroupsSection, 'sensitive' | 'byGroup'> }): string {
   const { sensitive, byGroup } = report.groups;
-  const metrics = [...new Set(byGroup.flatMap((e) => Object.keys(e).filter((k) => typeof e[k] === 'number' && k !== 'count')))];
+  const value = (e: object, key: string): unknown => (e as Readonly<Record<string, unknown>>)[key];
+  const metrics = [...new Set(byGroup.flatMap((e) => Object.keys(e).filter((k) => typeof value(e, k) === 'number' && k !== 'count')))];
   const ciMetrics = [...new Set(byGroup.flatMap((e) => Object.keys(e.ci ?? {})))];
   const header = [...sensitive, 'count', 'small', ...metrics, ...ciMetrics.flatMap((m) => [`${m}_ci_lo`, `${m}_ci_hi`])];
   const rows = byGroup.map((e) => [
     ...sensitive.map((s) => e.group[s] ?? ''), e.count, e.small ? 'true' : 'false',
-    ...metrics.map((m) => e[m]), ...ciMetrics.flatMap((m) => [e.ci?.[m]?.[0], e.ci?.[m]?.[1]]),
+    ...metrics.map((m) => value(e, m)), ...ciMetrics.flatMap((m) => [e.ci?.[m]?.[0], e.ci?.[m]?.[1]]),
   ]);
   return `${[header, ...rows].map((r) => r.map(csvCell).join(',')).join('\n')}\n`;
 }

@@ -3,7 +3,7 @@
  * with a fixed key order (the order sections are assembled in) and 2-space indentation so
  * reports diff cleanly in git.
  */
-import { REPORT_SCHEMA, type Report, type ReportModel } from '../../protocol/report';
+import { REPORT_SCHEMA, type InspectReport, type ReportModel } from '../../protocol/report';
 import type { ModelSummary } from '../../protocol/model';
 
 /** The §4 `model` keys of a report, from a model summary. */
@@ -17,12 +17,6 @@ export function reportModel(summary: ModelSummary): ReportModel {
     outputs: summary.outputs,
     parameters: summary.parameters.total,
   };
-}
-
-/** A report of static inspection: the §4 header plus the full summary. */
-export interface InspectReport extends Report {
-  readonly kind: 'inspect';
-  readonly summary: ModelSummary;
 }
 
 export function inspectReport(summary: ModelSummary, now: Date = new Date()): InspectReport {

@@ -4,7 +4,8 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { loadSpec, resolveSpec, type ResolvedSpec } from '../../../extension/core/data';
-import { AttentionSampler, attentionForSample, runAttention, type AttentionReport } from '../../../extension/core/analyze/attention';
+import { AttentionSampler, runAttentionSample, runAttention } from '../../../extension/core/analyze/attention';
+import type { AttentionReport } from '../../../extension/protocol/attention';
 import { analyzeBias } from '../../../extension/core/attention';
 import { findInitializer, loadModel, tensorToFloat32 } from '../../../extension/core/onnx';
 import { BadInputError } from '../../../extension/core/errors';
@@ -36,7 +37,7 @@ const decode = (s: string): Float32Array => {
 
 let demoReport: AttentionReport | undefined;
 async function demo(): Promise<AttentionReport> {
-  demoReport ??= await runAttention(await loadSpec(join(examples, 'tiny-transformer.bias.json')), { providers: ['cpu'], samples: 240, batchSize: 64 });
+  demoReport ??= await runAttention(await loadSpec(join(examples, 'tiny-transformer.bias.json')), { providers: ['cpu'], maxRows: 240, batchSize: 64 });
   return demoReport;
 }
 
@@ -115,7 +116,7 @@ test('both layouts give the same per-head and per-group numbers', async () => {
 test('per-sample maps equal the numpy reference for the hand-built graph, in both layouts', async () => {
   const data = jsonl('reference.jsonl', [{ ids: reference.input_ids[0], tokens: ['[CLS]', 'a', 'b', 'c', 'd', 'e'], group: 'a', span: [2], label: 0 }]);
   for (const model of ['bhtt.onnx', 'folded.onnx']) {
-    const sample = await attentionForSample(await fixtureSpec(model, data), 0, { providers: ['cpu'] });
+    const sample = await runAttentionSample(await fixtureSpec(model, data), 0, { providers: ['cpu'] });
     assert.deepEqual(sample.tokens, ['[CLS]', 'a', 'b', 'c', 'd', 'e']);
     assert.equal(sample.validLength, 6);
     assert.deepEqual(sample.group, { group: 'a' });

@@ -34,7 +34,7 @@ test('groupsCsv neutralises hostile group values and column names, keeps negativ
         { group: { '=col': '-3' }, count: 31, accuracy: 0.75, loss_delta: -2 },
       ],
     },
-  });
+  } as unknown as Parameters<typeof groupsCsv>[0]);
   assert.equal(csv, "'=col,count,small,accuracy,loss_delta\n'=1+1,40,false,0.5,-0.125\n-3,31,false,0.75,-2\n");
 });
 

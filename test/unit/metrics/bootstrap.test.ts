@@ -60,7 +60,7 @@ test('bootstrap = non-stratified resample of all rows with the seeded PRNG, nump
 
 test('intervals contain the point estimate on reasonable data (≥ 400 rows per group, rates away from 0 and 1)', async () => {
   const s = await builder(dataset(5)).finish({ bootstrap: 200, seed: 1 });
-  const inside = (ci: [number, number] | undefined, v: number, what: string): void => {
+  const inside = (ci: readonly [number, number] | undefined, v: number, what: string): void => {
     assert.ok(ci !== undefined, what);
     assert.ok(ci[0] <= v && v <= ci[1], `${what}: ${v} outside [${ci[0]}, ${ci[1]}]`);
     assert.ok(ci[0] < ci[1], `${what}: empty interval`);

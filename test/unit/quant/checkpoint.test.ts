@@ -2,18 +2,19 @@
  * Existing quantized checkpoints: the hand-built QDQ and QOperator twins of a float MLP
  * (test/fixtures/quant/make-qdq.py, weights quantized by FORMULAS.md §C's int8 rule) matched to
  * the float model with errors equal to numpy's direct computation; the per-group run; and the
- * runQuantAnalysis entry (report keys, impact + sensitivity on the float twin, bad input).
+ * runQuant entry (report keys, impact + sensitivity on the float twin, bad input).
  */
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { before, describe, it } from 'node:test';
-import { runQuantAnalysis } from '../../../extension/core/analyze/quant';
+import { runQuant } from '../../../extension/core/analyze/quant';
 import { BadInputError, CancelledError } from '../../../extension/core/errors';
 import { loadSpec } from '../../../extension/core/data';
 import type { ResolvedSpec } from '../../../extension/core/data';
 import { findInitializer, loadModel, tensorToFloat32 } from '../../../extension/core/onnx';
-import { compareCheckpoint, compareCheckpointWeights, dequantize, findQuantizedWeights } from '../../../extension/core/quant/dequantized';
+import { compareCheckpointWeights, dequantize, findQuantizedWeights } from '../../../extension/core/quant/dequantized';
+import { compareCheckpoint } from '../../../extension/core/analyze/quantCheckpoint';
 import { fakeQuantize } from '../../../extension/core/quant/quantize';
 import type { QuantCheckpointTensor } from '../../../extension/protocol/quant';
 
@@ -97,14 +98,14 @@ describe('QOperator checkpoint', () => {
   });
 });
 
-describe('runQuantAnalysis', () => {
+describe('runQuant', () => {
   let spec: ResolvedSpec;
   before(async () => { spec = await loadSpec(at('float.bias.json')); });
 
   it('with a spec: weights, one impact entry per format, baseline and sensitivity in one report', async () => {
     const fractions: number[] = [];
-    const r = await runQuantAnalysis(at('float.onnx'), {
-      spec, formats: 'int8,int4', minElements: 16, sensitivity: true, budget: 0.001, providers: ['cpu'],
+    const r = await runQuant(spec, {
+      model: at('float.onnx'), formats: 'int8,int4', minElements: 16, sensitivity: true, budget: 0.001, providers: ['cpu'],
       onProgress: (f) => fractions.push(f),
     });
     assert.equal(r.kind, 'quantization');
@@ -124,7 +125,7 @@ describe('runQuantAnalysis', () => {
   });
 
   it('with --float: the checkpoint section, no per-tensor formats', async () => {
-    const r = await runQuantAnalysis(at('qdq.onnx'), { float: at('float.onnx'), spec, providers: ['cpu'] });
+    const r = await runQuant(spec, { model: at('qdq.onnx'), float: at('float.onnx'), providers: ['cpu'] });
     assert.deepEqual(r.quantization.formats, []);
     assert.equal(r.quantization.checkpoint?.tensors.length, 2);
     assert.equal(r.quantization.impact?.[0]?.format, 'checkpoint');
@@ -133,11 +134,11 @@ describe('runQuantAnalysis', () => {
   it('stops with CancelledError when the signal is aborted', async () => {
     const controller = new AbortController();
     controller.abort();
-    await assert.rejects(runQuantAnalysis(at('float.onnx'), { spec, formats: 'int8', minElements: 16, providers: ['cpu'], signal: controller.signal }), (e: unknown) => e instanceof CancelledError);
+    await assert.rejects(runQuant(spec, { model: at('float.onnx'), formats: 'int8', minElements: 16, providers: ['cpu'], signal: controller.signal }), (e: unknown) => e instanceof CancelledError);
   });
 
   it('sensitivity without a spec and a negative budget are bad input', async () => {
-    await assert.rejects(runQuantAnalysis(at('float.onnx'), { sensitivity: true, providers: ['cpu'] }), (e: unknown) => e instanceof BadInputError && e.code === 'quant.sensitivity-needs-spec');
-    await assert.rejects(runQuantAnalysis(at('float.onnx'), { spec, sensitivity: true, budget: -1, minElements: 16, formats: 'int8', providers: ['cpu'] }), (e: unknown) => e instanceof BadInputError && /--budget -1/.test(e.message));
+    await assert.rejects(runQuant(undefined, { model: at('float.onnx'), sensitivity: true, providers: ['cpu'] }), (e: unknown) => e instanceof BadInputError && e.code === 'quant.sensitivity-needs-spec');
+    await assert.rejects(runQuant(spec, { model: at('float.onnx'), sensitivity: true, budget: -1, minElements: 16, formats: 'int8', providers: ['cpu'] }), (e: unknown) => e instanceof BadInputError && /--budget -1/.test(e.message));
   });
 });

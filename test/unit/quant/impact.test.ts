@@ -16,11 +16,12 @@ import type { LoadedModel } from '../../../extension/core/onnx';
 import { loadOrt } from '../../../extension/core/runtime';
 import { ImpactAccumulator, sampleKl, worstGroup } from '../../../extension/core/quant/compare';
 import type { ComparisonBatch } from '../../../extension/core/quant/compare';
-import { fakeQuantizedModel, quantImpact, readFloatWeights } from '../../../extension/core/quant/impact';
-import type { ImpactResult } from '../../../extension/core/quant/impact';
-import { comparisonPass } from '../../../extension/core/quant/pass';
+import { fakeQuantizedModel, readFloatWeights } from '../../../extension/core/quant/weights';
+import { quantImpact } from '../../../extension/core/analyze/quantImpact';
+import type { ImpactResult } from '../../../extension/core/analyze/quantImpact';
+import { comparisonPass } from '../../../extension/core/analyze/quantPass';
 import { encodeFloatValues, float32ToFloat16Bits, replaceWeights } from '../../../extension/core/quant/rewrite';
-import { layerSensitivity } from '../../../extension/core/quant/sensitivity';
+import { layerSensitivity } from '../../../extension/core/analyze/quantSensitivity';
 import type { SampleColumns } from '../../../extension/core/metrics/batch';
 import type { QuantSensitivity } from '../../../extension/protocol/quant';
 
@@ -252,7 +253,7 @@ describe('income demo', () => {
       for (const st of sug.steps) if (st.kept < sug.measured.kept) assert.ok(st.worstGroupLossDelta > budget);
       // Re-run the suggested mix independently.
       const weights = await readFloatWeights(loaded, 16);
-      const { quantizeWeight } = await import('../../../extension/core/quant/impact');
+      const { quantizeWeight } = await import('../../../extension/core/quant/weights');
       const keep = new Set(sug.keepTensors);
       const mix = await replaceWeights(loaded, new Map(weights.filter((w) => !keep.has(w.candidate.name)).map((w) => [w.candidate.weightIndex, quantizeWeight(w, 'int4_per_tensor', 'rne')])));
       const pass = await comparisonPass(spec, model, [{ id: 'mix', model: mix }], { providers: ['cpu'], maxRows: 1024, batchSize: 512 });

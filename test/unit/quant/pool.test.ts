@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { CancelledError, InspectorError } from '../../../extension/core/errors';
 import { tensorError } from '../../../extension/core/quant/error';
-import { handleQuantRequest } from '../../../extension/core/quant/job';
+import { resultTransferList, runQuantJob } from '../../../extension/core/quant/job';
 import type { QuantJob } from '../../../extension/core/quant/job';
 import { QuantPool } from '../../../extension/core/quant/pool';
 import { fakeQuantize } from '../../../extension/core/quant/quantize';
@@ -23,18 +23,14 @@ function job(data: Float32Array, shape: number[], returnValues = true): QuantJob
 }
 
 describe('quant/job handler (in-thread)', () => {
-  it('replies with metrics per format, values on request, and typed errors as values', () => {
+  it('returns metrics per format, values on request, its transfer list; throws typed errors', () => {
     const x = tensor(64, 1);
-    const { reply, transfer } = handleQuantRequest({ type: 'run', id: 3, job: job(x, [8, 8], false) });
-    assert.equal(reply.type, 'result');
-    if (reply.type === 'result') {
-      assert.deepEqual(reply.result.results.map((r) => r.format), ['int8', 'mxfp4', 'nvfp4']);
-      assert.equal(reply.result.results[0]?.values, undefined);
-      assert.deepEqual(reply.result.results[1]?.error, tensorError(x, fakeQuantize(x, [8, 8], 'mxfp4', { blockAxis: 0 })));
-    }
-    assert.equal(transfer.length, 1);
-    const bad = handleQuantRequest({ type: 'run', id: 4, job: job(x, [8, 9]) });
-    assert.deepEqual(bad.reply.type === 'error' && [bad.reply.id, bad.reply.code, bad.reply.kind], [4, 'quant.shape-mismatch', 'bad-input']);
+    const result = runQuantJob(job(x, [8, 8], false));
+    assert.deepEqual(result.results.map((r) => r.format), ['int8', 'mxfp4', 'nvfp4']);
+    assert.equal(result.results[0]?.values, undefined);
+    assert.deepEqual(result.results[1]?.error, tensorError(x, fakeQuantize(x, [8, 8], 'mxfp4', { blockAxis: 0 })));
+    assert.equal(resultTransferList(result).length, 1);
+    assert.throws(() => runQuantJob(job(x, [8, 9])), (e: unknown) => e instanceof InspectorError && e.code === 'quant.shape-mismatch' && e.kind === 'bad-input');
   });
 });
 

@@ -12,17 +12,17 @@ const report = {
     sensitive: ['sex', 'race'],
     task: 'binary',
     byGroup: [
-      { group: { sex: 'F', race: 'B, "x"' }, count: 3, accuracy: 0.5, loss: Number.NaN, ci: { accuracy: [0.25, 0.75] as const } },
-      { group: { sex: 'M', race: 'A' }, count: 40, accuracy: 1, loss: 0.1, small: true as const },
+      { group: { sex: 'F', race: 'B, "x"' }, count: 3, accuracy: 0.5, loss: Number.NaN, nan_losses: 0, ci: { accuracy: [0.25, 0.75] as const } },
+      { group: { sex: 'M', race: 'A' }, count: 40, accuracy: 1, loss: 0.1, nan_losses: 0, small: true as const },
     ],
   },
 };
 
 test('groups CSV: group columns, counts, metrics, CI bounds, RFC 4180 quoting, NaN spelled out', () => {
   const lines = groupsCsv(report).trim().split('\n');
-  assert.equal(lines[0], 'sex,race,count,small,accuracy,loss,accuracy_ci_lo,accuracy_ci_hi');
-  assert.equal(lines[1], 'F,"B, ""x""",3,false,0.5,NaN,0.25,0.75');
-  assert.equal(lines[2], 'M,A,40,true,1,0.1,,');
+  assert.equal(lines[0], 'sex,race,count,small,accuracy,loss,nan_losses,accuracy_ci_lo,accuracy_ci_hi');
+  assert.equal(lines[1], 'F,"B, ""x""",3,false,0.5,NaN,0,0.25,0.75');
+  assert.equal(lines[2], 'M,A,40,true,1,0.1,0,,');
 });
 
 test('report JSON keeps non-finite numbers as strings and ends with a newline', () => {

@@ -15,16 +15,16 @@ import type { ResolvedSpec } from '../data';
 import { allGraphs, loadModel } from '../onnx';
 import type { LoadedModel } from '../onnx';
 import type { QuantLayerDamage, QuantMixStep, QuantSensitivity } from '../../protocol/quant';
-import { DEFAULT_MIN_ELEMENTS } from './analyze';
-import type { ComparisonSummary } from './compare';
-import { parseFormats } from './formats';
-import type { FormatId } from './formats';
-import { quantizeWeight, readFloatWeights } from './impact';
-import type { ReadWeight } from './impact';
-import type { Rounding } from './minifloat';
-import { comparisonPass } from './pass';
-import type { PassOptions, Variant } from './pass';
-import { replaceWeights } from './rewrite';
+import { DEFAULT_MIN_ELEMENTS } from '../quant/analyze';
+import type { ComparisonSummary } from '../quant/compare';
+import { parseFormats } from '../quant/formats';
+import type { FormatId } from '../quant/formats';
+import { quantizeWeight, readFloatWeights } from '../quant/weights';
+import type { ReadWeight } from '../quant/weights';
+import type { Rounding } from '../quant/minifloat';
+import { comparisonPass } from './quantPass';
+import type { PassOptions, Variant } from './quantPass';
+import { replaceWeights } from '../quant/rewrite';
 
 export const DEFAULT_SENSITIVITY_FORMAT: FormatId = 'int4';
 /** Worst-group loss delta allowed by default (nats for the cross-entropies). */

@@ -11,14 +11,15 @@ import type { EncodedBatch, ResolvedSpec, TensorData } from '../data';
 import { evaluateBatch } from '../metrics/batch';
 import type { LossConfig, SampleColumns } from '../metrics/batch';
 import { GroupMetricsBuilder } from '../metrics/groups';
-import type { GroupsSection } from '../metrics/groups';
+import type { GroupsSection } from '../../protocol/groups';
 import { loadModel, summarizeModel } from '../onnx';
 import type { ModelSummary } from '../../protocol/model';
 import type { RuntimeInfo } from '../../protocol/runtime';
 import { loadOrt, openSession } from '../runtime';
 import type { ProviderSetting } from '../runtime';
-import { ImpactAccumulator } from './compare';
-import type { ComparisonSummary } from './compare';
+import { ImpactAccumulator } from '../quant/compare';
+import { resolveRunOptions } from './options';
+import type { ComparisonSummary } from '../quant/compare';
 
 /** A quantized model to compare with the FP32 one. */
 export interface Variant {
@@ -179,7 +180,7 @@ export async function comparisonPass(spec: ResolvedSpec, baselinePath: string, v
     }
     const dataSummary = encoder.finish();
     await encoder.close();
-    const minGroupSize = options.minGroupSize ?? spec.minGroupSize ?? 30;
+    const minGroupSize = options.minGroupSize ?? resolveRunOptions(spec).minGroupSize;
     const finishOpts = { minGroupSize, ...(signal ? { signal } : {}) };
     const baselineMetrics = baseBuilder ? await baseBuilder.finish(finishOpts) : undefined;
     const results: VariantResult[] = [];

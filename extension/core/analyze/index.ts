@@ -1,0 +1,38 @@
+/**
+ * The one entry into the engine for the CLI and the VS Code host (lint-enforced: they import core
+ * only from here, plus core/onnx for inspection and core/report for export). One
+ * `run<Analysis>(spec, options)` per analysis; `resolveRunOptions` decides flags/settings >
+ * spec > defaults for all of them; `runInWorker` runs any of them in the analysis worker.
+ */
+export { runGroups, runGroupsFromPredictions, type GroupsRunOptions } from './groups';
+export {
+  runAttention, runAttentionSample, AttentionSampler, compareAttentionProviders,
+  type AttentionRunOptions, type AttentionSampleOptions, type ProviderComparison,
+} from './attention';
+export { runQuant, type QuantRunOptions } from './quant';
+export { DEFAULT_BUDGET, DEFAULT_SENSITIVITY_FORMAT, DEFAULT_SENSITIVITY_ROWS } from './quantSensitivity';
+export { DEFAULT_MIN_ELEMENTS } from '../quant/analyze';
+export {
+  resolveRunOptions, replicatesFor, autoReplicates, RUN_DEFAULTS, ATTENTION_DEFAULTS, AUTO_BOOTSTRAP,
+  type RunOptions, type RunOverrides,
+} from './options';
+export { runInWorker, type WorkerRunOptions } from './workerClient';
+
+// What the callers need around a run: errors, the spec, providers, metric names, diagnostics.
+export { BadInputError, CancelledError, InspectorError, type ErrorKind, type ProgressFn } from '../errors';
+export {
+  loadSpec, resolveSpec, writeSpec, openTable, profileColumns, suggestSpec, TASKS,
+  type AnalysisSpec, type InputMapping, type ResolvedSpec, type Task,
+} from '../data';
+export {
+  parseProviderSetting, runForward, syntheticFeeds, maxRelativeDifference, type ForwardResult, type ProviderSetting,
+} from '../runtime';
+export { higherIsBetter, metricValue, scalarMetricNames } from '../metrics/accumulator';
+
+// Issue 10 (hardening): limits, one-line runtime reasons, terminal-safe text, the CUDA opt-in.
+export { checkBootstrap } from '../metrics/groups';
+export { checkBiasLength } from './attention';
+export { escapeControl, terminalSafe } from '../text';
+export { asResourceError, ortFailureReason } from '../runtime/session';
+export { CUDA_PACKAGE, installCudaProvider, userDataDir } from '../runtime/cuda';
+export { bundledRuntime, ortLoaded } from '../runtime/loader';
