@@ -14,9 +14,11 @@ import * as reportPanel from './host/reportPanel';
 import * as slicesAnalysis from './host/slicesAnalysis';
 import * as probe from './host/probeAnalysis';
 import * as budgetDiagnostics from './host/budgetDiagnostics';
+import * as installCuda from './host/installCuda';
 
 export function activate(context: vscode.ExtensionContext): void {
   log.register(context);
+  installCuda.register(context);
   reportStore.register(context);
   const runtime = new RuntimeStatusService();
   context.subscriptions.push(runtime);

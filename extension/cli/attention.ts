@@ -3,7 +3,7 @@ import { existsSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { join, resolve } from 'node:path';
 import {
-  BadInputError, InspectorError, compareAttentionProviders, loadSpec, openTable, parseProviderSetting, resolveSpec, runAttention,
+  BadInputError, InspectorError, checkBiasLength, compareAttentionProviders, loadSpec, openTable, parseProviderSetting, resolveSpec, runAttention,
   type InputMapping, type ResolvedSpec,
 } from '../core/analyze';
 import { loadModel, summarizeModel } from '../core/onnx';
@@ -11,7 +11,7 @@ import { writeHtmlReport } from '../core/report';
 import { providerFlags, runOverrides, type RunFlags } from './runFlags';
 import { formatAttentionReport } from './formatAttention';
 import { parseInputFlag } from './groups';
-import { checkOutputs, specInputs, writeJson } from './output';
+import { checkOutputs, specInputs, writeJson, printText } from './output';
 import { withFlagErrors } from './flagErrors';
 import { stderrProgress } from './progress';
 
@@ -81,7 +81,7 @@ async function compare(spec: ResolvedSpec, flags: AttentionFlags): Promise<void>
   const rows = intFlag(flags.samples, '--samples', 1) ?? 16;
   const result = await compareAttentionProviders(spec, settings, rows);
   const [a, b] = result.providers;
-  process.stdout.write(`attention maps of ${result.rows} rows: ${a.used} vs ${b.used}, max |Δp| = ${result.maxAbsDifference.toExponential(2)}${result.worst ? ` (row ${result.worst.row}, layer ${result.worst.layer})` : ''}\n`);
+  printText(`attention maps of ${result.rows} rows: ${a.used} vs ${b.used}, max |Δp| = ${result.maxAbsDifference.toExponential(2)}${result.worst ? ` (row ${result.worst.row}, layer ${result.worst.layer})` : ''}\n`);
   list.forEach((wanted, i) => {
     const used = result.providers[i]!.used;
     if (wanted !== 'auto' && used !== wanted) throw new InspectorError('attention.provider-not-used', 'failure', `--compare-ep: asked for ${wanted}, the session ran on ${used}${result.providers[i]!.fallbackReason ? ` (${result.providers[i]!.fallbackReason})` : ''}`);
@@ -116,6 +116,7 @@ export function registerAttention(program: Command): void {
       checkOutputs({ '--json': flags.json, '--html': flags.html }, specInputs(spec));
       const samples = intFlag(flags.samples, '--samples');
       const length = intFlag(flags.length, '--length', 2);
+      checkBiasLength(length, '--length');
       const report = await flagErrors(() => runAttention(spec, {
         ...runOverrides(flags),
         ...(samples !== undefined ? { maxRows: samples } : {}),
@@ -125,7 +126,7 @@ export function registerAttention(program: Command): void {
       }));
       const toStdout = writeJson(flags.json, report);
       if (flags.html) { writeHtmlReport(flags.html, report); process.stderr.write(`wrote ${flags.html}\n`); }
-      if (!toStdout) process.stdout.write(`${formatAttentionReport(report)}\n`);
+      if (!toStdout) printText(`${formatAttentionReport(report)}\n`);
       return undefined;
     });
 }

@@ -11,7 +11,7 @@ import { aggregationWorker } from './attention';
 import { inspectReport, writeHtmlReport } from '../core/report';
 import { formatSummary } from './format';
 import { formatGroupsReport } from './formatGroups';
-import { writeJson } from './output';
+import { printText, writeJson } from './output';
 import { formatSlicesReport, formatThresholdsReport } from './formatSlices';
 
 /** The demo workspace: `--examples`, else ./examples, else the one next to the CLI bundle. */
@@ -114,16 +114,16 @@ export function registerDemo(program: Command): void {
       mkdirSync(options.out, { recursive: true });
       for (const file of models) {
         const summary = await inspectModel(join(dir, file));
-        process.stdout.write(`${formatSummary(summary)}\n\n`);
+        printText(`${formatSummary(summary)}\n\n`);
         writeJson(join(options.out, `${basename(file, '.onnx')}.inspect.json`), inspectReport(summary));
       }
       const specs = readdirSync(dir).filter((f) => f.endsWith('.bias.json')).sort();
       for (const spec of specs) {
         for (const step of STEPS) {
           const text = await step.run(join(dir, spec), options.out, overrides);
-          if (text !== null) process.stdout.write(`=== ${step.name}: ${spec}\n${text}\n\n`);
+          if (text !== null) printText(`=== ${step.name}: ${spec}\n${text}\n\n`);
         }
       }
-      process.stdout.write(`Demo done: ${models.length} models inspected; ${STEPS.map((s) => s.name).join(', ')} run on ${specs.length} specs; reports in ${resolve(options.out)}\n`);
+      printText(`Demo done: ${models.length} models inspected; ${STEPS.map((s) => s.name).join(', ')} run on ${specs.length} specs; reports in ${resolve(options.out)}\n`);
     });
 }

@@ -1,8 +1,12 @@
 /** Plain-text rendering of summaries for the terminal (no colours: output is often piped). */
 import type { ModelSummary, ValueInfo } from '../protocol/model';
+import type { RuntimeInfo } from '../protocol/runtime';
+import { escapeControl } from '../core/analyze';
 
 /** Left-aligned columns separated by two spaces. */
-export function table(rows: readonly (readonly string[])[]): string {
+export function table(cells: readonly (readonly string[])[]): string {
+  // Cells are single-line: a name holding a newline or an escape sequence is shown escaped.
+  const rows = cells.map((row) => row.map(escapeControl));
   const widths: number[] = [];
   for (const row of rows) row.forEach((cell, i) => { widths[i] = Math.max(widths[i] ?? 0, cell.length); });
   return rows.map((row) => row.map((cell, i) => (i === row.length - 1 ? cell : cell.padEnd(widths[i] ?? 0))).join('  ')).join('\n');
@@ -18,6 +22,11 @@ export function formatBytes(bytes: number): string {
   let unit = 0;
   while (value >= 1024 && unit < units.length - 1) { value /= 1024; unit++; }
   return `${unit === 0 ? value : value.toFixed(1)} ${units[unit]}`;
+}
+
+/** `EP cpu (skipped: cuda: …; webgpu: …)`: the provider used and why the earlier ones were not. */
+export function formatRuntime(runtime: RuntimeInfo): string {
+  return `EP ${runtime.used}${runtime.fallbackReason ? ` (skipped: ${escapeControl(runtime.fallbackReason)})` : ''}`;
 }
 
 export const formatCount = (n: number): string => n.toLocaleString('en-US');

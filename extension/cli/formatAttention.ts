@@ -1,6 +1,6 @@
 /** Terminal rendering of an attention report: per-head table, top heads by group difference, biases. */
 import type { AttentionReport } from '../protocol/attention';
-import { table } from './format';
+import { formatRuntime, table } from './format';
 import { groupLabel } from './formatGroups';
 
 const num = (v: number): string => (Number.isFinite(v) ? v.toFixed(3) : String(v));
@@ -9,7 +9,7 @@ export function formatAttentionReport(report: AttentionReport): string {
   const a = report.attention;
   const lines: string[] = [];
   lines.push(`Attention: ${report.model.path} on ${report.data.path}`);
-  lines.push(`  ${a.samples} samples (${report.data.skippedRows} rows skipped), ${a.layers} layers × ${a.heads} heads, layout ${a.layout}${a.causal ? ', causal' : ''}, EP ${report.runtime.used}`);
+  lines.push(`  ${a.samples} samples (${report.data.skippedRows} rows skipped), ${a.layers} layers × ${a.heads} heads, layout ${a.layout}${a.causal ? ', causal' : ''}, ${formatRuntime(report.runtime)}`);
   lines.push(`  row sums: worst |Σp − 1| = ${a.rowSums.maxDeviation.toExponential(2)} over ${a.rowSums.rows} checked rows${a.rowSums.where ? ` (${a.rowSums.where})` : ''}`);
   const spanNames = a.spans;
   const special = a.perHead.some((h) => h.specialTokenMass !== undefined);

@@ -1,7 +1,7 @@
 /** Terminal rendering of a groups report: overall, the worst groups, the table, disparities. */
 import type { GroupsReport } from '../protocol/groups';
 import { higherIsBetter, metricValue, scalarMetricNames } from '../core/analyze';
-import { table } from './format';
+import { formatRuntime, table } from './format';
 
 const pct = (v: number): string => (Number.isFinite(v) ? (v * 100).toFixed(1) : String(v));
 const num = (v: number): string => (Number.isFinite(v) ? (Math.abs(v) >= 100 ? v.toFixed(1) : v.toPrecision(4)) : String(v));
@@ -23,7 +23,7 @@ export function formatGroupsReport(report: GroupsReport): string {
   const format = (m: string, v: number): string => (RATE_METRICS.has(m) ? pct(v) : num(v));
   const lines: string[] = [];
   lines.push(`Groups: ${report.model?.path ?? '(predictions)'} on ${report.data.path}`);
-  lines.push(`  ${report.data.rows} rows, ${report.data.skippedRows} skipped${Object.keys(report.data.skipReasons).length ? ` (${Object.entries(report.data.skipReasons).map(([r, n]) => `${r}: ${n}`).join(', ')})` : ''}${report.runtime ? `, EP ${report.runtime.used}` : ''}${g.bootstrap ? `, ${g.bootstrap.replicates} bootstrap replicates (seed ${g.bootstrap.seed})` : ''}`);
+  lines.push(`  ${report.data.rows} rows, ${report.data.skippedRows} skipped${Object.keys(report.data.skipReasons).length ? ` (${Object.entries(report.data.skipReasons).map(([r, n]) => `${r}: ${n}`).join(', ')})` : ''}${report.runtime ? `, ${formatRuntime(report.runtime)}` : ''}${g.bootstrap ? `, ${g.bootstrap.replicates} bootstrap replicates (seed ${g.bootstrap.seed})` : ''}`);
   lines.push(`  sensitive: ${g.sensitive.join(' × ')}; groups below ${g.minGroupSize} rows are marked *${g.missingGroup ? `; ${g.missingGroup} rows with a missing group value (overall only)` : ''}`);
   lines.push('', `Overall (n=${g.overall.count}): ${metrics.map((m) => `${m} ${format(m, metricValue(g.overall, m))}`).join(', ')}${RATE_METRICS.has(primary) ? '  (rates in %)' : ''}`);
   const disparity = g.disparity[primary];

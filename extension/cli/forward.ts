@@ -3,7 +3,7 @@ import { resolve } from 'node:path';
 import { BadInputError, maxRelativeDifference, runForward, syntheticFeeds, type ForwardResult } from '../core/analyze';
 import { inspectModel } from '../core/onnx';
 import { table } from './format';
-import { checkOutputs, writeJson } from './output';
+import { checkOutputs, writeJson, printText } from './output';
 
 function intFlag(value: string, flag: string, min: number): number {
   const n = Number(value);
@@ -45,6 +45,6 @@ export function registerForward(program: Command): void {
         return { requested: eps[i], runtime: r.runtime, createMs: r.createMs, runMs: r.runMs, maxRelativeDifference: diff ?? null };
       });
       const toStdout = writeJson(options.json, { model: path, results: report });
-      if (!toStdout) process.stdout.write(`${path}\n${table(rows)}\n`);
+      if (!toStdout) printText(`${path}\n${table(rows)}\n`);
     });
 }

@@ -8,7 +8,7 @@ import { inspectModel } from '../core/onnx';
 import { BOOTSTRAP_HELP, providerFlags, runOverrides, type RunFlags } from './runFlags';
 import { formatGroupsReport } from './formatGroups';
 import { formatBudgets, formatCompare } from './formatCompare';
-import { checkOutputs, specInputs, writeJson } from './output';
+import { checkOutputs, printText, specInputs, writeJson } from './output';
 import { withFlagErrors } from './flagErrors';
 import { formatShape } from './format';
 import { stderrProgress } from './progress';
@@ -117,8 +117,8 @@ export function registerGroups(program: Command): void {
       if (flags.html) { writeHtmlReport(flags.html, report); process.stderr.write(`wrote ${flags.html}\n`); }
       if (flags.csv) { writeFileSync(flags.csv, groupsCsv(report)); process.stderr.write(`wrote ${flags.csv}\n`); }
       if (!toStdout) {
-        process.stdout.write(`${formatGroupsReport(report)}\n`);
-        if (report.budgets) process.stdout.write(`\n${formatBudgets(report.budgets)}\n`);
+        printText(`${formatGroupsReport(report)}\n`);
+        if (report.budgets) printText(`\n${formatBudgets(report.budgets)}\n`);
       }
     });
 }

@@ -3,7 +3,7 @@ import { resolve } from 'node:path';
 import { inspectModel } from '../core/onnx';
 import { inspectReport } from '../core/report';
 import { formatSummary } from './format';
-import { checkOutputs, writeJson } from './output';
+import { checkOutputs, writeJson, printText } from './output';
 
 export function registerInspect(program: Command): void {
   program.command('inspect')
@@ -14,6 +14,6 @@ export function registerInspect(program: Command): void {
       checkOutputs({ '--json': options.json }, [model]);
       const summary = await inspectModel(resolve(model));
       const toStdout = writeJson(options.json, inspectReport(summary));
-      if (!toStdout) process.stdout.write(`${formatSummary(summary)}\n`);
+      if (!toStdout) printText(`${formatSummary(summary)}\n`);
     });
 }

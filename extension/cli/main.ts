@@ -3,7 +3,7 @@
  * input, 1 on failure, 3 when `check` finds a budget that fails. Tables on stdout, progress on stderr, `--json -` writes JSON to stdout.
  */
 import { Command, CommanderError } from 'commander';
-import { InspectorError } from '../core/analyze';
+import { InspectorError, asResourceError, ortFailureReason, terminalSafe } from '../core/analyze';
 import { registerInspect } from './inspect';
 import { registerForward } from './forward';
 import { registerDemo } from './demo';
@@ -19,6 +19,7 @@ import { registerProbe } from './probe';
 import { registerCompare } from './compare';
 import { registerCheck } from './check';
 import { CLI_VERSION } from './version';
+import { registerInstallCuda } from './installCuda';
 
 const program = new Command()
   .name('bias-inspector')
@@ -41,6 +42,7 @@ registerCompare(program);
 registerCheck(program);
 registerDemo(program);
 registerForward(program);
+registerInstallCuda(program);
 
 function exitCodeOf(error: unknown): number {
   if (error instanceof CommanderError) return error.exitCode === 0 ? 0 : 2;
@@ -56,12 +58,18 @@ function hintFor(error: CommanderError, argv: readonly string[]): string | undef
   return `hint: --json takes an optional file name, so "${next}" was read as the JSON file; put --json after the arguments, or write --json - for stdout\n`;
 }
 
-program.parseAsync(process.argv).catch((error: unknown) => {
+/** onnxruntime's own run errors are reported as one line (they are not bugs of ours: no stack). */
+function isOrtError(error: unknown): boolean {
+  return error instanceof Error && /^(?:Non-zero status code returned|Load model from|\/onnxruntime_src\/|input '.*' is missing|Unexpected input data type|Got invalid dimensions)/i.test(error.message);
+}
+
+program.parseAsync(process.argv).catch((caught: unknown) => {
+  const error = asResourceError(caught) ?? (isOrtError(caught) ? new InspectorError('runtime.run-failed', 'failure', `onnxruntime: ${ortFailureReason(caught)}`, { cause: caught }) : caught);
   const code = exitCodeOf(error);
   const hint = error instanceof CommanderError ? hintFor(error, process.argv) : undefined;
   if (hint) process.stderr.write(hint);
   if (!(error instanceof CommanderError)) {
-    process.stderr.write(`bias-inspector: ${error instanceof Error ? error.message : String(error)}\n`);
+    process.stderr.write(`bias-inspector: ${terminalSafe(error instanceof Error ? error.message : String(error))}\n`);
     if (code === 1 && error instanceof Error && !(error instanceof InspectorError) && error.stack) process.stderr.write(`${error.stack}\n`);
   }
   process.exitCode = code;

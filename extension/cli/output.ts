@@ -3,6 +3,12 @@ import { existsSync, realpathSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { BadInputError, type ResolvedSpec } from '../core/analyze';
 import { reportToJson } from '../core/report';
+import { terminalSafe } from '../core/analyze';
+
+/** Writes human-readable text to stdout; model-derived names cannot carry terminal escape sequences. */
+export function printText(text: string): void {
+  process.stdout.write(terminalSafe(text));
+}
 
 export function writeJson(target: string | boolean | undefined, value: unknown): boolean {
   if (target === undefined || target === false) return false;

@@ -14,7 +14,7 @@ import { writeHtmlReport } from '../core/report';
 import { providerFlags, runOverrides, type RunFlags } from './runFlags';
 import { formatQuantization } from './formatQuant';
 import { formatCheckpoint, formatImpact, formatSensitivity } from './formatQuantImpact';
-import { checkOutputs, specInputs, writeJson } from './output';
+import { checkOutputs, specInputs, writeJson, printText } from './output';
 import { stderrProgress } from './progress';
 
 interface QuantFlags extends RunFlags {
@@ -103,6 +103,6 @@ export function registerQuant(program: Command): void {
       const parts = q.checkpoint ? [formatCheckpoint(q.checkpoint)] : [formatQuantization(report.model.path, q, top)];
       if (q.impact) parts.push(formatImpact(q.impact));
       if (q.sensitivity) parts.push(formatSensitivity(q.sensitivity));
-      process.stdout.write(`${parts.join('\n\n')}\n`);
+      printText(`${parts.join('\n\n')}\n`);
     });
 }

@@ -4,7 +4,7 @@
  * defaults as in VS Code apply).
  */
 import type { Command } from 'commander';
-import { AUTO_BOOTSTRAP, BadInputError, parseProviderSetting, type RunOverrides } from '../core/analyze';
+import { AUTO_BOOTSTRAP, BadInputError, checkBootstrap, parseProviderSetting, type RunOverrides } from '../core/analyze';
 
 export interface RunFlags {
   ep?: string;
@@ -31,6 +31,7 @@ export function runOverrides(flags: RunFlags): RunOverrides {
   const threads = intFlag(flags.threads, '--threads');
   const minGroupSize = intFlag(flags.minGroupSize, '--min-group-size');
   const bootstrap = flags.bootstrap === 'auto' ? 'auto' as const : intFlag(flags.bootstrap, '--bootstrap');
+  if (typeof bootstrap === 'number') checkBootstrap(bootstrap, '--bootstrap');
   const seed = intFlag(flags.seed, '--seed');
   const scheme = flags.bootstrapScheme;
   if (scheme !== undefined && scheme !== 'multinomial' && scheme !== 'poisson') {

@@ -58,3 +58,16 @@ export function throttleProgress(onProgress: ProgressFn | undefined, intervalMs 
     }
   };
 }
+
+/** A file-system error as a short cause: "not found", "is a folder, not a file", "permission denied". */
+export function fsCause(error: unknown): string {
+  const code = (error as { code?: unknown } | null)?.code;
+  switch (code) {
+    case 'ENOENT': return 'not found';
+    case 'EISDIR': return 'is a folder, not a file';
+    case 'ENOTDIR': return 'a part of the path is not a folder';
+    case 'EACCES':
+    case 'EPERM': return 'permission denied';
+    default: return error instanceof Error ? error.message : String(error);
+  }
+}

@@ -2,6 +2,7 @@ import * as vscode from 'vscode';
 import { runInWorker } from '../core/analyze';
 import type { AnalysisWorkerMethods, RunOverrides } from '../protocol/worker';
 import { settings } from './settings';
+import { assertModelExecutionAllowed } from './trust';
 
 /**
  * The run settings the user set explicitly in VS Code (a setting left at its default is not an
@@ -19,6 +20,11 @@ export function runAnalysisInWorker<M extends keyof AnalysisWorkerMethods>(
   extensionUri: vscode.Uri, method: M, params: AnalysisWorkerMethods[M][0], signal: AbortSignal | undefined,
   onProgress: (fraction: number, message: string) => void,
 ): Promise<AnalysisWorkerMethods[M][1]> {
+  try {
+    assertModelExecutionAllowed(method, params);
+  } catch (error) {
+    return Promise.reject(error);
+  }
   const workerPath = vscode.Uri.joinPath(extensionUri, 'dist', 'workers', 'analysis.worker.js').fsPath;
   return runInWorker(workerPath, method, params, { ...(signal ? { signal } : {}), onProgress });
 }

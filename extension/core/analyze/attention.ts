@@ -8,7 +8,8 @@
  *
  * Matrices in the report are base64 of little-endian Float32 (see protocol/attention.ts).
  */
-import { BadInputError, throttleProgress, throwIfAborted, type ProgressFn } from '../errors';
+import { BadInputError, InspectorError, throttleProgress, throwIfAborted, type ProgressFn } from '../errors';
+import type { ModelSummary } from '../../protocol/model';
 import { createInputEncoder, openTable, type InputEncoder, type ResolvedSpec, type RowBatch, type TableReader } from '../data';
 import type { ProviderSetting } from '../runtime';
 import { ATTENTION_DEFAULTS, resolveRunOptions, type RunOverrides } from './options';
@@ -77,18 +78,35 @@ function sliceBatch(batch: RowBatch, take: number): RowBatch {
   };
 }
 
+/** Longest sequence at which additive biases are evaluated (a T × T map per head and layer). */
+export const MAX_BIAS_LENGTH = 4096;
+
+/** Refuses a bias-evaluation length above MAX_BIAS_LENGTH before any work; `source` names the flag or option. */
+export function checkBiasLength(length: number | undefined, source = 'length'): void {
+  if (length !== undefined && length > MAX_BIAS_LENGTH) {
+    throw new BadInputError('run.too-large', `${source} ${length}: additive biases are evaluated at sequence lengths up to ${MAX_BIAS_LENGTH.toLocaleString('en-US')} (each layer and head holds a length × length map)`);
+  }
+}
+
 /** Runs the attention analysis over the spec's data and returns the report. */
 export async function runAttention(spec: ResolvedSpec, options: AttentionRunOptions): Promise<AttentionReport> {
+  checkBiasLength(options.length);
   if (!spec.model) throw new BadInputError('spec.model', `${spec.specPath || 'the spec'}: field "model": the attention analysis needs a model`, { file: spec.specPath });
   const run = resolveRunOptions(spec, options, ATTENTION_DEFAULTS);
   const progress = throttleProgress(options.onProgress);
   progress(0, 'loading the model');
   const signal = options.signal;
-  const model = await openAttentionModel(spec.model, { providers: run.providers, ...(run.threads ? { threads: run.threads } : {}), ...(signal ? { signal } : {}) });
   const table = await openTable(spec.data, { batchRows: run.batchSize, ...(signal ? { signal } : {}) });
+  let model: AttentionModel | undefined;
   let sink: AttentionSink | undefined;
   try {
-    const encoder: InputEncoder = await createInputEncoder(spec, model.summary.inputs, table);
+    let created: InputEncoder | undefined;
+    model = await openAttentionModel(spec.model, {
+      providers: run.providers, ...(run.threads ? { threads: run.threads } : {}), ...(signal ? { signal } : {}),
+      beforeSession: async (summary) => { created = await createInputEncoder(spec, summary.inputs, table); },
+    });
+    const encoder: InputEncoder | undefined = created;
+    if (!encoder) throw new InspectorError('internal', 'failure', 'the input encoder was not created');
     const spans = Object.keys(spec.attention?.spans ?? {});
     const window = options.window ?? 64;
     let causal = false;
@@ -159,7 +177,7 @@ export async function runAttention(spec: ResolvedSpec, options: AttentionRunOpti
   } finally {
     await sink?.close();
     await table.close();
-    await model.session.release();
+    await model?.session.release();
   }
 }
 
@@ -173,7 +191,16 @@ export class AttentionSampler {
 
   static async open(spec: ResolvedSpec, options: { providers: ProviderSetting; threads?: number; signal?: AbortSignal }): Promise<AttentionSampler> {
     if (!spec.model) throw new BadInputError('spec.model', `${spec.specPath || 'the spec'}: field "model": the attention view needs a model`, { file: spec.specPath });
-    return new AttentionSampler(spec, await openAttentionModel(spec.model, options));
+    // The data and input mapping are checked before the runtime loads.
+    const beforeSession = async (summary: ModelSummary): Promise<void> => {
+      const table = await openTable(spec.data, { batchRows: 1, ...(options.signal ? { signal: options.signal } : {}) });
+      try {
+        await (await createInputEncoder(spec, summary.inputs, table)).close();
+      } finally {
+        await table.close();
+      }
+    };
+    return new AttentionSampler(spec, await openAttentionModel(spec.model, { ...options, beforeSession }));
   }
 
   get runtime(): RuntimeInfo { return this.model.runtime; }

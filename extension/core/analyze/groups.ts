@@ -9,7 +9,7 @@ import { BadInputError, InspectorError, throttleProgress, throwIfAborted, type P
 import { createInputEncoder, numericCell, openTableShard, scoredOutputKind, scoringTask, type Shard, type EncodedBatch, type EncoderSummary, type InputEncoder, type ResolvedSpec, type RowBatch, type TableReader } from '../data';
 import { evaluateBatch, type LossConfig } from '../metrics/batch';
 import { featureVariances } from '../metrics/diversity';
-import { GroupMetricsBuilder } from '../metrics/groups';
+import { checkBootstrap, GroupMetricsBuilder } from '../metrics/groups';
 import { reportModel } from '../report';
 import { REPORT_SCHEMA, type ReportModel } from '../../protocol/report';
 import type { RuntimeInfo } from '../../protocol/runtime';
@@ -155,6 +155,7 @@ async function sha256File(path: string): Promise<string> {
 async function modelPass<T>(spec: ResolvedSpec, options: GroupsRunOptions, finish: PassEnd<T>, onModel?: (summary: ModelSummary) => void): Promise<T> {
   const task = scoringTask(spec, 'the groups analysis');
   const outputKind = scoredOutputKind(spec, 'groups analysis');
+  checkBootstrap(numericBootstrap(options.bootstrap ?? spec.bootstrap));
   requireLabel(spec);
   requireGroups(spec);
   if (!spec.model) throw new BadInputError('spec.model', `${spec.specPath}: field "model": a model is needed (or use "predictions")`, { file: spec.specPath });
@@ -162,20 +163,27 @@ async function modelPass<T>(spec: ResolvedSpec, options: GroupsRunOptions, finis
   const progress = throttleProgress(options.onProgress);
   progress(0, 'loading the model');
   const needsFeatures = spec.featureTensor !== undefined;
-  const prepared = await prepareModel(spec.model, {
-    providers: run.providers,
-    ...(run.threads ? { threads: run.threads } : {}),
-    ...(spec.output ? { output: spec.output } : {}),
-    ...(spec.featureTensor ? { expose: [spec.featureTensor] } : {}),
-    ...(options.signal ? { signal: options.signal } : {}),
-  });
+  // The data, its columns and the input mapping are checked before the runtime loads.
   const table = await openTableShard(spec.data, { batchRows: run.batchSize, ...(options.signal ? { signal: options.signal } : {}) }, options.shard);
+  let prepared: Awaited<ReturnType<typeof prepareModel>> | undefined;
   try {
+    let created: InputEncoder | undefined;
+    let numClasses: number | undefined;
+    prepared = await prepareModel(spec.model, {
+      providers: run.providers,
+      ...(run.threads ? { threads: run.threads } : {}),
+      ...(spec.output ? { output: spec.output } : {}),
+      ...(spec.featureTensor ? { expose: [spec.featureTensor] } : {}),
+      ...(options.signal ? { signal: options.signal } : {}),
+      beforeSession: async (summary, output) => {
+        const lastDim = summary.outputs.find((o) => o.name === output)?.shape?.at(-1);
+        numClasses = task === 'multiclass' ? (typeof lastDim === 'number' ? lastDim : spec.classes?.length) : undefined;
+        created = await createInputEncoder(spec, summary.inputs, table, numClasses ? { numClasses } : {});
+      },
+    });
+    const encoder: InputEncoder | undefined = created;
+    if (!encoder) throw new InspectorError('internal', 'failure', 'the input encoder was not created');
     onModel?.(prepared.summary);
-    const outputInfo = prepared.summary.outputs.find((o) => o.name === prepared.output);
-    const lastDim = outputInfo?.shape?.at(-1);
-    const numClasses = task === 'multiclass' ? (typeof lastDim === 'number' ? lastDim : spec.classes?.length) : undefined;
-    const encoder = await createInputEncoder(spec, prepared.summary.inputs, table, numClasses ? { numClasses } : {});
     let builder: GroupMetricsBuilder | undefined;
     const loss = lossConfig(spec);
     for await (const batch of limitedBatches(table, run.maxRows, options.signal, progress)) {
@@ -219,7 +227,7 @@ async function modelPass<T>(spec: ResolvedSpec, options: GroupsRunOptions, finis
     return await finish(spec, run, options, spec.data, encoder, builder, { model: reportModel(prepared.summary), runtime: prepared.runtime });
   } finally {
     await table.close();
-    await prepared.session.release();
+    await prepared?.session.release();
   }
 }
 
@@ -249,6 +257,7 @@ export async function runGroupsFromPredictions(spec: ResolvedSpec, options: Grou
 
 async function predictionsPass<T>(spec: ResolvedSpec, options: GroupsRunOptions, finish: PassEnd<T>): Promise<T> {
   const task = scoringTask(spec, 'the groups analysis');
+  checkBootstrap(numericBootstrap(options.bootstrap ?? spec.bootstrap));
   requireLabel(spec);
   requireGroups(spec);
   const predictions = spec.predictions;
@@ -343,4 +352,9 @@ export async function passModel(spec: ResolvedSpec, options: GroupsRunOptions, k
 /** One pass over the spec's predictions file into a metrics builder (`keep` as in passModel). */
 export function passPredictions(spec: ResolvedSpec, options: GroupsRunOptions, keep = false): Promise<GroupsPass> {
   return predictionsPass(spec, { ...options, keepRows: keep || options.keepRows === true }, passEnd(null));
+}
+
+/** A replicate count to check against the limit ("auto" is sized by the engine itself). */
+function numericBootstrap(value: unknown): number | undefined {
+  return typeof value === 'number' ? value : undefined;
 }

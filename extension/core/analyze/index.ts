@@ -37,3 +37,11 @@ export {
   parseProviderSetting, runForward, syntheticFeeds, maxRelativeDifference, type ForwardResult, type ProviderSetting,
 } from '../runtime';
 export { higherIsBetter, metricValue, scalarMetricNames } from '../metrics/accumulator';
+
+// Issue 10 (hardening): limits, one-line runtime reasons, terminal-safe text, the CUDA opt-in.
+export { checkBootstrap } from '../metrics/groups';
+export { checkBiasLength } from './attention';
+export { escapeControl, terminalSafe } from '../text';
+export { asResourceError, ortFailureReason } from '../runtime/session';
+export { CUDA_PACKAGE, installCudaProvider, userDataDir } from '../runtime/cuda';
+export { bundledRuntime, ortLoaded } from '../runtime/loader';

@@ -116,20 +116,22 @@ export async function comparisonPass(spec: ResolvedSpec, baselinePath: string, v
     throw new BadInputError('spec.output', `${baselinePath}: the model has no output "${output ?? ''}" (outputs: ${summary.outputs.map((o) => o.name).join(', ')})`, { file: baselinePath });
   }
   const threads = options.threads ? { threads: options.threads } : {};
-  const base = await openSession(baselinePath, baselinePath, { providers: options.providers, ...threads });
   const open: OpenVariant[] = [];
+  // The data and input mapping are checked before the runtime loads (a typo costs no session).
   const table = await openTable(spec.data, { batchRows: options.batchSize ?? 256, ...(signal ? { signal } : {}) });
+  let base: Awaited<ReturnType<typeof openSession>> | undefined;
   try {
+    const outputInfo = summary.outputs.find((o) => o.name === output);
+    const lastDim = outputInfo?.shape?.at(-1);
+    const numClasses = task === 'multiclass' ? (typeof lastDim === 'number' ? lastDim : spec.classes?.length) : undefined;
+    const encoder = await createInputEncoder(spec, summary.inputs, table, numClasses ? { numClasses } : {});
+    base = await openSession(baselinePath, baselinePath, { providers: options.providers, ...threads });
     for (const v of variants) {
       throwIfAborted(signal);
       const label = typeof v.model === 'string' ? v.model : `${baselinePath} (${v.id})`;
       const { session } = await openSession(v.model, label, { providers: options.providers, ...threads });
       open.push({ id: v.id, label, session, acc: new ImpactAccumulator(spec.groups, { outputKind, task }, options.flipsCap) });
     }
-    const outputInfo = summary.outputs.find((o) => o.name === output);
-    const lastDim = outputInfo?.shape?.at(-1);
-    const numClasses = task === 'multiclass' ? (typeof lastDim === 'number' ? lastDim : spec.classes?.length) : undefined;
-    const encoder = await createInputEncoder(spec, summary.inputs, table, numClasses ? { numClasses } : {});
     const loss = comparisonLoss(spec);
     let baseBuilder: GroupMetricsBuilder | undefined;
     const maxRows = options.maxRows ?? 0;
@@ -197,7 +199,7 @@ export async function comparisonPass(spec: ResolvedSpec, baselinePath: string, v
     };
   } finally {
     await table.close();
-    await base.session.release();
+    await base?.session.release();
     for (const v of open) await v.session.release();
   }
 }

@@ -40,6 +40,11 @@ export interface PrepareOptions {
   /** Intermediate tensors to expose as outputs (e.g. the feature map of the Bias Loss). */
   readonly expose?: readonly string[];
   readonly signal?: AbortSignal;
+  /**
+   * Runs after the model file is read and before the runtime is loaded: checks of the data and
+   * spec against the model's inputs and output go here, so a typo costs no session.
+   */
+  readonly beforeSession?: (summary: ModelSummary, output: string) => Promise<void>;
 }
 
 export async function prepareModel(path: string, options: PrepareOptions): Promise<PreparedModel> {
@@ -56,6 +61,7 @@ export async function prepareModel(path: string, options: PrepareOptions): Promi
   if (expose.length > 0 && loaded.externalFiles.length > 0) {
     throw new BadInputError('model.expose-external', `${path}: exposing ${expose.join(', ')} needs an in-memory copy of the graph, and this model keeps its weights in external files (${loaded.externalFiles.map((f) => f.location).join(', ')}); save it as a single file to use this analysis`, { file: path });
   }
+  await options.beforeSession?.(summary, output);
   // Exposing a tensor rewrites an in-memory copy; the file on disk is only ever read.
   const model: Uint8Array | string = expose.length > 0 ? encodeModel(proto) : path;
   const threads = options.threads ?? sessionThreads(loaded.bytes.byteLength, true);

@@ -38,7 +38,10 @@ function constantTermsOf(graph: AttentionGraph): AttentionModel['constantTerms']
   return graph.sites.flatMap((site) => site.terms.filter((t) => t.source === 'constant').map((t) => ({ site, tensor: t.tensor, node: t.node })));
 }
 
-export async function openAttentionModel(path: string, options: { providers: ProviderSetting; threads?: number; signal?: AbortSignal }): Promise<AttentionModel> {
+export async function openAttentionModel(
+  path: string,
+  options: { providers: ProviderSetting; threads?: number; signal?: AbortSignal; beforeSession?: (summary: ModelSummary) => Promise<void> },
+): Promise<AttentionModel> {
   const loaded = await loadModel(path, options.signal ? { signal: options.signal } : {});
   const summary = summarizeModel(loaded);
   // Fused attention ops are rewritten into primitives first (issue 13).
@@ -47,6 +50,8 @@ export async function openAttentionModel(path: string, options: { providers: Pro
   if (loaded.externalFiles.length > 0) {
     throw new BadInputError('model.expose-external', `${path}: exposing the attention tensors needs an in-memory copy of the graph, and this model keeps its weights in external files (${loaded.externalFiles.map((f) => f.location).join(', ')}); save it as a single file to use this analysis`, { file: path });
   }
+  // Data and input mapping are checked before the runtime loads (a typo costs no session).
+  await options.beforeSession?.(summary);
   const constantTerms = constantTermsOf(graph);
   const proto = exposeAttention(prepared.proto, graph, [...new Set(constantTerms.map((t) => t.tensor))], path);
   // No fusion may remove an exposed tensor (FORMULAS.md §D): run the graph as written.

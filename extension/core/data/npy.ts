@@ -4,7 +4,7 @@
  * Supported: little-endian or byte-order-free dtypes <f4 <f8 <i8 <i4 |u1 |b1, C order.
  */
 import { open, type FileHandle } from 'node:fs/promises';
-import { BadInputError } from '../errors';
+import { BadInputError, fsCause } from '../errors';
 
 export type NpyDtype = '<f4' | '<f8' | '<i8' | '<i4' | '|u1' | '|b1';
 export type NpyArray = Float32Array | Float64Array | BigInt64Array | Int32Array | Uint8Array;
@@ -73,8 +73,12 @@ export async function openNpy(path: string): Promise<NpyFile> {
   let handle: FileHandle;
   try {
     handle = await open(path, 'r');
+    if ((await handle.stat()).isDirectory()) {
+      await handle.close();
+      throw Object.assign(new Error('EISDIR'), { code: 'EISDIR' });
+    }
   } catch (err) {
-    throw new BadInputError('file-not-found', `${path}: cannot open the .npy file (${err instanceof Error ? err.message : String(err)})`, { file: path, cause: err });
+    throw new BadInputError('file-not-found', `${path}: cannot open the .npy file (${fsCause(err)})`, { file: path, cause: err });
   }
   try {
     const probe = new Uint8Array(4096);

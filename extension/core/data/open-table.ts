@@ -1,10 +1,10 @@
-import { access } from 'node:fs/promises';
+import { stat } from 'node:fs/promises';
 import { extname } from 'node:path';
 import { BadInputError } from '../errors';
 import { openDelimited } from './csv';
 import { openJsonl } from './jsonl';
 import { openParquet } from './parquet';
-import { isDirectory, openParquetDataset } from './parquet-dataset';
+import { openParquetDataset } from './parquet-dataset';
 import type { OpenTableOptions, TableReader } from './table';
 
 /** Extensions `openTable` reads, for messages and file pickers. */
@@ -16,13 +16,14 @@ export const TABLE_EXTENSIONS = ['.csv', '.tsv', '.jsonl', '.ndjson', '.parquet'
  * BadInputError when the file is missing, of an unknown kind, or has no data rows.
  */
 export async function openTable(path: string, options: OpenTableOptions = {}): Promise<TableReader> {
+  let isFolder: boolean;
   try {
-    await access(path);
+    isFolder = (await stat(path)).isDirectory();
   } catch (err) {
     throw new BadInputError('file-not-found', `${path}: data file not found`, { file: path, cause: err });
   }
-  // A folder is a dataset of Parquet part files (Spark/Ray/Dask output), or a clear error.
-  if (await isDirectory(path)) return openParquetDataset(path, options);
+  // A folder is a dataset of Parquet part files (Spark/Ray/Dask output), or a clear error naming it.
+  if (isFolder) return openParquetDataset(path, options);
   const ext = extname(path).toLowerCase();
   switch (ext) {
     case '.csv': return openDelimited(path, ',', options);

@@ -60,7 +60,7 @@ function partitionOf(dir: string, path: string): Record<string, string> {
 export async function datasetParts(dir: string): Promise<{ parts: DatasetPart[]; columns: string[]; footers: ParquetFooter[]; reads: { bytesRead: number }[] }> {
   const paths = await listParquetParts(dir);
   if (paths.length === 0) {
-    throw new BadInputError('data-is-directory', `${dir}: is a folder with no .parquet part files; give a data file (.csv, .tsv, .jsonl, .parquet) or a folder of Parquet parts`, { file: dir });
+    throw new BadInputError('data.is-folder', `${dir}: is a folder, not a data file; name a table (.csv, .tsv, .jsonl, .ndjson, .parquet) or a folder of Parquet part files`, { file: dir });
   }
   const parts: DatasetPart[] = [];
   const footers: ParquetFooter[] = [];

@@ -91,7 +91,7 @@ export const SPEC_SCHEMA = {
       properties: { columns: { type: 'array', items: name, minItems: 1, uniqueItems: true }, maxLevel: { type: 'integer', minimum: 1, maximum: 3 } },
     },
     minGroupSize: { type: 'integer', minimum: 0 },
-    bootstrap: { type: 'integer', minimum: 0 },
+    bootstrap: { type: 'integer', minimum: 0, maximum: 100_000 },
     seed: { type: 'integer' },
     maxGroupValues: positiveInt,
     probe,

@@ -6,7 +6,7 @@
 import { access, readFile, writeFile } from 'node:fs/promises';
 import { dirname, isAbsolute, resolve } from 'node:path';
 import Ajv, { type ErrorObject, type ValidateFunction } from 'ajv';
-import { BadInputError } from '../errors';
+import { BadInputError, fsCause } from '../errors';
 import { BUDGET_FIGURE_HELP, budgetFigures } from '../../protocol/budgets';
 import { escapePointer, locatePointer, pointerSegments, positionAt, type TextPosition } from './json-locate';
 import { NESTED_KEY_ORDER, SPEC_KEY_ORDER, SPEC_SCHEMA } from './spec-schema';
@@ -243,7 +243,7 @@ export async function loadSpec(path: string, options: { checkFiles?: boolean } =
   try {
     text = await readFile(specPath, 'utf8');
   } catch (err) {
-    throw new BadInputError('file-not-found', `${specPath}: spec file not found`, { file: specPath, cause: err });
+    throw new BadInputError('file-not-found', `${specPath}: spec file ${fsCause(err)}`, { file: specPath, cause: err });
   }
   let value: unknown;
   try {

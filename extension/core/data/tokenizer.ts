@@ -5,7 +5,7 @@
 import { readFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { Tokenizer } from '@huggingface/tokenizers';
-import { BadInputError } from '../errors';
+import { BadInputError, fsCause } from '../errors';
 
 export interface TokenEncoder {
   /** Pad id: the tokenizer's `padding.pad_id`, else its [PAD]/<pad> token, else 0. */
@@ -90,7 +90,7 @@ async function readJson(path: string, required: boolean): Promise<Record<string,
     text = await readFile(path, 'utf8');
   } catch (err) {
     if (!required) return undefined;
-    throw new BadInputError('file-not-found', `${path}: tokenizer file not found`, { file: path, cause: err });
+    throw new BadInputError('file-not-found', `${path}: tokenizer file ${fsCause(err)}`, { file: path, cause: err });
   }
   try {
     const value: unknown = JSON.parse(text);

@@ -6,7 +6,7 @@
  * Replicates yield to the event loop so that an AbortSignal can cancel a long run.
  */
 import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
-import { throttleProgress, throwIfAborted, type ProgressFn } from '../errors';
+import { BadInputError, throttleProgress, throwIfAborted, type ProgressFn } from '../errors';
 import { metricValue } from './accumulator';
 import type { Computed, DisparityValues, Layout } from './groupLayout';
 import { rowKeysOf, poissonWeights } from './poisson';
@@ -27,6 +27,9 @@ export interface BootstrapOptions {
   readonly signal?: AbortSignal | undefined;
   readonly onProgress?: ProgressFn | undefined;
 }
+
+/** Most memory the bootstrap matrix (replicates × bootstrapped numbers, 8 bytes each) may take. */
+export const BOOTSTRAP_MEMORY_LIMIT = 1024 ** 3;
 
 /**
  * Multinomial resampling counts (n draws with replacement, seeded xoshiro128**): replicate b's
@@ -65,6 +68,12 @@ export async function withBootstrapIntervals(
 ): Promise<GroupsSection> {
   const progress = throttleProgress(o.onProgress);
   const width = flatten(point).length;
+  const bytes = o.replicates * width * 8;
+  if (bytes > BOOTSTRAP_MEMORY_LIMIT) {
+    const fits = Math.max(1, Math.floor(BOOTSTRAP_MEMORY_LIMIT / (width * 8)));
+    throw new BadInputError('run.too-large',
+      `bootstrap ${o.replicates}: ${o.replicates.toLocaleString('en-US')} replicates × ${width.toLocaleString('en-US')} numbers need ${(bytes / 1024 ** 3).toFixed(1)} GiB, over the 1 GiB limit; use at most ${fits.toLocaleString('en-US')} replicates for these groups`);
+  }
   const matrix = new Float64Array(o.replicates * width);
   let lastYield = Date.now();
   for (let b = 0; b < o.replicates; b++) {

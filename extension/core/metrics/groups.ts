@@ -40,6 +40,17 @@ export {
   type GroupEntry, type GroupKey, type GroupsSection, type Interval, type MetricDisparity, type OverallEntry,
 } from '../../protocol/groups';
 
+/** Most bootstrap replicates a run accepts (percentile intervals settle long before this). */
+export const MAX_BOOTSTRAP = 100_000;
+
+/** Refuses a replicate count above MAX_BOOTSTRAP before any work is done. `source` names the flag or field. */
+export function checkBootstrap(replicates: number | undefined, source = 'bootstrap'): void {
+  if (replicates === undefined) return;
+  if (!Number.isSafeInteger(replicates) || replicates < 0 || replicates > MAX_BOOTSTRAP) {
+    throw new BadInputError('run.too-large', `${source} ${replicates}: at most ${MAX_BOOTSTRAP.toLocaleString('en-US')} bootstrap replicates (each keeps every bootstrapped number in memory)`);
+  }
+}
+
 /** Options of a GroupMetricsBuilder. */
 export interface GroupBuilderOptions {
   task: MetricsTask;
@@ -452,6 +463,7 @@ export class GroupMetricsBuilder {
     if (replicates > 0 && !this.keepRows) {
       throw new InspectorError('bad-config', 'failure', 'bootstrap intervals need the per-row columns (keepRows: true)');
     }
+    checkBootstrap(replicates);
     if (!(confidence > 0 && confidence < 1)) throw new BadInputError('bad-confidence', `confidence: ${confidence} is not in (0, 1)`);
     let acc = this.derive(this.raw);
     const layout = this.layout(acc);

@@ -3,8 +3,8 @@
  * to the model. Resolved lazily: loading and summarising only stat the files; bytes are read
  * when `readTensorData` asks for one tensor.
  */
-import { open, stat } from 'node:fs/promises';
-import { isAbsolute, join } from 'node:path';
+import { open, realpath, stat } from 'node:fs/promises';
+import { isAbsolute, join, sep } from 'node:path';
 import { BadInputError, CancelledError, throwIfAborted } from '../errors';
 import type { ExternalFileStatus, FileAccess, FileStat, LoadedModel } from './model';
 import type { TensorProto } from './proto';
@@ -47,7 +47,31 @@ export const nodeFileAccess: FileAccess = {
       await handle.close();
     }
   },
+  realpath: (path: string) => realpath(path),
 };
+
+/**
+ * Refuses an external file whose real path (symlinks followed, in the location or its folders)
+ * is not inside the model's real folder: a checked-in symlink must not make the runtime read
+ * files elsewhere on the machine. Missing files are left to the existence checks.
+ */
+async function checkContained(model: Pick<LoadedModel, 'path' | 'modelDir' | 'files'>, path: string, location: string): Promise<void> {
+  const { files, modelDir } = model;
+  if (!files.realpath || modelDir === null) return;
+  let real: string;
+  let folder: string;
+  try {
+    [real, folder] = await Promise.all([files.realpath(path), files.realpath(modelDir)]);
+  } catch (e) {
+    if (isErrno(e, 'ENOENT') || isErrno(e, 'ENOTDIR')) return;
+    throw e;
+  }
+  if (!real.startsWith(folder.endsWith(sep) ? folder : folder + sep)) {
+    throw new BadInputError('onnx.external-path',
+      `${model.path}: external data '${location}' resolves to ${real}, outside the model's folder ${folder} (through a symbolic link); only files inside it are read`,
+      { file: model.path });
+  }
+}
 
 function isErrno(e: unknown, code: string): boolean {
   return typeof e === 'object' && e !== null && 'code' in e && (e as { code: unknown }).code === code;
@@ -114,6 +138,7 @@ export async function statExternalFiles(model: Pick<LoadedModel, 'proto' | 'path
   for (const status of statuses) {
     throwIfAborted(signal);
     if (status.path === null) continue;
+    await checkContained(model, status.path, status.location);
     const info = await model.files.stat(status.path);
     status.exists = info !== null;
     status.bytes = info?.isFile ? info.size : null;
@@ -128,6 +153,7 @@ async function checkedRange(model: LoadedModel, tensor: TensorProto, ref: Extern
   if (path === null) {
     throw new BadInputError('onnx.external-missing', `${file}: ${tensorLabel(tensor)} keeps its data in '${ref.location}', but the model was loaded without a folder to find it in`, { file });
   }
+  await checkContained(model, path, ref.location);
   const info = await model.files.stat(path);
   if (info === null || !info.isFile) {
     const why = info === null ? 'which does not exist' : 'which is not a regular file';

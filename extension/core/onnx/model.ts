@@ -18,6 +18,8 @@ export interface FileStat {
 export interface FileAccess {
   stat(path: string): Promise<FileStat | null>;
   read(path: string, offset: number, length: number, signal?: AbortSignal): Promise<Uint8Array>;
+  /** The canonical path (symlinks followed), for the containment check of external data. */
+  realpath?(path: string): Promise<string>;
 }
 
 /** What is known about one external data file a model refers to. */

@@ -2,14 +2,25 @@
  * Report exports besides JSON: CSV of the per-group table, and a self-contained HTML file that
  * embeds the report and the same renderer the VS Code webview uses (no network, no files beside).
  */
+import { createHash } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { reportToJson } from './report';
 import type { SlicesSection } from '../../protocol/slices';
 import type { GroupsSection } from '../../protocol/groups';
 
-function csvCell(value: unknown): string {
-  const text = value === undefined || value === null ? '' : typeof value === 'number' && !Number.isFinite(value) ? String(value) : String(value);
+/** A plain decimal number written as text (group values such as "-1" are data, not formulas). */
+const NUMBER_TEXT = /^[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$/;
+
+/**
+ * One CSV cell. Text from the data (group values, column names) that a spreadsheet would read as
+ * a formula — starting with =, +, -, @, tab or CR — gets a leading ' (OWASP CSV injection);
+ * numbers, and text that is a plain number, are written unchanged.
+ */
+export function csvCell(value: unknown): string {
+  if (value === undefined || value === null) return '';
+  let text = String(value);
+  if (typeof value !== 'number' && /^[=+\-@\t\r]/.test(text) && !NUMBER_TEXT.test(text)) text = `'${text}`;
   return /[",\n\r]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
 }
 
@@ -46,6 +57,11 @@ function scriptSafe(text: string): string {
   return text.replace(/</g, '\\u003c').replace(/>/g, '\\u003e').replace(/&/g, '\\u0026').replace(/\u2028/g, '\\u2028').replace(/\u2029/g, '\\u2029');
 }
 
+/** The CSP source that allows exactly this inline script: 'sha256-<base64 of its UTF-8 bytes>'. */
+export function scriptHash(script: string): string {
+  return `sha256-${createHash('sha256').update(script, 'utf8').digest('base64')}`;
+}
+
 /** A standalone HTML document showing the report with the webview's renderer. */
 export function htmlReport(report: unknown, assets: HtmlAssets = defaultHtmlAssets()): string {
   const script = readFileSync(assets.script, 'utf8').replace(/<\/script/gi, '<\\/script');
@@ -56,7 +72,7 @@ export function htmlReport(report: unknown, assets: HtmlAssets = defaultHtmlAsse
 <head>
 <meta charset="UTF-8">
 <meta name="viewport" content="width=device-width, initial-scale=1.0">
-<meta http-equiv="Content-Security-Policy" content="default-src 'none'; img-src data: blob:; style-src 'unsafe-inline'; script-src 'unsafe-inline'">
+<meta http-equiv="Content-Security-Policy" content="default-src 'none'; img-src data: blob:; style-src 'unsafe-inline'; script-src '${scriptHash(script)}'">
 <title>${title}</title>
 <style>${STANDALONE_THEME}\n${css}</style>
 </head>

@@ -38,6 +38,9 @@ export interface SyntheticOptions {
   readonly vocab: number;
 }
 
+/** Most elements one synthetic input may have (2^28: 1 GiB of float32). */
+export const MAX_SYNTHETIC_ELEMENTS = 2 ** 28;
+
 /** Synthetic feeds for a model's inputs: symbolic first dims -> batch, other symbolic dims -> sequence length. */
 export function syntheticFeeds(inputs: readonly ValueInfo[], options: SyntheticOptions, label: string): Record<string, PlainTensor> {
   const random = seededRandom(options.seed);
@@ -45,6 +48,9 @@ export function syntheticFeeds(inputs: readonly ValueInfo[], options: SyntheticO
   for (const input of inputs) {
     const dims = (input.shape ?? []).map((d, i) => (typeof d === 'number' && d > 0 ? d : i === 0 ? options.batch : options.sequenceLength));
     const size = dims.reduce((a, b) => a * b, 1);
+    if (size > MAX_SYNTHETIC_ELEMENTS) {
+      throw new BadInputError('run.too-large', `${label}: input "${input.name}" of shape [${dims.join(', ')}] would have ${size.toLocaleString('en-US')} elements, over the limit of ${MAX_SYNTHETIC_ELEMENTS.toLocaleString('en-US')}; lower --batch or --seq`, { file: label });
+    }
     const isMask = /mask/i.test(input.name);
     switch (input.dtype) {
       case 'float32': {

@@ -1,5 +1,5 @@
 export { loadOrt, ortVersion, RuntimeUnavailableError, type OrtModule } from './loader';
 export { autoProviders, parseProviderSetting, requestedProviders, providerPrecheck, type ProviderSetting } from './providers';
-export { openSession, type OpenedSession, type SessionOptions } from './session';
+export { asResourceError, openSession, ortFailureReason, type OpenedSession, type SessionOptions } from './session';
 export { syntheticFeeds, runForward, maxRelativeDifference, seededRandom, type PlainTensor, type ForwardResult } from './forward';
 export { physicalCores, sessionThreads, LARGE_MODEL_BYTES } from './machine';

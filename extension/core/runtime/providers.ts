@@ -3,8 +3,8 @@
  * expands per platform. Providers whose libraries are absent are skipped with a reason before
  * any session is tried; the rest are tried in order and the first that creates a session wins.
  */
-import { existsSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync, readFileSync } from 'node:fs';
+import { delimiter, join } from 'node:path';
 import { BadInputError } from '../errors';
 import { EXECUTION_PROVIDERS, type ExecutionProvider } from '../../protocol/runtime';
 
@@ -50,17 +50,41 @@ export function providerPrecheck(provider: ExecutionProvider, binaryDir: string 
   const platform = process.platform;
   switch (provider) {
     case 'cpu':
+      return null;
     case 'webgpu':
+      // On Linux, onnxruntime's WebGPU (Dawn) prints "Couldn't load Vulkan" to stderr on every
+      // session when the Vulkan loader is missing: check for the loader before asking it.
+      if (platform === 'linux' && !hasSharedLibrary('libvulkan.so.1')) return 'webgpu: the Vulkan loader (libvulkan.so.1) is not installed';
       return null;
     case 'cuda':
       if (platform !== 'linux' && platform !== 'win32') return `cuda: not available on ${platform}`;
       if (binaryDir && !existsSync(join(binaryDir, platform === 'win32' ? 'onnxruntime_providers_cuda.dll' : 'libonnxruntime_providers_cuda.so'))) {
-        return 'cuda: provider libraries not installed (opt-in: see README "GPU")';
+        return 'cuda: provider libraries not installed (opt-in: "Bias Inspector: Install CUDA Provider…" or bias-inspector install-cuda)';
       }
       return null;
     case 'dml':
       return platform === 'win32' ? null : `dml: Windows only (this is ${platform})`;
     case 'coreml':
       return platform === 'darwin' ? null : `coreml: macOS only (this is ${platform})`;
+  }
+}
+
+/** Folders the dynamic linker searches by default on Linux, after LD_LIBRARY_PATH. */
+const LINUX_LIBRARY_DIRS = [
+  '/lib', '/usr/lib', '/lib64', '/usr/lib64', '/usr/local/lib',
+  '/lib/x86_64-linux-gnu', '/usr/lib/x86_64-linux-gnu', '/lib/aarch64-linux-gnu', '/usr/lib/aarch64-linux-gnu',
+];
+
+/**
+ * Whether the dynamic linker can find `name` (Linux): in LD_LIBRARY_PATH, the default folders,
+ * or the linker cache (/etc/ld.so.cache lists every library by name). Reads files only.
+ */
+export function hasSharedLibrary(name: string, env: NodeJS.ProcessEnv = process.env, cacheFile = '/etc/ld.so.cache', defaultDirs: readonly string[] = LINUX_LIBRARY_DIRS): boolean {
+  const dirs = [...(env.LD_LIBRARY_PATH ?? '').split(delimiter).filter(Boolean), ...defaultDirs];
+  if (dirs.some((dir) => existsSync(join(dir, name)))) return true;
+  try {
+    return readFileSync(cacheFile).includes(`${name}\0`);
+  } catch {
+    return false;
   }
 }

@@ -3,7 +3,8 @@
  * earlier ones were skipped are returned with the session, for the status bar and every report.
  */
 import type { InferenceSession } from 'onnxruntime-node';
-import { InspectorError } from '../errors';
+import { BadInputError, InspectorError } from '../errors';
+import { escapeControl } from '../text';
 import type { ExecutionProvider, RuntimeInfo } from '../../protocol/runtime';
 import { loadOrt, nativeBinaryDir } from './loader';
 import { providerPrecheck, requestedProviders, type ProviderSetting } from './providers';
@@ -30,7 +31,48 @@ function firstLine(error: unknown): string {
   const text = error instanceof Error ? error.message : String(error);
   const line = text.split('\n').find((l) => l.trim().length > 0) ?? text;
   const match = /\] : \d+ : \w+ : (.*)$/.exec(line) ?? /(Failed to .*)$/.exec(line);
-  return (match?.[1] ?? line).slice(0, 200);
+  return escapeControl((match?.[1] ?? line).slice(0, 200));
+}
+
+/** Length of a C++ signature `ret ns::f(args…) const ` at the start of `text` (0 when there is none). */
+function signatureLength(text: string): number {
+  const open = text.indexOf('(');
+  if (open < 0 || /\s{2}|[.!?]\s/.test(text.slice(0, open))) return 0;
+  let depth = 0;
+  for (let i = open; i < text.length; i++) {
+    const c = text[i];
+    if (c === '(') depth++;
+    else if (c === ')' && --depth === 0) {
+      const rest = /^\)(?: const)?\s*/.exec(text.slice(i));
+      return i + (rest?.[0].length ?? 1);
+    }
+  }
+  return 0;
+}
+
+/**
+ * onnxruntime's reason for refusing a model, as one readable line: without the "Load model from
+ * … failed:" prefix, the source location and C++ signature, newlines and control characters.
+ */
+export function ortFailureReason(error: unknown): string {
+  let text = error instanceof Error ? error.message : String(error);
+  text = text.replace(/^Load model from [\s\S]*? failed:\s*/, '');
+  const location = /^\/?[\w./\\-]*onnxruntime[\w./\\-]*:\d+\s+/.exec(text);
+  if (location) {
+    text = text.slice(location[0].length);
+    text = text.slice(signatureLength(text));
+  }
+  text = text.replace(/\s+/g, ' ').trim();
+  const opset = /Opset (\d+) is under development[\s\S]*Current official support for domain (\S+) is till opset (\d+)/.exec(text);
+  if (opset) text = `opset ${opset[1]} of ${opset[2]} is newer than this onnxruntime supports (up to opset ${opset[3]})`;
+  text = text.replace(/^(?:Fatal error|Error|This is an invalid model\. Error|Invalid model\.)\s*:?\s*/i, '');
+  const line = escapeControl(text);
+  return line.length > 400 ? `${line.slice(0, 399)}…` : line || 'no reason given';
+}
+
+/** A model onnxruntime refuses to load on the CPU provider: the model's fault, bad input (exit 2). */
+function modelRejected(label: string, file: string | undefined, version: string, reason: string, cause: unknown): BadInputError {
+  return new BadInputError('model.rejected', `${label}: onnxruntime ${version} cannot load this model: ${reason}`, { ...(file ? { file } : {}), cause });
 }
 
 /**
@@ -42,6 +84,7 @@ export async function openSession(model: Uint8Array | string, label: string, opt
   const requested = requestedProviders(options.providers);
   const binaryDir = nativeBinaryDir();
   const skipped: string[] = [];
+  let cpuFailure: unknown;
   for (const provider of requested) {
     const reason = providerPrecheck(provider, binaryDir);
     if (reason) {
@@ -65,9 +108,42 @@ export async function openSession(model: Uint8Array | string, label: string, opt
       };
       return { session, info };
     } catch (error) {
+      if (provider === 'cpu') cpuFailure = error;
       skipped.push(`${provider}: ${firstLine(error)}`);
+    }
+  }
+  const version = ort.env.versions.node ?? 'unknown';
+  const file = typeof model === 'string' ? model : undefined;
+  // The CPU provider runs every valid model: when it refuses one, the model is at fault.
+  if (cpuFailure !== undefined) throw modelRejected(label, file, version, ortFailureReason(cpuFailure), cpuFailure);
+  if (!requested.includes('cpu') && skipped.length > 0) {
+    try {
+      const probe = typeof model === 'string'
+        ? await ort.InferenceSession.create(model, { executionProviders: ['cpu'], graphOptimizationLevel: 'disabled' })
+        : await ort.InferenceSession.create(model, { executionProviders: ['cpu'], graphOptimizationLevel: 'disabled' });
+      await probe.release();
+    } catch (error) {
+      throw modelRejected(label, file, version, ortFailureReason(error), error);
     }
   }
   throw new InspectorError('runtime.no-provider', 'failure',
     `${label}: no execution provider could run this model (tried ${requested.join(', ')}): ${skipped.join('; ')}`);
+}
+
+/**
+ * An error of a run that ran out of memory (onnxruntime's arena, or a typed array too large for
+ * this process), as a one-line bad-input error naming what to lower; null for other errors.
+ */
+export function asResourceError(error: unknown): BadInputError | null {
+  if (error instanceof InspectorError) return null;
+  const text = error instanceof Error ? error.message : String(error);
+  const arena = /Failed to allocate memory for requested buffer of size (\d+)/.exec(text);
+  if (arena) {
+    const gib = Number(arena[1]) / 1024 ** 3;
+    return new BadInputError('run.too-large', `the run needs more memory than onnxruntime could allocate (a buffer of ${gib >= 0.1 ? `${gib.toFixed(1)} GiB` : `${arena[1]} bytes`}); lower the batch size, sequence length or number of rows`, { cause: error });
+  }
+  if (error instanceof RangeError && /Invalid typed array length|Array buffer allocation failed|Invalid array length/.test(text)) {
+    return new BadInputError('run.too-large', `the run needs more memory than this process can allocate (${escapeControl(text)}); lower the batch size, bootstrap replicates or number of rows`, { cause: error });
+  }
+  return null;
 }

@@ -6,6 +6,7 @@ import { guidedSpec, guidedSpecAttention, guidedSpecDryRun } from './guidedSpec'
 import { analysisSlices } from './analysisSlices';
 import { analysisProbe } from './analysisProbe';
 import { untrustedWorkspace } from './untrustedWorkspace';
+import { untrustedAttentionSample } from './untrustedAttentionSample';
 
 /**
  * "Each analysis that exists runs from its command on a demo model and its chart shows the planted
@@ -14,4 +15,4 @@ import { untrustedWorkspace } from './untrustedWorkspace';
  * workspace copy (the runner allows new files there and nowhere else). The untrusted-workspace
  * scenario runs last, in a second code-server with workspace trust on (Scenario.workspaceTrust).
  */
-export const analysisScenarios: readonly Scenario[] = [analysisGroups, analysisAttention, analysisQuant, analysisSlices, analysisProbe, guidedSpec, guidedSpecDryRun, guidedSpecAttention, untrustedWorkspace];
+export const analysisScenarios: readonly Scenario[] = [analysisGroups, analysisAttention, analysisQuant, analysisSlices, analysisProbe, guidedSpec, guidedSpecDryRun, guidedSpecAttention, untrustedWorkspace, untrustedAttentionSample];

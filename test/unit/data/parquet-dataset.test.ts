@@ -77,7 +77,7 @@ describe('Parquet dataset folder', () => {
     mkdirSync(join(dir, 'empty'));
     file('empty/notes.txt', 'x');
     const err = await rejection(() => openTable(join(dir, 'empty')));
-    assert.equal(err.code, 'data-is-directory');
-    assert.match(err.message, /is a folder with no \.parquet part files/);
+    assert.equal(err.code, 'data.is-folder');
+    assert.match(err.message, /is a folder, not a data file; name a table \(.*\) or a folder of Parquet part files$/);
   });
 });
