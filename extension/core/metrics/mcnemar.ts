@@ -30,20 +30,5 @@ export function mcnemarExact(b: number, c: number): number {
   return Math.min(1, 2 * Math.exp(logPmf + Math.log(sum)));
 }
 
-/**
- * Benjamini–Hochberg q-values (step-up, monotone, capped at 1), as `p.adjust(p, "BH")` and
- * statsmodels' `fdr_bh`. NaN p-values are left out of the family and get NaN.
- */
-export function benjaminiHochberg(pValues: readonly number[]): number[] {
-  const idx = pValues.map((_, i) => i).filter((i) => !Number.isNaN(pValues[i]));
-  idx.sort((x, y) => (pValues[x] as number) - (pValues[y] as number) || x - y);
-  const m = idx.length;
-  const q = pValues.map(() => NaN);
-  let running = 1;
-  for (let r = m - 1; r >= 0; r--) {
-    const i = idx[r] as number;
-    running = Math.min(running, ((pValues[i] as number) * m) / (r + 1));
-    q[i] = running;
-  }
-  return q;
-}
+/** Benjamini–Hochberg q-values: one definition, in significance.ts (also used by the slices). */
+export { benjaminiHochberg } from './significance';
