@@ -118,7 +118,7 @@ export const SPEC_SCHEMA = {
         if: { properties: { probe: { properties: { kind: { const: 'counterfactual' } } } } },
         else: { required: ['data'] },
       },
-      else: { required: ['data', 'task'] },
+      else: { required: ['data'] },
     },
   ],
 } as const;

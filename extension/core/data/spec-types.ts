@@ -96,7 +96,8 @@ export interface ResolvedSpec extends AnalysisSpec {
   readonly specPath: string;
   /** The data file (a counterfactual probe's templates file when the spec names no data). */
   readonly data: string;
-  readonly task: Task;
+  /** Absent when the spec names none (attention needs none; scoring analyses ask via scoringTask). */
+  readonly task?: Task;
   readonly inputs: Readonly<Record<string, InputMapping>>;
   readonly outputKind: OutputKind;
   readonly groups: readonly string[];

@@ -214,7 +214,9 @@ export async function resolveSpec(value: unknown, options: ResolveOptions): Prom
     specPath,
     ...(spec.model !== undefined ? { model: file('/model', spec.model) } : {}),
     data,
-    task: spec.task ?? 'binary',
+    // A probe's labels can only be binary (FORMULAS.md §H); other specs keep no task unless they
+    // name one (attention reads no labels; scoring analyses ask through scoringTask).
+    ...(spec.task !== undefined ? { task: spec.task } : spec.probe ? { task: 'binary' as const } : {}),
     inputs,
     ...(probe ? { probe } : {}),
     outputKind: spec.outputKind ?? (spec.probe ? 'language_model' : spec.task === 'regression' ? 'regression' : 'logits'),
