@@ -188,7 +188,8 @@ test('spec: a counterfactual probe needs no data, task or inputs; a yes/no probe
   await assert.rejects(spec('yn-nodata', { model: 'bigram.onnx', probe: yesno.probe }), /field "data": is required/);
   await assert.rejects(spec('yn-typo', { ...yesno, probe: { ...yesno.probe, yess: [' y'] } }), /field "probe\.yess": unknown field; did you mean "yes"\?/);
   await assert.rejects(spec('cf-one', { model: 'bigram.onnx', probe: { kind: 'counterfactual', templates: 't.jsonl', terms: { A: ['a'] } } }), /field "probe\.terms"/);
-  await assert.rejects(spec('groups-nolabel', { model: 'bigram.onnx', data: 'rows.csv', inputs: {} }), /field "task": is required/);
+  // Without a probe a spec needs no task to load (attention reads none); scoring analyses ask for it (scoringTask).
+  assert.equal((await spec('groups-nolabel', { model: 'bigram.onnx', data: 'rows.csv', inputs: {} })).task, undefined);
 });
 
 test('the input encoder feeds an unmapped past_key_values.* cache with past length 0 (attention over a decoder LM)', async () => {
