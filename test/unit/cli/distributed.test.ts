@@ -11,6 +11,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { assertJsonClose } from '../jsonClose';
 
 const root = resolve(__dirname, '../../..');
 const cli = join(root, 'dist/cli.js');
@@ -24,24 +25,6 @@ function run(args: string[], env: Record<string, string> = {}) {
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
-/** Equal structure and strings; numbers equal or within `tol` relative (1e-15 absolute near 0). */
-function assertClose(a: unknown, b: unknown, tol: number, path = '$'): void {
-  if (typeof a === 'number' && typeof b === 'number') {
-    if (Number.isNaN(a) || Number.isNaN(b)) return assert.ok(Number.isNaN(a) && Number.isNaN(b), `${path}: ${a} vs ${b}`);
-    const d = Math.abs(a - b);
-    return assert.ok(d <= Math.max(tol * Math.max(Math.abs(a), Math.abs(b)), 1e-15), `${path}: ${a} vs ${b}`);
-  }
-  if (Array.isArray(a) && Array.isArray(b)) {
-    assert.equal(a.length, b.length, `${path}: length`);
-    return a.forEach((x, i) => assertClose(x, b[i], tol, `${path}[${i}]`));
-  }
-  if (a && b && typeof a === 'object' && typeof b === 'object') {
-    assert.deepEqual(Object.keys(a), Object.keys(b), `${path}: keys`);
-    for (const k of Object.keys(a)) assertClose((a as Record<string, unknown>)[k], (b as Record<string, unknown>)[k], tol, `${path}.${k}`);
-    return;
-  }
-  assert.deepEqual(a, b, path);
-}
 
 test('a 2-worker Dask run of the demo spec equals the single run; a killed worker\'s shard is retried', { skip, timeout: 300_000 }, () => {
   assert.ok(hasDask, 'CI must install python3-distributed');
@@ -61,7 +44,7 @@ test('a 2-worker Dask run of the demo spec equals the single run; a killed worke
     assert.ok(b.shards.every((s) => typeof s.host === 'string' && s.host.length > 0));
     const { createdAt: _a, ...restA } = a;
     const { createdAt: _b, shards: _s, ...restB } = b;
-    assertClose(restB, restA, 1e-12);
+    assertJsonClose(restB, restA, 1e-12, 1e-15);
     const groups = restB['groups'] as { overall: { count: number }; bootstrap: { scheme: string; replicates: number } };
     assert.equal(groups.overall.count, 6000);
     assert.deepEqual([groups.bootstrap.scheme, groups.bootstrap.replicates], ['poisson', 30]);

@@ -5,6 +5,7 @@ import type { GroupsState } from '../../../extension/core/metrics/groupsState';
 import { poissonWeights, rowKeysOf } from '../../../extension/core/metrics/poisson';
 import { percentileInterval, Xoshiro128 } from '../../../extension/core/metrics/stats';
 import { binaryBatch } from './fixtures';
+import { assertJsonClose } from '../jsonClose';
 
 /** 2000 rows over sex × race with a missing race now and then; seeded. */
 function dataset(seed: number, n = 2000): { y: number[]; p: number[]; sex: string[]; race: string[]; rows: number[] } {
@@ -48,24 +49,6 @@ function builderOf(d: Data, from: number, to: number, batch = 300): GroupMetrics
   return b;
 }
 
-/** Walks two JSON values: equal structure, equal strings/counts, numbers within `tol` relative. */
-function assertClose(a: unknown, b: unknown, tol: number, path = '$'): void {
-  if (typeof a === 'number' && typeof b === 'number') {
-    if (Number.isNaN(a) || Number.isNaN(b)) return assert.ok(Number.isNaN(a) && Number.isNaN(b), `${path}: ${a} vs ${b}`);
-    const scale = Math.max(Math.abs(a), Math.abs(b), 1e-300);
-    return assert.ok(a === b || Math.abs(a - b) / scale <= tol, `${path}: ${a} vs ${b}`);
-  }
-  if (Array.isArray(a) && Array.isArray(b)) {
-    assert.equal(a.length, b.length, `${path}: length`);
-    return a.forEach((x, i) => assertClose(x, b[i], tol, `${path}[${i}]`));
-  }
-  if (a && b && typeof a === 'object' && typeof b === 'object') {
-    assert.deepEqual(Object.keys(a), Object.keys(b), `${path}: keys`);
-    for (const k of Object.keys(a)) assertClose((a as Record<string, unknown>)[k], (b as Record<string, unknown>)[k], tol, `${path}.${k}`);
-    return;
-  }
-  assert.deepEqual(a, b, path);
-}
 
 const roundTrip = (s: GroupsState): GroupsState => JSON.parse(JSON.stringify(s)) as GroupsState;
 
@@ -77,7 +60,7 @@ test('sharded states merge to the single Poisson-bootstrap run (counts exact, fi
   const cuts = [[1300, 2000], [0, 700], [700, 1300]] as const;
   const states = cuts.map(([a, b]) => roundTrip(builderOf(d, a, b, 128).exportState({ bootstrap: 40, seed: 9 })));
   const merged = await GroupMetricsBuilder.fromStates(states).finish({});
-  assertClose(merged, single, 1e-12);
+  assertJsonClose(merged, single, 1e-12);
   assert.equal(merged.overall.count, 2000);
   assert.deepEqual(merged.byGroup.map((g) => [g.group, g.count]), single.byGroup.map((g) => [g.group, g.count]));
   assert.equal(merged.missingGroup, single.missingGroup);
@@ -101,7 +84,7 @@ test('the Poisson scheme weighs each row by its keyed Poisson(1) draw (replicate
     acc.push(right / total);
   }
   const ci = percentileInterval(acc, 0.95);
-  assertClose(s.overall.ci?.accuracy, ci, 1e-14);
+  assertJsonClose(s.overall.ci?.accuracy, ci, 1e-14);
   assert.deepEqual(s.bootstrap, { replicates: 30, seed: 3, confidence: 0.95, method: 'percentile', scheme: 'poisson' });
 });
 
@@ -109,7 +92,7 @@ test('merging without a bootstrap gives the point estimates; mismatched states a
   const d = dataset(5, 600);
   const single = await builderOf(d, 0, 600).finish({});
   const merged = await GroupMetricsBuilder.fromStates([builderOf(d, 0, 250).exportState({ bootstrap: 0, seed: 0 }), builderOf(d, 250, 600).exportState({ bootstrap: 0, seed: 0 })]).finish({});
-  assertClose(merged, single, 1e-12);
+  assertJsonClose(merged, single, 1e-12);
   const a = builderOf(d, 0, 100).exportState({ bootstrap: 5, seed: 1 });
   const b = builderOf(d, 100, 200).exportState({ bootstrap: 5, seed: 2 });
   assert.throws(() => GroupMetricsBuilder.fromStates([a, b]), /different bootstrap settings/);
