@@ -5,7 +5,8 @@
  */
 import { BadInputError, throwIfAborted, type ProgressFn } from '../errors';
 import { openTable, type ResolvedSpec } from '../data';
-import { binOf, fillQValues, findSlices, quantileEdges, sliceTest, SLICE_DEFAULTS, type SliceSearchColumn } from '../metrics/slices';
+import { binOf, fillQValues, quantileEdges, sliceTest, SLICE_DEFAULTS, type SliceSearchColumn } from '../metrics/slices';
+import { searchSlices } from '../metrics/sliceBitsets';
 import { confusionRates } from '../metrics/thresholds';
 import { REPORT_SCHEMA } from '../../protocol/report';
 import type { SliceColumnInfo, SliceEntry, SliceErrorKind, SliceMetrics, SlicePredicate, SlicesReport } from '../../protocol/slices';
@@ -203,7 +204,7 @@ export async function runSlices(spec: ResolvedSpec, options: SlicesRunOptions): 
   const searchErrors = Float64Array.from(searchIdx, (i) => errors[i]!);
   const columns: SliceSearchColumn[] = built.map((b) => ({ ...b.search, codes: Int32Array.from(searchIdx, (i) => b.codes[i]!) }));
   options.onProgress?.(0.92, 'searching slices');
-  const found = findSlices(columns, searchErrors, {
+  const found = searchSlices(columns, searchErrors, {
     ...(options.alpha !== undefined ? { alpha: options.alpha } : {}), maxLevel,
     ...(options.minSupport !== undefined ? { minSupport: options.minSupport } : {}),
     ...(options.k !== undefined ? { k: options.k } : {}), ...(options.signal ? { signal: options.signal } : {}),

@@ -102,6 +102,41 @@ interface Node {
 
 const keyOf = (preds: readonly (readonly [number, number])[]): string => preds.map(([c, v]) => `${c}:${v}`).join('|');
 
+/** The running top k (report order) of the slices offered, and the score bound test against it. */
+export interface TopK {
+  readonly top: FoundSlice[];
+  /** Offers a slice (size ≥ min support and error sum > 0 checked by the caller). */
+  offer(node: { readonly preds: (readonly [number, number])[]; readonly size: number; readonly errorSum: number }): void;
+  /** True when a descendant bound may still enter the top k (margin against rounding). */
+  reaches(bound: number): boolean;
+}
+
+export function topK(columns: readonly SliceSearchColumn[], n: number, errorMean: number, alpha: number, k: number): TopK {
+  const top: FoundSlice[] = [];
+  const threshold = (): number => (top.length < k ? 0 : top[top.length - 1]!.score);
+  return {
+    top,
+    offer(node): void {
+      const score = sliceScore(node.size, node.errorSum, n, errorMean, alpha);
+      if (!(score > 0)) return;
+      if (top.length >= k && score < top[k - 1]!.score) return;
+      const candidate: FoundSlice = {
+        predicates: node.preds, text: sliceText(columns, node.preds), size: node.size,
+        errorSum: node.errorSum, errorMean: node.errorSum / node.size, score,
+      };
+      if (top.length >= k && compareSlices(candidate, top[k - 1]!) >= 0) return;
+      let at = top.length;
+      while (at > 0 && compareSlices(candidate, top[at - 1]!) < 0) at--;
+      top.splice(at, 0, candidate);
+      if (top.length > k) top.pop();
+    },
+    reaches(bound: number): boolean {
+      const t = threshold();
+      return bound >= t - 1e-9 * (1 + Math.abs(t));
+    },
+  };
+}
+
 /** Exact top-k SliceLine search over the rows given (every row's error must be defined, ≥ 0). */
 export function findSlices(columns: readonly SliceSearchColumn[], errors: Float64Array, options: SliceSearchOptions = {}): SliceSearchResult {
   const n = errors.length;
@@ -117,29 +152,13 @@ export function findSlices(columns: readonly SliceSearchColumn[], errors: Float6
   if (n === 0 || !(total > 0) || k <= 0) return result([], 0, 0);
   for (const c of columns) if (c.codes.length !== n) throw new Error(`slice column ${c.name}: ${c.codes.length} codes for ${n} rows`);
 
-  const top: FoundSlice[] = [];
+  const tk = topK(columns, n, errorMean, alpha, k);
+  const { top, offer } = tk;
   let evaluated = 0;
   let pruned = 0;
-  const threshold = (): number => (top.length < k ? 0 : top[top.length - 1]!.score);
-  const offer = (node: Node): void => {
-    const score = sliceScore(node.size, node.errorSum, n, errorMean, alpha);
-    if (!(score > 0)) return;
-    if (top.length >= k && score < top[k - 1]!.score) return;
-    const candidate: FoundSlice = {
-      predicates: node.preds, text: sliceText(columns, node.preds), size: node.size,
-      errorSum: node.errorSum, errorMean: node.errorSum / node.size, score,
-    };
-    if (top.length >= k && compareSlices(candidate, top[k - 1]!) >= 0) return;
-    let at = top.length;
-    while (at > 0 && compareSlices(candidate, top[at - 1]!) < 0) at--;
-    top.splice(at, 0, candidate);
-    if (top.length > k) top.pop();
-  };
   /** Expand only when some descendant could still enter the top k (margin against rounding). */
   const worthExpanding = (node: Node): boolean => {
-    const bound = sliceScoreBound(node.size, node.errorSum, node.maxError, minSupport, n, errorMean, alpha);
-    const t = threshold();
-    const keep = bound >= t - 1e-9 * (1 + Math.abs(t));
+    const keep = tk.reaches(sliceScoreBound(node.size, node.errorSum, node.maxError, minSupport, n, errorMean, alpha));
     if (!keep) pruned++;
     return keep;
   };

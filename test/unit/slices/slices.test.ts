@@ -7,6 +7,7 @@ import {
   binOf, compareSlices, defaultMinSupport, fillQValues, findSlices, quantileEdges, sliceScore, sliceScoreBound, sliceTest,
   type FoundSlice, type SliceSearchColumn,
 } from '../../../extension/core/metrics/slices';
+import { findSlicesBitset, popcount32, searchSlices } from '../../../extension/core/metrics/sliceBitsets';
 import {
   benjaminiHochberg, studentTCdf, studentTQuantile, studentTTwoSided, welchTTest, wilsonInterval, Z_975,
 } from '../../../extension/core/metrics/significance';
@@ -92,6 +93,28 @@ test('edge cases: no errors, one value for every row, a column of distinct value
   assert.equal(ids.evaluated, n);
 });
 
+test('popcount32 counts the bits of any 32-bit word', () => {
+  for (const [x, c] of [[0, 0], [1, 1], [0xffffffff, 32], [0x80000000, 1], [-1, 32], [0x55555555, 16], [0x0f0f0f01, 13]] as const) assert.equal(popcount32(x), c, String(x));
+});
+
+test('bitset and hash searches agree on a larger case: top k, sizes, error sums bit for bit, and the planted slice', () => {
+  const n = 5003; // not a multiple of 32: the last word is partial
+  let s = 7;
+  const rnd = (): number => { s = (Math.imul(s, 1664525) + 1013904223) >>> 0; return s / 4294967296; };
+  const columns = [3, 7, 2, 5, 4, 9].map((card, c) => ({ name: `c${c}`, codes: Int32Array.from({ length: n }, () => Math.floor(rnd() * card)), cardinality: card, valueText: (v: number) => `v${v}` }));
+  for (const fractional of [false, true]) {
+    const errors = Float64Array.from({ length: n }, (_, i) => {
+      const planted = columns[1]!.codes[i] === 2 && columns[4]!.codes[i] === 1;
+      if (rnd() >= (planted ? 0.7 : 0.1)) return 0;
+      return fractional ? 0.1 + rnd() : 1;
+    });
+    const hash = findSlices(columns, errors, { k: 15 });
+    const bitset = findSlicesBitset(columns, errors, { k: 15 });
+    assert.deepEqual(bitset.top, hash.top);
+    assert.equal(bitset.top[0]!.text, 'c1 = v2 & c4 = v1');
+  }
+});
+
 /** Exhaustive enumeration straight from the definition. */
 function bruteForce(columns: readonly SliceSearchColumn[], errors: Float64Array, alpha: number, maxLevel: number, minSupport: number, k: number): FoundSlice[] {
   const n = errors.length;
@@ -126,7 +149,7 @@ function bruteForce(columns: readonly SliceSearchColumn[], errors: Float64Array,
   return out.sort(compareSlices).slice(0, k);
 }
 
-test('property: the pruned search returns exactly the top k of exhaustive enumeration', () => {
+test('property: both pruned searches (hash, bitset) return exactly the top k of exhaustive enumeration', () => {
   fc.assert(fc.property(
     fc.integer({ min: 30, max: 260 }),
     fc.array(fc.integer({ min: 1, max: 5 }), { minLength: 1, maxLength: 5 }),
@@ -150,9 +173,11 @@ test('property: the pruned search returns exactly the top k of exhaustive enumer
         if (rnd() >= p) return 0;
         return fractional ? Math.ceil(rnd() * 16) / 8 : 1;
       });
-      const fast = findSlices(columns, errors, { alpha, maxLevel, minSupport, k });
-      const brute = bruteForce(columns, errors, alpha, maxLevel, minSupport, k);
-      assert.deepEqual(fast.top.map((t) => [t.text, t.size, t.errorSum, t.score]), brute.map((t) => [t.text, t.size, t.errorSum, t.score]));
+      const brute = bruteForce(columns, errors, alpha, maxLevel, minSupport, k).map((t) => [t.text, t.size, t.errorSum, t.score]);
+      for (const search of ['hash', 'bitset'] as const) {
+        const fast = searchSlices(columns, errors, { alpha, maxLevel, minSupport, k, search });
+        assert.deepEqual(fast.top.map((t) => [t.text, t.size, t.errorSum, t.score]), brute, search);
+      }
     },
   ), { numRuns: 300, seed: 11 });
 });
