@@ -21,6 +21,12 @@ export interface ThresholdGroupPoint {
   readonly tpr: number;
   readonly fpr: number;
   readonly objective: number;
+  /**
+   * Expected confusion counts of the group under the randomised thresholds (Σ over its rows of
+   * P(ŷ = 1) and 1 − P(ŷ = 1), by label): the report's objective and disparity are computed from
+   * these, so a what-if that applies this point reproduces them exactly. Absent in older reports.
+   */
+  readonly expected?: { readonly tp: number; readonly fp: number; readonly tn: number; readonly fn: number };
 }
 
 export interface ThresholdFrontPoint {

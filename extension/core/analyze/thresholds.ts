@@ -106,6 +106,7 @@ export async function runThresholds(spec: ResolvedSpec, options: ThresholdsRunOp
     threshold0: thresholdValue(p.interpolation.threshold0), threshold1: thresholdValue(p.interpolation.threshold1),
     ...(p.interpolation.pIgnore !== undefined ? { pIgnore: p.interpolation.pIgnore, predictionConstant: p.interpolation.predictionConstant! } : {}),
     selection_rate: p.rates.selection_rate, tpr: p.rates.tpr, fpr: p.rates.fpr, objective: p.rates.objective,
+    expected: p.counts,
   });
   const baseline = manualThresholds(data, groupNames.map(() => baselineThreshold));
   const curves = thresholdCurves(data, steps);

@@ -184,7 +184,10 @@ export interface GroupRates {
   readonly objective: number;
 }
 
-export interface OperatingPoint { readonly interpolation: Interpolation; readonly rates: GroupRates }
+/** Expected confusion counts of a group under its interpolation (fractional under randomisation). */
+export interface ExpectedCounts { readonly tp: number; readonly fp: number; readonly tn: number; readonly fn: number }
+
+export interface OperatingPoint { readonly interpolation: Interpolation; readonly rates: GroupRates; readonly counts: ExpectedCounts }
 
 export interface ThresholdSolution {
   readonly groups: OperatingPoint[];
@@ -246,7 +249,7 @@ function solution(parts: ReturnType<typeof splitGroups>, interps: Interpolation[
   const disparity = constraint === 'equalized_odds'
     ? Math.max(differenceBetween(rateOf('true_positive_rate')), differenceBetween(rateOf('false_positive_rate')))
     : differenceBetween(rateOf(CONSTRAINT_RATE[constraint]));
-  return { groups: groups.map(({ interpolation, rates }) => ({ interpolation, rates })), objective: objectiveOf(objective, total), disparity, fairlearnObjective };
+  return { groups: groups.map(({ interpolation, rates, counts }) => ({ interpolation, rates, counts: { tp: counts.tp, fp: counts.fp, tn: counts.tn, fn: counts.fn } })), objective: objectiveOf(objective, total), disparity, fairlearnObjective };
 }
 
 /** numpy.around(x, 15): rint(x·1e15)/1e15 with ties to even. */

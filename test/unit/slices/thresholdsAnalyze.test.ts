@@ -7,6 +7,7 @@ import { loadSpec, resolveSpec } from '../../../extension/core/data';
 import { mergeGroupValues, runThresholds } from '../../../extension/core/analyze/thresholds';
 import { manualThresholds } from '../../../extension/core/metrics/thresholds';
 import { BadInputError } from '../../../extension/core/errors';
+import { constraintDisparity, objectiveOf, presetChoices, thresholdsJson, whatIf } from '../../../webview/charts/thresholdWhatIf';
 
 const examples = resolve(__dirname, '../../../examples');
 
@@ -34,6 +35,36 @@ test('income demo: demographic parity equalises the expected selection rates; th
   const eo = await runThresholds(await loadSpec(join(examples, 'income-mlp.bias.json')), { providers: ['cpu'], constraint: 'equalized_odds', front: true });
   assert.deepEqual(eo.thresholds.front, [], 'Fairlearn does not relax equalized odds');
   assert.ok(eo.thresholds.groups.every((g) => g.pIgnore !== undefined && g.predictionConstant !== undefined));
+});
+
+test('randomised presets reproduce the report\'s Fairlearn operating points exactly (objective, disparity, group rates) for every constraint', async () => {
+  const spec = await loadSpec(join(examples, 'income-mlp.bias.json'));
+  const cases: [string, string][] = [
+    ['demographic_parity', 'accuracy_score'], ['equalized_odds', 'accuracy_score'], ['equalized_odds', 'balanced_accuracy_score'],
+    ['true_positive_rate_parity', 'balanced_accuracy_score'], ['false_positive_rate_parity', 'accuracy_score'],
+    ['true_negative_rate_parity', 'true_positive_rate'], ['false_negative_rate_parity', 'selection_rate'],
+  ];
+  for (const [constraint, objective] of cases) {
+    const t = (await runThresholds(spec, { providers: ['cpu'], constraint, objective, front: true })).thresholds;
+    const at = `${constraint}/${objective}`;
+    const points = [{ name: 'optimum', preset: 'optimum' as const, objective: t.overall.objective, disparity: t.overall.disparity, groups: t.groups },
+      ...t.front.map((f, i) => ({ name: `front ε ${f.tolerance}`, preset: `front:${i}` as const, objective: f.objective, disparity: f.disparity, groups: f.groups }))];
+    for (const p of points) {
+      const w = whatIf(t, presetChoices(t, p.preset));
+      assert.equal(objectiveOf(objective, w), p.objective, `${at} ${p.name}: objective`);
+      assert.equal(constraintDisparity(constraint, w), p.disparity, `${at} ${p.name}: disparity`);
+      w.groups.forEach((r, g) => {
+        assert.equal(r.selection_rate, p.groups[g]!.selection_rate, `${at} ${p.name} group ${g}: selection`);
+        assert.equal(r.tpr, p.groups[g]!.tpr, `${at} ${p.name} group ${g}: TPR`);
+        assert.equal(r.fpr, p.groups[g]!.fpr, `${at} ${p.name} group ${g}: FPR`);
+      });
+    }
+  }
+  // the deployment JSON of the optimum carries Fairlearn's rule per group
+  const t = (await runThresholds(spec, { providers: ['cpu'] })).thresholds;
+  const choices = presetChoices(t, 'optimum');
+  const json = JSON.parse(thresholdsJson(t, choices, whatIf(t, choices))) as { thresholds: { randomised: boolean; p0: number; threshold0: unknown; threshold1: unknown }[] };
+  json.thresholds.forEach((e, g) => assert.deepEqual([e.randomised, e.p0, e.threshold0, e.threshold1], [true, t.groups[g]!.p0, t.groups[g]!.threshold0, t.groups[g]!.threshold1]));
 });
 
 test('Fairlearn merges several sensitive columns with "," and escapes', () => {

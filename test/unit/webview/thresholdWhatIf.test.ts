@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { manualThresholds, thresholdCurves, type ThresholdData } from '../../../extension/core/metrics/thresholds';
-import { constraintDisparity, objectiveOf, presetIndices, ratesAt, thresholdsJson, whatIf } from '../../../webview/charts/thresholdWhatIf';
+import { constraintDisparity, objectiveOf, pointRule, presetChoices, thresholdsJson, whatIf } from '../../../webview/charts/thresholdWhatIf';
 import { sliceSentenceText } from '../../../webview/charts/sliceText';
 import type { SliceEntry } from '../../../extension/protocol/slices';
 
@@ -29,15 +29,18 @@ test('slider what-if from the curves equals the engine recounting every row, at 
     assert.equal(constraintDisparity('demographic_parity', w), m.disparity.demographic_parity_difference);
     assert.equal(constraintDisparity('equalized_odds', w), m.disparity.equalized_odds_difference);
   }
-  // presets: one threshold; equal TPR picks, per group, the grid point whose TPR is closest to the pooled TPR at 0.5
-  assert.deepEqual(presetIndices(section, 'single'), [50, 50, 50]);
-  const target = whatIf(section, [50, 50, 50]).overall.tpr;
-  presetIndices(section, 'equal_tpr').forEach((j, g) => {
-    const gap = Math.abs(ratesAt(curves[g]!, j).tpr - target);
-    for (let k = 0; k <= steps; k++) assert.ok(gap <= Math.abs(ratesAt(curves[g]!, k).tpr - target));
-  });
+  // preset: one threshold 0.5 for every group
+  assert.deepEqual(presetChoices({ ...section, groups: [], front: [] }, 'single'), [50, 50, 50]);
   const json = JSON.parse(thresholdsJson(section, [10, 20, 30], whatIf(section, [10, 20, 30]))) as { thresholds: { group: { g: string }; threshold: number }[] };
   assert.deepEqual(json.thresholds, [{ group: { g: 'a' }, threshold: 0.1 }, { group: { g: 'b' }, threshold: 0.2 }, { group: { g: 'c' }, threshold: 0.3 }]);
+});
+
+test('a randomised point in words: mixture, single threshold, and p_ignore', () => {
+  const base = { group: { g: 'a' }, count: 10, selection_rate: 0, tpr: 0, fpr: 0, objective: 0 };
+  assert.equal(pointRule({ ...base, p0: 0.25, threshold0: 0.4, threshold1: 0.55 }), '0.2500·[P > 0.4000] + 0.7500·[P > 0.5500]');
+  assert.equal(pointRule({ ...base, p0: 1, threshold0: 0.4, threshold1: 0.55 }), '[P > 0.4000]');
+  assert.equal(pointRule({ ...base, p0: 0.5, threshold0: 'inf', threshold1: '-inf' }), '0.5000·[P > ∞] + 0.5000·[P > −∞]');
+  assert.equal(pointRule({ ...base, p0: 0, threshold0: 0.4, threshold1: 0.55, pIgnore: 0.2, predictionConstant: 0.3 }), '0.2000·0.3000 + 0.8000·([P > 0.5500])');
 });
 
 test('slice sentence in plain words, with the marks of small and not significant slices', () => {
