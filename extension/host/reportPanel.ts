@@ -9,6 +9,8 @@ import { saveExport } from './exportFile';
 import { reportToJson } from '../core/report';
 import { escapeHtml, webviewHtml, webviewOptions } from './webviewHtml';
 import { log } from './log';
+import type { GroupsReportWithTabs, ReportView } from '../protocol/groupsTabs';
+import { computeGroupsSection, saveWithSection, withSection } from './groupsTabs';
 
 /**
  * Serves requests a report needs beyond its JSON (e.g. attention samples), per report kind.
@@ -34,16 +36,18 @@ function reportTitle(report: unknown, file: vscode.Uri | null): string {
 }
 
 /** A webview panel showing one report with the shared section renderers. */
-export function showReport(extensionUri: vscode.Uri, report: unknown, file: vscode.Uri | null, column = vscode.ViewColumn.Active): void {
+export function showReport(extensionUri: vscode.Uri, report: unknown, file: vscode.Uri | null, column = vscode.ViewColumn.Active, view?: ReportView): void {
   const panel = vscode.window.createWebviewPanel(REPORT_VIEW_TYPE, reportTitle(report, file), column, webviewOptions(extensionUri));
-  attachReport(panel, extensionUri, report, file);
+  attachReport(panel, extensionUri, report, file, view);
 }
 
 /**
  * Serves one report in a panel (a new one or one VS Code restored after a reload). The webview
  * keeps the report's file path in its state, which is what a restored panel gets back.
  */
-function attachReport(panel: vscode.WebviewPanel, extensionUri: vscode.Uri, report: unknown, file: vscode.Uri | null): void {
+function attachReport(panel: vscode.WebviewPanel, extensionUri: vscode.Uri, shown: unknown, file: vscode.Uri | null, view?: ReportView): void {
+  // A groups report gains its Slices / Thresholds sections as the tabs compute them.
+  let report = shown;
   const kind = (report as { kind?: unknown }).kind;
   const title = reportTitle(report, file);
   panel.title = title;
@@ -55,8 +59,15 @@ function attachReport(panel: vscode.WebviewPanel, extensionUri: vscode.Uri, repo
       switch (request.method) {
         // Webview messages travel as JSON, where NaN and ±Infinity would become null: send the
         // report as the saved file spells it ("NaN", "Infinity"), which the renderers revive.
-        case 'ready': return { report: JSON.parse(reportToJson(report)) as unknown, file: file?.fsPath ?? null };
+        case 'ready': return { report: JSON.parse(reportToJson(report)) as unknown, file: file?.fsPath ?? null, ...(view ? { view } : {}) };
         case 'saveExport': return saveExport(file ? vscode.Uri.file(dirname(file.fsPath)) : vscode.workspace.workspaceFolders?.[0]?.uri ?? vscode.Uri.file(process.cwd()), request.params);
+        case 'groupsSection': {
+          const result = await computeGroupsSection(extensionUri, report as GroupsReportWithTabs, request.params, closed.signal);
+          report = withSection(report as GroupsReportWithTabs, result);
+          if (file) await saveWithSection(file, report as GroupsReportWithTabs, result.kind).catch((error: unknown) => log().warn(`could not update ${file.fsPath}: ${error instanceof Error ? error.message : String(error)}`));
+          // Same JSON spelling of NaN / Infinity as `ready`.
+          return JSON.parse(reportToJson(result)) as typeof result;
+        }
         case 'attentionSample': {
           const handler = typeof kind === 'string' ? handlers.get(kind) : undefined;
           if (!handler) throw new Error('this report has no per-sample data');

@@ -9,6 +9,7 @@ import { showReport } from './reportPanel';
 import { showBudgets } from './budgetDiagnostics';
 import type { BudgetResult } from '../protocol/budgets';
 import type { RuntimeStatusService } from './runtimeStatus';
+import type { ReportView } from '../protocol/groupsTabs';
 
 /** One running analysis per kind: a new run cancels the old one. */
 const running = new Map<string, AbortController>();
@@ -88,6 +89,7 @@ export async function runAndShowReport<M extends ReportMethod>(
   title: string,
   method: M,
   params: AnalysisWorkerMethods[M][0],
+  view?: ReportView,
 ): Promise<AnalysisWorkerMethods[M][1] | undefined> {
   const specPath = (params as { readonly specPath?: string | null }).specPath ?? undefined;
   const report = await runWithProgress({
@@ -101,6 +103,6 @@ export async function runAndShowReport<M extends ReportMethod>(
   const file = await saveReport(model, report.kind, report);
   log().info(`${report.kind} report saved to ${file.fsPath}`);
   showBudgets(report as { budgets?: readonly BudgetResult[] }, file);
-  showReport(extensionUri, report, file, vscode.ViewColumn.Beside);
+  showReport(extensionUri, report, file, vscode.ViewColumn.Beside, view);
   return report;
 }

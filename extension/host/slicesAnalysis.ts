@@ -1,11 +1,12 @@
 /**
- * *Find Slices…* and *Threshold What-If…* (issue 11): the model's spec (found or guided), run in
- * the analysis worker with progress, saved under .bias-inspector/reports and shown in a report
- * panel (the webview's slices / thresholds views). Palette and the model's right-click menu.
+ * *Find Slices…* and *Threshold What-If…* (issue 11): the model's spec (found or guided), its
+ * groups analysis run in the worker and shown in a report panel opened on the Slices or
+ * Thresholds tab, which computes its section for the same spec (host/groupsTabs.ts) while the
+ * Groups tab is already usable. Palette and the model's right-click menu.
  */
 import * as vscode from 'vscode';
-import type { SlicesReport } from '../protocol/slices';
-import type { ThresholdsReport } from '../protocol/thresholds';
+import type { GroupsReport } from '../protocol/groups';
+import type { GroupsComparisonReport } from '../protocol/compare';
 import { runOverrides } from './analysisWorker';
 import { pickModel } from './pickModel';
 import { reportError } from './log';
@@ -23,13 +24,15 @@ const CONSTRAINTS: readonly { label: string; value: string; detail: string }[] =
   { label: 'False negative rate parity', value: 'false_negative_rate_parity', detail: 'equal FNR' },
 ];
 
-export async function findSlices(extensionUri: vscode.Uri, runtime: RuntimeStatusService, model: vscode.Uri): Promise<SlicesReport | undefined> {
+type Shown = GroupsReport | GroupsComparisonReport;
+
+export async function findSlices(extensionUri: vscode.Uri, runtime: RuntimeStatusService, model: vscode.Uri): Promise<Shown | undefined> {
   const specPath = await specForModel(extensionUri, model, 'groups');
   if (!specPath) return undefined;
-  return runAndShowReport(extensionUri, runtime, model, 'Find Slices', 'slices', { specPath, overrides: runOverrides() });
+  return runAndShowReport(extensionUri, runtime, model, 'Find Slices', 'groups', { specPath, overrides: runOverrides() }, { tab: 'slices' });
 }
 
-export async function thresholdWhatIf(extensionUri: vscode.Uri, runtime: RuntimeStatusService, model: vscode.Uri, constraint?: string): Promise<ThresholdsReport | undefined> {
+export async function thresholdWhatIf(extensionUri: vscode.Uri, runtime: RuntimeStatusService, model: vscode.Uri, constraint?: string): Promise<Shown | undefined> {
   const specPath = await specForModel(extensionUri, model, 'groups');
   if (!specPath) return undefined;
   let chosen = constraint;
@@ -38,7 +41,7 @@ export async function thresholdWhatIf(extensionUri: vscode.Uri, runtime: Runtime
     if (!pick) return undefined;
     chosen = pick.value;
   }
-  return runAndShowReport(extensionUri, runtime, model, 'Threshold What-If', 'thresholds', { specPath, overrides: runOverrides(), constraint: chosen, objective: 'accuracy_score' });
+  return runAndShowReport(extensionUri, runtime, model, 'Threshold What-If', 'groups', { specPath, overrides: runOverrides() }, { tab: 'thresholds', constraint: chosen });
 }
 
 export function register(context: vscode.ExtensionContext, runtime: RuntimeStatusService): void {

@@ -5,6 +5,7 @@
  */
 import type { ModelSummary } from './model';
 import type { RuntimeStatus } from './runtime';
+import type { GroupsSectionRequest, GroupsSectionResult, ReportView } from './groupsTabs';
 
 /** The three analyses the product runs. */
 export type AnalysisKind = 'groups' | 'attention' | 'quant';
@@ -65,9 +66,11 @@ export type NoNotes = Record<never, unknown>;
 /** Requests the report panel's webview sends to the host. */
 export type ReportHostMethods = {
   /** Webview loaded: returns the report to render (parsed JSON of a saved report). */
-  ready: [Record<string, never>, { readonly report: unknown; readonly file: string | null }];
+  ready: [Record<string, never>, { readonly report: unknown; readonly file: string | null; readonly view?: ReportView }];
   /** Save an exported chart through a save dialog. */
   saveExport: [ExportRequest, { readonly savedTo: string | null }];
+  /** A groups report's Slices or Thresholds tab: the section computed for the report's spec (runs in the worker, with progress). */
+  groupsSection: [GroupsSectionRequest, GroupsSectionResult];
   /** One sample's attention maps (attention reports only); params/result in protocol/attention.ts. */
   attentionSample: [unknown, unknown];
 };

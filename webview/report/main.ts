@@ -32,14 +32,16 @@ if (embedded) {
   const ctx: SectionContext = {
     // The save dialog waits for the user: no timeout (a slow pick is not a failed export).
     exportChart: (request) => host.request('saveExport', request, 0),
-    host: { request: (method, params) => host.request(method as 'attentionSample', params, 120_000) },
+    // A groups tab's section may run the model over every row: no timeout (the host shows progress and can cancel).
+    host: { request: (method, params) => host.request(method as 'attentionSample', params, method === 'groupsSection' ? 0 : 120_000) },
   };
-  host.request('ready', {}).then(({ report, file }) => {
+  host.request('ready', {}).then(({ report, file, view }) => {
     // VS Code hands this state back to the host when it restores the panel after a reload.
     vscodeApi<{ file: string | null }>().setState({ file });
-    show(report, ctx);
+    const shown: SectionContext = view ? { ...ctx, view } : ctx;
+    show(report, shown);
     // Charts read theme colours from CSS variables; re-render when VS Code switches theme.
-    onThemeChange(() => show(report, ctx));
+    onThemeChange(() => show(report, shown));
   }, (error: unknown) => {
     app.replaceChildren(h('p', { className: 'error-message', text: error instanceof Error ? error.message : String(error) }));
   });

@@ -1,6 +1,6 @@
 /** Registers every section renderer that exists in this build. */
 import { registerSection } from '../sections/registry';
-import { renderGroups } from '../sections/groups';
+import { renderGroupsReport } from '../sections/groupsTabs';
 import { renderAttention } from '../sections/attention';
 import { renderQuant } from '../sections/quant';
 import { renderSlices } from '../sections/slices';
@@ -8,7 +8,7 @@ import { renderThresholds } from '../sections/thresholds';
 import { renderProbe } from '../sections/probe';
 import { renderCompare } from '../sections/compare';
 
-registerSection('groups', renderGroups);
+registerSection('groups', renderGroupsReport);
 registerSection('attention', renderAttention);
 registerSection('quantization', renderQuant);
 registerSection('slices', renderSlices);

@@ -4,6 +4,7 @@
  * a report section; they never talk to the host except through this context.
  */
 import type { ExportRequest } from '../../extension/protocol/messages';
+import type { ReportView } from '../../extension/protocol/groupsTabs';
 
 export interface SectionContext {
   /** Saves an exported chart (VS Code: save dialog; standalone HTML: a download). */
@@ -15,6 +16,8 @@ export interface SectionContext {
   readonly host?: {
     request(method: string, params: unknown): Promise<unknown>;
   };
+  /** The tab (and thresholds constraint) the panel opens on (*Find Slices…*, *Threshold What-If…*). */
+  readonly view?: ReportView;
 }
 
 /** Download fallback for standalone HTML exports. */

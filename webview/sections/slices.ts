@@ -80,12 +80,10 @@ function detail(s: SlicesSection, t: SliceEntry): HTMLElement {
       h('tbody', {}, ...rows.map(([k, label, rate]) => h('tr', {}, h('td', { text: label }), h('td', { text: value(t.metrics, k, rate) }), h('td', { text: value(s.overall, k, rate) }))))));
 }
 
-export function renderSlices(report: SlicesReportView, ctx: SectionContext): HTMLElement {
-  const s = report.slices;
-  const model = report.model ? baseName(report.model.path) : 'precomputed predictions';
-  const header = h('header', { className: 'groups-header' },
-    h('h1', { text: `Slices: ${model}` }),
-    h('p', { className: 'muted', text: `${baseName(report.data.path)} · ${report.data.rows.toLocaleString('en-US')} rows · error = ${s.errorKind}, mean ${sliceValue(s.errorKind, s.errorMean)} · columns: ${s.columns.map((c) => c.name).join(', ')}` }),
+/** The slices section's view (no page title): the Slices tab of a groups report, and the body of a slices report. */
+export function slicesView(s: SlicesSection, ctx: SectionContext, dataLine: string): HTMLElement {
+  const intro = h('div', {},
+    h('p', { className: 'muted', text: `${dataLine} · error = ${s.errorKind}, mean ${sliceValue(s.errorKind, s.errorMean)} · columns: ${s.columns.map((c) => c.name).join(', ')}` }),
     h('p', { className: 'muted', text: s.holdout
       ? `Searched on ${s.n.toLocaleString('en-US')} even rows; each slice is tested on the odd rows (Benjamini–Hochberg q over the ${s.top.length} slices).`
       : `Searched and tested on the same ${s.n.toLocaleString('en-US')} rows (fewer than 2000): p and q are optimistic.` }),
@@ -94,7 +92,7 @@ export function renderSlices(report: SlicesReportView, ctx: SectionContext): HTM
       h('vscode-badge', { variant: 'counter', text: `${s.evaluated.toLocaleString('en-US')} slices evaluated` }),
       ...s.skippedColumns.map((c) => h('vscode-badge', { variant: 'counter', title: c.reason, text: `left out: ${c.column}` }))));
   if (s.top.length === 0) {
-    return h('section', { className: 'slices-report', 'data-testid': 'slices-report' }, header,
+    return h('div', { className: 'slices-view' }, intro,
       h('p', { 'data-testid': 'slices-headline', role: 'status', text: s.errorMean === 0 ? 'No errors at all: no slice to report.' : 'No slice errs enough more than average for its size (every score ≤ 0).' }));
   }
   const detailSlot = h('div', { className: 'slice-detail-slot' });
@@ -120,10 +118,17 @@ export function renderSlices(report: SlicesReportView, ctx: SectionContext): HTM
     });
   });
   select(0, false);
-  return h('section', { className: 'slices-report', 'data-testid': 'slices-report' }, header,
+  return h('div', { className: 'slices-view' }, intro,
     h('p', { className: 'groups-headline', 'data-testid': 'slices-headline', role: 'status', text: `Top slice: ${sliceSentenceText(s.top[0]!, s.errorKind)}` }),
     h('section', { className: 'groups-part' }, h('h2', { text: 'Slices, best score first (select one for its metrics)' }),
       h('ul', { className: 'slice-list', role: 'listbox', 'aria-label': 'Slices' }, ...items)),
     detailSlot,
     h('section', { className: 'groups-part' }, h('h2', { text: 'Held-out error by slice' }), chartFrame(errorChart(s), 'slices-error', ctx.exportChart, 'Bars: error on the held-out rows, line: 95% interval, tick: the other rows. Hatched: small or not significant.')));
+}
+
+export function renderSlices(report: SlicesReportView, ctx: SectionContext): HTMLElement {
+  const model = report.model ? baseName(report.model.path) : 'precomputed predictions';
+  return h('section', { className: 'slices-report', 'data-testid': 'slices-report' },
+    h('header', { className: 'groups-header' }, h('h1', { text: `Slices: ${model}` })),
+    slicesView(report.slices, ctx, `${baseName(report.data.path)} · ${report.data.rows.toLocaleString('en-US')} rows`));
 }

@@ -1,8 +1,9 @@
 /**
  * The threshold what-if report (issue 11): per-group threshold sliders that recompute every rate
  * and disparity from the report's per-group curves (exact on the 1/steps grid), presets, the
- * relaxed accuracy-vs-disparity front with the current point, Fairlearn's randomised optimum,
- * and the chosen thresholds exported as JSON. Sliders are native range inputs (arrow keys, Page
+ * relaxed accuracy-vs-disparity front with the current point, presets that apply Fairlearn's
+ * randomised per-group operating points exactly (expected counts), and the chosen thresholds
+ * exported as JSON. Sliders are native range inputs (arrow keys, Page
  * Up/Down, Home/End).
  */
 import '@vscode-elements/elements/dist/vscode-button/index.js';
@@ -12,7 +13,7 @@ import type { ThresholdsSection } from '../../extension/protocol/thresholds';
 import type { SectionContext } from './context';
 import { h } from '../shared/dom';
 import { chartFrame } from '../shared/chartFrame';
-import { constraintDisparity, objectiveOf, presetIndices, thresholdsJson, whatIf, type Preset, type WhatIf } from '../charts/thresholdWhatIf';
+import { constraintDisparity, objectiveOf, pointRule, presetChoices, thresholdsJson, whatIf, type GroupChoice, type Preset, type WhatIf } from '../charts/thresholdWhatIf';
 
 interface ThresholdsReportView {
   readonly kind: 'thresholds';
@@ -62,52 +63,71 @@ function frontChart(t: ThresholdsSection, current: { disparity: number; objectiv
   return svg;
 }
 
-export function renderThresholds(report: ThresholdsReportView, ctx: SectionContext): HTMLElement {
-  const t = report.thresholds;
-  const model = report.model ? baseName(report.model.path) : 'precomputed predictions';
-  let indices = presetIndices(t, 'single');
+/** The thresholds section's view (no page title): the Thresholds tab of a groups report, and the body of a thresholds report. */
+export function thresholdsView(t: ThresholdsSection, ctx: SectionContext, dataLine: string, controls: HTMLElement | null = null): HTMLElement {
+  let preset: Preset = 'single';
+  let choices: GroupChoice[] = presetChoices(t, preset);
   const summary = h('p', { className: 'groups-headline', role: 'status', 'aria-live': 'polite', 'data-testid': 'thresholds-summary' });
+  const presetNote = h('p', { className: 'muted', 'data-testid': 'preset-note' });
   const tableBody = h('tbody', {});
   const chartSlot = h('div', {});
   const status = h('span', { className: 'muted export-status', 'aria-live': 'polite' });
   const valueLabels: HTMLElement[] = [];
+  const ruleLines: HTMLElement[] = [];
   const sliders: HTMLInputElement[] = [];
-  let current: WhatIf = whatIf(t, indices);
+  let current: WhatIf = whatIf(t, choices);
+  const thresholdText = (c: GroupChoice): string => (typeof c === 'number' ? (c / t.steps).toFixed(3) : 'randomised');
 
   const update = (redrawChart: boolean): void => {
-    current = whatIf(t, indices);
+    current = whatIf(t, choices);
     const d = current.disparity;
-    summary.textContent = `Accuracy ${pct(current.overall.accuracy)} · demographic parity difference ${fix(d.demographic_parity_difference)} · equalized odds difference ${fix(d.equalized_odds_difference)} · equal opportunity difference ${fix(d.equal_opportunity_difference)}`;
-    tableBody.replaceChildren(...current.groups.map((r, g) => h('tr', {},
-      h('td', { text: label(t.curves[g]!.group) }), h('td', { text: ((indices[g] ?? 0) / t.steps).toFixed(3) }),
-      h('td', { text: pct(r.selection_rate) }), h('td', { text: pct(r.tpr) }), h('td', { text: pct(r.fpr) }), h('td', { text: pct(r.accuracy) }), h('td', { text: pct(r.precision) }))));
-    indices.forEach((j, g) => { valueLabels[g]!.textContent = (j / t.steps).toFixed(3); if (sliders[g] && Number(sliders[g]!.value) !== j) sliders[g]!.value = String(j); });
+    const randomised = choices.some((c) => typeof c !== 'number');
+    summary.textContent = `${randomised ? 'Expected ' : ''}${t.objective === 'accuracy_score' ? '' : `${t.objective} ${fix(objectiveOf(t.objective, current))} · `}accuracy ${pct(current.overall.accuracy)} · demographic parity difference ${fix(d.demographic_parity_difference)} · equalized odds difference ${fix(d.equalized_odds_difference)} · equal opportunity difference ${fix(d.equal_opportunity_difference)}`;
+    presetNote.textContent = preset === 'single' || !randomised
+      ? 'Deterministic thresholds: predict positive when P > threshold. Every figure is exact for these thresholds.'
+      : `Fairlearn's randomised thresholds: some groups mix two thresholds (the rule under their slider). The figures are the expected values — exactly ThresholdOptimizer's: ${t.objective} ${fix(objectiveOf(t.objective, current))}, ${t.constraint} disparity ${fix(constraintDisparity(t.constraint, current))}. Moving a slider makes that group deterministic.`;
+    tableBody.replaceChildren(...current.groups.map((r, g) => {
+      const c = choices[g] ?? 0;
+      return h('tr', {},
+        h('td', { text: label(t.curves[g]!.group) }), h('td', { text: thresholdText(c), ...(typeof c === 'number' ? {} : { title: `P(ŷ = 1) = ${pointRule(c)}` }) }),
+        h('td', { text: pct(r.selection_rate) }), h('td', { text: pct(r.tpr) }), h('td', { text: pct(r.fpr) }), h('td', { text: pct(r.accuracy) }), h('td', { text: pct(r.precision) }));
+    }));
+    choices.forEach((c, g) => {
+      valueLabels[g]!.textContent = thresholdText(c);
+      ruleLines[g]!.textContent = typeof c === 'number' ? '' : `P(ŷ = 1) = ${pointRule(c)}`;
+      // A randomised group's slider sits at its more likely threshold (moving it makes the group deterministic).
+      const main = typeof c === 'number' ? null : c.p0 >= 0.5 ? c.threshold0 : c.threshold1;
+      const j = typeof c === 'number' ? c : Math.round(Math.min(1, Math.max(0, typeof main === 'number' ? main : main === 'inf' ? 1 : 0)) * t.steps);
+      if (sliders[g] && Number(sliders[g]!.value) !== j) sliders[g]!.value = String(j);
+    });
     if (redrawChart) chartSlot.replaceChildren(chartFrame(frontChart(t, { disparity: constraintDisparity(t.constraint, current), objective: objectiveOf(t.objective, current) }), 'thresholds-front', ctx.exportChart,
-      `Line: the relaxed front (Fairlearn's randomised thresholds, disparity ≤ ε); large dot: the thresholds set above (deterministic).`));
+      `Line: the relaxed front (Fairlearn's randomised thresholds, disparity ≤ ε); large dot: the thresholds set above.`));
   };
 
   const sliderRows = t.curves.map((c, g) => {
-    const input = h('input', { type: 'range', min: 0, max: t.steps, step: 1, value: indices[g] ?? 0, 'aria-label': `threshold for ${label(c.group)}`, 'data-testid': 'threshold-slider' }) as HTMLInputElement;
+    const input = h('input', { type: 'range', min: 0, max: t.steps, step: 1, value: Math.round(t.steps / 2), 'aria-label': `threshold for ${label(c.group)}`, 'data-testid': 'threshold-slider' }) as HTMLInputElement;
     const value = h('output', { text: '' });
+    const rule = h('span', { className: 'muted threshold-rule', 'data-testid': 'threshold-rule' });
     valueLabels.push(value);
+    ruleLines.push(rule);
     sliders.push(input);
-    input.addEventListener('input', () => { indices = indices.map((j, k) => (k === g ? Number(input.value) : j)); update(false); });
+    input.addEventListener('input', () => { choices = choices.map((j, k) => (k === g ? Number(input.value) : j)); update(false); });
     input.addEventListener('change', () => update(true));
-    return h('label', { className: 'threshold-row' }, h('span', { className: 'threshold-group', text: label(c.group) }), input, value);
+    return h('div', { className: 'threshold-row-wrap' },
+      h('label', { className: 'threshold-row' }, h('span', { className: 'threshold-group', text: label(c.group) }), input, value), rule);
   });
 
   const presets: { value: Preset; label: string }[] = [
     { value: 'single', label: 'One threshold 0.5 for every group' },
-    { value: 'equal_selection', label: 'Equal selection rate (closest grid thresholds)' },
-    { value: 'equal_tpr', label: 'Equal true positive rate (closest grid thresholds)' },
-    { value: 'equal_fpr', label: 'Equal false positive rate (closest grid thresholds)' },
+    { value: 'optimum', label: `Fairlearn: ${t.constraint}, exact parity, max ${t.objective} (randomised)` },
+    ...t.front.flatMap((f, i) => (f.tolerance > 0 ? [{ value: `front:${i}` as Preset, label: `Fairlearn: ${t.constraint} disparity ≤ ${f.tolerance.toFixed(2)} (randomised)` }] : [])),
   ];
   const presetSelect = h('vscode-single-select', { 'aria-label': 'Preset', 'data-testid': 'threshold-preset' },
     ...presets.map((p, i) => h('vscode-option', { value: p.value, ...(i === 0 ? { selected: true } : {}), text: p.label })));
-  presetSelect.addEventListener('change', () => { indices = presetIndices(t, (presetSelect as unknown as { value: Preset }).value); update(true); });
+  presetSelect.addEventListener('change', () => { preset = (presetSelect as unknown as { value: Preset }).value; choices = presetChoices(t, preset); update(true); });
   const exportButton = h('vscode-button', { text: 'Export thresholds JSON', 'data-testid': 'export-thresholds' });
   exportButton.addEventListener('click', () => {
-    void ctx.exportChart({ suggestedName: 'thresholds.json', format: 'json', data: thresholdsJson(t, indices, current) })
+    void ctx.exportChart({ suggestedName: 'thresholds.json', format: 'json', data: thresholdsJson(t, choices, current) })
       .then(({ savedTo }) => { status.textContent = savedTo ? `saved ${savedTo}` : ''; }, (e: unknown) => { status.textContent = `export failed: ${e instanceof Error ? e.message : String(e)}`; });
   });
 
@@ -121,17 +141,25 @@ export function renderThresholds(report: ThresholdsReportView, ctx: SectionConte
     h('tbody', {}, ...optimumRows.map((r) => h('tr', {}, ...r.map((x) => h('td', { text: x }))))));
 
   update(true);
-  return h('section', { className: 'thresholds-report', 'data-testid': 'thresholds-report' },
-    h('header', { className: 'groups-header' }, h('h1', { text: `Threshold what-if: ${model}` }),
-      h('p', { className: 'muted', text: `${baseName(report.data.path)} · ${report.data.rows.toLocaleString('en-US')} rows · Fairlearn ThresholdOptimizer: ${t.constraint}, maximising ${t.objective}: ${fix(t.overall.objective)} at disparity ${fix(t.overall.disparity)}` })),
+  return h('div', { className: 'thresholds-view' },
+    h('p', { className: 'muted', text: `${dataLine} · Fairlearn ThresholdOptimizer: ${t.constraint}, maximising ${t.objective}: ${fix(t.overall.objective)} at disparity ${fix(t.overall.disparity)}` }),
+    controls,
     summary,
     h('section', { className: 'groups-part' }, h('h2', { text: 'Per-group thresholds (predict positive when P > threshold)' }),
       h('label', { className: 'groups-control' }, h('span', { text: 'Preset' }), presetSelect),
+      presetNote,
       h('div', { className: 'threshold-sliders', role: 'group', 'aria-label': 'Thresholds per group' }, ...sliderRows),
       h('table', { className: 'metrics-table', 'data-testid': 'threshold-table' },
         h('thead', {}, h('tr', {}, ...['group', 'threshold', 'selection', 'TPR', 'FPR', 'accuracy', 'precision'].map((x) => h('th', { text: x })))), tableBody),
       h('p', {}, exportButton, status)),
-    h('section', { className: 'groups-part' }, h('h2', { text: 'Accuracy against disparity' }), chartSlot),
-    h('section', { className: 'groups-part' }, h('h2', { text: 'Fairlearn\'s randomised optimum (exact parity)' }), optimum,
+    h('section', { className: 'groups-part' }, h('h2', { text: `${t.objective === 'accuracy_score' ? 'Accuracy' : t.objective} against disparity` }), chartSlot),
+    h('details', { className: 'groups-part' }, h('summary', { text: 'Fairlearn\'s operating points at exact parity (the optimum preset)' }), optimum,
       h('p', { className: 'muted', text: `P(ŷ = 1) = ${eo ? 'pIgnore·constant + (1 − pIgnore)·(' : ''}p0·[score > threshold0] + (1 − p0)·[score > threshold1]${eo ? ')' : ''}` })));
+}
+
+export function renderThresholds(report: ThresholdsReportView, ctx: SectionContext): HTMLElement {
+  const model = report.model ? baseName(report.model.path) : 'precomputed predictions';
+  return h('section', { className: 'thresholds-report', 'data-testid': 'thresholds-report' },
+    h('header', { className: 'groups-header' }, h('h1', { text: `Threshold what-if: ${model}` })),
+    thresholdsView(report.thresholds, ctx, `${baseName(report.data.path)} · ${report.data.rows.toLocaleString('en-US')} rows`));
 }
