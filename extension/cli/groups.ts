@@ -12,8 +12,9 @@ import { checkOutputs, printText, specInputs, writeJson } from './output';
 import { withFlagErrors } from './flagErrors';
 import { formatShape } from './format';
 import { stderrProgress } from './progress';
+import { groupsTabOptions, withTabSections, type GroupsTabFlags } from './groupsTabs';
 
-export interface GroupsFlags extends RunFlags {
+export interface GroupsFlags extends RunFlags, GroupsTabFlags {
   spec?: string; model?: string; data?: string; label?: string; group?: string; task?: string; output?: string; outputKind?: string;
   loss?: string; input?: string[]; predictions?: string; score?: string; pred?: string; featureTensor?: string;
   json?: string | boolean; html?: string; csv?: string; shard?: string; state?: string;
@@ -63,7 +64,7 @@ export async function specFromFlags(flags: GroupsFlags, command = 'groups'): Pro
 }
 
 export function registerGroups(program: Command): void {
-  providerFlags(program.command('groups'))
+  const command = providerFlags(program.command('groups'))
     .description('per-group loss and fairness metrics of a model over a dataset (or of precomputed predictions)')
     .option('--spec <file>', 'analysis spec (*.bias.json)')
     .option('--model <file>', 'ONNX model (without --spec)')
@@ -89,7 +90,8 @@ export function registerGroups(program: Command): void {
     .option('--min-group-size <n>', 'groups smaller than this are marked small (default 30)')
     .option('--json [file]', 'write the report as JSON (stdout when no file or "-")')
     .option('--html <file>', 'write a self-contained HTML report')
-    .option('--csv <file>', 'write the per-group table as CSV')
+    .option('--csv <file>', 'write the per-group table as CSV');
+  groupsTabOptions(command)
     .action(async (flags: GroupsFlags) => {
       const fromFlags = flags.spec === undefined;
       const spec = fromFlags ? await withFlagErrors(() => specFromFlags(flags)) : await specFromFlags(flags);
@@ -112,13 +114,15 @@ export function registerGroups(program: Command): void {
         return;
       }
       const run = (): Promise<GroupsReport> => runGroups(spec, { ...overrides, onProgress: stderrProgress('groups') });
-      const report = await withBudgets(fromFlags ? await withFlagErrors(run) : await run(), spec);
+      const tabs = await withTabSections(await withBudgets(fromFlags ? await withFlagErrors(run) : await run(), spec), spec, flags, overrides);
+      const report = tabs.report;
       const toStdout = writeJson(flags.json, report);
       if (flags.html) { writeHtmlReport(flags.html, report); process.stderr.write(`wrote ${flags.html}\n`); }
       if (flags.csv) { writeFileSync(flags.csv, groupsCsv(report)); process.stderr.write(`wrote ${flags.csv}\n`); }
       if (!toStdout) {
         printText(`${formatGroupsReport(report)}\n`);
         if (report.budgets) printText(`\n${formatBudgets(report.budgets)}\n`);
+        for (const section of tabs.text) printText(`\n${section}\n`);
       }
     });
 }

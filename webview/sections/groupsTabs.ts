@@ -67,7 +67,11 @@ export function renderGroupsReport(report: GroupsReportWithTabs, ctx: SectionCon
   const key = `${report.spec}|${report.createdAt}`;
   const dataLine = `${baseName(report.data.path)} · ${report.data.rows.toLocaleString('en-US')} rows`;
 
-  const slicesTab = (): HTMLElement => h('section', { className: 'slices-report', 'data-testid': 'slices-report' }, slicesContent());
+  const model = report.model ? baseName(report.model.path) : 'precomputed predictions';
+  const title = (text: string, lead: string): HTMLElement => h('header', { className: 'groups-header' }, h('h1', { text }), h('p', { className: 'muted', text: lead }));
+  const slicesTab = (): HTMLElement => h('section', { className: 'slices-report', 'data-testid': 'slices-report' },
+    title(`Slices: ${model}`, 'Subgroups nobody named — conjunctions of up to three metadata values — where the model errs most, tested on held-out rows.'),
+    slicesContent());
   const slicesContent = (): HTMLElement => {
     if (report.slices) return slicesView(report.slices, ctx, dataLine);
     return loading('Finding slices over the metadata columns of this report\'s rows (SliceLine, levels ≤ 3)… The search runs in the background; the Groups tab stays usable.',
@@ -91,6 +95,7 @@ export function renderGroupsReport(report: GroupsReportWithTabs, ctx: SectionCon
     select.addEventListener('change', () => show((select as unknown as { value: string }).value));
     show(initial);
     return h('section', { className: 'thresholds-report', 'data-testid': 'thresholds-report' },
+      title(`Threshold what-if: ${model}`, 'What per-group decision thresholds would do to every rate and disparity: Fairlearn ThresholdOptimizer\'s optimum, its relaxed front, and your own thresholds.'),
       h('label', { className: 'groups-control' }, h('span', { text: 'Constraint' }), select), body);
   };
 

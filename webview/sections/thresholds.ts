@@ -82,7 +82,8 @@ export function thresholdsView(t: ThresholdsSection, ctx: SectionContext, dataLi
     current = whatIf(t, choices);
     const d = current.disparity;
     const randomised = choices.some((c) => typeof c !== 'number');
-    summary.textContent = `${randomised ? 'Expected ' : ''}${t.objective === 'accuracy_score' ? '' : `${t.objective} ${fix(objectiveOf(t.objective, current))} · `}accuracy ${pct(current.overall.accuracy)} · demographic parity difference ${fix(d.demographic_parity_difference)} · equalized odds difference ${fix(d.equalized_odds_difference)} · equal opportunity difference ${fix(d.equal_opportunity_difference)}`;
+    const figures = `${t.objective === 'accuracy_score' ? '' : `${t.objective} ${fix(objectiveOf(t.objective, current))} · `}accuracy ${pct(current.overall.accuracy)} · demographic parity difference ${fix(d.demographic_parity_difference)} · equalized odds difference ${fix(d.equalized_odds_difference)} · equal opportunity difference ${fix(d.equal_opportunity_difference)}`;
+    summary.textContent = randomised ? `Expected ${figures}` : `${figures.charAt(0).toUpperCase()}${figures.slice(1)}`;
     presetNote.textContent = preset === 'single' || !randomised
       ? 'Deterministic thresholds: predict positive when P > threshold. Every figure is exact for these thresholds.'
       : `Fairlearn's randomised thresholds: some groups mix two thresholds (the rule under their slider). The figures are the expected values — exactly ThresholdOptimizer's: ${t.objective} ${fix(objectiveOf(t.objective, current))}, ${t.constraint} disparity ${fix(constraintDisparity(t.constraint, current))}. Moving a slider makes that group deterministic.`;
@@ -119,8 +120,8 @@ export function thresholdsView(t: ThresholdsSection, ctx: SectionContext, dataLi
 
   const presets: { value: Preset; label: string }[] = [
     { value: 'single', label: 'One threshold 0.5 for every group' },
-    { value: 'optimum', label: `Fairlearn: ${t.constraint}, exact parity, max ${t.objective} (randomised)` },
-    ...t.front.flatMap((f, i) => (f.tolerance > 0 ? [{ value: `front:${i}` as Preset, label: `Fairlearn: ${t.constraint} disparity ≤ ${f.tolerance.toFixed(2)} (randomised)` }] : [])),
+    { value: 'optimum', label: 'Fairlearn optimum at exact parity (randomised)' },
+    ...t.front.flatMap((f, i) => (f.tolerance > 0 ? [{ value: `front:${i}` as Preset, label: `Fairlearn optimum with disparity ≤ ${f.tolerance.toFixed(2)} (randomised)` }] : [])),
   ];
   const presetSelect = h('vscode-single-select', { 'aria-label': 'Preset', 'data-testid': 'threshold-preset' },
     ...presets.map((p, i) => h('vscode-option', { value: p.value, ...(i === 0 ? { selected: true } : {}), text: p.label })));

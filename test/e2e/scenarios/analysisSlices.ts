@@ -77,9 +77,10 @@ export const analysisSlices: Scenario = {
     check(/rows 395 6,000/.test(detailText), `the detail does not show the slice's 395 rows next to overall 6,000: "${detailText.slice(0, 200)}"`);
     await shot('groups report, Slices tab');
 
-    // The Groups tab by keyboard: focus the Slices header, ArrowLeft.
+    // The Groups tab by keyboard: focus the Slices header, ArrowLeft to the Groups header, Enter.
     await view.locator('[data-testid="report-tab-header-slices"]').focus();
     await page.keyboard.press('ArrowLeft');
+    await page.keyboard.press('Enter');
     await view.locator('[data-testid="groups-headline"]').waitFor({ timeout: wb.timeoutMs });
     await checkTabs(view, 'groups');
     log(`groups tab: ${clean(await view.locator('[data-testid="groups-headline"]').innerText())}`);

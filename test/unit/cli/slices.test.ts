@@ -37,6 +37,26 @@ describe('CLI slices and thresholds', () => {
     assert.match(page, /Content-Security-Policy" content="default-src 'none'/, 'self-contained: nothing is fetched');
   });
 
+  it('groups --with-slices --with-thresholds: one groups report carrying the sections of its Slices and Thresholds tabs (JSON and HTML)', () => {
+    const json = join(dir, 'g.json'); const html = join(dir, 'g.html');
+    const r = run('groups', ...predictionFlags, '--with-slices', '--with-thresholds', 'true_positive_rate_parity', '--json', json, '--html', html);
+    assert.equal(r.code, 0, r.stderr);
+    const report = JSON.parse(readFileSync(json, 'utf8')) as { kind: string; groups: unknown; slices: { top: { text: string }[] }; thresholds: { constraint: string; front: unknown[] } };
+    assert.equal(report.kind, 'groups');
+    assert.ok(report.groups);
+    assert.equal(report.slices.top[0]!.text, 'region = W & device = mobile');
+    assert.equal(report.thresholds.constraint, 'true_positive_rate_parity');
+    assert.equal(report.thresholds.front.length, 21);
+    assert.match(r.stdout, /Top slice: region = W and device = mobile/);
+    const page = readFileSync(html, 'utf8');
+    assert.match(page, /"kind":\s*"groups"/);
+    assert.match(page, /"slices":\s*\{/);
+    assert.match(page, /"thresholds":\s*\{/);
+    const bad = run('groups', ...predictionFlags, '--with-thresholds', 'parity_of_vibes');
+    assert.equal(bad.code, 2);
+    assert.match(bad.stderr, /parity_of_vibes: expected one of demographic_parity/);
+  });
+
   it('slices in --predictions mode with --columns/--max-level/--k, --json - carries only JSON', () => {
     const r = run('slices', ...predictionFlags, '--columns', 'region,device', '--max-level', '1', '--k', '2', '--json', '-');
     assert.equal(r.code, 0, r.stderr);
