@@ -17,15 +17,30 @@ import {
   type SliceSearchColumn, type SliceSearchOptions, type SliceSearchResult, type FoundSlice,
 } from './slices';
 
-/** How the search counts candidate slices: grouped row passes (hash) or bitset AND + popcount. */
-export type SliceSearchStrategy = 'hash' | 'bitset';
+/**
+ * How the search counts candidate slices: grouped row passes (hash), bitset AND + popcount, or
+ * auto — bitsets for 0/1 errors (misclassification), the hash search for real-valued errors
+ * (loss, squared error), where the bitset search must visit every set bit to sum the errors and
+ * is slower. Measured on scripts/bench/slices.mjs (BENCHMARKS.md).
+ */
+export type SliceSearchStrategy = 'hash' | 'bitset' | 'auto';
 
-/** The default strategy: the faster one on scripts/bench/slices.mjs (BENCHMARKS.md). */
-export const DEFAULT_SLICE_SEARCH: SliceSearchStrategy = 'bitset';
+export const DEFAULT_SLICE_SEARCH: SliceSearchStrategy = 'auto';
+
+/** True when every error is 0 or 1 (the popcount path of the bitset search). */
+export function zeroOneErrors(errors: Float64Array): boolean {
+  for (let i = 0; i < errors.length; i++) if (errors[i] !== 0 && errors[i] !== 1) return false;
+  return true;
+}
+
+/** The strategy `auto` picks for these errors. */
+export function chosenSearch(errors: Float64Array, strategy: SliceSearchStrategy = DEFAULT_SLICE_SEARCH): 'hash' | 'bitset' {
+  return strategy === 'auto' ? (zeroOneErrors(errors) ? 'bitset' : 'hash') : strategy;
+}
 
 /** The exact top-k search with the strategy asked for (default DEFAULT_SLICE_SEARCH). */
 export function searchSlices(columns: readonly SliceSearchColumn[], errors: Float64Array, options: SliceSearchOptions & { readonly search?: SliceSearchStrategy } = {}): SliceSearchResult {
-  return (options.search ?? DEFAULT_SLICE_SEARCH) === 'bitset' ? findSlicesBitset(columns, errors, options) : findSlices(columns, errors, options);
+  return chosenSearch(errors, options.search) === 'bitset' ? findSlicesBitset(columns, errors, options) : findSlices(columns, errors, options);
 }
 
 /** Bits set in a 32-bit word. */
@@ -60,8 +75,7 @@ export function findSlicesBitset(columns: readonly SliceSearchColumn[], errors: 
   for (const c of columns) if (c.codes.length !== n) throw new Error(`slice column ${c.name}: ${c.codes.length} codes for ${n} rows`);
 
   const words = (n + 31) >>> 5;
-  let binary = true;
-  for (let i = 0; i < n && binary; i++) binary = errors[i] === 0 || errors[i] === 1;
+  const binary = zeroOneErrors(errors);
   const errorBits = new Uint32Array(binary ? words : 0);
   if (binary) for (let i = 0; i < n; i++) if (errors[i] === 1) errorBits[i >>> 5]! |= 1 << (i & 31);
 
@@ -162,10 +176,14 @@ export function findSlicesBitset(columns: readonly SliceSearchColumn[], errors: 
           errorSum = ones;
           maxError = ones > 0 ? 1 : 0;
         } else {
+          // Size first (popcount): a candidate below the minimum support needs no error sum.
+          for (let j = 0; j < nz; j++) size += popcount32(nzWords[j]! & set[nzIndex[j]!]!);
+          if (size === 0) continue;
+          evaluated++;
+          if (size < minSupport) continue;
           for (let j = 0; j < nz; j++) {
             let x = nzWords[j]! & set[nzIndex[j]!]!;
             if (x === 0) continue;
-            size += popcount32(x);
             const base = nzIndex[j]! << 5;
             while (x !== 0) {
               const low = x & -x;
@@ -176,8 +194,10 @@ export function findSlicesBitset(columns: readonly SliceSearchColumn[], errors: 
             }
           }
         }
-        if (size === 0) continue;
-        evaluated++;
+        if (binary) {
+          if (size === 0) continue;
+          evaluated++;
+        }
         if (size < minSupport || !(errorSum > 0)) continue;
         const child: Node = { preds: [...node.preds, [c, v]], size, errorSum, maxError };
         tk.offer(child);

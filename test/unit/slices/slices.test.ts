@@ -7,7 +7,7 @@ import {
   binOf, compareSlices, defaultMinSupport, fillQValues, findSlices, quantileEdges, sliceScore, sliceScoreBound, sliceTest,
   type FoundSlice, type SliceSearchColumn,
 } from '../../../extension/core/metrics/slices';
-import { findSlicesBitset, popcount32, searchSlices } from '../../../extension/core/metrics/sliceBitsets';
+import { chosenSearch, findSlicesBitset, popcount32, searchSlices } from '../../../extension/core/metrics/sliceBitsets';
 import {
   benjaminiHochberg, studentTCdf, studentTQuantile, studentTTwoSided, welchTTest, wilsonInterval, Z_975,
 } from '../../../extension/core/metrics/significance';
@@ -112,6 +112,9 @@ test('bitset and hash searches agree on a larger case: top k, sizes, error sums 
     const bitset = findSlicesBitset(columns, errors, { k: 15 });
     assert.deepEqual(bitset.top, hash.top);
     assert.equal(bitset.top[0]!.text, 'c1 = v2 & c4 = v1');
+    // auto: bitsets for 0/1 errors, the hash search for real-valued ones
+    assert.equal(chosenSearch(errors), fractional ? 'hash' : 'bitset');
+    assert.deepEqual(searchSlices(columns, errors, { k: 15 }).top, hash.top);
   }
 });
 
@@ -174,7 +177,7 @@ test('property: both pruned searches (hash, bitset) return exactly the top k of 
         return fractional ? Math.ceil(rnd() * 16) / 8 : 1;
       });
       const brute = bruteForce(columns, errors, alpha, maxLevel, minSupport, k).map((t) => [t.text, t.size, t.errorSum, t.score]);
-      for (const search of ['hash', 'bitset'] as const) {
+      for (const search of ['hash', 'bitset', 'auto'] as const) {
         const fast = searchSlices(columns, errors, { alpha, maxLevel, minSupport, k, search });
         assert.deepEqual(fast.top.map((t) => [t.text, t.size, t.errorSum, t.score]), brute, search);
       }
