@@ -62,7 +62,8 @@ function loading(waiting: string, load: () => Promise<HTMLElement>): HTMLElement
 export function renderGroupsReport(report: GroupsReportWithTabs, ctx: SectionContext): HTMLElement {
   const canCompute = ctx.host !== undefined && report.spec !== '' && report.groups !== undefined;
   const hasSlices = report.slices !== undefined || canCompute;
-  const hasThresholds = report.thresholds !== undefined || canCompute;
+  // Per-group thresholds exist for binary classifiers only (ThresholdOptimizer on P(positive)).
+  const hasThresholds = report.thresholds !== undefined || (canCompute && report.groups.task === 'binary');
   if (!hasSlices && !hasThresholds) return renderGroups(report, ctx);
   const key = `${report.spec}|${report.createdAt}`;
   const dataLine = `${baseName(report.data.path)} · ${report.data.rows.toLocaleString('en-US')} rows`;
