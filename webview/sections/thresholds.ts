@@ -36,7 +36,7 @@ function svgEl(tag: string, attrs: Record<string, string | number>, text?: strin
 }
 
 /** Objective against the constraint's disparity: the front (line and dots) and the current point. */
-function frontChart(t: ThresholdsSection, current: { disparity: number; objective: number }): SVGSVGElement {
+function frontChart(t: ThresholdsSection, current: { disparity: number; objective: number }, onPick: (index: number) => void): SVGSVGElement {
   const w = 560; const hgt = 300; const m = 52;
   const points = [...t.front.map((f) => ({ x: f.disparity, y: f.objective })), { x: current.disparity, y: current.objective }];
   const x1 = Math.max(1e-6, ...points.map((p) => p.x)); const y0 = Math.min(...points.map((p) => p.y)); const y1 = Math.max(y0 + 1e-6, ...points.map((p) => p.y));
@@ -51,11 +51,18 @@ function frontChart(t: ThresholdsSection, current: { disparity: number; objectiv
   svg.append(svgEl('text', { x: m - 4, y: hgt - m, 'text-anchor': 'end' }, y0.toFixed(4)), svgEl('text', { x: m - 4, y: m + 4, 'text-anchor': 'end' }, y1.toFixed(4)));
   if (t.front.length > 0) {
     svg.append(svgEl('path', { d: t.front.map((f, i) => `${i ? 'L' : 'M'}${X(f.disparity).toFixed(1)},${Y(f.objective).toFixed(1)}`).join(''), class: 'front-line', fill: 'none' }));
-    for (const f of t.front) {
-      const dot = svgEl('circle', { cx: X(f.disparity), cy: Y(f.objective), r: 3, class: 'front-dot' });
-      dot.append(svgEl('title', {}, `ε ${f.tolerance.toFixed(2)}: ${t.objective} ${fix(f.objective)}, disparity ${fix(f.disparity)} (randomised thresholds)`));
+    t.front.forEach((f, i) => {
+      // A dot applies its thresholds (click, or Enter / Space when focused).
+      const text = `ε ${f.tolerance.toFixed(2)}: ${t.objective} ${fix(f.objective)}, disparity ${fix(f.disparity)} (randomised thresholds): apply`;
+      const dot = svgEl('circle', { cx: X(f.disparity), cy: Y(f.objective), r: 4, class: 'front-dot', tabindex: 0, role: 'button', 'aria-label': text, 'data-testid': 'front-dot' });
+      dot.append(svgEl('title', {}, text));
+      dot.addEventListener('click', () => onPick(i));
+      dot.addEventListener('keydown', (event) => {
+        const key = (event as KeyboardEvent).key;
+        if (key === 'Enter' || key === ' ') { event.preventDefault(); onPick(i); }
+      });
       svg.append(dot);
-    }
+    });
   }
   const cur = svgEl('circle', { cx: X(current.disparity), cy: Y(current.objective), r: 6, class: 'current-dot', 'data-testid': 'current-point' });
   cur.append(svgEl('title', {}, `current thresholds: ${t.objective} ${fix(current.objective)}, disparity ${fix(current.disparity)}`));
@@ -76,6 +83,7 @@ export function thresholdsView(t: ThresholdsSection, ctx: SectionContext, dataLi
   const ruleLines: HTMLElement[] = [];
   const sliders: HTMLInputElement[] = [];
   let current: WhatIf = whatIf(t, choices);
+  let pickFront: (index: number) => void = () => undefined;
   const thresholdText = (c: GroupChoice): string => (typeof c === 'number' ? (c / t.steps).toFixed(3) : 'randomised');
 
   const update = (redrawChart: boolean): void => {
@@ -101,8 +109,8 @@ export function thresholdsView(t: ThresholdsSection, ctx: SectionContext, dataLi
       const j = typeof c === 'number' ? c : Math.round(Math.min(1, Math.max(0, typeof main === 'number' ? main : main === 'inf' ? 1 : 0)) * t.steps);
       if (sliders[g] && Number(sliders[g]!.value) !== j) sliders[g]!.value = String(j);
     });
-    if (redrawChart) chartSlot.replaceChildren(chartFrame(frontChart(t, { disparity: constraintDisparity(t.constraint, current), objective: objectiveOf(t.objective, current) }), 'thresholds-front', ctx.exportChart,
-      `Line: the relaxed front (Fairlearn's randomised thresholds, disparity ≤ ε); large dot: the thresholds set above.`));
+    if (redrawChart) chartSlot.replaceChildren(chartFrame(frontChart(t, { disparity: constraintDisparity(t.constraint, current), objective: objectiveOf(t.objective, current) }, pickFront), 'thresholds-front', ctx.exportChart,
+      `Line: the relaxed front (Fairlearn's randomised thresholds, disparity ≤ ε; select a dot to apply it); large dot: the thresholds set above.`));
   };
 
   const sliderRows = t.curves.map((c, g) => {
@@ -125,7 +133,13 @@ export function thresholdsView(t: ThresholdsSection, ctx: SectionContext, dataLi
   ];
   const presetSelect = h('vscode-single-select', { 'aria-label': 'Preset', 'data-testid': 'threshold-preset' },
     ...presets.map((p, i) => h('vscode-option', { value: p.value, ...(i === 0 ? { selected: true } : {}), text: p.label })));
-  presetSelect.addEventListener('change', () => { preset = (presetSelect as unknown as { value: Preset }).value; choices = presetChoices(t, preset); update(true); });
+  const applyPreset = (value: Preset): void => { preset = value; choices = presetChoices(t, preset); update(true); };
+  presetSelect.addEventListener('change', () => applyPreset((presetSelect as unknown as { value: Preset }).value));
+  pickFront = (i: number): void => {
+    const value: Preset = (t.front[i]?.tolerance ?? 0) > 0 ? `front:${i}` : 'optimum';
+    (presetSelect as unknown as { value: string }).value = value;
+    applyPreset(value);
+  };
   const exportButton = h('vscode-button', { text: 'Export thresholds JSON', 'data-testid': 'export-thresholds' });
   exportButton.addEventListener('click', () => {
     void ctx.exportChart({ suggestedName: 'thresholds.json', format: 'json', data: thresholdsJson(t, choices, current) })

@@ -13,8 +13,8 @@
  * the same as the hash search's and as exhaustive enumeration (property test over both).
  */
 import {
-  defaultMinSupport, findSlices, SLICE_DEFAULTS, sliceScoreBound, topK,
-  type SliceSearchColumn, type SliceSearchOptions, type SliceSearchResult, type FoundSlice,
+  findSlices, searchSetup, sliceScoreBound, topK, ValueCounts,
+  type SliceSearchColumn, type SliceSearchOptions, type SliceSearchResult,
 } from './slices';
 
 /**
@@ -61,18 +61,8 @@ const keyOf = (preds: readonly (readonly [number, number])[]): string => preds.m
 
 /** Exact top-k SliceLine search with per-value bitsets (every row's error must be defined, ≥ 0). */
 export function findSlicesBitset(columns: readonly SliceSearchColumn[], errors: Float64Array, options: SliceSearchOptions = {}): SliceSearchResult {
-  const n = errors.length;
-  const alpha = options.alpha ?? SLICE_DEFAULTS.alpha;
-  const maxLevel = Math.min(options.maxLevel ?? SLICE_DEFAULTS.maxLevel, columns.length);
-  const minSupport = options.minSupport ?? defaultMinSupport(n);
-  const k = options.k ?? SLICE_DEFAULTS.k;
-  let total = 0;
-  for (let i = 0; i < n; i++) total += errors[i]!;
-  const errorMean = n > 0 ? total / n : NaN;
-  const result = (top: FoundSlice[], evaluated: number, pruned: number): SliceSearchResult =>
-    ({ n, errorMean, alpha, maxLevel: options.maxLevel ?? SLICE_DEFAULTS.maxLevel, minSupport, evaluated, pruned, top });
-  if (n === 0 || !(total > 0) || k <= 0) return result([], 0, 0);
-  for (const c of columns) if (c.codes.length !== n) throw new Error(`slice column ${c.name}: ${c.codes.length} codes for ${n} rows`);
+  const { n, alpha, maxLevel, minSupport, k, errorMean, result, empty } = searchSetup(columns, errors, options);
+  if (empty) return empty;
 
   const words = (n + 31) >>> 5;
   const binary = zeroOneErrors(errors);
@@ -93,20 +83,11 @@ export function findSlicesBitset(columns: readonly SliceSearchColumn[], errors: 
   // Level 1: per-value counts in one pass per column, then the bitsets of the live values.
   const bits: (Uint32Array | null)[][] = [];
   let level: Node[] = [];
-  const maxCard = Math.max(1, ...columns.map((c) => c.cardinality));
-  const cnt = new Int32Array(maxCard);
-  const es = new Float64Array(maxCard);
-  const em = new Float64Array(maxCard);
+  const counts = new ValueCounts(columns);
+  const { cnt, es, em } = counts;
   columns.forEach((col, c) => {
-    cnt.fill(0, 0, col.cardinality); es.fill(0, 0, col.cardinality); em.fill(0, 0, col.cardinality);
+    counts.count(col, errors);
     const codes = col.codes;
-    for (let i = 0; i < n; i++) {
-      const v = codes[i]!;
-      const e = errors[i]!;
-      cnt[v]!++;
-      es[v] = es[v]! + e;
-      if (e > em[v]!) em[v] = e;
-    }
     const sets: (Uint32Array | null)[] = new Array<Uint32Array | null>(col.cardinality).fill(null);
     for (let v = 0; v < col.cardinality; v++) {
       evaluated += cnt[v]! > 0 ? 1 : 0;

@@ -137,8 +137,39 @@ export function topK(columns: readonly SliceSearchColumn[], n: number, errorMean
   };
 }
 
-/** Exact top-k SliceLine search over the rows given (every row's error must be defined, ≥ 0). */
-export function findSlices(columns: readonly SliceSearchColumn[], errors: Float64Array, options: SliceSearchOptions = {}): SliceSearchResult {
+/** Per-value count, error sum and largest error over one column: of every row, or of the rows listed. */
+export class ValueCounts {
+  readonly cnt: Int32Array;
+  readonly es: Float64Array;
+  readonly em: Float64Array;
+  constructor(columns: readonly SliceSearchColumn[]) {
+    const maxCard = Math.max(1, ...columns.map((c) => c.cardinality));
+    this.cnt = new Int32Array(maxCard);
+    this.es = new Float64Array(maxCard);
+    this.em = new Float64Array(maxCard);
+  }
+
+  count(col: SliceSearchColumn, errors: Float64Array, rows?: Int32Array): void {
+    const { cnt, es, em } = this;
+    cnt.fill(0, 0, col.cardinality); es.fill(0, 0, col.cardinality); em.fill(0, 0, col.cardinality);
+    const codes = col.codes;
+    const add = (i: number): void => {
+      const v = codes[i]!;
+      const e = errors[i]!;
+      cnt[v]!++;
+      es[v] = es[v]! + e;
+      if (e > em[v]!) em[v] = e;
+    };
+    if (rows) for (let r = 0; r < rows.length; r++) add(rows[r]!);
+    else for (let i = 0; i < errors.length; i++) add(i);
+  }
+}
+
+/** The settings of a search with their defaults, the mean error, and the empty result when there is nothing to search. */
+export function searchSetup(columns: readonly SliceSearchColumn[], errors: Float64Array, options: SliceSearchOptions): {
+  n: number; alpha: number; maxLevel: number; minSupport: number; k: number; errorMean: number;
+  result: (top: FoundSlice[], evaluated: number, pruned: number) => SliceSearchResult; empty: SliceSearchResult | null;
+} {
   const n = errors.length;
   const alpha = options.alpha ?? SLICE_DEFAULTS.alpha;
   const maxLevel = Math.min(options.maxLevel ?? SLICE_DEFAULTS.maxLevel, columns.length);
@@ -149,8 +180,15 @@ export function findSlices(columns: readonly SliceSearchColumn[], errors: Float6
   const errorMean = n > 0 ? total / n : NaN;
   const result = (top: FoundSlice[], evaluated: number, pruned: number): SliceSearchResult =>
     ({ n, errorMean, alpha, maxLevel: options.maxLevel ?? SLICE_DEFAULTS.maxLevel, minSupport, evaluated, pruned, top });
-  if (n === 0 || !(total > 0) || k <= 0) return result([], 0, 0);
-  for (const c of columns) if (c.codes.length !== n) throw new Error(`slice column ${c.name}: ${c.codes.length} codes for ${n} rows`);
+  const empty = n === 0 || !(total > 0) || k <= 0 ? result([], 0, 0) : null;
+  if (!empty) for (const c of columns) if (c.codes.length !== n) throw new Error(`slice column ${c.name}: ${c.codes.length} codes for ${n} rows`);
+  return { n, alpha, maxLevel, minSupport, k, errorMean, result, empty };
+}
+
+/** Exact top-k SliceLine search over the rows given (every row's error must be defined, ≥ 0). */
+export function findSlices(columns: readonly SliceSearchColumn[], errors: Float64Array, options: SliceSearchOptions = {}): SliceSearchResult {
+  const { n, alpha, maxLevel, minSupport, k, errorMean, result, empty } = searchSetup(columns, errors, options);
+  if (empty) return empty;
 
   const tk = topK(columns, n, errorMean, alpha, k);
   const { top, offer } = tk;
@@ -167,20 +205,11 @@ export function findSlices(columns: readonly SliceSearchColumn[], errors: Float6
   // Level 1: per-value counts, and per-value row lists (ascending) of the live values.
   const rowLists: (Int32Array | null)[][] = [];
   let level: Node[] = [];
-  const maxCard = Math.max(1, ...columns.map((c) => c.cardinality));
-  const cnt = new Int32Array(maxCard);
-  const es = new Float64Array(maxCard);
-  const em = new Float64Array(maxCard);
+  const counts = new ValueCounts(columns);
+  const { cnt, es, em } = counts;
   columns.forEach((col, c) => {
-    cnt.fill(0, 0, col.cardinality); es.fill(0, 0, col.cardinality); em.fill(0, 0, col.cardinality);
+    counts.count(col, errors);
     const codes = col.codes;
-    for (let i = 0; i < n; i++) {
-      const v = codes[i]!;
-      const e = errors[i]!;
-      cnt[v]!++;
-      es[v] = es[v]! + e;
-      if (e > em[v]!) em[v] = e;
-    }
     const lists: (Int32Array | null)[] = new Array<Int32Array | null>(col.cardinality).fill(null);
     const fill = new Int32Array(col.cardinality);
     for (let v = 0; v < col.cardinality; v++) {
@@ -247,16 +276,7 @@ export function findSlices(columns: readonly SliceSearchColumn[], errors: Float6
       }
       for (const c of targets) {
         const col = columns[c]!;
-        const codes = col.codes;
-        cnt.fill(0, 0, col.cardinality); es.fill(0, 0, col.cardinality); em.fill(0, 0, col.cardinality);
-        for (let r = 0; r < rows.length; r++) {
-          const i = rows[r]!;
-          const v = codes[i]!;
-          const e = errors[i]!;
-          cnt[v]!++;
-          es[v] = es[v]! + e;
-          if (e > em[v]!) em[v] = e;
-        }
+        counts.count(col, errors, rows);
         for (let v = 0; v < col.cardinality; v++) {
           if (cnt[v] === 0) continue;
           evaluated++;
