@@ -4,7 +4,7 @@
  * JSON and the self-contained HTML (`--html`) carry all three tabs.
  */
 import type { Command } from 'commander';
-import { runSlices, runThresholds, type ResolvedSpec, type RunOverrides } from '../core/analyze';
+import { BadInputError, runSlices, runThresholds, type ResolvedSpec, type RunOverrides } from '../core/analyze';
 import type { GroupsReport } from '../protocol/groups';
 import type { GroupsReportWithTabs } from '../protocol/groupsTabs';
 import { formatSlicesReport, formatThresholdsReport } from './formatSlices';
@@ -31,7 +31,11 @@ export async function withTabSections<R extends GroupsReport>(report: R, spec: R
     text.push(formatSlicesReport(slices));
   }
   if (flags.withThresholds !== undefined) {
-    const thresholds = await runThresholds(spec, { ...overrides, constraint: flags.withThresholds, front: true, onProgress: stderrProgress('thresholds') });
+    const thresholds = await runThresholds(spec, { ...overrides, constraint: flags.withThresholds, front: true, onProgress: stderrProgress('thresholds') }).catch((error: unknown) => {
+      // runThresholds names its own flag; here the constraint came from --with-thresholds.
+      if (error instanceof BadInputError && error.code === 'thresholds.constraint') throw new BadInputError(error.code, error.message.replace(/^--constraint /, '--with-thresholds '), { cause: error });
+      throw error;
+    });
     out = { ...out, thresholds: thresholds.thresholds };
     text.push(formatThresholdsReport(thresholds, false));
   }

@@ -54,7 +54,7 @@ describe('CLI slices and thresholds', () => {
     assert.match(page, /"thresholds":\s*\{/);
     const bad = run('groups', ...predictionFlags, '--with-thresholds', 'parity_of_vibes');
     assert.equal(bad.code, 2);
-    assert.match(bad.stderr, /parity_of_vibes: expected one of demographic_parity/);
+    assert.match(bad.stderr, /--with-thresholds parity_of_vibes: expected one of demographic_parity/);
   });
 
   it('slices in --predictions mode with --columns/--max-level/--k, --json - carries only JSON', () => {
