@@ -2,7 +2,10 @@
 // per webview (each folder webview/<name>/ with a main.ts). `--watch` rebuilds on change.
 import * as esbuild from 'esbuild';
 import { existsSync, readdirSync, rmSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = dirname(fileURLToPath(import.meta.url));
 
 const watch = process.argv.includes('--watch');
 const production = process.argv.includes('--production');
@@ -16,23 +19,63 @@ const common = {
   minify: production,
   logLevel: 'warning',
   legalComments: 'linked',
+  absWorkingDir: root,
   // jsonc-parser's "main" is a UMD build whose require('./impl/…') esbuild cannot follow; its ESM build bundles
   alias: { 'jsonc-parser': 'jsonc-parser/lib/esm/main.js' },
 };
 
-const workerEntries = readdirSync('extension/core', { recursive: true })
+const workerEntries = readdirSync(join(root, 'extension/core'), { recursive: true })
   .map(String)
   .filter((f) => f.endsWith('.worker.ts'))
   .map((f) => join('extension/core', f));
 
-const webviewEntries = readdirSync('webview', { withFileTypes: true })
-  .filter((d) => d.isDirectory() && existsSync(join('webview', d.name, 'main.ts')))
+const webviewEntries = readdirSync(join(root, 'webview'), { withFileTypes: true })
+  .filter((d) => d.isDirectory() && existsSync(join(root, 'webview', d.name, 'main.ts')))
   .map((d) => ({ in: join('webview', d.name, 'main.ts'), out: d.name }));
 
+/**
+ * The extension host is two bundles: dist/extension.js (activation: registration, the editor
+ * provider, views, status bar) and dist/engine.js (extension/host/engine.ts: ONNX parsing, data,
+ * specs, the worker client), required on first use. The modules whose classes the host tests
+ * with `instanceof` across the two are bundles of their own (dist/shared/*.js) that both require.
+ */
+const sharedModules = new Map([
+  [join(root, 'extension/core/errors.ts'), 'shared/errors'],
+  [join(root, 'extension/protocol/rpc.ts'), 'shared/rpc'],
+]);
+const hostSplit = {
+  name: 'host-split',
+  setup(build) {
+    build.onResolve({ filter: /^\./ }, (args) => {
+      if (args.kind === 'entry-point') return undefined;
+      const target = resolve(args.resolveDir, args.path);
+      const shared = sharedModules.get(target) ?? sharedModules.get(`${target}.ts`);
+      return shared ? { path: `./${shared}.js`, external: true } : undefined;
+    });
+  },
+};
+
+/** The host's build; test/unit/activation-split.test.ts builds it in memory and checks the split. */
+export const hostBuild = {
+  ...common,
+  entryPoints: [
+    { in: 'extension/main.ts', out: 'extension' },
+    { in: 'extension/host/engine.ts', out: 'engine' },
+    ...[...sharedModules].map(([path, out]) => ({ in: path, out })),
+  ],
+  outdir: 'dist',
+  platform: 'node',
+  format: 'cjs',
+  target: 'node20',
+  external: nodeExternals,
+  plugins: [hostSplit],
+};
+
 const builds = [
+  hostBuild,
   {
     ...common,
-    entryPoints: [{ in: 'extension/main.ts', out: 'extension' }, ...workerEntries.map((f) => ({ in: f, out: `workers/${f.split('/').pop().replace(/\.ts$/, '')}` }))],
+    entryPoints: workerEntries.map((f) => ({ in: f, out: `workers/${f.split('/').pop().replace(/\.ts$/, '')}` })),
     outdir: 'dist',
     platform: 'node',
     format: 'cjs',
@@ -59,8 +102,11 @@ const builds = [
   },
 ];
 
-rmSync('dist', { recursive: true, force: true });
-if (watch) {
+const main = process.argv[1] !== undefined && resolve(process.argv[1]) === fileURLToPath(import.meta.url);
+if (main) rmSync(join(root, 'dist'), { recursive: true, force: true });
+if (!main) {
+  // Imported (by a test) for its options: build nothing.
+} else if (watch) {
   for (const options of builds) await (await esbuild.context(options)).watch();
   console.log('esbuild: watching');
 } else {

@@ -3,10 +3,10 @@ import { readFile } from 'node:fs/promises';
 import { basename, dirname } from 'node:path';
 import { assertNever, RpcEndpoint } from '../protocol/rpc';
 import type { NoMethods, NoNotes, ReportHostMethods, ReportWebviewNotes } from '../protocol/messages';
-import { BadInputError } from '../core/analyze';
+import { BadInputError } from '../core/errors';
 import { REPORT_SCHEMA } from '../protocol/report';
 import { saveExport } from './exportFile';
-import { reportToJson } from '../core/report';
+import { engine } from './loadEngine';
 import { escapeHtml, webviewHtml, webviewOptions } from './webviewHtml';
 import { log } from './log';
 
@@ -55,7 +55,7 @@ function attachReport(panel: vscode.WebviewPanel, extensionUri: vscode.Uri, repo
       switch (request.method) {
         // Webview messages travel as JSON, where NaN and ±Infinity would become null: send the
         // report as the saved file spells it ("NaN", "Infinity"), which the renderers revive.
-        case 'ready': return { report: JSON.parse(reportToJson(report)) as unknown, file: file?.fsPath ?? null };
+        case 'ready': return { report: JSON.parse(engine().reportToJson(report)) as unknown, file: file?.fsPath ?? null };
         case 'saveExport': return saveExport(file ? vscode.Uri.file(dirname(file.fsPath)) : vscode.workspace.workspaceFolders?.[0]?.uri ?? vscode.Uri.file(process.cwd()), request.params);
         case 'attentionSample': {
           const handler = typeof kind === 'string' ? handlers.get(kind) : undefined;
