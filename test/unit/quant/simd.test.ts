@@ -129,6 +129,25 @@ describe('quant SIMD kernels', () => {
     }
   });
 
+  it('equal the scalar code on per-channel INT processed tile by tile, with ±Inf in some tiles only', () => {
+    // [channels, inner] on axis 0 runs in tiles of whole channels (kernels.ts intTiled), each
+    // deciding on its own whether it holds ±Inf: the tensors span several tiles, a partial last one.
+    const cases = [[1000, 100], [5000, 7], [40, 4096], [3, 40000]];
+    let seed = 31;
+    for (const shape of cases) {
+      const n = shape.reduce((a, b) => a * b, 1);
+      const data = makeData(n, seed++, false);
+      const inner = shape[1]!;
+      data[Math.floor(shape[0]! / 2) * inner + 3] = Infinity; // one channel of a middle tile
+      data[(shape[0]! - 1) * inner] = -Infinity; // the last channel
+      data[1] = NaN;
+      for (const format of ['int8', 'int4', 'int8_asym', 'int4_asym'] as const) {
+        compare(data, shape, format, { channelAxis: 0, blockAxis: 1 });
+        compare(makeData(n, seed, false), shape, format, { channelAxis: 0, blockAxis: 1 });
+      }
+    }
+  });
+
   it('handle all-zero, all-NaN, tiny and huge tensors like the scalar code', () => {
     const shape = [8, 32];
     const fills = [0, -0, NaN, Infinity, 1e-45, 3e38, -3e38];

@@ -52,6 +52,12 @@ interface Exports {
  */
 const CHUNK = 1 << 16;
 
+/**
+ * Elements of a tile that stays in a core's L2 cache (128 KB): tiled kernels copy a tile in, run
+ * every pass over it and copy it out before the next, so the tensor crosses memory once.
+ */
+const TILE = 1 << 15;
+
 /** The first 64 bytes are the kernels' scratch (minmax writes its result at 0 and 4). */
 const SCRATCH = 64;
 const PAGE = 65536;
@@ -134,6 +140,7 @@ export class SimdKernels {
       return { values: this.f32(p, n).slice(), scales, zeroPoints };
     }
     if (inner < 4) return null;
+    if (outer === 1 && channels > 1 && inner <= TILE) return this.intTiled(data, channels, inner, scales, zeroPoints, params, qmin, qmax);
     const [p, mins, maxs, sc, los, his] = this.layout(4 * n, 4 * channels, 4 * channels, 4 * channels, 4 * channels, 4 * channels) as [number, number, number, number, number, number];
     this.f32(p, n).set(data);
     this.f32(mins, channels).fill(Infinity);
@@ -161,6 +168,49 @@ export class SimdKernels {
       for (let j = 0; j < inner; j += CHUNK) this.k.quantSpans(p + 4 * j, 1, 1, Math.min(CHUNK, inner - j), sc, los, his, infinite ? 1 : 0);
     } else this.k.quantSpans(p, outer, channels, inner, sc, los, his, infinite ? 1 : 0);
     return { values: this.f32(p, n).slice(), scales, zeroPoints };
+  }
+
+  /**
+   * Per channel on axis 0 ([channels, inner], each channel one contiguous span), a tile of whole
+   * channels at a time: copied in, ranged, quantized and copied straight into the result while it
+   * is in cache (one pass over the tensor in memory instead of five: copy in, range, quantize,
+   * copy out, each over the whole tensor). ±Inf is decided per tile: a tile without an infinite
+   * bound holds no ±Inf, where both kernels give the same bits.
+   */
+  private intTiled(
+    data: Float32Array, channels: number, inner: number, scales: Float32Array, zeroPoints: Int32Array,
+    params: (lo: number, hi: number, c: number) => { scale: number; zp: number }, qmin: number, qmax: number,
+  ): IntQuantResult {
+    const per = Math.max(1, Math.min(channels, Math.floor(TILE / inner)));
+    const [p, mins, maxs, sc, los, his] = this.layout(4 * per * inner, 4 * per, 4 * per, 4 * per, 4 * per, 4 * per) as [number, number, number, number, number, number];
+    const values = new Float32Array(data.length);
+    const minV = this.f32(mins, per);
+    const maxV = this.f32(maxs, per);
+    const scV = this.f32(sc, per);
+    const loV = this.f32(los, per);
+    const hiV = this.f32(his, per);
+    for (let c0 = 0; c0 < channels; c0 += per) {
+      const k = Math.min(per, channels - c0);
+      const from = c0 * inner;
+      const tile = this.f32(p, k * inner);
+      tile.set(data.subarray(from, from + k * inner));
+      minV.fill(Infinity);
+      maxV.fill(-Infinity);
+      this.k.minmaxSpans(p, 1, k, inner, mins, maxs);
+      let infinite = false;
+      for (let j = 0; j < k; j++) {
+        const lo = minV[j] ?? 0;
+        const hi = maxV[j] ?? 0;
+        infinite ||= !Number.isFinite(lo) || !Number.isFinite(hi);
+        const { scale, zp } = params(lo, hi, c0 + j);
+        scV[j] = scale;
+        loV[j] = qmin - zp;
+        hiV[j] = qmax - zp;
+      }
+      this.k.quantSpans(p, 1, k, inner, sc, los, his, infinite ? 1 : 0);
+      values.set(tile, from);
+    }
+    return { values, scales, zeroPoints };
   }
 
   /** Per-tensor scaled FP8; null when the scale underflows float32 (the scalar code's special case). */
