@@ -1,7 +1,7 @@
 // One build script for every bundle: the extension host, the CLI, worker threads and one bundle
 // per webview (each folder webview/<name>/ with a main.ts). `--watch` rebuilds on change.
 import * as esbuild from 'esbuild';
-import { existsSync, readdirSync, rmSync } from 'node:fs';
+import { existsSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -32,6 +32,46 @@ const workerEntries = readdirSync(join(root, 'extension/core'), { recursive: tru
 const webviewEntries = readdirSync(join(root, 'webview'), { withFileTypes: true })
   .filter((d) => d.isDirectory() && existsSync(join(root, 'webview', d.name, 'main.ts')))
   .map((d) => ({ in: join('webview', d.name, 'main.ts'), out: d.name }));
+
+/**
+ * The quantization kernels' WebAssembly binary, assembled from the committed text
+ * (extension/core/quant/simd/source.ts) by its assembler (wat.ts), both run here through an
+ * in-memory esbuild bundle. Written to dist/quant-kernels.wasm; the bundles get these bytes in
+ * place of simd/binary.ts, which assembles them at run time only when run from source.
+ */
+export async function assembleKernels() {
+  const out = await esbuild.build({
+    entryPoints: [join(root, 'extension/core/quant/simd/binary.ts')], bundle: true, write: false,
+    format: 'esm', platform: 'neutral', absWorkingDir: root, logLevel: 'warning',
+  });
+  const { kernelsWasm } = await import(`data:text/javascript;base64,${Buffer.from(out.outputFiles[0].text).toString('base64')}`);
+  return kernelsWasm();
+}
+const kernelsBinary = join(root, 'extension/core/quant/simd/binary.ts');
+let assembled;
+/** The bytes of this build (assembled once; again after a change under --watch). */
+export function kernelsBytes() {
+  assembled ??= assembleKernels();
+  return assembled;
+}
+/** Replaces simd/binary.ts with a module holding the assembled bytes (base64). */
+export const wasmKernelsPlugin = {
+  name: 'quant-kernels-wasm',
+  setup(build) {
+    if (watch) build.onStart(() => { assembled = undefined; });
+    build.onLoad({ filter: /[\\/]simd[\\/]binary\.ts$/ }, async (args) => {
+      if (args.path !== kernelsBinary) return undefined;
+      const base64 = Buffer.from(await kernelsBytes()).toString('base64');
+      return {
+        loader: 'js',
+        contents: '// Assembled by npm run build from extension/core/quant/simd/source.ts (also dist/quant-kernels.wasm).\n'
+          + `const BASE64 = ${JSON.stringify(base64)};\n`
+          + 'export function kernelsWasm() { return Uint8Array.from(atob(BASE64), (c) => c.charCodeAt(0)); }\n',
+        watchFiles: [join(root, 'extension/core/quant/simd/source.ts'), join(root, 'extension/core/quant/simd/wat.ts')],
+      };
+    });
+  },
+};
 
 /**
  * The extension host is two bundles: dist/extension.js (activation: registration, the editor
@@ -68,7 +108,7 @@ export const hostBuild = {
   format: 'cjs',
   target: 'node20',
   external: nodeExternals,
-  plugins: [hostSplit],
+  plugins: [hostSplit, wasmKernelsPlugin],
 };
 
 const builds = [
@@ -81,6 +121,7 @@ const builds = [
     format: 'cjs',
     target: 'node20',
     external: nodeExternals,
+    plugins: [wasmKernelsPlugin],
   },
   {
     ...common,
@@ -91,6 +132,7 @@ const builds = [
     target: 'node20',
     external: nodeExternals,
     banner: { js: '#!/usr/bin/env node' },
+    plugins: [wasmKernelsPlugin],
   },
   {
     ...common,
@@ -111,5 +153,6 @@ if (!main) {
   console.log('esbuild: watching');
 } else {
   await Promise.all(builds.map((options) => esbuild.build(options)));
-  console.log(`esbuild: built host, cli, ${workerEntries.length} worker(s), ${webviewEntries.length} webview bundle(s)`);
+  writeFileSync(join(root, 'dist/quant-kernels.wasm'), await kernelsBytes());
+  console.log(`esbuild: built host, cli, ${workerEntries.length} worker(s), ${webviewEntries.length} webview bundle(s), quant-kernels.wasm (${(await kernelsBytes()).byteLength} bytes)`);
 }

@@ -1,10 +1,10 @@
 /**
- * WebAssembly SIMD fake quantization: the kernels of source.ts, assembled by wat.ts on first use
- * (one instance per thread: each quantization worker has its own), behind functions with the
- * same results as the scalar int.ts / minifloat.ts / mx.ts / nvfp4.ts, bit for bit.
+ * WebAssembly SIMD fake quantization: the kernels of source.ts, assembled by `npm run build`
+ * (binary.ts), one instance per thread (each quantization worker has its own), behind functions
+ * with the same results as the scalar int.ts / minifloat.ts / mx.ts / nvfp4.ts, bit for bit.
  *
  * Each call copies the tensor into the module's memory, works there in place and copies the
- * result out. Layouts the kernels do not cover return null and the caller uses the scalar code:
+ * result out (per-channel INT on axis 0: tile by tile, see intTiled). Layouts the kernels do not cover return null and the caller uses the scalar code:
  * per-channel INT with 1 < inner < 4 or an odd channel count on the last axis, strided blocks
  * with an inner size that is not a multiple of 4, MX with RHAZ rounding, NVFP4 when the tensor
  * scale underflows. The memory grows to the largest tensor seen and is kept for the next call.
@@ -18,8 +18,7 @@ import type { ElementGrid, Fp8QuantResult } from '../minifloat';
 import { mxSharedExponent } from '../mx';
 import type { MxQuantResult } from '../mx';
 import type { Nvfp4QuantResult } from '../nvfp4';
-import { KERNELS_WAT } from './source';
-import { assembleWat } from './wat';
+import { kernelsWasm } from './binary';
 
 /** The part of the WebAssembly API used here (the project's TypeScript libs do not declare it). */
 declare const WebAssembly: {
@@ -337,7 +336,7 @@ export function simdKernels(): SimdKernels | null {
   if (kernels !== undefined) return kernels;
   kernels = null;
   if (typeof WebAssembly !== 'object') return kernels;
-  const bytes = assembleWat(KERNELS_WAT);
+  const bytes = kernelsWasm();
   if (!WebAssembly.validate(bytes)) return kernels;
   const instance = new WebAssembly.Instance(new WebAssembly.Module(bytes), {});
   kernels = new SimdKernels(instance.exports as unknown as Exports);
