@@ -146,6 +146,17 @@ describe('quant SIMD kernels', () => {
         compare(makeData(n, seed, false), shape, format, { channelAxis: 0, blockAxis: 1 });
       }
     }
+    // Channels on the last axis (MatMul B): tiles of whole rows, ranged in a first pass.
+    for (const shape of [[40000, 8], [3000, 64], [7, 40000]]) {
+      const n = shape.reduce((a, b) => a * b, 1);
+      const data = makeData(n, seed++, false);
+      data[(shape[0]! - 1) * shape[1]! + 2] = Infinity; // in the last tile only
+      data[5] = -Infinity;
+      for (const format of ['int8', 'int4_asym'] as const) {
+        compare(data, shape, format, { channelAxis: 1, blockAxis: 0 });
+        compare(makeData(n, seed, false), shape, format, { channelAxis: 1, blockAxis: 0 });
+      }
+    }
   });
 
   it('handle all-zero, all-NaN, tiny and huge tensors like the scalar code', () => {

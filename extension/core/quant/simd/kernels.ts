@@ -4,7 +4,8 @@
  * with the same results as the scalar int.ts / minifloat.ts / mx.ts / nvfp4.ts, bit for bit.
  *
  * Each call copies the tensor into the module's memory, works there in place and copies the
- * result out (per-channel INT on axis 0: tile by tile, see intTiled). Layouts the kernels do not cover return null and the caller uses the scalar code:
+ * result out; per-channel INT goes tile by tile (intTiled, intColsTiled). Layouts the kernels do
+ * not cover return null and the caller uses the scalar code:
  * per-channel INT with 1 < inner < 4 or an odd channel count on the last axis, strided blocks
  * with an inner size that is not a multiple of 4, MX with RHAZ rounding, NVFP4 when the tensor
  * scale underflows. The memory grows to the largest tensor seen and is kept for the next call.
@@ -118,26 +119,7 @@ export class SimdKernels {
       zeroPoints[c] = p.zeroPoint;
       return { scale: p.scale, zp: p.zeroPoint };
     };
-    if (inner === 1 && channels % 4 === 0 && channels > 1) {
-      const [p, mins, maxs, sc, los, his] = this.layout(4 * n, 4 * channels, 4 * channels, 4 * channels, 4 * channels, 4 * channels) as [number, number, number, number, number, number];
-      this.f32(p, n).set(data);
-      this.f32(mins, channels).fill(Infinity);
-      this.f32(maxs, channels).fill(-Infinity);
-      this.k.minmaxCols(p, outer, channels, mins, maxs);
-      const minV = this.f32(mins, channels);
-      const maxV = this.f32(maxs, channels);
-      const scV = this.f32(sc, channels);
-      const loV = this.f32(los, channels);
-      const hiV = this.f32(his, channels);
-      for (let c = 0; c < channels; c++) {
-        const { scale, zp } = params(minV[c] ?? 0, maxV[c] ?? 0, c);
-        scV[c] = scale;
-        loV[c] = qmin - zp;
-        hiV[c] = qmax - zp;
-      }
-      this.k.quantCols(p, outer, channels, sc, los, his);
-      return { values: this.f32(p, n).slice(), scales, zeroPoints };
-    }
+    if (inner === 1 && channels % 4 === 0 && channels > 1) return this.intColsTiled(data, outer, channels, scales, zeroPoints, params, qmin, qmax);
     if (inner < 4) return null;
     if (outer === 1 && channels > 1 && inner <= TILE) return this.intTiled(data, channels, inner, scales, zeroPoints, params, qmin, qmax);
     const [p, mins, maxs, sc, los, his] = this.layout(4 * n, 4 * channels, 4 * channels, 4 * channels, 4 * channels, 4 * channels) as [number, number, number, number, number, number];
@@ -208,6 +190,44 @@ export class SimdKernels {
       }
       this.k.quantSpans(p, 1, k, inner, sc, los, his, infinite ? 1 : 0);
       values.set(tile, from);
+    }
+    return { values, scales, zeroPoints };
+  }
+
+  /**
+   * Per channel on the last axis ([rows, channels], channels a multiple of 4), tiles of whole rows:
+   * a first pass copies each tile in and ranges its columns, a second copies it in again,
+   * quantizes it and copies it straight into the result while it is in cache.
+   */
+  private intColsTiled(
+    data: Float32Array, rows: number, channels: number, scales: Float32Array, zeroPoints: Int32Array,
+    params: (lo: number, hi: number, c: number) => { scale: number; zp: number }, qmin: number, qmax: number,
+  ): IntQuantResult {
+    const per = Math.max(1, Math.min(rows, Math.floor(TILE / channels)));
+    const [p, mins, maxs, sc, los, his] = this.layout(4 * per * channels, 4 * channels, 4 * channels, 4 * channels, 4 * channels, 4 * channels) as [number, number, number, number, number, number];
+    const minV = this.f32(mins, channels).fill(Infinity);
+    const maxV = this.f32(maxs, channels).fill(-Infinity);
+    for (let r0 = 0; r0 < rows; r0 += per) {
+      const k = Math.min(per, rows - r0);
+      this.f32(p, k * channels).set(data.subarray(r0 * channels, (r0 + k) * channels));
+      this.k.minmaxCols(p, k, channels, mins, maxs);
+    }
+    const scV = this.f32(sc, channels);
+    const loV = this.f32(los, channels);
+    const hiV = this.f32(his, channels);
+    for (let c = 0; c < channels; c++) {
+      const { scale, zp } = params(minV[c] ?? 0, maxV[c] ?? 0, c);
+      scV[c] = scale;
+      loV[c] = qmin - zp;
+      hiV[c] = qmax - zp;
+    }
+    const values = new Float32Array(data.length);
+    for (let r0 = 0; r0 < rows; r0 += per) {
+      const k = Math.min(per, rows - r0);
+      const tile = this.f32(p, k * channels);
+      tile.set(data.subarray(r0 * channels, (r0 + k) * channels));
+      this.k.quantCols(p, k, channels, sc, los, his);
+      values.set(tile, r0 * channels);
     }
     return { values, scales, zeroPoints };
   }
