@@ -13,6 +13,7 @@ import { E4M3 } from '../../../extension/core/quant/minifloat';
 import { fakeQuantizeDetailed } from '../../../extension/core/quant/quantize';
 import type { QuantizeOptions } from '../../../extension/core/quant/quantize';
 import { simdKernels } from '../../../extension/core/quant/simd/kernels';
+import { tensorError } from '../../../extension/core/quant/error';
 import { KERNELS_WAT } from '../../../extension/core/quant/simd/source';
 import { assembleWat } from '../../../extension/core/quant/simd/wat';
 import { seededRandom } from '../../../extension/core/runtime/forward';
@@ -157,6 +158,21 @@ describe('quant SIMD kernels', () => {
         compare(makeData(n, seed, false), shape, format, { channelAxis: 1, blockAxis: 0 });
       }
     }
+  });
+
+  it('give the same values as transient views of their memory (for the tensor error) as in copies', () => {
+    const shape = [64, 96];
+    const data = makeData(64 * 96, 77, true);
+    for (const format of FORMAT_IDS) {
+      const opts = { channelAxis: 1, blockAxis: 0 } as const;
+      const copy = fakeQuantizeDetailed(data, shape, format, opts).values;
+      const view = fakeQuantizeDetailed(data, shape, format, { ...opts, transient: true }).values;
+      sameBits(view, copy, `${format} transient`);
+      assert.equal(tensorError(data, view).mse, tensorError(data, copy).mse);
+    }
+    const a = fakeQuantizeDetailed(data, shape, 'int8', { transient: true }).values;
+    const b = fakeQuantizeDetailed(data, shape, 'int8', {}).values;
+    assert.notEqual(a.buffer, b.buffer); // a copy is the caller's own
   });
 
   it('handle all-zero, all-NaN, tiny and huge tensors like the scalar code', () => {

@@ -4,8 +4,8 @@
  * with the same results as the scalar int.ts / minifloat.ts / mx.ts / nvfp4.ts, bit for bit.
  *
  * Each call copies the tensor into the module's memory, works there in place and copies the
- * result out; per-channel INT goes tile by tile (intTiled, intColsTiled). Layouts the kernels do
- * not cover return null and the caller uses the scalar code:
+ * result out; per-channel INT runs its passes tile by tile in cache (intTiled, intColsTiled).
+ * Layouts the kernels do not cover return null and the caller uses the scalar code:
  * per-channel INT with 1 < inner < 4 or an odd channel count on the last axis, strided blocks
  * with an inner size that is not a multiple of 4, MX with RHAZ rounding, NVFP4 when the tensor
  * scale underflows. The memory grows to the largest tensor seen and is kept for the next call.
@@ -52,10 +52,7 @@ interface Exports {
  */
 const CHUNK = 1 << 16;
 
-/**
- * Elements of a tile that stays in a core's L2 cache (128 KB): tiled kernels copy a tile in, run
- * every pass over it and copy it out before the next, so the tensor crosses memory once.
- */
+/** Elements of a tile that stays in a core's L2 cache (128 KB): every pass of a tile runs before the next tile. */
 const TILE = 1 << 15;
 
 /** The first 64 bytes are the kernels' scratch (minmax writes its result at 0 and 4). */
@@ -86,6 +83,19 @@ export class SimdKernels {
     const have = this.k.memory.buffer.byteLength;
     if (at > have) this.k.memory.grow(Math.ceil((at - have) / PAGE));
     return offsets;
+  }
+
+  /**
+   * Set by a caller that reduces each result at once (`fakeQuantizeDetailed` with `transient`):
+   * results are then views of this module's memory, valid until the next call on this thread,
+   * instead of copies (a copy of a big tensor costs a fresh allocation: page faults, zeroing).
+   */
+  transient = false;
+
+  /** The result x̂ at p: a copy, or the view itself when `transient`. */
+  private out(p: number, n: number): Float32Array {
+    const view = this.f32(p, n);
+    return this.transient ? view : view.slice();
   }
 
   private f32(p: number, n: number): Float32Array {
@@ -148,23 +158,24 @@ export class SimdKernels {
     if (outer === 1 && channels === 1 && inner > CHUNK) {
       for (let j = 0; j < inner; j += CHUNK) this.k.quantSpans(p + 4 * j, 1, 1, Math.min(CHUNK, inner - j), sc, los, his, infinite ? 1 : 0);
     } else this.k.quantSpans(p, outer, channels, inner, sc, los, his, infinite ? 1 : 0);
-    return { values: this.f32(p, n).slice(), scales, zeroPoints };
+    return { values: this.out(p, n), scales, zeroPoints };
   }
 
   /**
-   * Per channel on axis 0 ([channels, inner], each channel one contiguous span), a tile of whole
-   * channels at a time: copied in, ranged, quantized and copied straight into the result while it
-   * is in cache (one pass over the tensor in memory instead of five: copy in, range, quantize,
-   * copy out, each over the whole tensor). ±Inf is decided per tile: a tile without an infinite
-   * bound holds no ±Inf, where both kernels give the same bits.
+   * Per channel on axis 0 ([channels, inner], each channel one contiguous span): the tensor is
+   * copied in once, then each tile of whole channels is ranged and quantized while it is in
+   * cache, and the result is copied out once (`slice`: V8 copies out of WebAssembly memory
+   * several times faster that way than with `set` into another array). ±Inf is decided per
+   * tile: a tile without an infinite bound holds no ±Inf, where both kernels give the same bits.
    */
   private intTiled(
     data: Float32Array, channels: number, inner: number, scales: Float32Array, zeroPoints: Int32Array,
     params: (lo: number, hi: number, c: number) => { scale: number; zp: number }, qmin: number, qmax: number,
   ): IntQuantResult {
     const per = Math.max(1, Math.min(channels, Math.floor(TILE / inner)));
-    const [p, mins, maxs, sc, los, his] = this.layout(4 * per * inner, 4 * per, 4 * per, 4 * per, 4 * per, 4 * per) as [number, number, number, number, number, number];
-    const values = new Float32Array(data.length);
+    const n = data.length;
+    const [p, mins, maxs, sc, los, his] = this.layout(4 * n, 4 * per, 4 * per, 4 * per, 4 * per, 4 * per) as [number, number, number, number, number, number];
+    this.f32(p, n).set(data);
     const minV = this.f32(mins, per);
     const maxV = this.f32(maxs, per);
     const scV = this.f32(sc, per);
@@ -172,12 +183,10 @@ export class SimdKernels {
     const hiV = this.f32(his, per);
     for (let c0 = 0; c0 < channels; c0 += per) {
       const k = Math.min(per, channels - c0);
-      const from = c0 * inner;
-      const tile = this.f32(p, k * inner);
-      tile.set(data.subarray(from, from + k * inner));
+      const at = p + 4 * c0 * inner;
       minV.fill(Infinity);
       maxV.fill(-Infinity);
-      this.k.minmaxSpans(p, 1, k, inner, mins, maxs);
+      this.k.minmaxSpans(at, 1, k, inner, mins, maxs);
       let infinite = false;
       for (let j = 0; j < k; j++) {
         const lo = minV[j] ?? 0;
@@ -188,30 +197,27 @@ export class SimdKernels {
         loV[j] = qmin - zp;
         hiV[j] = qmax - zp;
       }
-      this.k.quantSpans(p, 1, k, inner, sc, los, his, infinite ? 1 : 0);
-      values.set(tile, from);
+      this.k.quantSpans(at, 1, k, inner, sc, los, his, infinite ? 1 : 0);
     }
-    return { values, scales, zeroPoints };
+    return { values: this.out(p, n), scales, zeroPoints };
   }
 
   /**
-   * Per channel on the last axis ([rows, channels], channels a multiple of 4), tiles of whole rows:
-   * a first pass copies each tile in and ranges its columns, a second copies it in again,
-   * quantizes it and copies it straight into the result while it is in cache.
+   * Per channel on the last axis ([rows, channels], channels a multiple of 4): copied in once,
+   * ranged per column over all rows, quantized in tiles of whole rows, copied out once.
    */
   private intColsTiled(
     data: Float32Array, rows: number, channels: number, scales: Float32Array, zeroPoints: Int32Array,
     params: (lo: number, hi: number, c: number) => { scale: number; zp: number }, qmin: number, qmax: number,
   ): IntQuantResult {
     const per = Math.max(1, Math.min(rows, Math.floor(TILE / channels)));
-    const [p, mins, maxs, sc, los, his] = this.layout(4 * per * channels, 4 * channels, 4 * channels, 4 * channels, 4 * channels, 4 * channels) as [number, number, number, number, number, number];
+    const n = data.length;
+    const [p, mins, maxs, sc, los, his] = this.layout(4 * n, 4 * channels, 4 * channels, 4 * channels, 4 * channels, 4 * channels) as [number, number, number, number, number, number];
+    this.f32(p, n).set(data);
     const minV = this.f32(mins, channels).fill(Infinity);
     const maxV = this.f32(maxs, channels).fill(-Infinity);
-    for (let r0 = 0; r0 < rows; r0 += per) {
-      const k = Math.min(per, rows - r0);
-      this.f32(p, k * channels).set(data.subarray(r0 * channels, (r0 + k) * channels));
-      this.k.minmaxCols(p, k, channels, mins, maxs);
-    }
+    // Row tiles here too: WebAssembly is optimized between calls (see CHUNK).
+    for (let r0 = 0; r0 < rows; r0 += per) this.k.minmaxCols(p + 4 * r0 * channels, Math.min(per, rows - r0), channels, mins, maxs);
     const scV = this.f32(sc, channels);
     const loV = this.f32(los, channels);
     const hiV = this.f32(his, channels);
@@ -221,15 +227,8 @@ export class SimdKernels {
       loV[c] = qmin - zp;
       hiV[c] = qmax - zp;
     }
-    const values = new Float32Array(data.length);
-    for (let r0 = 0; r0 < rows; r0 += per) {
-      const k = Math.min(per, rows - r0);
-      const tile = this.f32(p, k * channels);
-      tile.set(data.subarray(r0 * channels, (r0 + k) * channels));
-      this.k.quantCols(p, k, channels, sc, los, his);
-      values.set(tile, r0 * channels);
-    }
-    return { values, scales, zeroPoints };
+    for (let r0 = 0; r0 < rows; r0 += per) this.k.quantCols(p + 4 * r0 * channels, Math.min(per, rows - r0), channels, sc, los, his);
+    return { values: this.out(p, n), scales, zeroPoints };
   }
 
   /** Per-tensor scaled FP8; null when the scale underflows float32 (the scalar code's special case). */
@@ -243,7 +242,7 @@ export class SimdKernels {
     if (scale === 0) return null;
     const args = gridArgs(g);
     for (let j = 0; j < n; j += CHUNK) this.k.fp8(p + 4 * j, Math.min(CHUNK, n - j), scale, ...args);
-    return { values: this.f32(p, n).slice(), scale };
+    return { values: this.out(p, n), scale };
   }
 
   /** MX with RNE elements, blocks of 32 along `view.length`; null for RHAZ or an uncovered layout. */
@@ -280,7 +279,7 @@ export class SimdKernels {
         e[o * blocks + full] = mxTail(values, row + full * blockSize, row + length, grid);
       }
     }
-    return { values: this.f32(p, n).slice(), exponents: Int16Array.from(this.i32(exps, nExp)) };
+    return { values: this.out(p, n), exponents: Int16Array.from(this.i32(exps, nExp)) };
   }
 
   /** NVFP4, blocks of 16 along `view.length`; null when the tensor scale underflows or the layout is not covered. */
@@ -317,7 +316,7 @@ export class SimdKernels {
         s[o * blocks + full] = nvTail(values, row + full * blockSize, row + length, s2, sixS2);
       }
     }
-    return { values: this.f32(p, n).slice(), tensorScale: s2, blockScales: this.f32(sc, nScales).slice() };
+    return { values: this.out(p, n), tensorScale: s2, blockScales: this.f32(sc, nScales).slice() };
   }
 }
 
