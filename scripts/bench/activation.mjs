@@ -2,21 +2,23 @@
 // (dist/extension.js) in plain Node with a VS Code API stub (activation-harness.mjs), one fresh
 // process per sample. Also the one-time cost of the first use (requiring dist/engine.js, which
 // the first opened model or command pays) and the bundle sizes. Target: activation ≤ 50 ms.
-// Usage: node scripts/bench/activation.mjs [--samples 15] (after `npm run build`)
+// Usage: node scripts/bench/activation.mjs [--samples 15] [--bundle other/dist/extension.js]
+// (after `npm run build`; --bundle measures another build, e.g. one from before the split)
 import { spawnSync } from 'node:child_process';
 import { existsSync, statSync } from 'node:fs';
 import { loadavg } from 'node:os';
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = resolve(fileURLToPath(import.meta.url), '../../..');
 const args = process.argv.slice(2);
 const flag = (name, fallback) => { const i = args.indexOf(name); return i >= 0 ? Number(args[i + 1]) : fallback; };
 const samples = flag('--samples', 15);
-const bundle = join(root, 'dist/extension.js');
-const engine = join(root, 'dist/engine.js');
+const at = args.indexOf('--bundle');
+const bundle = resolve(at >= 0 ? args[at + 1] : join(root, 'dist/extension.js'));
+const engine = join(dirname(bundle), 'engine.js');
 if (!existsSync(bundle)) {
-  console.error('dist/extension.js is missing: run `npm run build` first');
+  console.error(`${bundle} is missing: run \`npm run build\` first`);
   process.exit(1);
 }
 
@@ -41,7 +43,7 @@ const table = (rows) => {
 
 const kib = (f) => (existsSync(f) ? `${(statSync(f).size / 1024).toFixed(0)} KiB` : 'absent');
 const last = runs.at(-1);
-console.log(`activation: ${samples} fresh processes; dist/extension.js ${kib(bundle)}, dist/engine.js ${kib(engine)}; load average ${loadavg().map((x) => x.toFixed(2)).join(' ')}`);
+console.log(`activation: ${samples} fresh processes; ${bundle.startsWith(root) ? bundle.slice(root.length + 1) : bundle} ${kib(bundle)}, engine.js ${kib(engine)}; load average ${loadavg().map((x) => x.toFixed(2)).join(' ')}`);
 console.log(`activation requires: ${last.loadedWhenIdle.join(', ')}`);
 console.log(`registered: ${last.commands.length} commands, ${last.views.length} view(s), ${last.editors.length} custom editor(s), ${last.serializers.length} panel serializer(s), ${last.statusBarItems} status-bar item(s)`);
 const totals = runs.map((r) => r.totalMs);
