@@ -1,8 +1,8 @@
 import * as vscode from 'vscode';
-import { runInWorker } from '../core/analyze';
 import type { AnalysisWorkerMethods, RunOverrides } from '../protocol/worker';
 import { settings } from './settings';
 import { assertModelExecutionAllowed } from './trust';
+import { engine } from './loadEngine';
 
 /**
  * The run settings the user set explicitly in VS Code (a setting left at its default is not an
@@ -26,5 +26,5 @@ export function runAnalysisInWorker<M extends keyof AnalysisWorkerMethods>(
     return Promise.reject(error);
   }
   const workerPath = vscode.Uri.joinPath(extensionUri, 'dist', 'workers', 'analysis.worker.js').fsPath;
-  return runInWorker(workerPath, method, params, { ...(signal ? { signal } : {}), onProgress });
+  return engine().runInWorker(workerPath, method, params, { ...(signal ? { signal } : {}), onProgress });
 }

@@ -7,8 +7,8 @@
 import * as vscode from 'vscode';
 import { writeFile } from 'node:fs/promises';
 import { basename } from 'node:path';
-import { BadInputError } from '../core/analyze';
-import { reportToJson } from '../core/report';
+import { BadInputError } from '../core/errors';
+import { engine } from './loadEngine';
 import type { GroupsReportWithTabs, GroupsSectionRequest, GroupsSectionResult } from '../protocol/groupsTabs';
 import { runAnalysisInWorker, runOverrides } from './analysisWorker';
 import { log } from './log';
@@ -66,6 +66,6 @@ export function withSection(report: GroupsReportWithTabs, result: GroupsSectionR
 
 /** Rewrites the saved report with its new section (the file is ours: .bias-inspector/reports). */
 export async function saveWithSection(file: vscode.Uri, report: GroupsReportWithTabs, section: GroupsSectionResult['kind']): Promise<void> {
-  await writeFile(file.fsPath, reportToJson(report), 'utf8');
+  await writeFile(file.fsPath, engine().reportToJson(report), 'utf8');
   log().info(`${basename(file.fsPath)}: ${section} section saved in the report`);
 }

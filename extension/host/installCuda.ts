@@ -5,7 +5,8 @@
  * the analysis workers it starts.
  */
 import * as vscode from 'vscode';
-import { CancelledError, CUDA_PACKAGE, bundledRuntime, installCudaProvider, ortLoaded } from '../core/analyze';
+import { CancelledError } from '../core/errors';
+import { engine } from './loadEngine';
 import { log, reportError } from './log';
 
 export function register(context: vscode.ExtensionContext): void {
@@ -14,6 +15,7 @@ export function register(context: vscode.ExtensionContext): void {
 }
 
 async function install(context: vscode.ExtensionContext): Promise<void> {
+  const { CUDA_PACKAGE, bundledRuntime, installCudaProvider, ortLoaded } = engine();
   const bundled = bundledRuntime();
   if (!bundled) {
     void vscode.window.showErrorMessage('Install CUDA Provider: onnxruntime-node is not part of this installation.');

@@ -2,7 +2,7 @@ import * as vscode from 'vscode';
 import { MODEL_VIEW_TYPE } from './commandIds';
 import { pickModel, selectedModels } from './pickModel';
 import { selectExecutionProvider, type RuntimeStatusService } from './runtimeStatus';
-import { inspectModel } from '../core/onnx';
+import { engine } from './loadEngine';
 import { compareCheckpoint } from './quantAnalysis';
 import { compareModels } from './compareAnalysis';
 import { allowModelExecution } from './trust';
@@ -30,7 +30,7 @@ export function register(context: vscode.ExtensionContext, runtime: RuntimeStatu
       await vscode.commands.executeCommand('vscode.openWith', b, MODEL_VIEW_TYPE, vscode.ViewColumn.Two);
       // A quantized checkpoint next to a float model: dequantized weight error and per-group deltas.
       try {
-        const [qa, qb] = await Promise.all([inspectModel(a.fsPath), inspectModel(b.fsPath)]);
+        const [qa, qb] = await Promise.all([engine().inspectModel(a.fsPath), engine().inspectModel(b.fsPath)]);
         const quantized = qa.quantization.quantized !== qb.quantization.quantized ? (qa.quantization.quantized ? [a, b] : [b, a]) : undefined;
         if (!quantized) {
           // two checkpoints of the same model: per-group comparison on the rows of A's spec

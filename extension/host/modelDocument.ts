@@ -1,7 +1,7 @@
 import * as vscode from 'vscode';
 import { basename } from 'node:path';
-import { InspectorError } from '../core/analyze';
-import { inspectModel } from '../core/onnx';
+import { InspectorError } from '../core/errors';
+import { engine } from './loadEngine';
 import type { ModelSummary } from '../protocol/model';
 import { Disposable } from './disposable';
 import { log } from './log';
@@ -62,7 +62,7 @@ export class ModelDocument extends Disposable implements vscode.CustomDocument {
   /** Reads and summarises the model; never throws (errors become a result the editor shows). */
   private static async read(uri: vscode.Uri): Promise<ModelLoadResult> {
     try {
-      const summary = await inspectModel(uri.fsPath);
+      const summary = await engine().inspectModel(uri.fsPath);
       log().info(`inspected ${uri.fsPath}: ${summary.nodeCount} nodes, ${summary.parameters.total} parameters`);
       return { ok: true, summary };
     } catch (error) {

@@ -7,7 +7,7 @@
 import * as vscode from 'vscode';
 import { readdir, readFile } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
-import { inspectModel } from '../core/onnx';
+import { engine } from './loadEngine';
 import type { ProbeReport } from '../protocol/probe';
 import { runOverrides } from './analysisWorker';
 import { reportError } from './log';
@@ -52,7 +52,7 @@ export async function probeLanguageModel(extensionUri: vscode.Uri, runtime: Runt
   if (!specPath) return undefined;
   const report = await runAndShowReport(extensionUri, runtime, model, `${TITLE} (${basename(specPath)})`, 'probe', { specPath, overrides: runOverrides() });
   if (!report) return undefined;
-  const summary = await inspectModel(model.fsPath);
+  const summary = await engine().inspectModel(model.fsPath);
   if (summary.attention.blocks.length > 0) {
     await runAndShowReport(extensionUri, runtime, model, `Attention over the probe's prompts (${basename(specPath)})`, 'probeAttention', { specPath, overrides: runOverrides() });
   }

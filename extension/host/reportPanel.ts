@@ -3,10 +3,10 @@ import { readFile } from 'node:fs/promises';
 import { basename, dirname } from 'node:path';
 import { assertNever, RpcEndpoint } from '../protocol/rpc';
 import type { NoMethods, NoNotes, ReportHostMethods, ReportWebviewNotes } from '../protocol/messages';
-import { BadInputError } from '../core/analyze';
+import { BadInputError } from '../core/errors';
 import { REPORT_SCHEMA } from '../protocol/report';
 import { saveExport } from './exportFile';
-import { reportToJson } from '../core/report';
+import { engine } from './loadEngine';
 import { escapeHtml, webviewHtml, webviewOptions } from './webviewHtml';
 import { log } from './log';
 import type { GroupsReportWithTabs, ReportView } from '../protocol/groupsTabs';
@@ -59,14 +59,14 @@ function attachReport(panel: vscode.WebviewPanel, extensionUri: vscode.Uri, show
       switch (request.method) {
         // Webview messages travel as JSON, where NaN and ±Infinity would become null: send the
         // report as the saved file spells it ("NaN", "Infinity"), which the renderers revive.
-        case 'ready': return { report: JSON.parse(reportToJson(report)) as unknown, file: file?.fsPath ?? null, ...(view ? { view } : {}) };
+        case 'ready': return { report: JSON.parse(engine().reportToJson(report)) as unknown, file: file?.fsPath ?? null, ...(view ? { view } : {}) };
         case 'saveExport': return saveExport(file ? vscode.Uri.file(dirname(file.fsPath)) : vscode.workspace.workspaceFolders?.[0]?.uri ?? vscode.Uri.file(process.cwd()), request.params);
         case 'groupsSection': {
           const result = await computeGroupsSection(extensionUri, report as GroupsReportWithTabs, request.params, closed.signal);
           report = withSection(report as GroupsReportWithTabs, result);
           if (file) await saveWithSection(file, report as GroupsReportWithTabs, result.kind).catch((error: unknown) => log().warn(`could not update ${file.fsPath}: ${error instanceof Error ? error.message : String(error)}`));
           // Same JSON spelling of NaN / Infinity as `ready`.
-          return JSON.parse(reportToJson(result)) as typeof result;
+          return JSON.parse(engine().reportToJson(result)) as typeof result;
         }
         case 'attentionSample': {
           const handler = typeof kind === 'string' ? handlers.get(kind) : undefined;

@@ -1,7 +1,7 @@
 import * as vscode from 'vscode';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
-import { reportToJson } from '../core/report';
+import { engine } from './loadEngine';
 
 const saved = new vscode.EventEmitter<vscode.Uri>();
 /** Fired after a report was saved (model editors refresh their report list). */
@@ -24,7 +24,7 @@ export async function saveReport(model: vscode.Uri, kind: string, report: unknow
   await mkdir(folder.fsPath, { recursive: true });
   const stamp = new Date().toISOString().replace(/[-:]/g, '').replace('.', '-').replace('Z', '');
   const file = join(folder.fsPath, `${basename(model.fsPath, '.onnx')}.${kind}.${stamp}.json`);
-  await writeFile(file, reportToJson(report), 'utf8');
+  await writeFile(file, engine().reportToJson(report), 'utf8');
   const uri = vscode.Uri.file(file);
   saved.fire(uri);
   return uri;

@@ -1,5 +1,5 @@
 import * as vscode from 'vscode';
-import { CancelledError, InspectorError } from '../core/analyze';
+import { CancelledError, InspectorError } from '../core/errors';
 import { RpcError } from '../protocol/rpc';
 import type { AnalysisWorkerMethods } from '../protocol/worker';
 import { runAnalysisInWorker } from './analysisWorker';

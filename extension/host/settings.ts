@@ -1,5 +1,6 @@
 import * as vscode from 'vscode';
-import { parseProviderSetting, type ProviderSetting } from '../core/analyze';
+import type { ProviderSetting } from '../core/analyze';
+import { engine } from './loadEngine';
 import type { RunOverrides } from '../protocol/worker';
 
 const SECTION = 'biasInspector';
@@ -7,7 +8,7 @@ const SECTION = 'biasInspector';
 /** The extension's settings, read fresh each time (they can change while a window is open). */
 export const settings = {
   providers(): ProviderSetting {
-    return parseProviderSetting(vscode.workspace.getConfiguration(SECTION).get<unknown>('executionProviders', 'auto'));
+    return engine().parseProviderSetting(vscode.workspace.getConfiguration(SECTION).get<unknown>('executionProviders', 'auto'));
   },
   providersLabel(): string {
     const value = vscode.workspace.getConfiguration(SECTION).get<unknown>('executionProviders', 'auto');
@@ -35,7 +36,7 @@ export const settings = {
     const minGroupSize = int('minGroupSize');
     const seed = int('bootstrapSeed');
     return {
-      ...(providers !== undefined ? { providers: parseProviderSetting(providers) } : {}),
+      ...(providers !== undefined ? { providers: engine().parseProviderSetting(providers) } : {}),
       ...(batchSize !== undefined ? { batchSize } : {}),
       ...(maxRows !== undefined ? { maxRows } : {}),
       ...(threads !== undefined ? { threads } : {}),

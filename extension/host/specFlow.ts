@@ -2,11 +2,10 @@ import * as vscode from 'vscode';
 import { existsSync } from 'node:fs';
 import { readdir, readFile } from 'node:fs/promises';
 import { basename, dirname, join, relative, resolve } from 'node:path';
-import {
-  filesNextTo, profileData, specFromSuggestions, suggestSpec, writeSpec,
-  type ColumnProfile, type InputMapping, type SpecSuggestions, type SuggestHints, type Task,
+import type {
+  ColumnProfile, InputMapping, SpecSuggestions, SuggestHints, Task,
 } from '../core/analyze';
-import { inspectModel } from '../core/onnx';
+import { engine } from './loadEngine';
 import type { DryRunResult, DryRunStep } from '../protocol/dryRun';
 import type { ModelSummary } from '../protocol/model';
 import { runAnalysisInWorker, runOverrides } from './analysisWorker';
@@ -103,7 +102,7 @@ export async function createSpecGuided(extensionUri: vscode.Uri, model: vscode.U
     if (choice === 'Open Existing') await vscode.window.showTextDocument(vscode.Uri.file(specPath));
     if (choice !== 'Replace') return undefined;
   }
-  const summary = await inspectModel(model.fsPath);
+  const summary = await engine().inspectModel(model.fsPath);
   const steps = STEPS[analysis];
   const choices: Choices = { inputs: {} };
   let context: Context | undefined;
@@ -113,7 +112,7 @@ export async function createSpecGuided(extensionUri: vscode.Uri, model: vscode.U
     if (step >= steps.length) {
       if (!context || !choices.data) { step = 0; continue; }
       const s = suggest(context, choices);
-      const spec = specFromSuggestions(s, { model: model.fsPath, data: choices.data, specPath }, { ...hints(choices), inputs: choices.inputs });
+      const spec = engine().specFromSuggestions(s, { model: model.fsPath, data: choices.data, specPath }, { ...hints(choices), inputs: choices.inputs });
       const blocked = blockingProblem(s, analysis, choices);
       if (blocked) {
         const back = await vscode.window.showErrorMessage(`The spec cannot be written: ${blocked.message}`, ...(blocked.step ? [`Change ${STEP_TITLES[blocked.step]}`] : []));
@@ -134,7 +133,7 @@ export async function createSpecGuided(extensionUri: vscode.Uri, model: vscode.U
         step = steps.indexOf(target);
         continue;
       }
-      await writeSpec(specPath, spec);
+      await engine().writeSpec(specPath, spec);
       log().info(`wrote ${specPath}${checked ? `; checked: ${checked.message}` : '; not checked (untrusted workspace)'}`);
       return specPath;
     }
@@ -147,7 +146,7 @@ export async function createSpecGuided(extensionUri: vscode.Uri, model: vscode.U
     if (name === 'data' && typeof answer === 'string') {
       if (answer !== choices.data) {
         choices.data = answer;
-        context = { model: summary, columns: await profileData(answer), files: await filesNextTo(answer) };
+        context = { model: summary, columns: await engine().profileData(answer), files: await engine().filesNextTo(answer) };
         delete choices.label; delete choices.task; delete choices.groups;
         choices.inputs = {};
       }
@@ -163,7 +162,7 @@ function hints(c: Choices): Pick<SuggestHints, 'label' | 'groups' | 'task'> {
 }
 
 function suggest(context: Context, choices: Choices): SpecSuggestions {
-  return suggestSpec(context.model, context.columns, { ...hints(choices), ...(choices.data ? { dataPath: choices.data } : {}), files: context.files });
+  return engine().suggestSpec(context.model, context.columns, { ...hints(choices), ...(choices.data ? { dataPath: choices.data } : {}), files: context.files });
 }
 
 /** A problem the suggestions already know stops the spec (no label fits, an input without mapping). */

@@ -1,5 +1,5 @@
 import * as vscode from 'vscode';
-import { InspectorError } from '../core/analyze';
+import { InspectorError } from '../core/errors';
 import type { AnalysisWorkerMethods } from '../protocol/worker';
 
 /** A model run refused because the workspace is not trusted (Restricted Mode). */

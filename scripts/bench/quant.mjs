@@ -68,9 +68,10 @@ if (ONLY.includes('a')) {
   const n = rows * 1024;
   const x = weights(n, 1);
   const shape = [rows, 1024];
-  const out = [['format', 'ours Melem/s', 'numpy Melem/s', 'ratio', 'ours Melem/cpu-s', 'numpy Melem/cpu-s', 'cpu ratio']];
+  const out = [['format', 'ours Melem/s', 'numpy Melem/s', 'ratio', 'ours Melem/cpu-s', 'numpy Melem/cpu-s', 'cpu ratio', 'transient Melem/cpu-s', 'transient cpu ratio']];
   let below = 0;
   let belowCpu = 0;
+  let belowTransient = 0;
   for (const format of FORMAT_IDS) {
     let best = Infinity;
     let bestCpu = Infinity;
@@ -83,6 +84,15 @@ if (ONLY.includes('a')) {
       fakeQuantize(x, shape, format, { channelAxis: 0, blockAxis: 1 });
       bestCpu = Math.min(bestCpu, cpuSeconds() - c0);
       best = Math.min(best, (performance.now() - t0) / 1000);
+    }
+    // The analysis' own use: x̂ reduced to its error at once, a view of the kernels' memory
+    // (`transient`): no fresh result array, whose page faults cost as much as the kernel here.
+    let bestTransient = Infinity;
+    fakeQuantize(x, shape, format, { channelAxis: 0, blockAxis: 1, transient: true });
+    for (let r = 0; r < REPEAT; r++) {
+      const c0 = cpuSeconds();
+      fakeQuantize(x, shape, format, { channelAxis: 0, blockAxis: 1, transient: true });
+      bestTransient = Math.min(bestTransient, cpuSeconds() - c0);
     }
     const py = spawnSync(PYTHON, [join(root, 'scripts/bench/quant_reference.py'), 'bench', '--elements', String(n), '--repeat', String(REPEAT), '--formats', format], {
       encoding: 'utf8',
@@ -97,13 +107,16 @@ if (ONLY.includes('a')) {
     const oursCpu = n / bestCpu / 1e6;
     const ratio = ours / ref.melem_per_s;
     const cpuRatio = oursCpu / ref.melem_per_cpu_s;
+    const transientCpu = n / bestTransient / 1e6;
+    const transientRatio = transientCpu / ref.melem_per_cpu_s;
     if (ratio < 1) below++;
     if (cpuRatio < 1) belowCpu++;
-    out.push([format, ours.toFixed(1), ref.melem_per_s.toFixed(1), `${ratio.toFixed(2)}x`, oursCpu.toFixed(1), ref.melem_per_cpu_s.toFixed(1), `${cpuRatio.toFixed(2)}x`]);
+    if (transientRatio < 1) belowTransient++;
+    out.push([format, ours.toFixed(1), ref.melem_per_s.toFixed(1), `${ratio.toFixed(2)}x`, oursCpu.toFixed(1), ref.melem_per_cpu_s.toFixed(1), `${cpuRatio.toFixed(2)}x`, transientCpu.toFixed(1), `${transientRatio.toFixed(2)}x`]);
   }
   console.log(`\n(a) fake quantization of a [${rows}, 1024] float32 tensor (${n} elements), one core, best of ${REPEAT} after one warm-up call`);
   console.log(table(out));
-  console.log(`target >= 1.0x per format: ${below === 0 ? 'PASS' : `MISS (${below} formats below by wall time)`}; by CPU time ${belowCpu === 0 ? 'PASS' : `MISS (${belowCpu} below)`}`);
+  console.log(`target >= 1.0x per format: ${below === 0 ? 'PASS' : `MISS (${below} formats below by wall time)`}; by CPU time ${belowCpu === 0 ? 'PASS' : `MISS (${belowCpu} below)`}; transient result (the analysis path) by CPU time ${belowTransient === 0 ? 'PASS' : `MISS (${belowTransient} below)`}`);
 }
 
 if (ONLY.includes('b')) {

@@ -16,6 +16,8 @@ Usage:
       jobs: [{"format", "shape", "channelAxis" (int|null), "blockAxis", "flatten", "rounding",
               "data": base64 float32 little-endian}]  ->  [{"values": base64 float32}]
   quant_reference.py bench [--elements N] [--repeat R] [--formats a,b]  (NumPy throughput per format, JSON lines)
+  quant_reference.py sweep --model m.onnx --tensors tensors.json [--formats a,b]  (a model's weights x formats, with
+      the error metrics: the anchor of scripts/bench/realistic.mjs's quant sweep)
 """
 import base64
 import json
@@ -487,11 +489,67 @@ def bench(argv):
                           "melem_per_cpu_s": shape[0] * shape[1] / max(best_cpu, 1e-9) / 1e6}), flush=True)
 
 
+def fast_error_sums(x, xq):
+    """error_metrics' sums, vectorized for speed: float64 dot products (BLAS), finite x only."""
+    if not np.isfinite(x).all():
+        keep = np.isfinite(x)
+        x, xq = x[keep], xq[keep]
+    x64 = x.astype(np.float64)
+    q64 = xq.astype(np.float64)
+    e = q64 - x64
+    see, sxx, sqq, sxq = float(np.dot(e, e)), float(np.dot(x64, x64)), float(np.dot(q64, q64)), float(np.dot(x64, q64))
+    nx, nq = np.sqrt(sxx), np.sqrt(sqq)
+    return {
+        "mse": see / x.size if x.size else float("nan"),
+        "sqnr_db": float("inf") if see == 0 else 10 * np.log10(sxx / see),
+        "rel_fro": np.sqrt(see) / nx if nx else float("nan"),
+        "max_abs": float(np.max(np.abs(e))) if x.size else float("nan"),
+        "cosine": float(np.clip(sxq / (nx * nq), -1, 1)) if nx and nq else float("nan"),
+    }
+
+
+def sweep(argv):
+    """The NumPy anchor of the realistic quant sweep: every listed tensor of the model x every
+    format, fake quantization (the vectorized functions above, the tensor's own axes) plus the
+    five error metrics. Prints one JSON line: seconds and CPU seconds of the sweep alone (the
+    model load apart), load seconds, tensors, parameters, formats, peak RSS.
+    tensors.json: {"formats": [...], "tensors": [{"name", "source", "shape", "channelAxis", "blockAxis",
+    "blockFlattenTrailing"}]} (our report's formats and tensorInfo; Constant-node tensors are left out)."""
+    import resource
+    import onnx
+    from onnx import numpy_helper
+    model_path = argv[argv.index("--model") + 1]
+    with open(argv[argv.index("--tensors") + 1]) as f:
+        listed = json.load(f)
+    tensors = [t for t in listed["tensors"] if t.get("source", "initializer") == "initializer"]
+    formats = argv[argv.index("--formats") + 1].split(",") if "--formats" in argv else listed["formats"]
+    t0, c0 = time.perf_counter(), time.process_time()
+    model = onnx.load(model_path)
+    weights = {i.name: i for i in model.graph.initializer}
+    arrays = [(t, numpy_helper.to_array(weights[t["name"]]).astype(F32).reshape(-1)) for t in tensors]
+    del model, weights
+    load_s, load_cpu = time.perf_counter() - t0, time.process_time() - c0
+    t0, c0 = time.perf_counter(), time.process_time()
+    params = 0
+    for t, x in arrays:
+        params += x.size
+        for fmt in formats:
+            xq = fast_fake_quantize(x, t["shape"], fmt, channel_axis=t["channelAxis"], block_axis=t["blockAxis"],
+                                    flatten=bool(t.get("blockFlattenTrailing", False)))
+            fast_error_sums(x, xq)
+    seconds, cpu = time.perf_counter() - t0, time.process_time() - c0
+    print(json.dumps({"seconds": seconds, "cpu_seconds": cpu, "load_seconds": load_s, "load_cpu_seconds": load_cpu,
+                      "tensors": len(arrays), "params": params, "formats": len(formats),
+                      "peak_rss_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}), flush=True)
+
+
 if __name__ == "__main__":
     if len(sys.argv) >= 2 and sys.argv[1] == "check":
         check(sys.stdin, sys.stdout)
     elif len(sys.argv) >= 2 and sys.argv[1] == "bench":
         bench(sys.argv[2:])
+    elif len(sys.argv) >= 2 and sys.argv[1] == "sweep":
+        sweep(sys.argv[2:])
     else:
         print(__doc__, file=sys.stderr)
         sys.exit(2)

@@ -8,9 +8,10 @@
  *   attn-ours    <spec> <batch>            runAttention end to end (bundled aggregation worker)
  *   attn-raw     <spec> <batch> <threads>  the attention-exposed graph (as runAttention builds
  *                                          it), same batches encoded beforehand
- *   quant        <model> <workers>         analyzeWeights, every format, bundled quant worker
+ *   quant        <model> <workers> [out]   analyzeWeights, every format, bundled quant worker; writes
+ *                                          the tensors and their axes to `out` for the NumPy anchor
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { Tensor } from 'onnxruntime-node';
 import { runAttention } from '../../extension/core/analyze/attention';
@@ -94,6 +95,8 @@ async function main(): Promise<void> {
     const section = await analyzeWeights(a, { workers: Number(b), ...(existsSync(worker) ? { workerPath: worker } : {}) });
     const params = section.tensorInfo.reduce((s, t) => s + t.elements, 0);
     extra = { params, tensors: section.tensorInfo.length, formats: section.formats.length };
+    // The tensors and their axes, for the NumPy anchor over the same tensors (quant_reference.py sweep).
+    if (c) writeFileSync(c, JSON.stringify({ formats: section.formats, tensors: section.tensorInfo.map((t) => ({ name: t.name, source: t.source, shape: t.shape, channelAxis: t.channelAxis, blockAxis: t.blockAxis, blockFlattenTrailing: t.blockFlattenTrailing })) }));
   } else {
     throw new Error(`unknown mode ${mode}`);
   }

@@ -12,7 +12,8 @@
 // (realistic-impl.ts); wall and CPU time (all threads) are both shown, since the machine may be
 // shared. Usage: node --import tsx scripts/bench/realistic.mjs [--rows N] [--batch B] [--only groups,attention,quant]
 import { spawnSync } from 'node:child_process';
-import { existsSync, statSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -70,6 +71,22 @@ function versus(name, oursMode, rawMode, target) {
 if (ONLY.includes('groups')) versus(`groups over ${ROWS} rows`, 'groups-ours', 'groups-raw', 1.1);
 if (ONLY.includes('attention')) versus(`attention over ${ROWS} samples`, 'attn-ours', 'attn-raw', 1.2);
 if (ONLY.includes('quant')) {
-  const q = run('quant', model, 2);
+  const listing = join(mkdtempSync(join(tmpdir(), 'bias-inspector-sweep-')), 'tensors.json');
+  const q = run('quant', model, 2, listing);
   console.log(`\nquant sweep: ${q.params.toLocaleString('en-US')} parameters in ${q.tensors} tensors x ${q.formats} formats, 2 workers: ${fmt(q)}`);
+  // The anchor: vectorized NumPy over the same tensors, axes and formats, with the error metrics
+  // (fake quantization + the five metrics per tensor and format; ours also builds histograms and
+  // outliers), one thread; its model load is timed apart and left out.
+  const py = spawnSync('/usr/bin/python3', [join(here, 'quant_reference.py'), 'sweep', '--model', model, '--tensors', listing], {
+    encoding: 'utf8', env: { ...process.env, OMP_NUM_THREADS: '1', OPENBLAS_NUM_THREADS: '1', MKL_NUM_THREADS: '1' },
+  });
+  rmSync(dirname(listing), { recursive: true, force: true });
+  if (py.status !== 0) console.log(`  NumPy anchor failed: ${(py.stderr || String(py.error)).trim().split('\n').pop()}`);
+  else {
+    const ref = JSON.parse(py.stdout.trim().split('\n').pop());
+    console.log(`  NumPy (vectorized, 1 thread), same ${ref.tensors} tensors x ${ref.formats} formats: ${ref.seconds.toFixed(1)} s wall, ${ref.cpu_seconds.toFixed(1)} s CPU (model load ${ref.load_seconds.toFixed(1)} s apart), peak RSS ${ref.peak_rss_mib.toFixed(0)} MiB`);
+    const cpuRatio = ref.cpu_seconds / (q.cpuMs / 1000);
+    const wallRatio = ref.seconds / (q.wallMs / 1000);
+    console.log(`  ours / NumPy speed: ${cpuRatio.toFixed(2)}x by CPU time, ${wallRatio.toFixed(2)}x by wall time (ours end to end, model load included; target >= 1x): ${cpuRatio >= 1 ? 'PASS' : 'MISS'}`);
+  }
 }

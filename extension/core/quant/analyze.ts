@@ -140,7 +140,7 @@ export async function analyzeWeights(model: string | LoadedModel, options: Analy
       } else {
         for (const format of formats) {
           throwIfAborted(signal);
-          const q = fakeQuantize(data, candidate.shape, format, { ...qopts, tensor: candidate.name });
+          const q = fakeQuantize(data, candidate.shape, format, { ...qopts, tensor: candidate.name, transient: true });
           result.errors.set(format, tensorError(data, q, candidate.name));
           advance(candidate.elements, `quantized ${label}`);
         }

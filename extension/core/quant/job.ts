@@ -41,7 +41,8 @@ export type QuantWorkerMethods = {
 /** Runs a job synchronously. */
 export function runQuantJob(job: QuantJob): QuantJobResult {
   const results: QuantFormatResult[] = job.formats.map((format) => {
-    const values = fakeQuantize(job.data, job.shape, format, { ...job.options, tensor: job.tensor });
+    // Without returnValues, x̂ is only reduced to the error here: a transient view, no copy.
+    const values = fakeQuantize(job.data, job.shape, format, { ...job.options, tensor: job.tensor, transient: !job.returnValues });
     const error = tensorError(job.data, values, job.tensor);
     return job.returnValues ? { format, error, values } : { format, error };
   });

@@ -13,7 +13,7 @@ import type { ElementGrid, Rounding } from './minifloat';
 import { MX_BLOCK_SIZE, MX_ELEMENT_GRIDS, mxFakeQuantize } from './mx';
 import type { MxFormatId } from './mx';
 import { NVFP4_BLOCK_SIZE, nvfp4FakeQuantize } from './nvfp4';
-import { simdKernels } from './simd/kernels';
+import { simdKernels, type SimdKernels } from './simd/kernels';
 
 /** Axes and options; take `channelAxis`/`blockAxis`/`blockFlattenTrailing` from `quantAxesFor`. */
 export interface QuantizeOptions {
@@ -35,6 +35,12 @@ export interface QuantizeOptions {
    * else the scalar code; 'scalar': the scalar code only. Both give the same values bit for bit.
    */
   kernels?: 'simd' | 'scalar';
+  /**
+   * The values may be a view of the SIMD kernels' memory, valid only until the next fake
+   * quantization on this thread: for a caller that reduces them at once (the tensor error),
+   * which then pays no copy and no fresh allocation per format.
+   */
+  transient?: boolean;
 }
 
 /** Scale information of one fake quantization, for reports and the histogram overlay. */
@@ -71,8 +77,18 @@ function checkShape(data: Float32Array, shape: readonly number[], tensor: string
 /** Fake quantization with the scales used. Pure; does not modify `data`. */
 export function fakeQuantizeDetailed(data: Float32Array, shape: readonly number[], format: FormatId, opts: QuantizeOptions = {}): QuantizeResult {
   checkShape(data, shape, opts.tensor);
-  const family = FORMATS[format].family;
   const simd = opts.kernels === 'scalar' ? null : simdKernels();
+  if (simd === null) return quantizeWith(null, data, shape, format, opts);
+  simd.transient = opts.transient === true;
+  try {
+    return quantizeWith(simd, data, shape, format, opts);
+  } finally {
+    simd.transient = false;
+  }
+}
+
+function quantizeWith(simd: SimdKernels | null, data: Float32Array, shape: readonly number[], format: FormatId, opts: QuantizeOptions): QuantizeResult {
+  const family = FORMATS[format].family;
   if (family === 'int') {
     const entry = INT_SPECS[format];
     if (entry === undefined) throw new Error(`no int spec for ${format}`);

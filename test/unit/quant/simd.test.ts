@@ -13,6 +13,7 @@ import { E4M3 } from '../../../extension/core/quant/minifloat';
 import { fakeQuantizeDetailed } from '../../../extension/core/quant/quantize';
 import type { QuantizeOptions } from '../../../extension/core/quant/quantize';
 import { simdKernels } from '../../../extension/core/quant/simd/kernels';
+import { tensorError } from '../../../extension/core/quant/error';
 import { KERNELS_WAT } from '../../../extension/core/quant/simd/source';
 import { assembleWat } from '../../../extension/core/quant/simd/wat';
 import { seededRandom } from '../../../extension/core/runtime/forward';
@@ -127,6 +128,51 @@ describe('quant SIMD kernels', () => {
       const data = makeData(shape.reduce((a, b) => a * b, 1), seed++, true);
       for (const format of ['int8', 'int8_per_tensor', 'fp8_e5m2', 'mxfp4', 'mxint8', 'nvfp4'] as const) compare(data, shape, format, opts);
     }
+  });
+
+  it('equal the scalar code on per-channel INT processed tile by tile, with ±Inf in some tiles only', () => {
+    // [channels, inner] on axis 0 runs in tiles of whole channels (kernels.ts intTiled), each
+    // deciding on its own whether it holds ±Inf: the tensors span several tiles, a partial last one.
+    const cases = [[1000, 100], [5000, 7], [40, 4096], [3, 40000]];
+    let seed = 31;
+    for (const shape of cases) {
+      const n = shape.reduce((a, b) => a * b, 1);
+      const data = makeData(n, seed++, false);
+      const inner = shape[1]!;
+      data[Math.floor(shape[0]! / 2) * inner + 3] = Infinity; // one channel of a middle tile
+      data[(shape[0]! - 1) * inner] = -Infinity; // the last channel
+      data[1] = NaN;
+      for (const format of ['int8', 'int4', 'int8_asym', 'int4_asym'] as const) {
+        compare(data, shape, format, { channelAxis: 0, blockAxis: 1 });
+        compare(makeData(n, seed, false), shape, format, { channelAxis: 0, blockAxis: 1 });
+      }
+    }
+    // Channels on the last axis (MatMul B): tiles of whole rows, ranged in a first pass.
+    for (const shape of [[40000, 8], [3000, 64], [7, 40000]]) {
+      const n = shape.reduce((a, b) => a * b, 1);
+      const data = makeData(n, seed++, false);
+      data[(shape[0]! - 1) * shape[1]! + 2] = Infinity; // in the last tile only
+      data[5] = -Infinity;
+      for (const format of ['int8', 'int4_asym'] as const) {
+        compare(data, shape, format, { channelAxis: 1, blockAxis: 0 });
+        compare(makeData(n, seed, false), shape, format, { channelAxis: 1, blockAxis: 0 });
+      }
+    }
+  });
+
+  it('give the same values as transient views of their memory (for the tensor error) as in copies', () => {
+    const shape = [64, 96];
+    const data = makeData(64 * 96, 77, true);
+    for (const format of FORMAT_IDS) {
+      const opts = { channelAxis: 1, blockAxis: 0 } as const;
+      const copy = fakeQuantizeDetailed(data, shape, format, opts).values;
+      const view = fakeQuantizeDetailed(data, shape, format, { ...opts, transient: true }).values;
+      sameBits(view, copy, `${format} transient`);
+      assert.equal(tensorError(data, view).mse, tensorError(data, copy).mse);
+    }
+    const a = fakeQuantizeDetailed(data, shape, 'int8', { transient: true }).values;
+    const b = fakeQuantizeDetailed(data, shape, 'int8', {}).values;
+    assert.notEqual(a.buffer, b.buffer); // a copy is the caller's own
   });
 
   it('handle all-zero, all-NaN, tiny and huge tensors like the scalar code', () => {

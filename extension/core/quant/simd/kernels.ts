@@ -1,10 +1,11 @@
 /**
- * WebAssembly SIMD fake quantization: the kernels of source.ts, assembled by wat.ts on first use
- * (one instance per thread: each quantization worker has its own), behind functions with the
- * same results as the scalar int.ts / minifloat.ts / mx.ts / nvfp4.ts, bit for bit.
+ * WebAssembly SIMD fake quantization: the kernels of source.ts, assembled by `npm run build`
+ * (binary.ts), one instance per thread (each quantization worker has its own), behind functions
+ * with the same results as the scalar int.ts / minifloat.ts / mx.ts / nvfp4.ts, bit for bit.
  *
  * Each call copies the tensor into the module's memory, works there in place and copies the
- * result out. Layouts the kernels do not cover return null and the caller uses the scalar code:
+ * result out; per-channel INT runs its passes tile by tile in cache (intTiled, intColsTiled).
+ * Layouts the kernels do not cover return null and the caller uses the scalar code:
  * per-channel INT with 1 < inner < 4 or an odd channel count on the last axis, strided blocks
  * with an inner size that is not a multiple of 4, MX with RHAZ rounding, NVFP4 when the tensor
  * scale underflows. The memory grows to the largest tensor seen and is kept for the next call.
@@ -18,8 +19,7 @@ import type { ElementGrid, Fp8QuantResult } from '../minifloat';
 import { mxSharedExponent } from '../mx';
 import type { MxQuantResult } from '../mx';
 import type { Nvfp4QuantResult } from '../nvfp4';
-import { KERNELS_WAT } from './source';
-import { assembleWat } from './wat';
+import { kernelsWasm } from './binary';
 
 /** The part of the WebAssembly API used here (the project's TypeScript libs do not declare it). */
 declare const WebAssembly: {
@@ -52,6 +52,9 @@ interface Exports {
  */
 const CHUNK = 1 << 16;
 
+/** Elements of a tile that stays in a core's L2 cache (128 KB): every pass of a tile runs before the next tile. */
+const TILE = 1 << 15;
+
 /** The first 64 bytes are the kernels' scratch (minmax writes its result at 0 and 4). */
 const SCRATCH = 64;
 const PAGE = 65536;
@@ -80,6 +83,19 @@ export class SimdKernels {
     const have = this.k.memory.buffer.byteLength;
     if (at > have) this.k.memory.grow(Math.ceil((at - have) / PAGE));
     return offsets;
+  }
+
+  /**
+   * Set by a caller that reduces each result at once (`fakeQuantizeDetailed` with `transient`):
+   * results are then views of this module's memory, valid until the next call on this thread,
+   * instead of copies (a copy of a big tensor costs a fresh allocation: page faults, zeroing).
+   */
+  transient = false;
+
+  /** The result x̂ at p: a copy, or the view itself when `transient`. */
+  private out(p: number, n: number): Float32Array {
+    const view = this.f32(p, n);
+    return this.transient ? view : view.slice();
   }
 
   private f32(p: number, n: number): Float32Array {
@@ -113,27 +129,9 @@ export class SimdKernels {
       zeroPoints[c] = p.zeroPoint;
       return { scale: p.scale, zp: p.zeroPoint };
     };
-    if (inner === 1 && channels % 4 === 0 && channels > 1) {
-      const [p, mins, maxs, sc, los, his] = this.layout(4 * n, 4 * channels, 4 * channels, 4 * channels, 4 * channels, 4 * channels) as [number, number, number, number, number, number];
-      this.f32(p, n).set(data);
-      this.f32(mins, channels).fill(Infinity);
-      this.f32(maxs, channels).fill(-Infinity);
-      this.k.minmaxCols(p, outer, channels, mins, maxs);
-      const minV = this.f32(mins, channels);
-      const maxV = this.f32(maxs, channels);
-      const scV = this.f32(sc, channels);
-      const loV = this.f32(los, channels);
-      const hiV = this.f32(his, channels);
-      for (let c = 0; c < channels; c++) {
-        const { scale, zp } = params(minV[c] ?? 0, maxV[c] ?? 0, c);
-        scV[c] = scale;
-        loV[c] = qmin - zp;
-        hiV[c] = qmax - zp;
-      }
-      this.k.quantCols(p, outer, channels, sc, los, his);
-      return { values: this.f32(p, n).slice(), scales, zeroPoints };
-    }
+    if (inner === 1 && channels % 4 === 0 && channels > 1) return this.intColsTiled(data, outer, channels, scales, zeroPoints, params, qmin, qmax);
     if (inner < 4) return null;
+    if (outer === 1 && channels > 1 && inner <= TILE) return this.intTiled(data, channels, inner, scales, zeroPoints, params, qmin, qmax);
     const [p, mins, maxs, sc, los, his] = this.layout(4 * n, 4 * channels, 4 * channels, 4 * channels, 4 * channels, 4 * channels) as [number, number, number, number, number, number];
     this.f32(p, n).set(data);
     this.f32(mins, channels).fill(Infinity);
@@ -160,7 +158,77 @@ export class SimdKernels {
     if (outer === 1 && channels === 1 && inner > CHUNK) {
       for (let j = 0; j < inner; j += CHUNK) this.k.quantSpans(p + 4 * j, 1, 1, Math.min(CHUNK, inner - j), sc, los, his, infinite ? 1 : 0);
     } else this.k.quantSpans(p, outer, channels, inner, sc, los, his, infinite ? 1 : 0);
-    return { values: this.f32(p, n).slice(), scales, zeroPoints };
+    return { values: this.out(p, n), scales, zeroPoints };
+  }
+
+  /**
+   * Per channel on axis 0 ([channels, inner], each channel one contiguous span): the tensor is
+   * copied in once, then each tile of whole channels is ranged and quantized while it is in
+   * cache, and the result is copied out once (`slice`: V8 copies out of WebAssembly memory
+   * several times faster that way than with `set` into another array). ±Inf is decided per
+   * tile: a tile without an infinite bound holds no ±Inf, where both kernels give the same bits.
+   */
+  private intTiled(
+    data: Float32Array, channels: number, inner: number, scales: Float32Array, zeroPoints: Int32Array,
+    params: (lo: number, hi: number, c: number) => { scale: number; zp: number }, qmin: number, qmax: number,
+  ): IntQuantResult {
+    const per = Math.max(1, Math.min(channels, Math.floor(TILE / inner)));
+    const n = data.length;
+    const [p, mins, maxs, sc, los, his] = this.layout(4 * n, 4 * per, 4 * per, 4 * per, 4 * per, 4 * per) as [number, number, number, number, number, number];
+    this.f32(p, n).set(data);
+    const minV = this.f32(mins, per);
+    const maxV = this.f32(maxs, per);
+    const scV = this.f32(sc, per);
+    const loV = this.f32(los, per);
+    const hiV = this.f32(his, per);
+    for (let c0 = 0; c0 < channels; c0 += per) {
+      const k = Math.min(per, channels - c0);
+      const at = p + 4 * c0 * inner;
+      minV.fill(Infinity);
+      maxV.fill(-Infinity);
+      this.k.minmaxSpans(at, 1, k, inner, mins, maxs);
+      let infinite = false;
+      for (let j = 0; j < k; j++) {
+        const lo = minV[j] ?? 0;
+        const hi = maxV[j] ?? 0;
+        infinite ||= !Number.isFinite(lo) || !Number.isFinite(hi);
+        const { scale, zp } = params(lo, hi, c0 + j);
+        scV[j] = scale;
+        loV[j] = qmin - zp;
+        hiV[j] = qmax - zp;
+      }
+      this.k.quantSpans(at, 1, k, inner, sc, los, his, infinite ? 1 : 0);
+    }
+    return { values: this.out(p, n), scales, zeroPoints };
+  }
+
+  /**
+   * Per channel on the last axis ([rows, channels], channels a multiple of 4): copied in once,
+   * ranged per column over all rows, quantized in tiles of whole rows, copied out once.
+   */
+  private intColsTiled(
+    data: Float32Array, rows: number, channels: number, scales: Float32Array, zeroPoints: Int32Array,
+    params: (lo: number, hi: number, c: number) => { scale: number; zp: number }, qmin: number, qmax: number,
+  ): IntQuantResult {
+    const per = Math.max(1, Math.min(rows, Math.floor(TILE / channels)));
+    const n = data.length;
+    const [p, mins, maxs, sc, los, his] = this.layout(4 * n, 4 * channels, 4 * channels, 4 * channels, 4 * channels, 4 * channels) as [number, number, number, number, number, number];
+    this.f32(p, n).set(data);
+    const minV = this.f32(mins, channels).fill(Infinity);
+    const maxV = this.f32(maxs, channels).fill(-Infinity);
+    // Row tiles here too: WebAssembly is optimized between calls (see CHUNK).
+    for (let r0 = 0; r0 < rows; r0 += per) this.k.minmaxCols(p + 4 * r0 * channels, Math.min(per, rows - r0), channels, mins, maxs);
+    const scV = this.f32(sc, channels);
+    const loV = this.f32(los, channels);
+    const hiV = this.f32(his, channels);
+    for (let c = 0; c < channels; c++) {
+      const { scale, zp } = params(minV[c] ?? 0, maxV[c] ?? 0, c);
+      scV[c] = scale;
+      loV[c] = qmin - zp;
+      hiV[c] = qmax - zp;
+    }
+    for (let r0 = 0; r0 < rows; r0 += per) this.k.quantCols(p + 4 * r0 * channels, Math.min(per, rows - r0), channels, sc, los, his);
+    return { values: this.out(p, n), scales, zeroPoints };
   }
 
   /** Per-tensor scaled FP8; null when the scale underflows float32 (the scalar code's special case). */
@@ -174,7 +242,7 @@ export class SimdKernels {
     if (scale === 0) return null;
     const args = gridArgs(g);
     for (let j = 0; j < n; j += CHUNK) this.k.fp8(p + 4 * j, Math.min(CHUNK, n - j), scale, ...args);
-    return { values: this.f32(p, n).slice(), scale };
+    return { values: this.out(p, n), scale };
   }
 
   /** MX with RNE elements, blocks of 32 along `view.length`; null for RHAZ or an uncovered layout. */
@@ -211,7 +279,7 @@ export class SimdKernels {
         e[o * blocks + full] = mxTail(values, row + full * blockSize, row + length, grid);
       }
     }
-    return { values: this.f32(p, n).slice(), exponents: Int16Array.from(this.i32(exps, nExp)) };
+    return { values: this.out(p, n), exponents: Int16Array.from(this.i32(exps, nExp)) };
   }
 
   /** NVFP4, blocks of 16 along `view.length`; null when the tensor scale underflows or the layout is not covered. */
@@ -248,7 +316,7 @@ export class SimdKernels {
         s[o * blocks + full] = nvTail(values, row + full * blockSize, row + length, s2, sixS2);
       }
     }
-    return { values: this.f32(p, n).slice(), tensorScale: s2, blockScales: this.f32(sc, nScales).slice() };
+    return { values: this.out(p, n), tensorScale: s2, blockScales: this.f32(sc, nScales).slice() };
   }
 }
 
@@ -287,7 +355,7 @@ export function simdKernels(): SimdKernels | null {
   if (kernels !== undefined) return kernels;
   kernels = null;
   if (typeof WebAssembly !== 'object') return kernels;
-  const bytes = assembleWat(KERNELS_WAT);
+  const bytes = kernelsWasm();
   if (!WebAssembly.validate(bytes)) return kernels;
   const instance = new WebAssembly.Instance(new WebAssembly.Module(bytes), {});
   kernels = new SimdKernels(instance.exports as unknown as Exports);

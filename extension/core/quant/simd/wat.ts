@@ -3,8 +3,9 @@
  * quantization kernels are written in (kernels.ts): one module with a memory and functions;
  * instructions flat (`local.get $x`, `block $l … end`) or folded (`(f32x4.add (local.get $a) (local.get $b))`),
  * MVP numeric/control/memory instructions and the fixed-width SIMD ones (0xFD prefix).
- * The kernels' binary is produced from that committed source at first use, so the repository
- * holds no opaque binary and needs no toolchain.
+ * `npm run build` produces the kernels' binary from that committed source (esbuild.mjs:
+ * dist/quant-kernels.wasm, bundled in place of binary.ts), so the repository holds no opaque
+ * binary and needs no toolchain; code run from source assembles it on first use (binary.ts).
  *
  * Not supported (not needed): imports, tables, globals, data segments, block results, multi-value.
  */
