@@ -16,12 +16,27 @@ import type { SliceMetrics } from '../../protocol/slices';
 /** Layout of one cell. */
 export const CELL = {
   count: 0, lossSum: 1, lossN: 2, tp: 3, fp: 4, tn: 5, fn: 6, correct: 7, se: 8,
-  /** Defined errors of even rows: count, sum, max, centred sum of squares. */
+  /**
+   * Defined errors of even rows: count, sum, max, centred sum of squares, and the sum's low part
+   * (sums are double-double, so that cells with the same rows have the same sum whatever the
+   * order they were added in: slices with the same rows tie exactly, as in a single run).
+   */
   even: 9,
   /** The same for odd rows. */
-  odd: 13,
+  odd: 14,
 } as const;
-export const CELL_WIDTH = 17;
+export const CELL_WIDTH = 19;
+
+/** (hi, lo) += x, keeping hi + lo exact (Knuth's two-sum, then a fast renormalisation). */
+function addDD(t: Float64Array, hi: number, x: number, xLo: number): void {
+  const a = t[hi]!;
+  const s = a + x;
+  const bb = s - a;
+  const err = (a - (s - bb)) + (x - bb) + t[hi + 3]! + xLo;
+  const h = s + err;
+  t[hi] = h;
+  t[hi + 3] = err - (h - s);
+}
 
 export type SliceTask = 'binary' | 'multiclass' | 'regression';
 
@@ -64,7 +79,7 @@ function addRow(s: Float64Array, at: number, r: CubeRows, i: number, mean: Float
   const b = at + (odd ? CELL.odd : CELL.even);
   const mi = 2 * m + (odd ? 1 : 0);
   const n = ++s[b]!;
-  s[b + 1] = s[b + 1]! + e;
+  addDD(s, b + 1, e, 0);
   if (e > s[b + 2]!) s[b + 2] = e;
   const d = e - mean[mi]!;
   mean[mi] = mean[mi]! + d / n;
@@ -117,15 +132,14 @@ export function buildCube(r: CubeRows, sets: readonly (readonly number[])[], sig
   });
 }
 
-/** Chan et al.'s pairwise update of (count, sum, max, centred squares) at `at`. */
+/** Chan et al.'s pairwise update of (count, sum, max, centred squares, sum's low part) at `at`. */
 function mergeMoments(t: Float64Array, at: number, s: ArrayLike<number>, from: number): void {
   const na = t[at]!; const nb = s[from]!;
   if (nb === 0) return;
-  if (na === 0) { for (let k = 0; k < 4; k++) t[at + k] = s[from + k]!; return; }
-  const sa = t[at + 1]!; const sb = s[from + 1]!;
-  const delta = sb / nb - sa / na;
+  if (na === 0) { for (let k = 0; k < 5; k++) t[at + k] = s[from + k]!; return; }
+  const delta = (s[from + 1]! + s[from + 4]!) / nb - (t[at + 1]! + t[at + 4]!) / na;
   t[at] = na + nb;
-  t[at + 1] = sa + sb;
+  addDD(t, at + 1, s[from + 1]!, s[from + 4]!);
   t[at + 2] = Math.max(t[at + 2]!, s[from + 2]!);
   t[at + 3] = t[at + 3]! + s[from + 3]! + delta * delta * (na * nb / (na + nb));
 }
@@ -139,11 +153,11 @@ export function mergeCell(t: Float64Array, at: number, s: ArrayLike<number>, fro
 
 /** Moments (count, sum, max, centred squares) of the searched or of the evaluation rows of a cell. */
 export function moments(cell: ArrayLike<number>, at: number, part: 'even' | 'odd' | 'both'): [number, number, number, number] {
-  if (part !== 'both') { const b = at + CELL[part]; return [cell[b]!, cell[b + 1]!, cell[b + 2]!, cell[b + 3]!]; }
-  const t = new Float64Array(4);
+  if (part !== 'both') { const b = at + CELL[part]; return [cell[b]!, cell[b + 1]! + cell[b + 4]!, cell[b + 2]!, cell[b + 3]!]; }
+  const t = new Float64Array(5);
   mergeMoments(t, 0, cell, at + CELL.even);
   mergeMoments(t, 0, cell, at + CELL.odd);
-  return [t[0]!, t[1]!, t[2]!, t[3]!];
+  return [t[0]!, t[1]! + t[4]!, t[2]!, t[3]!];
 }
 
 /** A merged cube: per column set (key: columns joined by ","), cells by codes joined by ",". */
