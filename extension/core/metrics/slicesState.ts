@@ -64,15 +64,18 @@ export interface CubeSubset {
 }
 
 /** Adds one row into a cell at `at` of `s` (Welford for the centred squares). */
-function addRow(s: Float64Array, at: number, r: CubeRows, i: number, mean: Float64Array, m: number): void {
+/** Adds one row's all-rows figures (count, loss, confusion / correct / squared error) at `at`. */
+function addMetrics(s: Float64Array, at: number, task: SliceTask, y: number, p: number, l: number): void {
   s[at + CELL.count]!++;
-  const l = r.loss[i]!;
   if (l === l) { s[at + CELL.lossSum] = s[at + CELL.lossSum]! + l; s[at + CELL.lossN]!++; }
-  const y = r.labels[i]!; const p = r.pred[i]!;
-  if (r.task === 'binary') {
+  if (task === 'binary') {
     if (y === 1) { if (p === 1) s[at + CELL.tp]!++; else s[at + CELL.fn]!++; } else if (p === 1) s[at + CELL.fp]!++; else s[at + CELL.tn]!++;
-  } else if (r.task === 'multiclass') s[at + CELL.correct] = s[at + CELL.correct]! + (p === y ? 1 : 0);
+  } else if (task === 'multiclass') s[at + CELL.correct] = s[at + CELL.correct]! + (p === y ? 1 : 0);
   else s[at + CELL.se] = s[at + CELL.se]! + (p - y) * (p - y);
+}
+
+function addRow(s: Float64Array, at: number, r: CubeRows, i: number, mean: Float64Array, m: number): void {
+  addMetrics(s, at, r.task, r.labels[i]!, r.pred[i]!, r.loss[i]!);
   if (!r.defined[i]) return;
   const e = r.errors[i]!;
   const odd = (r.rowNumbers[i]! - 1) % 2 !== 0;
@@ -287,16 +290,7 @@ export function cubeTest(slice: readonly number[], all: readonly number[], binar
 /** The all-rows part of a cell (no error moments) over the given rows, in their order. */
 export function rowSums(task: SliceTask, rows: Iterable<number>, labels: Float64Array, pred: Float64Array, loss: Float64Array): Float64Array {
   const s = new Float64Array(CELL_WIDTH);
-  for (const i of rows) {
-    s[CELL.count]!++;
-    const l = loss[i]!;
-    if (l === l) { s[CELL.lossSum] = s[CELL.lossSum]! + l; s[CELL.lossN]!++; }
-    const y = labels[i]!; const p = pred[i]!;
-    if (task === 'binary') {
-      if (y === 1) { if (p === 1) s[CELL.tp]!++; else s[CELL.fn]!++; } else if (p === 1) s[CELL.fp]!++; else s[CELL.tn]!++;
-    } else if (task === 'multiclass') s[CELL.correct] = s[CELL.correct]! + (p === y ? 1 : 0);
-    else s[CELL.se] = s[CELL.se]! + (p - y) * (p - y);
-  }
+  for (const i of rows) addMetrics(s, 0, task, labels[i]!, pred[i]!, loss[i]!);
   return s;
 }
 
