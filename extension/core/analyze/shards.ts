@@ -174,3 +174,10 @@ export async function mergeShardStates(states: readonly GroupsShardState[], plac
 export async function specSha256(specPath: string): Promise<string> {
   return specPath ? createHash('sha256').update(await readFile(specPath)).digest('hex') : '';
 }
+
+/** A shard cannot stop after N rows: the shards together would not be the file's first N rows. */
+export function refuseRowLimit(maxRows: number): void {
+  if (maxRows > 0) {
+    throw new BadInputError('cli.bad-flag', `max rows ${maxRows}: a sharded run covers every row of the data (the shards together are the whole file); drop --max-rows (or the spec's maxRows), or shard a smaller file`);
+  }
+}

@@ -19,7 +19,7 @@ import type { SliceColumnInfo, SliceEntry, SliceErrorKind, SlicePredicate, Slice
 import { resolveRunOptions } from './options';
 import { binnedPredicates, categoricalPredicates, HOLDOUT_MIN_ROWS, MAX_DEFAULT_VALUES, noLossError, slicePass, type SlicesRunOptions } from './slices';
 import {
-  checkSameSettings, checkShardSet, firstSource, mergedData, shardRuns, specSha256, STATE_SCHEMA,
+  checkSameSettings, checkShardSet, firstSource, mergedData, refuseRowLimit, shardRuns, specSha256, STATE_SCHEMA,
   type ShardPlacement, type ShardStateHeader,
 } from './shards';
 
@@ -100,6 +100,7 @@ function columnState(name: string, pass: Awaited<ReturnType<typeof slicePass>>['
 /** Runs one shard of a slices analysis and returns its partial state. */
 export async function runSlicesShard(spec: ResolvedSpec, options: SlicesRunOptions & { readonly shard: Shard }): Promise<SlicesShardState> {
   const started = Date.now();
+  refuseRowLimit(resolveRunOptions(spec, options).maxRows);
   const sp = await slicePass(spec, options);
   const { pass, candidates, named, maxLevel, errorKind } = sp;
   const run = resolveRunOptions(spec, options);

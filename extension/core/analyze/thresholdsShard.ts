@@ -9,9 +9,10 @@ import type { ResolvedSpec, Shard } from '../data';
 import type { ThresholdData } from '../metrics/thresholds';
 import type { ThresholdsReport } from '../../protocol/thresholds';
 import {
-  checkSameSettings, checkShardSet, firstSource, mergedData, shardRuns, specSha256, STATE_SCHEMA,
+  checkSameSettings, checkShardSet, firstSource, mergedData, refuseRowLimit, shardRuns, specSha256, STATE_SCHEMA,
   type ShardPlacement, type ShardStateHeader,
 } from './shards';
+import { resolveRunOptions } from './options';
 import { parseConstraint, parseObjective, thresholdRows, thresholdsReport, type ThresholdsRunOptions } from './thresholds';
 
 /** One group's scores: ascending distinct values, rows with label 1 and with label 0 at each. */
@@ -65,6 +66,7 @@ function settingsOf(spec: ResolvedSpec, options: ThresholdsRunOptions, constrain
 /** Runs one shard of a thresholds analysis and returns its partial state. */
 export async function runThresholdsShard(spec: ResolvedSpec, options: ThresholdsRunOptions & { readonly shard: Shard }): Promise<ThresholdsShardState> {
   const started = Date.now();
+  refuseRowLimit(resolveRunOptions(spec, options).maxRows);
   const { pass, score, constraint, objective, merged, keys, skippedRows } = await thresholdRows(spec, options);
   const rowsOf = new Map<string, number[]>();
   merged.forEach((m, i) => { if (m !== null) { const list = rowsOf.get(m) ?? []; list.push(i); rowsOf.set(m, list); } });

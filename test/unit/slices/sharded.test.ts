@@ -113,6 +113,8 @@ test('slices: the merge refuses other settings, missing shards and other analyse
   assert.throws(() => mergeSlicesStates([a]), (e: unknown) => e instanceof BadInputError && /shard 1\/2 missing/.test(e.message));
   const t = roundTrip(await runThresholdsShard(spec, { providers: ['cpu'], shard: { index: 1, count: 2 } }));
   assert.throws(() => mergeSlicesStates([a, t as unknown as SlicesShardState]), (e: unknown) => e instanceof BadInputError && /thresholds state/.test(e.message));
+  await assert.rejects(runSlicesShard(spec, { providers: ['cpu'], maxRows: 100, shard: { index: 0, count: 2 } }), (e: unknown) => e instanceof BadInputError && /covers every row/.test(e.message));
+  await assert.rejects(runThresholdsShard(spec, { providers: ['cpu'], maxRows: 100, shard: { index: 0, count: 2 } }), (e: unknown) => e instanceof BadInputError && /covers every row/.test(e.message));
 });
 
 test('thresholds: 3 shards through JSON merge to the single run (operating points, front, curves, baseline)', async () => {
