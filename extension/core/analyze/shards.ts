@@ -181,3 +181,18 @@ export function refuseRowLimit(maxRows: number): void {
     throw new BadInputError('cli.bad-flag', `max rows ${maxRows}: a sharded run covers every row of the data (the shards together are the whole file); drop --max-rows (or the spec's maxRows), or shard a smaller file`);
   }
 }
+
+/** The header of a row-pass analysis' state (slices, thresholds): the shard's own rows, used and skipped. */
+export async function rowPassHeader<A extends ShardedAnalysis>(
+  analysis: A, shard: Shard, specPath: string, started: number,
+  pass: { readonly model: ReportModel | null; readonly runtime: RuntimeInfo | null; readonly dataPath: string; readonly labels: ArrayLike<number>; readonly skippedRows: number; readonly skipReasons: Readonly<Record<string, number>> },
+): Promise<ShardStateHeader & { readonly analysis: A }> {
+  return {
+    schema: STATE_SCHEMA, analysis, shard,
+    spec: { path: specPath, sha256: await specSha256(specPath) },
+    model: pass.model, runtime: pass.runtime,
+    // the shard's own rows (used and skipped): the shards' counts add up to the file's
+    data: { path: pass.dataPath, rows: pass.labels.length + pass.skippedRows, skippedRows: pass.skippedRows, skipReasons: pass.skipReasons },
+    seconds: (Date.now() - started) / 1000,
+  };
+}

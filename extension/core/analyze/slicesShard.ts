@@ -19,7 +19,7 @@ import type { SliceColumnInfo, SliceEntry, SliceErrorKind, SlicePredicate, Slice
 import { resolveRunOptions } from './options';
 import { binnedPredicates, categoricalPredicates, HOLDOUT_MIN_ROWS, MAX_DEFAULT_VALUES, noLossError, slicePass, type SlicesRunOptions } from './slices';
 import {
-  checkSameSettings, checkShardSet, firstSource, mergedData, refuseRowLimit, shardRuns, specSha256, STATE_SCHEMA,
+  checkSameSettings, checkShardSet, firstSource, mergedData, refuseRowLimit, rowPassHeader, shardRuns,
   type ShardPlacement, type ShardStateHeader,
 } from './shards';
 
@@ -117,12 +117,7 @@ export async function runSlicesShard(spec: ResolvedSpec, options: SlicesRunOptio
   }, columnSets(kept, maxLevel), options.signal);
   options.onProgress?.(1, 'done');
   return {
-    schema: STATE_SCHEMA, analysis: 'slices', shard: options.shard,
-    spec: { path: spec.specPath, sha256: await specSha256(spec.specPath) },
-    model: pass.model, runtime: pass.runtime,
-    // the shard's own rows (used and skipped): the shards' counts add up to the file's
-    data: { path: pass.dataPath, rows: pass.labels.length + pass.skippedRows, skippedRows: pass.skippedRows, skipReasons: pass.skipReasons },
-    seconds: (Date.now() - started) / 1000,
+    ...(await rowPassHeader('slices', options.shard, spec.specPath, started, pass)),
     slices: {
       settings: {
         columns: candidates, named, groups: spec.groups, task, errorKind, maxLevel, k: options.k ?? null, alpha: options.alpha ?? null,

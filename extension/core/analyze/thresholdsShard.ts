@@ -9,7 +9,7 @@ import type { ResolvedSpec, Shard } from '../data';
 import type { ThresholdData } from '../metrics/thresholds';
 import type { ThresholdsReport } from '../../protocol/thresholds';
 import {
-  checkSameSettings, checkShardSet, firstSource, mergedData, refuseRowLimit, shardRuns, specSha256, STATE_SCHEMA,
+  checkSameSettings, checkShardSet, firstSource, mergedData, refuseRowLimit, rowPassHeader, shardRuns,
   type ShardPlacement, type ShardStateHeader,
 } from './shards';
 import { resolveRunOptions } from './options';
@@ -73,12 +73,7 @@ export async function runThresholdsShard(spec: ResolvedSpec, options: Thresholds
   const groups = [...rowsOf.keys()].sort().map((name) => scoreCounts(name, keys.get(name)!, score, pass.labels, rowsOf.get(name)!));
   options.onProgress?.(1, 'done');
   return {
-    schema: STATE_SCHEMA, analysis: 'thresholds', shard: options.shard,
-    spec: { path: spec.specPath, sha256: await specSha256(spec.specPath) },
-    model: pass.model, runtime: pass.runtime,
-    // the shard's own rows (used and skipped): the shards' counts add up to the file's
-    data: { path: pass.dataPath, rows: pass.labels.length + pass.skippedRows, skippedRows: pass.skippedRows, skipReasons: pass.skipReasons },
-    seconds: (Date.now() - started) / 1000,
+    ...(await rowPassHeader('thresholds', options.shard, spec.specPath, started, pass)),
     thresholds: { ...settingsOf(spec, options, constraint, objective), skippedRows, groups },
   };
 }
