@@ -8,7 +8,7 @@ import type { Command } from 'commander';
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { BadInputError, InspectorError } from '../core/analyze';
+import { BadInputError, InspectorError, SHARDED_ANALYSES } from '../core/analyze';
 
 interface DistributedFlags {
   scheduler?: string; local?: string; spec: string; shards: string; analysis: string; json: string;
@@ -36,7 +36,7 @@ export function registerDistributed(program: Command): void {
     .option('--local <workers>', 'start a local Dask cluster with this many worker processes instead')
     .requiredOption('--spec <file>', 'analysis spec (*.bias.json), at the same path on every worker')
     .requiredOption('--shards <n>', 'number of shards (one task each)')
-    .option('--analysis <name>', 'analysis to shard', 'groups')
+    .option('--analysis <name>', `analysis to shard: ${SHARDED_ANALYSES.join(' | ')}`, 'groups')
     .requiredOption('--json <file>', 'merged report')
     .option('--python <exe>', 'Python with the distributed package', '/usr/bin/python3')
     .option('--node <exe>', 'Node.js on the workers (default: this Node.js)')
@@ -49,7 +49,7 @@ export function registerDistributed(program: Command): void {
       if (flags.local !== undefined) positiveInt(flags.local, '--local');
       const retries = Number(flags.retries);
       if (!Number.isInteger(retries) || retries < 0 || retries > 10) throw new BadInputError('cli.bad-flag', `--retries ${flags.retries}: expected an integer from 0 to 10`);
-      if (flags.analysis !== 'groups') throw new BadInputError('cli.bad-flag', `--analysis ${flags.analysis}: sharded runs support groups`);
+      if (!(SHARDED_ANALYSES as readonly string[]).includes(flags.analysis)) throw new BadInputError('cli.bad-flag', `--analysis ${flags.analysis}: sharded runs support ${SHARDED_ANALYSES.join(', ')}`);
       const spec = resolve(flags.spec);
       if (!existsSync(spec)) throw new BadInputError('file-not-found', `${spec}: spec file not found`, { file: spec });
       const args = [

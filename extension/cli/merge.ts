@@ -5,9 +5,16 @@
  */
 import type { Command } from 'commander';
 import { readFileSync, writeFileSync } from 'node:fs';
-import { BadInputError, mergeShardStates, readShardStates, type ShardPlacement } from '../core/analyze';
-import { groupsCsv, writeHtmlReport } from '../core/report';
+import {
+  BadInputError, mergeShardStates, mergeSlicesStates, mergeThresholdsStates, readShardStates,
+  type GroupsShardState, type ShardPlacement, type ShardStateHeader, type SlicesShardState, type ThresholdsShardState,
+} from '../core/analyze';
+import { groupsCsv, slicesCsv, writeHtmlReport } from '../core/report';
+import type { GroupsReport } from '../protocol/groups';
+import type { SlicesReport } from '../protocol/slices';
+import type { ThresholdsReport } from '../protocol/thresholds';
 import { formatGroupsReport } from './formatGroups';
+import { formatSlicesReport, formatThresholdsReport } from './formatSlices';
 import { checkOutputs, writeJson } from './output';
 
 interface MergeFlags { json?: string | boolean; html?: string; csv?: string; shardTiming?: string }
@@ -33,10 +40,24 @@ export function registerMerge(program: Command): void {
     .action(async (paths: string[], flags: MergeFlags) => {
       checkOutputs({ '--json': flags.json, '--html': flags.html, '--csv': flags.csv }, paths);
       const states = await readShardStates(paths);
-      const report = await mergeShardStates(states, flags.shardTiming ? readPlacement(flags.shardTiming) : []);
+      const placement = flags.shardTiming ? readPlacement(flags.shardTiming) : [];
+      const report = await mergeAny(states, placement);
+      if (flags.csv && report.kind === 'thresholds') throw new BadInputError('cli.bad-flag', '--csv: a thresholds report has no CSV table; use --json or --html');
       const toStdout = writeJson(flags.json, report);
       if (flags.html) { writeHtmlReport(flags.html, report); process.stderr.write(`wrote ${flags.html}\n`); }
-      if (flags.csv) { writeFileSync(flags.csv, groupsCsv(report)); process.stderr.write(`wrote ${flags.csv}\n`); }
-      if (!toStdout) process.stdout.write(`${formatGroupsReport(report)}\n`);
+      if (flags.csv) { writeFileSync(flags.csv, report.kind === 'slices' ? slicesCsv(report) : groupsCsv(report as GroupsReport)); process.stderr.write(`wrote ${flags.csv}\n`); }
+      if (!toStdout) {
+        const text = report.kind === 'slices' ? formatSlicesReport(report) : report.kind === 'thresholds' ? formatThresholdsReport(report, report.thresholds.front.length > 0) : formatGroupsReport(report);
+        process.stdout.write(`${text}\n`);
+      }
     });
+}
+
+/** The merged report of the states' analysis (readShardStates checked they share one). */
+async function mergeAny(states: ShardStateHeader[], placement: ShardPlacement[]): Promise<GroupsReport | ThresholdsReport | SlicesReport> {
+  switch (states[0]!.analysis) {
+    case 'groups': return mergeShardStates(states as GroupsShardState[], placement);
+    case 'thresholds': return mergeThresholdsStates(states as ThresholdsShardState[], placement);
+    case 'slices': return mergeSlicesStates(states as SlicesShardState[], placement);
+  }
 }

@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { writeFileSync } from 'node:fs';
-import { BadInputError, runSlices } from '../core/analyze';
+import { BadInputError, runSlices, runSlicesShard } from '../core/analyze';
+import { shardOf, shardOptions, writeState } from './shardState';
 import type { SlicesReport } from '../protocol/slices';
 import { slicesCsv, writeHtmlReport } from '../core/report';
 import { formatSlicesReport } from './formatSlices';
@@ -51,7 +52,7 @@ export function dataOptions(command: Command): Command {
 }
 
 export function registerSlices(program: Command): void {
-  dataOptions(program.command('slices')
+  shardOptions(dataOptions(program.command('slices')
     .description('find the slices (conjunctions of metadata values) where the model errs most: SliceLine, exact top-k, holdout statistics'))
     .option('--columns <a,b>', 'candidate columns (default: the spec\'s slices.columns, else every metadata column)')
     .option('--max-level <n>', 'most predicates per slice (1-3, default 3)')
@@ -61,7 +62,7 @@ export function registerSlices(program: Command): void {
     .option('--error <kind>', 'misclassification (default; regression: squared error) | loss')
     .option('--holdout', 'search the even rows and test on the odd rows even below 2000 rows')
     .option('--min-group-size <n>', 'slices with fewer test rows are marked small (default 30)')
-    .option('--csv <file>', 'write the slices as CSV')
+    .option('--csv <file>', 'write the slices as CSV'))
     .action(async (flags: SlicesFlags) => {
       const fromFlags = flags.spec === undefined;
       const spec = fromFlags ? await withFlagErrors(() => specFromFlags(flags, 'slices')) : await specFromFlags(flags, 'slices');
@@ -71,7 +72,7 @@ export function registerSlices(program: Command): void {
       const k = intFlag(flags.k, '--k');
       const minSupport = intFlag(flags.minSupport, '--min-support', 1);
       const alpha = alphaFlag(flags.alpha);
-      const run = (): Promise<SlicesReport> => runSlices(spec, {
+      const options = {
         ...runOverrides(flags),
         ...(flags.columns ? { columns: flags.columns.split(',').map((c) => c.trim()).filter(Boolean) } : {}),
         ...(maxLevel !== undefined ? { maxLevel } : {}), ...(k !== undefined ? { k } : {}),
@@ -79,7 +80,13 @@ export function registerSlices(program: Command): void {
         ...(flags.error ? { errorKind: flags.error as 'misclassification' | 'loss' } : {}),
         ...(flags.holdout ? { holdout: true } : {}),
         onProgress: stderrProgress('slices'),
-      });
+      };
+      const sharded = shardOf(flags, spec);
+      if (sharded) {
+        writeState(sharded.state, await runSlicesShard(spec, { ...options, shard: sharded.shard }));
+        return;
+      }
+      const run = (): Promise<SlicesReport> => runSlices(spec, options);
       const report = fromFlags ? await withFlagErrors(run) : await run();
       const toStdout = writeJson(flags.json, report);
       if (flags.html) { writeHtmlReport(flags.html, report); process.stderr.write(`wrote ${flags.html}\n`); }

@@ -4,6 +4,7 @@
  */
 import type { ReportModel, REPORT_SCHEMA } from './report';
 import type { RuntimeInfo } from './runtime';
+import type { ShardRun } from './groups';
 
 /** `column = value` (value null = missing, shown as ∅) or a numeric bin `low < x ≤ high` (`[low, high]` for the first bin). */
 export type SlicePredicate =
@@ -102,4 +103,6 @@ export interface SlicesReport {
   readonly runtime: RuntimeInfo | null;
   readonly data: { readonly path: string; readonly rows: number; readonly skippedRows: number; readonly skipReasons: Readonly<Record<string, number>> };
   readonly slices: SlicesSection;
+  /** A merged sharded run: each shard's rows, time, host and provider (docs/SHARDING.md). */
+  readonly shards?: readonly ShardRun[];
 }

@@ -5,6 +5,7 @@
  */
 import type { ReportModel, REPORT_SCHEMA } from './report';
 import type { RuntimeInfo } from './runtime';
+import type { ShardRun } from './groups';
 export type ThresholdValue = number | 'inf' | '-inf';
 
 /** One group's operating point: P(ŷ=1) = pIgnore·c + (1 − pIgnore)·(p0·[s > threshold0] + (1 − p0)·[s > threshold1]). */
@@ -101,4 +102,6 @@ export interface ThresholdsReport {
   readonly runtime: RuntimeInfo | null;
   readonly data: { readonly path: string; readonly rows: number; readonly skippedRows: number; readonly skipReasons: Readonly<Record<string, number>> };
   readonly thresholds: ThresholdsSection;
+  /** A merged sharded run: each shard's rows, time, host and provider (docs/SHARDING.md). */
+  readonly shards?: readonly ShardRun[];
 }

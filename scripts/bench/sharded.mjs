@@ -4,7 +4,7 @@
 // time and peak RSS (one process; each worker's CLI). Skipped when python3-distributed is missing.
 import { spawnSync } from 'node:child_process';
 import { createWriteStream, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { cpus, loadavg, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -39,13 +39,14 @@ async function writePredictions(path) {
 
 /** Runs the CLI in a child that reports its own peak RSS (resourceUsage, KiB) on exit. */
 function timed(args) {
-  const wrapper = `process.on('exit', () => process.stderr.write('\\nPEAK_RSS_KB ' + process.resourceUsage().maxRSS + '\\n')); process.argv.splice(1, 1, ${JSON.stringify(cli)}); require(${JSON.stringify(cli)});`;
+  const wrapper = `process.on('exit', () => { const u = process.resourceUsage(); process.stderr.write('\\nPEAK_RSS_KB ' + u.maxRSS + '\\nCPU_US ' + (u.userCPUTime + u.systemCPUTime) + '\\n'); }); process.argv.splice(1, 1, ${JSON.stringify(cli)}); require(${JSON.stringify(cli)});`;
   const started = process.hrtime.bigint();
   const r = spawnSync(process.execPath, ['-e', wrapper, cli, ...args], { encoding: 'utf8', maxBuffer: 1 << 26 });
   const seconds = Number(process.hrtime.bigint() - started) / 1e9;
   if (r.status !== 0) throw new Error(`bias-inspector ${args[0]} failed (${r.status}): ${r.stderr.slice(-2000)}`);
   const rss = /PEAK_RSS_KB (\d+)/.exec(r.stderr);
-  return { seconds, peakMb: rss ? Number(rss[1]) / 1024 : NaN };
+  const cpu = /CPU_US (\d+)/.exec(r.stderr);
+  return { seconds, peakMb: rss ? Number(rss[1]) / 1024 : NaN, cpuSeconds: cpu ? Number(cpu[1]) / 1e6 : NaN };
 }
 
 try {
@@ -60,7 +61,8 @@ try {
   const report = JSON.parse(readFileSync(merged, 'utf8'));
   const same = JSON.parse(readFileSync(join(dir, 'one.json'), 'utf8')).groups.overall.count === report.groups.overall.count;
   console.log(`rows: ${rows.toLocaleString('en-US')} predictions, 2 sensitive columns, 50 Poisson replicates`);
-  console.log(`one process:            ${one.seconds.toFixed(2)} s, peak RSS ${one.peakMb.toFixed(0)} MB`);
+  console.log(`load average at start:  ${loadavg().map((x) => x.toFixed(2)).join(', ')} (${cpus().length} cores)`);
+  console.log(`one process:            ${one.seconds.toFixed(2)} s wall, ${one.cpuSeconds.toFixed(2)} s CPU, peak RSS ${one.peakMb.toFixed(0)} MB`);
   console.log(`2 shards / 2 workers:   ${many.seconds.toFixed(2)} s (cluster start included), per shard: ${report.shards.map((s) => `#${s.shard} ${s.seconds.toFixed(2)} s, ${s.peakRssMb ?? '?'} MB`).join('; ')}`);
   console.log(`merged count equals the single run's: ${same}`);
 } finally {

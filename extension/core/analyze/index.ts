@@ -7,7 +7,9 @@
 export { runGroups, runGroupsFromPredictions, runGroupsShard, type GroupsRunOptions } from './groups';
 export { runCompare, runGroupsWithReference, type CompareRunOptions, type CompareTarget, type CompareReport } from './compare';
 export { runCheck, withBudgets, type CheckReport, type CheckOptions } from './budgets';
-export { mergeShardStates, readShardStates, STATE_SCHEMA, type GroupsShardState, type ShardPlacement } from './shards';
+export { mergeShardStates, readShardStates, SHARDED_ANALYSES, STATE_SCHEMA, type GroupsShardState, type ShardPlacement, type ShardStateHeader } from './shards';
+export { mergeSlicesStates, runSlicesShard, type SlicesShardState } from './slicesShard';
+export { mergeThresholdsStates, runThresholdsShard, type ThresholdsShardState } from './thresholdsShard';
 export {
   runAttention, runAttentionSample, AttentionSampler, compareAttentionProviders,
   type AttentionRunOptions, type AttentionSampleOptions, type ProviderComparison,

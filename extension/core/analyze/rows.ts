@@ -5,7 +5,7 @@
  * same encoder, batching and messages as the groups analysis.
  */
 import { BadInputError, throttleProgress, type ProgressFn } from '../errors';
-import { createInputEncoder, numericCell, openTable, scoredOutputKind, scoringTask, type ResolvedSpec, type TableReader } from '../data';
+import { createInputEncoder, numericCell, openTableShard, scoredOutputKind, scoringTask, type ResolvedSpec, type Shard, type TableReader } from '../data';
 import { evaluateBatch } from '../metrics/batch';
 import { reportModel } from '../report';
 import type { ReportModel } from '../../protocol/report';
@@ -20,6 +20,8 @@ export interface RowPassOptions {
   readonly batchSize?: number;
   readonly maxRows?: number;
   readonly threads?: number;
+  /** Read only this shard's rows (docs/SHARDING.md §1); row numbers stay global. */
+  readonly shard?: Shard;
   readonly signal?: AbortSignal;
   readonly onProgress?: ProgressFn;
 }
@@ -91,7 +93,7 @@ export async function collectRows(spec: ResolvedSpec, extraColumns: readonly str
   });
   const file = predictions ? predictions.file : spec.data;
   progress(0, predictions ? 'reading predictions' : 'running the model');
-  const table = await openTable(file, { batchRows: options.batchSize ?? (predictions ? 4096 : 256), ...(options.signal ? { signal: options.signal } : {}) });
+  const table = await openTableShard(file, { batchRows: options.batchSize ?? (predictions ? 4096 : 256), ...(options.signal ? { signal: options.signal } : {}) }, options.shard);
   try {
     checkColumns(table, extraColumns, file, 'slice column');
     const encSpec: ResolvedSpec = predictions ? { ...spec, data: predictions.file, inputs: {} } : spec;
@@ -169,7 +171,8 @@ export async function collectRows(spec: ResolvedSpec, extraColumns: readonly str
     }
     const summary = encoder.finish();
     await encoder.close();
-    if (rowNumbers.length === 0) throw new BadInputError('data.empty', `${file}: no rows to evaluate`, { file });
+    // A shard may hold no rows of a small file: its state is empty, and the merge adds nothing.
+    if (rowNumbers.length === 0 && !options.shard) throw new BadInputError('data.empty', `${file}: no rows to evaluate`, { file });
     return {
       model: prepared ? reportModel(prepared.summary) : null, runtime: prepared ? prepared.runtime : null, dataPath: file,
       rows: summary.rows, skippedRows: summary.skippedRows, skipReasons: summary.skipReasons,

@@ -3,6 +3,7 @@
  * and the merge of all shards' states into the report a single run gives. The CLI's
  * `--shard i/n --state file` writes a state; `bias-inspector merge` reads them back.
  */
+import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { BadInputError } from '../errors';
 import { GroupMetricsBuilder } from '../metrics/groups';
@@ -14,26 +15,38 @@ import type { RuntimeInfo } from '../../protocol/runtime';
 
 export const STATE_SCHEMA = 'bias-inspector.state/1';
 
-/** One shard's partial state of a groups run. */
-export interface GroupsShardState {
+/** Analyses whose shards write a partial state. */
+export const SHARDED_ANALYSES = ['groups', 'thresholds', 'slices'] as const;
+export type ShardedAnalysis = (typeof SHARDED_ANALYSES)[number];
+
+/** What every partial state holds besides its analysis' sums (docs/SHARDING.md §3). */
+export interface ShardStateHeader {
   readonly schema: typeof STATE_SCHEMA;
-  readonly analysis: 'groups';
+  readonly analysis: ShardedAnalysis;
   readonly shard: Shard;
   /** The spec the shard ran, and its sha256 (every shard must have run the same spec). */
   readonly spec: { readonly path: string; readonly sha256: string };
   readonly model: ReportModel | null;
   readonly runtime: RuntimeInfo | null;
   readonly data: { readonly path: string; readonly rows: number; readonly skippedRows: number; readonly skipReasons: Readonly<Record<string, number>> };
-  readonly minGroupSize: number;
   /** Wall time of the shard's run, in seconds. */
   readonly seconds: number;
+}
+
+/** One shard's partial state of a groups run. */
+export interface GroupsShardState extends ShardStateHeader {
+  readonly analysis: 'groups';
+  readonly minGroupSize: number;
   readonly groups: GroupsState;
 }
 
+/** The part of a state file its analysis must have (checked when it is read). */
+const BODY: Record<ShardedAnalysis, string> = { groups: 'groups', thresholds: 'thresholds', slices: 'slices' };
+
 /** Reads and checks state files; errors name the file. */
-export async function readShardStates(paths: readonly string[]): Promise<GroupsShardState[]> {
+export async function readShardStates(paths: readonly string[]): Promise<ShardStateHeader[]> {
   if (paths.length === 0) throw new BadInputError('state.none', 'merge: name the state files of every shard');
-  const states: GroupsShardState[] = [];
+  const states: ShardStateHeader[] = [];
   for (const path of paths) {
     let value: unknown;
     try {
@@ -43,15 +56,23 @@ export async function readShardStates(paths: readonly string[]): Promise<GroupsS
       const why = code === 'ENOENT' ? 'not found' : code === 'EISDIR' ? 'is a folder' : `not a JSON state (${err instanceof Error ? err.message : String(err)})`;
       throw new BadInputError('state.unreadable', `${path}: ${why}`, { file: path, cause: err });
     }
-    const s = value as Partial<GroupsShardState> | null;
+    const s = value as (Partial<ShardStateHeader> & Record<string, unknown>) | null;
     if (!s || typeof s !== 'object' || s.schema !== STATE_SCHEMA) {
-      throw new BadInputError('state.schema', `${path}: not a bias-inspector partial state (schema "${String((s as { schema?: unknown } | null)?.schema)}", expected "${STATE_SCHEMA}")`, { file: path });
+      const schema = String((s as { schema?: unknown } | null)?.schema);
+      const other = /^bias-inspector\.state\/\d+$/.test(schema);
+      throw new BadInputError('state.schema', `${path}: ${other ? `a partial state of another version (schema "${schema}"); this bias-inspector reads "${STATE_SCHEMA}": run every shard and the merge with the same version` : `not a bias-inspector partial state (schema "${schema}", expected "${STATE_SCHEMA}")`}`, { file: path });
     }
-    if (s.analysis !== 'groups' || !s.shard || !s.groups || !s.spec || !s.data) {
-      throw new BadInputError('state.schema', `${path}: a ${String(s.analysis)} state without its shard, spec, data or sums`, { file: path });
+    const analysis = s.analysis as ShardedAnalysis | undefined;
+    if (!analysis || !(SHARDED_ANALYSES as readonly string[]).includes(analysis)) {
+      throw new BadInputError('state.schema', `${path}: a state of analysis "${String(s.analysis)}"; merge reads ${SHARDED_ANALYSES.join(', ')}`, { file: path });
     }
-    states.push(s as GroupsShardState);
+    if (!s.shard || !s[BODY[analysis]] || !s.spec || !s.data) {
+      throw new BadInputError('state.schema', `${path}: a ${analysis} state without its shard, spec, data or sums`, { file: path });
+    }
+    states.push(s as unknown as ShardStateHeader);
   }
+  const kinds = [...new Set(states.map((s) => s.analysis))];
+  if (kinds.length > 1) throw new BadInputError('state.mismatch', `merge: the states are of different analyses (${kinds.join(', ')}); merge the shards of one run`);
   return states;
 }
 
@@ -66,15 +87,16 @@ export interface ShardPlacement {
 }
 
 /**
- * Merges every shard's state into the groups report of a single run over all their rows (with
- * the Poisson bootstrap). Refuses states of different specs, repeated or missing shards.
+ * Checks that the states are every shard of one run of one spec, each once, and returns them in
+ * shard order. Refuses states of different specs or analyses, repeated or missing shards.
  */
-export async function mergeShardStates(states: readonly GroupsShardState[], placement: readonly ShardPlacement[] = [], signal?: AbortSignal): Promise<GroupsReport> {
+export function checkShardSet<T extends ShardStateHeader>(states: readonly T[]): T[] {
   const first = states[0];
   if (!first) throw new BadInputError('state.none', 'merge: no states to merge');
   const count = first.shard.count;
   const seen = new Set<number>();
   for (const s of states) {
+    if (s.analysis !== first.analysis) throw new BadInputError('state.mismatch', `merge: shard ${s.shard.index}/${s.shard.count} is a ${s.analysis} state, shard ${first.shard.index}/${count} a ${first.analysis} state`);
     if (s.spec.sha256 !== first.spec.sha256) {
       throw new BadInputError('state.mismatch', `merge: shard ${s.shard.index}/${s.shard.count} ran another spec (${s.spec.path}, sha256 ${s.spec.sha256.slice(0, 12)}…) than shard ${first.shard.index}/${count} (${first.spec.path}, ${first.spec.sha256.slice(0, 12)}…)`);
     }
@@ -86,12 +108,35 @@ export async function mergeShardStates(states: readonly GroupsShardState[], plac
   if (missing.length > 0) {
     throw new BadInputError('state.missing', `merge: shard${missing.length > 1 ? 's' : ''} ${missing.map((i) => `${i}/${count}`).join(', ')} missing: a merged report covers every shard (a partial report is never written)`);
   }
-  const ordered = [...states].sort((a, b) => a.shard.index - b.shard.index);
-  const builder = GroupMetricsBuilder.fromStates(ordered.map((s) => s.groups));
-  const groups = await builder.finish({ minGroupSize: first.minGroupSize, ...(signal ? { signal } : {}) });
+  return [...states].sort((a, b) => a.shard.index - b.shard.index);
+}
+
+/** Refuses shards whose analysis settings differ (compared as JSON); `what` names them. */
+export function checkSameSettings(ordered: readonly ShardStateHeader[], settings: (s: ShardStateHeader) => unknown, what: string): void {
+  const first = ordered[0];
+  if (!first) return;
+  const want = JSON.stringify(settings(first));
+  for (const s of ordered) {
+    const got = JSON.stringify(settings(s));
+    if (got !== want) throw new BadInputError('state.mismatch', `merge: shard ${s.shard.index}/${s.shard.count} ran with other ${what} (${got}) than shard ${first.shard.index} (${want})`);
+  }
+}
+
+/** The data counts of all shards together (rows and skips add up: docs/SHARDING.md §1). */
+export function mergedData(ordered: readonly ShardStateHeader[]): GroupsReport['data'] {
   const skipReasons: Record<string, number> = {};
   for (const s of ordered) for (const [k, v] of Object.entries(s.data.skipReasons)) skipReasons[k] = (skipReasons[k] ?? 0) + v;
-  const shards: ShardRun[] = ordered.map((s) => {
+  return {
+    path: ordered[0]?.data.path ?? '',
+    rows: ordered.reduce((n, s) => n + s.data.rows, 0),
+    skippedRows: ordered.reduce((n, s) => n + s.data.skippedRows, 0),
+    skipReasons,
+  };
+}
+
+/** Per-shard rows, time, host and provider for the report's `shards`. */
+export function shardRuns(ordered: readonly ShardStateHeader[], placement: readonly ShardPlacement[]): ShardRun[] {
+  return ordered.map((s) => {
     const where = placement.find((p) => p.shard === s.shard.index);
     return {
       shard: s.shard.index, rows: s.data.rows, seconds: where?.seconds ?? s.seconds,
@@ -99,16 +144,55 @@ export async function mergeShardStates(states: readonly GroupsShardState[], plac
       ...(where?.peakRssMb !== undefined ? { peakRssMb: Math.round(where.peakRssMb * 10) / 10 } : {}),
     };
   });
+}
+
+/** The model the first shard that ran one saw (an empty shard of a small file runs none). */
+export function firstSource(ordered: readonly ShardStateHeader[]): Pick<ShardStateHeader, 'model' | 'runtime'> {
+  const s = ordered.find((x) => x.model !== null) ?? ordered[0]!;
+  return { model: s.model, runtime: s.runtime };
+}
+
+/**
+ * Merges every shard's state into the groups report of a single run over all their rows (with
+ * the Poisson bootstrap). Refuses states of different specs, repeated or missing shards.
+ */
+export async function mergeShardStates(states: readonly GroupsShardState[], placement: readonly ShardPlacement[] = [], signal?: AbortSignal): Promise<GroupsReport> {
+  const ordered = checkShardSet(states);
+  const first = ordered[0]!;
+  const builder = GroupMetricsBuilder.fromStates(ordered.map((s) => s.groups));
+  const groups = await builder.finish({ minGroupSize: first.minGroupSize, ...(signal ? { signal } : {}) });
   return {
     schema: REPORT_SCHEMA, kind: 'groups', createdAt: new Date().toISOString(), spec: first.spec.path,
     model: first.model, runtime: first.runtime,
-    data: {
-      path: first.data.path,
-      rows: ordered.reduce((n, s) => n + s.data.rows, 0),
-      skippedRows: ordered.reduce((n, s) => n + s.data.skippedRows, 0),
-      skipReasons,
-    },
+    data: mergedData(ordered),
     groups,
-    shards,
+    shards: shardRuns(ordered, placement),
+  };
+}
+
+/** sha256 of the spec file a shard ran ('' for a spec built from flags). */
+export async function specSha256(specPath: string): Promise<string> {
+  return specPath ? createHash('sha256').update(await readFile(specPath)).digest('hex') : '';
+}
+
+/** A shard cannot stop after N rows: the shards together would not be the file's first N rows. */
+export function refuseRowLimit(maxRows: number): void {
+  if (maxRows > 0) {
+    throw new BadInputError('cli.bad-flag', `max rows ${maxRows}: a sharded run covers every row of the data (the shards together are the whole file); drop --max-rows (or the spec's maxRows), or shard a smaller file`);
+  }
+}
+
+/** The header of a row-pass analysis' state (slices, thresholds): the shard's own rows, used and skipped. */
+export async function rowPassHeader<A extends ShardedAnalysis>(
+  analysis: A, shard: Shard, specPath: string, started: number,
+  pass: { readonly model: ReportModel | null; readonly runtime: RuntimeInfo | null; readonly dataPath: string; readonly labels: ArrayLike<number>; readonly skippedRows: number; readonly skipReasons: Readonly<Record<string, number>> },
+): Promise<ShardStateHeader & { readonly analysis: A }> {
+  return {
+    schema: STATE_SCHEMA, analysis, shard,
+    spec: { path: specPath, sha256: await specSha256(specPath) },
+    model: pass.model, runtime: pass.runtime,
+    // the shard's own rows (used and skipped): the shards' counts add up to the file's
+    data: { path: pass.dataPath, rows: pass.labels.length + pass.skippedRows, skippedRows: pass.skippedRows, skipReasons: pass.skipReasons },
+    seconds: (Date.now() - started) / 1000,
   };
 }

@@ -4,14 +4,14 @@
  * slice is tested on the odd rows. The CLI and the VS Code host call `runSlices` with the same spec.
  */
 import { BadInputError, throwIfAborted, type ProgressFn } from '../errors';
-import { openTable, type ResolvedSpec } from '../data';
+import { openTable, type ResolvedSpec, type Shard } from '../data';
 import { binOf, fillQValues, quantileEdges, sliceTest, SLICE_DEFAULTS, type SliceSearchColumn } from '../metrics/slices';
 import { searchSlices } from '../metrics/sliceBitsets';
-import { confusionRates } from '../metrics/thresholds';
+import { cellMetrics, rowSums, type SliceTask } from '../metrics/slicesState';
 import { REPORT_SCHEMA } from '../../protocol/report';
 import type { SliceColumnInfo, SliceEntry, SliceErrorKind, SliceMetrics, SlicePredicate, SlicesReport } from '../../protocol/slices';
 import { resolveRunOptions, type RunOverrides } from './options';
-import { collectRows } from './rows';
+import { collectRows, type RowPass } from './rows';
 import type { SliceColumnCollector } from './sliceColumns';
 
 export interface SlicesRunOptions extends RunOverrides {
@@ -33,7 +33,7 @@ export type { SlicesReport } from '../../protocol/slices';
 /** Most distinct values a column may have to be a default candidate (FORMULAS.md §E). */
 export const MAX_DEFAULT_VALUES = 1000;
 export const HOLDOUT_MIN_ROWS = 2000;
-const MISSING = '∅';
+export const MISSING = '∅';
 
 /** Columns that are not metadata: label, predictions, model inputs, weights. */
 function reservedColumns(spec: ResolvedSpec): Set<string> {
@@ -60,6 +60,31 @@ interface BuiltColumn {
   readonly distinct: number;
 }
 
+/** Predicates and value texts of a numeric column cut at `edges` (code `bins` = missing). */
+export function binnedPredicates(name: string, edges: readonly number[], min: number, max: number): { bins: number; predicate: (code: number) => SlicePredicate; valueText: (code: number) => string } {
+  const bins = edges.length + 1;
+  const predicate = (code: number): SlicePredicate => {
+    if (code === bins) return { column: name, value: null };
+    const low = code === 0 ? min : edges[code - 1]!;
+    const high = code === edges.length ? max : edges[code]!;
+    return { column: name, low, high, lowOpen: code > 0 };
+  };
+  const valueText = (code: number): string => {
+    if (code === bins) return MISSING;
+    const p = predicate(code) as { low: number; high: number; lowOpen: boolean };
+    return `${p.lowOpen ? '(' : '['}${String(p.low)}, ${String(p.high)}]`;
+  };
+  return { bins, predicate, valueText };
+}
+
+/** Predicates and value texts of a categorical column (code `missingCode` = missing). */
+export function categoricalPredicates(name: string, values: readonly string[], missingCode: number): { predicate: (code: number) => SlicePredicate; valueText: (code: number) => string } {
+  return {
+    predicate: (code) => ({ column: name, value: code === missingCode ? null : values[code]! }),
+    valueText: (code) => (code === missingCode ? MISSING : values[code]!),
+  };
+}
+
 /**
  * Codes of one column over all used rows. A numeric column with more than 8 distinct values is
  * cut at the 1/8..7/8 quantiles of its searched rows (FORMULAS.md §E); anything else is
@@ -77,19 +102,8 @@ function buildColumn(name: string, col: SliceColumnCollector, searched: Uint8Arr
     const edges = sorted.length > 0 ? quantileEdges(sorted) : [];
     const min = sorted[0] ?? Number.NaN;
     const max = sorted[sorted.length - 1] ?? Number.NaN;
-    const bins = edges.length + 1;
+    const { bins, predicate, valueText } = binnedPredicates(name, edges, min, max);
     for (let i = 0; i < n; i++) codes[i] = numbers[i] === numbers[i] ? binOf(numbers[i]!, edges) : bins;
-    const predicate = (code: number): SlicePredicate => {
-      if (code === bins) return { column: name, value: null };
-      const low = code === 0 ? min : edges[code - 1]!;
-      const high = code === edges.length ? max : edges[code]!;
-      return { column: name, low, high, lowOpen: code > 0 };
-    };
-    const valueText = (code: number): string => {
-      if (code === bins) return MISSING;
-      const p = predicate(code) as { low: number; high: number; lowOpen: boolean };
-      return `${p.lowOpen ? '(' : '['}${String(p.low)}, ${String(p.high)}]`;
-    };
     return {
       search: { name, codes, cardinality: bins + 1, valueText }, codes, predicate, distinct: col.distinct(),
       info: { name, kind: 'numeric', values: bins, edges, missing },
@@ -101,14 +115,15 @@ function buildColumn(name: string, col: SliceColumnCollector, searched: Uint8Arr
   const missingCode = missing > 0 ? values.length : -1;
   for (let i = 0; i < n; i++) codes[i] = raw[i]! < 0 ? missingCode : raw[i]!;
   const cardinality = values.length + (missingCode >= 0 ? 1 : 0);
+  const { predicate, valueText } = categoricalPredicates(name, values, missingCode);
   return {
-    search: { name, codes, cardinality: Math.max(1, cardinality), valueText: (code) => (code === missingCode ? MISSING : values[code]!) }, codes,
-    predicate: (code) => ({ column: name, value: code === missingCode ? null : values[code]! }), distinct: col.distinct(),
+    search: { name, codes, cardinality: Math.max(1, cardinality), valueText }, codes,
+    predicate, distinct: col.distinct(),
     info: { name, kind: 'categorical', values: values.length, missing },
   };
 }
 
-function errorKindOf(spec: ResolvedSpec, requested: SlicesRunOptions['errorKind']): SliceErrorKind {
+export function errorKindOf(spec: ResolvedSpec, requested: SlicesRunOptions['errorKind']): SliceErrorKind {
   if (requested === 'loss') return 'loss';
   if (spec.task === 'regression') return 'squared_error';
   return 'misclassification';
@@ -116,28 +131,11 @@ function errorKindOf(spec: ResolvedSpec, requested: SlicesRunOptions['errorKind'
 
 /** §B-style metrics of a set of rows (threshold-dependent ones from the predictions). */
 function metricsOf(spec: ResolvedSpec, rows: Iterable<number>, labels: Float64Array, pred: Float64Array, loss: Float64Array): SliceMetrics {
-  let count = 0; let lossSum = 0; let lossN = 0; let tp = 0; let fp = 0; let tn = 0; let fn = 0; let correct = 0; let se = 0;
-  for (const i of rows) {
-    count++;
-    const l = loss[i]!;
-    if (l === l) { lossSum += l; lossN++; }
-    const y = labels[i]!; const p = pred[i]!;
-    if (spec.task === 'binary') {
-      if (y === 1) { if (p === 1) tp++; else fn++; } else if (p === 1) fp++; else tn++;
-    } else if (spec.task === 'multiclass') correct += p === y ? 1 : 0;
-    else se += (p - y) * (p - y);
-  }
-  const base = { count, loss: lossN > 0 ? lossSum / lossN : Number.NaN };
-  if (spec.task === 'binary') {
-    const r = confusionRates(tp, fp, tn, fn);
-    return { ...base, accuracy: r.accuracy, error_rate: r.error_rate, selection_rate: r.selection_rate, tpr: r.tpr, fpr: r.fpr, tnr: r.tnr, fnr: r.fnr, precision: r.precision, positives: r.positives, negatives: r.negatives };
-  }
-  if (spec.task === 'multiclass') return { ...base, accuracy: count ? correct / count : Number.NaN, error_rate: count ? 1 - correct / count : Number.NaN };
-  return { ...base, mse: count ? se / count : Number.NaN };
+  return cellMetrics(spec.task as SliceTask, rowSums(spec.task as SliceTask, rows, labels, pred, loss), 0);
 }
 
 /** The default candidates: every non-reserved column of the data, in file order. */
-async function defaultColumns(spec: ResolvedSpec): Promise<string[]> {
+export async function defaultColumns(spec: ResolvedSpec): Promise<string[]> {
   const file = spec.predictions ? spec.predictions.file : spec.data;
   const table = await openTable(file, { batchRows: 16 });
   try {
@@ -148,7 +146,21 @@ async function defaultColumns(spec: ResolvedSpec): Promise<string[]> {
   }
 }
 
-export async function runSlices(spec: ResolvedSpec, options: SlicesRunOptions): Promise<SlicesReport> {
+/** The checked per-row pass of a slices run: every used row's error (NaN: undefined). */
+export interface SlicePass {
+  readonly pass: RowPass;
+  readonly candidates: readonly string[];
+  /** True when the columns were named (flag or spec): named columns are never skipped. */
+  readonly named: boolean;
+  readonly maxLevel: number;
+  readonly errorKind: SliceErrorKind;
+  readonly errors: Float64Array;
+  readonly defined: Uint8Array;
+  readonly undefinedErrors: number;
+}
+
+/** Checks the options, runs the pass (of `options.shard` only, when given) and computes the errors. */
+export async function slicePass(spec: ResolvedSpec, options: SlicesRunOptions & { readonly shard?: Shard }): Promise<SlicePass> {
   const named = options.columns ?? spec.slices?.columns;
   const maxLevel = options.maxLevel ?? spec.slices?.maxLevel ?? SLICE_DEFAULTS.maxLevel;
   if (!Number.isInteger(maxLevel) || maxLevel < 1 || maxLevel > 3) throw new BadInputError('slices.max-level', `${spec.specPath || 'slices'}: maxLevel ${maxLevel}: expected 1, 2 or 3`, { file: spec.specPath });
@@ -157,7 +169,7 @@ export async function runSlices(spec: ResolvedSpec, options: SlicesRunOptions): 
   }
   const candidates = named ? [...named] : await defaultColumns(spec);
   const run = resolveRunOptions(spec, options);
-  const pass = await collectRows(spec, candidates, { ...run, ...(options.signal ? { signal: options.signal } : {}), ...(options.onProgress ? { onProgress: options.onProgress } : {}) }, 'slice discovery', MAX_DEFAULT_VALUES);
+  const pass = await collectRows(spec, candidates, { ...run, ...(options.shard ? { shard: options.shard } : {}), ...(options.signal ? { signal: options.signal } : {}), ...(options.onProgress ? { onProgress: options.onProgress } : {}) }, 'slice discovery', MAX_DEFAULT_VALUES);
   throwIfAborted(options.signal);
   const errorKind = errorKindOf(spec, options.errorKind);
   const nAll = pass.labels.length;
@@ -172,9 +184,20 @@ export async function runSlices(spec: ResolvedSpec, options: SlicesRunOptions): 
     errors[i] = e;
     defined[i] = 1;
   }
-  if (errorKind === 'loss' && undefinedErrors === nAll) {
-    throw new BadInputError('slices.no-loss', `${pass.dataPath}: no row has a per-sample loss (${spec.predictions ? 'a predictions file needs a score column for losses' : `loss "${spec.loss}" is set-level`}); use --error misclassification`, { file: pass.dataPath });
-  }
+  return { pass, candidates, named: named !== undefined, maxLevel, errorKind, errors, defined, undefinedErrors };
+}
+
+/** The refusal of a loss search where no row has a loss. */
+export function noLossError(spec: { readonly predictions?: unknown; readonly loss?: string | null }, dataPath: string): BadInputError {
+  return new BadInputError('slices.no-loss', `${dataPath}: no row has a per-sample loss (${spec.predictions ? 'a predictions file needs a score column for losses' : `loss "${spec.loss}" is set-level`}); use --error misclassification`, { file: dataPath });
+}
+
+export async function runSlices(spec: ResolvedSpec, options: SlicesRunOptions): Promise<SlicesReport> {
+  const { pass, candidates, named: isNamed, maxLevel, errorKind, errors, defined, undefinedErrors } = await slicePass(spec, options);
+  const named = isNamed ? candidates : undefined;
+  const run = resolveRunOptions(spec, options);
+  const nAll = pass.labels.length;
+  if (errorKind === 'loss' && undefinedErrors === nAll) throw noLossError(spec, pass.dataPath);
   const nDefined = nAll - undefinedErrors;
   const holdout = options.holdout ?? nDefined >= HOLDOUT_MIN_ROWS;
   const searched = new Uint8Array(nAll);

@@ -4,7 +4,7 @@
  * curves for manual thresholds, and the single-threshold baseline.
  */
 import { BadInputError, throwIfAborted, type ProgressFn } from '../errors';
-import type { ResolvedSpec } from '../data';
+import type { ResolvedSpec, Shard } from '../data';
 import {
   checkObjective, DegenerateLabelsError, DEFAULT_TOLERANCES, manualThresholds, optimizeThresholds, thresholdCurves,
   THRESHOLD_CONSTRAINTS, THRESHOLD_OBJECTIVES, type OperatingPoint, type ThresholdConstraint, type ThresholdData, type ThresholdObjective,
@@ -12,7 +12,7 @@ import {
 import { REPORT_SCHEMA } from '../../protocol/report';
 import type { ThresholdGroupPoint, ThresholdsReport, ThresholdValue } from '../../protocol/thresholds';
 import { resolveRunOptions, type RunOverrides } from './options';
-import { collectRows } from './rows';
+import { collectRows, type RowPass } from './rows';
 
 export interface ThresholdsRunOptions extends RunOverrides {
   readonly constraint?: string;
@@ -49,7 +49,19 @@ export function parseObjective(value: string | undefined, where: string): Thresh
   return v as ThresholdObjective;
 }
 
-export async function runThresholds(spec: ResolvedSpec, options: ThresholdsRunOptions): Promise<ThresholdsReport> {
+/** The checked per-row pass of a thresholds run: scores, and each row's merged group (null: missing). */
+export interface ThresholdRows {
+  readonly pass: RowPass;
+  readonly score: Float64Array;
+  readonly constraint: ThresholdConstraint;
+  readonly objective: ThresholdObjective;
+  readonly merged: readonly (string | null)[];
+  readonly keys: ReadonlyMap<string, Record<string, string>>;
+  readonly skippedRows: number;
+}
+
+/** Checks the options, runs the pass (of `options.shard` only, when given) and groups its rows. */
+export async function thresholdRows(spec: ResolvedSpec, options: ThresholdsRunOptions & { readonly shard?: Shard }): Promise<ThresholdRows> {
   const where = spec.specPath || 'thresholds';
   const constraint = parseConstraint(options.constraint, '--constraint');
   const objective = parseObjective(options.objective, '--objective');
@@ -57,10 +69,8 @@ export async function runThresholds(spec: ResolvedSpec, options: ThresholdsRunOp
   if (mismatch) throw new BadInputError('thresholds.objective', `--objective ${objective}: ${mismatch}`);
   if (spec.task !== 'binary') throw new BadInputError('spec.task', `${where}: field "task": threshold what-if needs a binary task (got "${spec.task}")`, { file: spec.specPath });
   if (spec.groups.length === 0) throw new BadInputError('spec.groups', `${where}: field "groups": name at least one sensitive column`, { file: spec.specPath });
-  const steps = options.steps ?? 1000;
-  const baselineThreshold = options.baselineThreshold ?? 0.5;
   const run = resolveRunOptions(spec, options);
-  const pass = await collectRows(spec, [], { ...run, ...(options.signal ? { signal: options.signal } : {}), ...(options.onProgress ? { onProgress: options.onProgress } : {}) }, 'threshold what-if');
+  const pass = await collectRows(spec, [], { ...run, ...(options.shard ? { shard: options.shard } : {}), ...(options.signal ? { signal: options.signal } : {}), ...(options.onProgress ? { onProgress: options.onProgress } : {}) }, 'threshold what-if');
   throwIfAborted(options.signal);
   if (!pass.score) throw new BadInputError('spec.predictions', `${where}: field "predictions.score": threshold what-if needs P(positive) per row (a score column)`, { file: spec.specPath });
   const score = pass.score;
@@ -84,6 +94,11 @@ export async function runThresholds(spec: ResolvedSpec, options: ThresholdsRunOp
     if (!keys.has(name)) keys.set(name, Object.fromEntries(spec.groups.map((g, k) => [g, values[k]!])));
     merged.push(name);
   }
+  return { pass, score, constraint, objective, merged, keys, skippedRows };
+}
+
+export async function runThresholds(spec: ResolvedSpec, options: ThresholdsRunOptions): Promise<ThresholdsReport> {
+  const { pass, score, constraint, objective, merged, keys, skippedRows } = await thresholdRows(spec, options);
   const groupNames = [...keys.keys()].sort();
   const index = new Map(groupNames.map((g, i) => [g, i]));
   const used = merged.flatMap((m, i) => (m === null ? [] : [i]));
@@ -91,6 +106,24 @@ export async function runThresholds(spec: ResolvedSpec, options: ThresholdsRunOp
     scores: Float64Array.from(used, (i) => score[i]!), labels: Uint8Array.from(used, (i) => pass.labels[i]!),
     group: Int32Array.from(used, (i) => index.get(merged[i]!)!), groupNames,
   };
+  return thresholdsReport(spec, { ...options, constraint, objective }, data, keys, skippedRows, pass);
+}
+
+/** What a thresholds report needs besides the rows: the model, the runtime and the data counts. */
+export type ThresholdsSource = Pick<RowPass, 'model' | 'runtime' | 'dataPath' | 'rows' | 'skippedRows' | 'skipReasons'>;
+
+/**
+ * The report from the grouped rows (`data`, `keys` naming each merged group value): a single
+ * run's rows, or the rows a sharded run's merged score counts stand for (shards/thresholds.ts).
+ */
+export function thresholdsReport(
+  spec: Pick<ResolvedSpec, 'specPath' | 'groups'>, options: ThresholdsRunOptions & { readonly constraint: ThresholdConstraint; readonly objective: ThresholdObjective },
+  data: ThresholdData, keys: ReadonlyMap<string, Record<string, string>>, skippedRows: number, pass: ThresholdsSource,
+): ThresholdsReport {
+  const { constraint, objective } = options;
+  const groupNames = data.groupNames;
+  const steps = options.steps ?? 1000;
+  const baselineThreshold = options.baselineThreshold ?? 0.5;
   options.onProgress?.(0.92, 'optimising thresholds');
   let result;
   try {
