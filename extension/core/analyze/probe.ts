@@ -20,7 +20,7 @@ import type { RowBatch } from '../data/table';
 import type { CounterfactualProbeSpec, ProbeSpec, YesNoProbeSpec } from '../data';
 import { evaluateBatch } from '../metrics/batch';
 import { GroupMetricsBuilder, type GroupsSection } from '../metrics/groups';
-import { counterfactualStats, groupScoreStats, logSumExp, type BootstrapOptions } from '../metrics/probe';
+import { counterfactualStats, groupScoreStats, type BootstrapOptions } from '../metrics/probe';
 import { languageModelFeeds, type LanguageModelFeeds } from '../onnx/language-model';
 import { reportModel } from '../report';
 import { loadOrt } from '../runtime';
@@ -99,6 +99,11 @@ function scoreKind(answers: AnswerTokens): ProbeScoreKind {
   return 'logp_text';
 }
 
+const LITTLE_ENDIAN = new Uint8Array(Int32Array.of(1).buffer)[0] === 1;
+
+/** Most distinct prompt texts whose token ids a yes/no probe keeps (templated data repeats prompts). */
+const TOKEN_CACHE_LIMIT = 100_000;
+
 /** One sequence of a forward pass and the answer tokens read from its logits. */
 interface Sequence {
   readonly ids: readonly number[];
@@ -134,6 +139,8 @@ class LmScorer {
     const logp = sets.map((set) => set.map(() => new Float64Array(prompts.length)));
     const text = new Float64Array(prompts.length);
     const sequences: Sequence[] = [];
+    // Single-token answers (the usual case) are all read after the prompt itself: one sequence.
+    const singleToken = sets.every((set) => set.every((answer) => answer.length === 1));
     prompts.forEach((prompt, i) => {
       const p = prompt.length;
       if (kind === 'logp_text') {
@@ -142,6 +149,12 @@ class LmScorer {
         return;
       }
       if (p === 0) throw new BadInputError('probe.empty-prompt', `${where[i]!()}: the prompt tokenises to nothing`);
+      if (singleToken) {
+        const reads: [number, number, number, number, number][] = [];
+        for (let s = 0; s < sets.length; s++) for (let k = 0; k < sets[s]!.length; k++) reads.push([i, s, k, p - 1, sets[s]![k]![0]!]);
+        sequences.push({ ids: prompt, reads });
+        return;
+      }
       const byPrefix = new Map<string, { ids: number[]; reads: [number, number, number, number, number][] }>();
       sets.forEach((set, s) => set.forEach((answer, k) => {
         const prefix = answer.slice(0, -1);
@@ -166,47 +179,85 @@ class LmScorer {
         if (id >= this.vocabSize) throw new BadInputError('probe.token-range', `${where[seq.reads[0]![0]]!()}: token id ${id} is outside the model's vocabulary of ${this.vocabSize}`);
       }
     }
+    // A skew of single-token answers reads both sets at the same position, where the log-softmax's
+    // normaliser LSE(x) cancels: s = LSE(x[yes set]) − LSE(x[no set]) from the raw logits.
+    const normalise = !(kind === 'skew' && singleToken);
     for (let start = 0; start < sequences.length; start += this.batchSize) {
       throwIfAborted(this.signal);
-      await this.runBatch(sequences.slice(start, start + this.batchSize), logp, text);
+      await this.runBatch(sequences.slice(start, start + this.batchSize), logp, text, normalise);
     }
     this.sequences += sequences.length;
     const out = new Float64Array(prompts.length);
+    const setLogp = (s: number, i: number): number => {
+      const answers = logp[s]!;
+      if (answers.length === 1) return answers[0]![i]!;
+      let max = -Infinity;
+      for (const a of answers) if (a[i]! > max) max = a[i]!;
+      if (max === -Infinity) return -Infinity;
+      let sum = 0;
+      for (const a of answers) sum += Math.exp(a[i]! - max);
+      return max + Math.log(sum);
+    };
     for (let i = 0; i < prompts.length; i++) {
-      const setLogp = (s: number): number => logSumExp(logp[s]!.map((a) => a[i]!));
-      out[i] = kind === 'skew' ? setLogp(0) - setLogp(1) : kind === 'logp_yes' ? setLogp(0) : kind === 'logp_no' ? setLogp(1) : text[i]!;
+      out[i] = kind === 'skew' ? setLogp(0, i) - setLogp(1, i) : kind === 'logp_yes' ? setLogp(0, i) : kind === 'logp_no' ? setLogp(1, i) : text[i]!;
     }
     return out;
   }
 
-  private async runBatch(batch: readonly Sequence[], logp: Float64Array[][], text: Float64Array): Promise<void> {
+  /** Fills a [b, t] int64 or int32 feed; values are small non-negative integers (ids, positions, 0/1). */
+  private static ints(dtype: 'int64' | 'int32', b: number, t: number, fill: (a: Int32Array, stride: number) => void): BigInt64Array | Int32Array {
+    if (dtype === 'int32') {
+      const a = new Int32Array(b * t);
+      fill(a, 1);
+      return a;
+    }
+    const a = new BigInt64Array(b * t);
+    if (LITTLE_ENDIAN) {
+      // int64 through its low 32-bit words (the high words stay 0): no BigInt per element.
+      fill(new Int32Array(a.buffer), 2);
+      return a;
+    }
+    const low = new Int32Array(b * t);
+    fill(low, 1);
+    for (let i = 0; i < low.length; i++) a[i] = BigInt(low[i]!);
+    return a;
+  }
+
+  /** `normalise` false: add the raw logits x[token] instead of log-softmax values (see score). */
+  private async runBatch(batch: readonly Sequence[], logp: Float64Array[][], text: Float64Array, normalise: boolean): Promise<void> {
     const ort = this.ort;
     const b = batch.length;
-    const t = Math.max(...batch.map((s) => s.ids.length));
+    let t = 0;
+    for (const s of batch) if (s.ids.length > t) t = s.ids.length;
     const lm = this.lm;
-    const intArray = (dtype: 'int64' | 'int32', fill: (i: number, j: number) => number): BigInt64Array | Int32Array => {
-      if (dtype === 'int64') {
-        const a = new BigInt64Array(b * t);
-        for (let i = 0; i < b; i++) for (let j = 0; j < t; j++) a[i * t + j] = BigInt(fill(i, j));
-        return a;
-      }
-      const a = new Int32Array(b * t);
-      for (let i = 0; i < b; i++) for (let j = 0; j < t; j++) a[i * t + j] = fill(i, j);
-      return a;
-    };
+    const padId = this.padId;
     const feeds: Record<string, InstanceType<typeof ort.Tensor>> = {};
-    feeds[lm.ids.name] = new ort.Tensor(lm.ids.dtype, intArray(lm.ids.dtype, (i, j) => batch[i]!.ids[j] ?? this.padId), [b, t]);
-    const real = (i: number, j: number): number => (j < batch[i]!.ids.length ? 1 : 0);
+    feeds[lm.ids.name] = new ort.Tensor(lm.ids.dtype, LmScorer.ints(lm.ids.dtype, b, t, (a, w) => {
+      for (let i = 0; i < b; i++) {
+        const ids = batch[i]!.ids;
+        for (let j = 0; j < t; j++) a[(i * t + j) * w] = j < ids.length ? ids[j]! : padId;
+      }
+    }), [b, t]);
+    const real = (a: Int32Array | Float32Array, w: number): void => {
+      for (let i = 0; i < b; i++) {
+        const n = batch[i]!.ids.length;
+        for (let j = 0; j < n; j++) a[(i * t + j) * w] = 1;
+      }
+    };
     if (lm.mask) {
       if (lm.mask.dtype === 'float32') {
         const a = new Float32Array(b * t);
-        for (let i = 0; i < b; i++) for (let j = 0; j < t; j++) a[i * t + j] = real(i, j);
+        real(a, 1);
         feeds[lm.mask.name] = new ort.Tensor('float32', a, [b, t]);
       } else {
-        feeds[lm.mask.name] = new ort.Tensor(lm.mask.dtype, intArray(lm.mask.dtype, real), [b, t]);
+        feeds[lm.mask.name] = new ort.Tensor(lm.mask.dtype, LmScorer.ints(lm.mask.dtype, b, t, real), [b, t]);
       }
     }
-    if (lm.positions) feeds[lm.positions.name] = new ort.Tensor(lm.positions.dtype, intArray(lm.positions.dtype, (_i, j) => j), [b, t]);
+    if (lm.positions) {
+      feeds[lm.positions.name] = new ort.Tensor(lm.positions.dtype, LmScorer.ints(lm.positions.dtype, b, t, (a, w) => {
+        for (let i = 0; i < b; i++) for (let j = 0; j < t; j++) a[(i * t + j) * w] = j;
+      }), [b, t]);
+    }
     for (const past of lm.past) {
       const dims = past.dims.map((d) => (d === -1 ? b : d));
       feeds[past.name] = past.dtype === 'float32' ? new ort.Tensor('float32', new Float32Array(0), dims) : new ort.Tensor('float16', new Uint16Array(0), dims);
@@ -228,25 +279,26 @@ class LmScorer {
       throw new BadInputError('lm.vocab-size', `${this.prepared.path}: the vocabulary axis of "${lm.logits}" has ${v} entries but the tokenizer has ${this.vocabSize} tokens: is it this model's tokenizer?`, { file: this.prepared.path });
     }
     const data = out.data instanceof Float32Array ? out.data : Float32Array.from(out.data as ArrayLike<number>, Number);
-    // One log-sum-exp per (sequence, position) read, in float64.
-    const lse = new Map<number, number>();
-    batch.forEach((seq, row) => {
-      for (const [i, s, k, pos, token] of seq.reads) {
-        const offset = (row * t + pos) * v;
-        let z = lse.get(offset);
-        if (z === undefined) {
+    // One log-sum-exp per (sequence, position) read, in float64; NaN = not computed yet.
+    const lse = normalise ? new Float64Array(b * t).fill(Number.NaN) : null;
+    for (let row = 0; row < b; row++) {
+      for (const [i, s, k, pos, token] of batch[row]!.reads) {
+        const cell = row * t + pos;
+        const offset = cell * v;
+        let z = lse ? lse[cell]! : 0;
+        if (z !== z) {
           let max = -Infinity;
-          for (let x = 0; x < v; x++) if (data[offset + x]! > max) max = data[offset + x]!;
+          for (let x = offset, end = offset + v; x < end; x++) if (data[x]! > max) max = data[x]!;
           let sum = 0;
-          for (let x = 0; x < v; x++) sum += Math.exp(data[offset + x]! - max);
+          for (let x = offset, end = offset + v; x < end; x++) sum += Math.exp(data[x]! - max);
           z = max + Math.log(sum);
-          lse.set(offset, z);
+          lse![cell] = z;
         }
         const value = data[offset + token]! - z;
         if (s === 2) text[i]! += value;
         else logp[s]![k]![i]! += value;
       }
-    });
+    }
   }
 }
 
@@ -281,6 +333,9 @@ function checkProbeSpec(spec: ResolvedSpec): ProbeSpec {
 /** Loads the model (`spec.model`) and its tokenizer, checks them against each other, tokenises the answers. */
 async function openProbe(spec: ResolvedSpec, probe: ProbeSpec, run: RunOptions, signal: AbortSignal | undefined): Promise<OpenProbe> {
   const model = spec.model!;
+  // The tokenizer loads while onnxruntime builds the session (its own threads).
+  const tokenizerLoad = probeTokenizer(spec, probe, model);
+  tokenizerLoad.catch(() => undefined);
   const prepared = await prepareModel(model, {
     providers: run.providers,
     ...(run.threads ? { threads: run.threads } : {}),
@@ -289,7 +344,7 @@ async function openProbe(spec: ResolvedSpec, probe: ProbeSpec, run: RunOptions, 
   });
   try {
     const detected = languageModelFeeds(prepared.proto, prepared.summary.inputs, prepared.summary.outputs, prepared.output, model);
-    const { path: tokenizerPath, tokenizer } = await probeTokenizer(spec, probe, model);
+    const { path: tokenizerPath, tokenizer } = await tokenizerLoad;
     const context = probe.maxLength !== undefined ? { tokens: probe.maxLength, source: 'the spec\'s "probe.maxLength"' }
       : detected.context ?? (tokenizer.maxLength !== undefined ? { tokens: tokenizer.maxLength, source: `the tokenizer's max length (${tokenizerPath})` } : null);
     const lm: LanguageModelFeeds = { ...detected, context };
@@ -382,6 +437,8 @@ async function scoreYesNoTable(
       if (!table.columns.includes(name)) throw new BadInputError('data.missing-column', `${spec.data}: no column "${name}" (${options.what ?? 'column'}); available columns: ${table.columns.join(', ')}`, { file: spec.data });
     }
     const encoder = await createInputEncoder({ ...spec, inputs: {} }, [], table);
+    // Filled prompts repeat in templated data: each distinct text is tokenised once.
+    const tokenCache = new Map<string, number[]>();
     let rows = 0;
     let read = 0;
     const maxRows = options.maxRows;
@@ -407,7 +464,13 @@ async function scoreYesNoTable(
           if (cell === null || cell === undefined) throw new BadInputError('probe.missing-cell', `${spec.data}: row ${row}, column "${c}": empty, and the probe prompt (field "probe.prompt") needs it`, { file: spec.data });
           return typeof cell === 'string' ? cell : JSON.stringify(cell);
         });
-        prompts.push(tokenizer.ids(text, true));
+        let ids = tokenCache.get(text);
+        if (!ids) {
+          ids = tokenizer.ids(text, true);
+          if (tokenCache.size >= TOKEN_CACHE_LIMIT) tokenCache.clear();
+          tokenCache.set(text, ids);
+        }
+        prompts.push(ids);
         where.push(() => `${spec.data}: row ${row} (prompt ${JSON.stringify(text)})`);
       }
       const scores = await scorer.score(prompts, where);
