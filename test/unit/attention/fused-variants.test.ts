@@ -10,12 +10,13 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import type { InferenceSession, Tensor } from 'onnxruntime-node';
-import { encodeModel, loadModel, rewriteFusedAttention, type AttributeProto, type ModelProto, type NodeProto } from '../../../extension/core/onnx';
+import type { Tensor } from 'onnxruntime-node';
+import { loadModel, rewriteFusedAttention, type AttributeProto, type ModelProto, type NodeProto } from '../../../extension/core/onnx';
 import { exposeAttention } from '../../../extension/core/attention/extract';
 import { checkFirstBatch, prepareAttention } from '../../../extension/core/attention/prepare';
 import { BadInputError } from '../../../extension/core/errors';
 import { loadOrt } from '../../../extension/core/runtime';
+import { maxDiff, session } from './ortSession';
 
 const fixtures = resolve(__dirname, '../../fixtures/attention');
 interface ModelReference {
@@ -41,20 +42,6 @@ function feeds(name: string): Record<string, Tensor> {
   if (ref['attention_bias']) out['attention_bias'] = float(ref['attention_bias'], ref['attentionBiasShape']);
   if (ref['position_ids']) out['position_ids'] = int64(ref['position_ids'] as number[][]);
   return out;
-}
-
-function maxDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  assert.equal(a.length, b.length, 'lengths');
-  let m = 0;
-  for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i]! - b[i]!));
-  return m;
-}
-
-async function session(model: ModelProto | string): Promise<InferenceSession> {
-  const ort = loadOrt();
-  return typeof model === 'string'
-    ? ort.InferenceSession.create(model)
-    : ort.InferenceSession.create(encodeModel(model), { graphOptimizationLevel: 'disabled' });
 }
 
 const VARIANTS: readonly [string, string, number, readonly string[]][] = [
