@@ -4,6 +4,8 @@
   bigram.onnx     logits[b, t, :] = W[input_ids[b, t]] + P[position_ids[b, t]] + sum(past)
                   (V = 7, a position table of 8 rows = the context); inputs input_ids,
                   attention_mask, position_ids, past_key_values.0.key/value [batch, 1, past, 2].
+  bigram-b.onnx   bigram.onnx with W_B = W, less 1.5 on "yes" after "a" and 0.7 on "no" after "b": a
+                  second checkpoint of the same architecture (compare, referenceModel).
   no-vocab.onnx   a classifier: sum over t of W[input_ids] -> [batch, 7] (no vocabulary axis).
   reference.json  W, P and numpy's float64 log-softmax scores of the test prompts.
   tokenizer.json  WordLevel, whitespace split: <pad> a b yes no maybe way.
@@ -24,6 +26,9 @@ V, CONTEXT = len(VOCAB), 8
 rng = np.random.default_rng(13)
 W = rng.normal(0, 1.5, (V, V)).astype(np.float32)
 P = rng.normal(0, 0.5, (CONTEXT, V)).astype(np.float32)
+W_B = W.copy()
+W_B[1, 3] -= np.float32(1.5)
+W_B[2, 4] += np.float32(0.7)
 
 
 def save(model: onnx.ModelProto, name: str) -> None:
@@ -32,7 +37,7 @@ def save(model: onnx.ModelProto, name: str) -> None:
     onnx.save(model, os.path.join(OUT, name))
 
 
-def bigram() -> None:
+def bigram(w: np.ndarray = W, name: str = "bigram.onnx") -> None:
     nodes = [
         helper.make_node("Gather", ["W", "input_ids"], ["tok"]),
         helper.make_node("Gather", ["P", "position_ids"], ["pos"]),
@@ -48,8 +53,8 @@ def bigram() -> None:
         nodes, "bigram",
         [ids("input_ids"), ids("attention_mask"), ids("position_ids"), past("past_key_values.0.key"), past("past_key_values.0.value")],
         [helper.make_tensor_value_info("logits", TensorProto.FLOAT, ["batch", "sequence", V])],
-        [numpy_helper.from_array(W, "W"), numpy_helper.from_array(P, "P")])
-    save(helper.make_model(graph, opset_imports=[helper.make_opsetid("", 13)], ir_version=8), "bigram.onnx")
+        [numpy_helper.from_array(w, "W"), numpy_helper.from_array(P, "P")])
+    save(helper.make_model(graph, opset_imports=[helper.make_opsetid("", 13)], ir_version=8), name)
 
 
 def no_vocab() -> None:
@@ -75,6 +80,7 @@ def logp(ids: list[int], answer: list[int]) -> float:
 def main() -> None:
     os.makedirs(OUT, exist_ok=True)
     bigram()
+    bigram(W_B, "bigram-b.onnx")
     no_vocab()
     index = {w: i for i, w in enumerate(VOCAB)}
     enc = lambda s: [index[w] for w in s.split()]  # noqa: E731
@@ -92,7 +98,7 @@ def main() -> None:
         ids = enc(s)
         text[s] = sum(logp(ids[:j], [ids[j]]) for j in range(1, len(ids)))
     with open(os.path.join(OUT, "reference.json"), "w") as f:
-        json.dump({"W": W.tolist(), "P": P.tolist(), "cases": cases, "text": text}, f, indent=1)
+        json.dump({"W": W.tolist(), "W_B": W_B.tolist(), "P": P.tolist(), "cases": cases, "text": text}, f, indent=1)
         f.write("\n")
     tok = {"version": "1.0", "truncation": None, "padding": None, "added_tokens": [
         {"id": 0, "content": "<pad>", "single_word": False, "lstrip": False, "rstrip": False, "normalized": False, "special": True}],

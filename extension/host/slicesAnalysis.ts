@@ -5,8 +5,11 @@
  * Groups tab is already usable. Palette and the model's right-click menu.
  */
 import * as vscode from 'vscode';
+import { readFile } from 'node:fs/promises';
 import type { GroupsReport } from '../protocol/groups';
 import type { GroupsComparisonReport } from '../protocol/compare';
+import type { SlicesReport } from '../protocol/slices';
+import type { ThresholdsReport } from '../protocol/thresholds';
 import { runOverrides } from './analysisWorker';
 import { pickModel } from './pickModel';
 import { reportError } from './log';
@@ -24,11 +27,25 @@ const CONSTRAINTS: readonly { label: string; value: string; detail: string }[] =
   { label: 'False negative rate parity', value: 'false_negative_rate_parity', detail: 'equal FNR' },
 ];
 
-type Shown = GroupsReport | GroupsComparisonReport;
+type Shown = GroupsReport | GroupsComparisonReport | SlicesReport | ThresholdsReport;
+
+/**
+ * A language-model probe spec (issue 13) has no groups report to hold tabs: its slices and
+ * thresholds are scored by the probe (P(yes) = sigmoid(s)) and shown in their own report panels.
+ */
+async function isProbeSpec(specPath: string): Promise<boolean> {
+  try {
+    const json = JSON.parse(await readFile(specPath, 'utf8')) as { probe?: unknown; outputKind?: unknown };
+    return json.probe !== undefined || json.outputKind === 'language_model';
+  } catch {
+    return false; // the analysis itself reports an unreadable spec
+  }
+}
 
 export async function findSlices(extensionUri: vscode.Uri, runtime: RuntimeStatusService, model: vscode.Uri): Promise<Shown | undefined> {
   const specPath = await specForModel(extensionUri, model, 'groups');
   if (!specPath) return undefined;
+  if (await isProbeSpec(specPath)) return runAndShowReport(extensionUri, runtime, model, 'Find Slices', 'slices', { specPath, overrides: runOverrides() });
   return runAndShowReport(extensionUri, runtime, model, 'Find Slices', 'groups', { specPath, overrides: runOverrides() }, { tab: 'slices' });
 }
 
@@ -41,6 +58,7 @@ export async function thresholdWhatIf(extensionUri: vscode.Uri, runtime: Runtime
     if (!pick) return undefined;
     chosen = pick.value;
   }
+  if (await isProbeSpec(specPath)) return runAndShowReport(extensionUri, runtime, model, 'Threshold What-If', 'thresholds', { specPath, overrides: runOverrides(), constraint: chosen, objective: 'accuracy_score' });
   return runAndShowReport(extensionUri, runtime, model, 'Threshold What-If', 'groups', { specPath, overrides: runOverrides() }, { tab: 'thresholds', constraint: chosen });
 }
 

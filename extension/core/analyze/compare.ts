@@ -18,6 +18,7 @@ import type { ModelSummary, ValueInfo } from '../../protocol/model';
 import type { CompareFlipRow, CompareSection, CompareSide } from '../../protocol/compare';
 import { passModel, passPredictions, type GroupsPass, type GroupsRunOptions } from './groups';
 import { replicatesFor, resolveRunOptions } from './options';
+import { passProbe } from './probeRows';
 
 /** What B is (A is the spec's, or with `referenceModel` the reference). */
 export type CompareTarget =
@@ -106,6 +107,8 @@ function shownColumns(spec: ResolvedSpec): string[] {
     else if (isIdsMapping(m)) out.push(m.column);
     else if (isTextMapping(m)) out.push(m.text);
   }
+  // A yes/no probe's prompt is filled from the columns it names.
+  if (spec.probe?.kind === 'yesno') out.push(...[...spec.probe.prompt.matchAll(/\{([^{}]+)\}/g)].map((m) => m[1]!));
   return [...new Set(out)].filter((c) => c !== spec.label);
 }
 
@@ -156,7 +159,8 @@ export async function runCompare(spec: ResolvedSpec, options: CompareRunOptions)
   }
   const pass = (s: ResolvedSpec, from: number, to: number, label: string): Promise<GroupsPass> => {
     const o = { ...options, onProgress: scaled(options.onProgress, from, to, label) } as GroupsRunOptions;
-    return byPredictions ? passPredictions(s, o, true) : passModel(s, o, true);
+    // A labelled yes/no probe spec: each side's LM scored by the probe (probeRows.ts).
+    return s.probe ? passProbe(s, o, true) : byPredictions ? passPredictions(s, o, true) : passModel(s, o, true);
   };
   const passA = await pass(a, 0, 0.4, 'A');
   const passB = await pass(b, 0.4, 0.8, 'B');

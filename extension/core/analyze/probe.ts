@@ -15,11 +15,12 @@
 import { access } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { BadInputError, InspectorError, throttleProgress, throwIfAborted, type ProgressFn } from '../errors';
-import { createInputEncoder, loadTokenizer, openTable, type ResolvedSpec, type TokenEncoder } from '../data';
+import { createInputEncoder, loadTokenizer, openTable, type EncodedBatch, type EncoderSummary, type ResolvedSpec, type TokenEncoder } from '../data';
+import type { RowBatch } from '../data/table';
 import type { CounterfactualProbeSpec, ProbeSpec, YesNoProbeSpec } from '../data';
 import { evaluateBatch } from '../metrics/batch';
 import { GroupMetricsBuilder, type GroupsSection } from '../metrics/groups';
-import { counterfactualStats, groupScoreStats, logSumExp, type BootstrapOptions } from '../metrics/probe';
+import { counterfactualStats, groupScoreStats, type BootstrapOptions } from '../metrics/probe';
 import { languageModelFeeds, type LanguageModelFeeds } from '../onnx/language-model';
 import { reportModel } from '../report';
 import { loadOrt } from '../runtime';
@@ -27,6 +28,9 @@ import { replicatesFor, resolveRunOptions, RUN_DEFAULTS, type RunOptions, type R
 import { REPORT_SCHEMA } from '../../protocol/report';
 import type { ProbeGroupEntry, ProbePair, ProbeReport, ProbeScoreKind, ProbeSection, ProbeTemplateRow } from '../../protocol/probe';
 import type { GroupKey } from '../../protocol/groups';
+import type { ModelSummary } from '../../protocol/model';
+import type { ReportModel } from '../../protocol/report';
+import type { RuntimeInfo } from '../../protocol/runtime';
 import { batchPositions, firstRows } from './groups';
 import { prepareModel, type PreparedModel } from './session';
 
@@ -95,6 +99,11 @@ function scoreKind(answers: AnswerTokens): ProbeScoreKind {
   return 'logp_text';
 }
 
+const LITTLE_ENDIAN = new Uint8Array(Int32Array.of(1).buffer)[0] === 1;
+
+/** Most distinct prompt texts whose token ids a yes/no probe keeps (templated data repeats prompts). */
+const TOKEN_CACHE_LIMIT = 100_000;
+
 /** One sequence of a forward pass and the answer tokens read from its logits. */
 interface Sequence {
   readonly ids: readonly number[];
@@ -130,6 +139,8 @@ class LmScorer {
     const logp = sets.map((set) => set.map(() => new Float64Array(prompts.length)));
     const text = new Float64Array(prompts.length);
     const sequences: Sequence[] = [];
+    // Single-token answers (the usual case) are all read after the prompt itself: one sequence.
+    const singleToken = sets.every((set) => set.every((answer) => answer.length === 1));
     prompts.forEach((prompt, i) => {
       const p = prompt.length;
       if (kind === 'logp_text') {
@@ -138,6 +149,12 @@ class LmScorer {
         return;
       }
       if (p === 0) throw new BadInputError('probe.empty-prompt', `${where[i]!()}: the prompt tokenises to nothing`);
+      if (singleToken) {
+        const reads: [number, number, number, number, number][] = [];
+        for (let s = 0; s < sets.length; s++) for (let k = 0; k < sets[s]!.length; k++) reads.push([i, s, k, p - 1, sets[s]![k]![0]!]);
+        sequences.push({ ids: prompt, reads });
+        return;
+      }
       const byPrefix = new Map<string, { ids: number[]; reads: [number, number, number, number, number][] }>();
       sets.forEach((set, s) => set.forEach((answer, k) => {
         const prefix = answer.slice(0, -1);
@@ -162,47 +179,85 @@ class LmScorer {
         if (id >= this.vocabSize) throw new BadInputError('probe.token-range', `${where[seq.reads[0]![0]]!()}: token id ${id} is outside the model's vocabulary of ${this.vocabSize}`);
       }
     }
+    // A skew of single-token answers reads both sets at the same position, where the log-softmax's
+    // normaliser LSE(x) cancels: s = LSE(x[yes set]) − LSE(x[no set]) from the raw logits.
+    const normalise = !(kind === 'skew' && singleToken);
     for (let start = 0; start < sequences.length; start += this.batchSize) {
       throwIfAborted(this.signal);
-      await this.runBatch(sequences.slice(start, start + this.batchSize), logp, text);
+      await this.runBatch(sequences.slice(start, start + this.batchSize), logp, text, normalise);
     }
     this.sequences += sequences.length;
     const out = new Float64Array(prompts.length);
+    const setLogp = (s: number, i: number): number => {
+      const answers = logp[s]!;
+      if (answers.length === 1) return answers[0]![i]!;
+      let max = -Infinity;
+      for (const a of answers) if (a[i]! > max) max = a[i]!;
+      if (max === -Infinity) return -Infinity;
+      let sum = 0;
+      for (const a of answers) sum += Math.exp(a[i]! - max);
+      return max + Math.log(sum);
+    };
     for (let i = 0; i < prompts.length; i++) {
-      const setLogp = (s: number): number => logSumExp(logp[s]!.map((a) => a[i]!));
-      out[i] = kind === 'skew' ? setLogp(0) - setLogp(1) : kind === 'logp_yes' ? setLogp(0) : kind === 'logp_no' ? setLogp(1) : text[i]!;
+      out[i] = kind === 'skew' ? setLogp(0, i) - setLogp(1, i) : kind === 'logp_yes' ? setLogp(0, i) : kind === 'logp_no' ? setLogp(1, i) : text[i]!;
     }
     return out;
   }
 
-  private async runBatch(batch: readonly Sequence[], logp: Float64Array[][], text: Float64Array): Promise<void> {
+  /** Fills a [b, t] int64 or int32 feed; values are small non-negative integers (ids, positions, 0/1). */
+  private static ints(dtype: 'int64' | 'int32', b: number, t: number, fill: (a: Int32Array, stride: number) => void): BigInt64Array | Int32Array {
+    if (dtype === 'int32') {
+      const a = new Int32Array(b * t);
+      fill(a, 1);
+      return a;
+    }
+    const a = new BigInt64Array(b * t);
+    if (LITTLE_ENDIAN) {
+      // int64 through its low 32-bit words (the high words stay 0): no BigInt per element.
+      fill(new Int32Array(a.buffer), 2);
+      return a;
+    }
+    const low = new Int32Array(b * t);
+    fill(low, 1);
+    for (let i = 0; i < low.length; i++) a[i] = BigInt(low[i]!);
+    return a;
+  }
+
+  /** `normalise` false: add the raw logits x[token] instead of log-softmax values (see score). */
+  private async runBatch(batch: readonly Sequence[], logp: Float64Array[][], text: Float64Array, normalise: boolean): Promise<void> {
     const ort = this.ort;
     const b = batch.length;
-    const t = Math.max(...batch.map((s) => s.ids.length));
+    let t = 0;
+    for (const s of batch) if (s.ids.length > t) t = s.ids.length;
     const lm = this.lm;
-    const intArray = (dtype: 'int64' | 'int32', fill: (i: number, j: number) => number): BigInt64Array | Int32Array => {
-      if (dtype === 'int64') {
-        const a = new BigInt64Array(b * t);
-        for (let i = 0; i < b; i++) for (let j = 0; j < t; j++) a[i * t + j] = BigInt(fill(i, j));
-        return a;
-      }
-      const a = new Int32Array(b * t);
-      for (let i = 0; i < b; i++) for (let j = 0; j < t; j++) a[i * t + j] = fill(i, j);
-      return a;
-    };
+    const padId = this.padId;
     const feeds: Record<string, InstanceType<typeof ort.Tensor>> = {};
-    feeds[lm.ids.name] = new ort.Tensor(lm.ids.dtype, intArray(lm.ids.dtype, (i, j) => batch[i]!.ids[j] ?? this.padId), [b, t]);
-    const real = (i: number, j: number): number => (j < batch[i]!.ids.length ? 1 : 0);
+    feeds[lm.ids.name] = new ort.Tensor(lm.ids.dtype, LmScorer.ints(lm.ids.dtype, b, t, (a, w) => {
+      for (let i = 0; i < b; i++) {
+        const ids = batch[i]!.ids;
+        for (let j = 0; j < t; j++) a[(i * t + j) * w] = j < ids.length ? ids[j]! : padId;
+      }
+    }), [b, t]);
+    const real = (a: Int32Array | Float32Array, w: number): void => {
+      for (let i = 0; i < b; i++) {
+        const n = batch[i]!.ids.length;
+        for (let j = 0; j < n; j++) a[(i * t + j) * w] = 1;
+      }
+    };
     if (lm.mask) {
       if (lm.mask.dtype === 'float32') {
         const a = new Float32Array(b * t);
-        for (let i = 0; i < b; i++) for (let j = 0; j < t; j++) a[i * t + j] = real(i, j);
+        real(a, 1);
         feeds[lm.mask.name] = new ort.Tensor('float32', a, [b, t]);
       } else {
-        feeds[lm.mask.name] = new ort.Tensor(lm.mask.dtype, intArray(lm.mask.dtype, real), [b, t]);
+        feeds[lm.mask.name] = new ort.Tensor(lm.mask.dtype, LmScorer.ints(lm.mask.dtype, b, t, real), [b, t]);
       }
     }
-    if (lm.positions) feeds[lm.positions.name] = new ort.Tensor(lm.positions.dtype, intArray(lm.positions.dtype, (_i, j) => j), [b, t]);
+    if (lm.positions) {
+      feeds[lm.positions.name] = new ort.Tensor(lm.positions.dtype, LmScorer.ints(lm.positions.dtype, b, t, (a, w) => {
+        for (let i = 0; i < b; i++) for (let j = 0; j < t; j++) a[(i * t + j) * w] = j;
+      }), [b, t]);
+    }
     for (const past of lm.past) {
       const dims = past.dims.map((d) => (d === -1 ? b : d));
       feeds[past.name] = past.dtype === 'float32' ? new ort.Tensor('float32', new Float32Array(0), dims) : new ort.Tensor('float16', new Uint16Array(0), dims);
@@ -224,25 +279,26 @@ class LmScorer {
       throw new BadInputError('lm.vocab-size', `${this.prepared.path}: the vocabulary axis of "${lm.logits}" has ${v} entries but the tokenizer has ${this.vocabSize} tokens: is it this model's tokenizer?`, { file: this.prepared.path });
     }
     const data = out.data instanceof Float32Array ? out.data : Float32Array.from(out.data as ArrayLike<number>, Number);
-    // One log-sum-exp per (sequence, position) read, in float64.
-    const lse = new Map<number, number>();
-    batch.forEach((seq, row) => {
-      for (const [i, s, k, pos, token] of seq.reads) {
-        const offset = (row * t + pos) * v;
-        let z = lse.get(offset);
-        if (z === undefined) {
+    // One log-sum-exp per (sequence, position) read, in float64; NaN = not computed yet.
+    const lse = normalise ? new Float64Array(b * t).fill(Number.NaN) : null;
+    for (let row = 0; row < b; row++) {
+      for (const [i, s, k, pos, token] of batch[row]!.reads) {
+        const cell = row * t + pos;
+        const offset = cell * v;
+        let z = lse ? lse[cell]! : 0;
+        if (z !== z) {
           let max = -Infinity;
-          for (let x = 0; x < v; x++) if (data[offset + x]! > max) max = data[offset + x]!;
+          for (let x = offset, end = offset + v; x < end; x++) if (data[x]! > max) max = data[x]!;
           let sum = 0;
-          for (let x = 0; x < v; x++) sum += Math.exp(data[offset + x]! - max);
+          for (let x = offset, end = offset + v; x < end; x++) sum += Math.exp(data[x]! - max);
           z = max + Math.log(sum);
-          lse.set(offset, z);
+          lse![cell] = z;
         }
         const value = data[offset + token]! - z;
         if (s === 2) text[i]! += value;
         else logp[s]![k]![i]! += value;
       }
-    });
+    }
   }
 }
 
@@ -255,40 +311,72 @@ function flagDims(prepared: PreparedModel, lm: LanguageModelFeeds): Record<strin
   return dims;
 }
 
-/** Runs the spec's language-model probe and returns the probe report. */
-export async function runProbe(spec: ResolvedSpec, options: ProbeRunOptions): Promise<ProbeReport> {
+/** A probe's model, tokenizer and scorer, opened once; `close` releases the model. */
+interface OpenProbe {
+  readonly prepared: PreparedModel;
+  readonly tokenizer: TokenEncoder;
+  readonly tokenizerPath: string;
+  readonly answers: AnswerTokens;
+  readonly answerSets: { readonly yes?: readonly string[]; readonly no?: readonly string[] };
+  readonly lm: LanguageModelFeeds;
+  readonly scorer: LmScorer;
+}
+
+function checkProbeSpec(spec: ResolvedSpec): ProbeSpec {
   const probe = spec.probe;
   if (!probe) throw fieldError(spec, 'probe', 'is required: the probe to run ({"kind": "yesno", ...} or {"kind": "counterfactual", ...})');
   if (spec.outputKind !== 'language_model') throw fieldError(spec, 'outputKind', `a probe reads a language model's logits [batch, sequence, vocabulary]: set "language_model" (got "${spec.outputKind}")`);
   if (!spec.model) throw fieldError(spec, 'model', 'a probe needs the language model');
-  const run = resolveRunOptions(spec, options, PROBE_DEFAULTS);
-  const progress = throttleProgress(options.onProgress);
-  progress(0, 'loading the model');
-  const prepared = await prepareModel(spec.model, {
+  return probe;
+}
+
+/** Loads the model (`spec.model`) and its tokenizer, checks them against each other, tokenises the answers. */
+async function openProbe(spec: ResolvedSpec, probe: ProbeSpec, run: RunOptions, signal: AbortSignal | undefined): Promise<OpenProbe> {
+  const model = spec.model!;
+  // The tokenizer loads while onnxruntime builds the session (its own threads).
+  const tokenizerLoad = probeTokenizer(spec, probe, model);
+  tokenizerLoad.catch(() => undefined);
+  const prepared = await prepareModel(model, {
     providers: run.providers,
     ...(run.threads ? { threads: run.threads } : {}),
     ...(spec.output ? { output: spec.output } : {}),
-    ...(options.signal ? { signal: options.signal } : {}),
+    ...(signal ? { signal } : {}),
   });
   try {
-    const detected = languageModelFeeds(prepared.proto, prepared.summary.inputs, prepared.summary.outputs, prepared.output, spec.model);
-    const { path: tokenizerPath, tokenizer } = await probeTokenizer(spec, probe, spec.model);
+    const detected = languageModelFeeds(prepared.proto, prepared.summary.inputs, prepared.summary.outputs, prepared.output, model);
+    const { path: tokenizerPath, tokenizer } = await tokenizerLoad;
     const context = probe.maxLength !== undefined ? { tokens: probe.maxLength, source: 'the spec\'s "probe.maxLength"' }
       : detected.context ?? (tokenizer.maxLength !== undefined ? { tokens: tokenizer.maxLength, source: `the tokenizer's max length (${tokenizerPath})` } : null);
     const lm: LanguageModelFeeds = { ...detected, context };
     if (lm.vocab !== null && lm.vocab < tokenizer.vocabSize) {
-      throw new BadInputError('lm.vocab-size', `${spec.model}: the vocabulary axis of "${lm.logits}" has ${lm.vocab} entries but ${tokenizerPath} has ${tokenizer.vocabSize} tokens: is it this model's tokenizer?`, { file: spec.model });
+      throw new BadInputError('lm.vocab-size', `${model}: the vocabulary axis of "${lm.logits}" has ${lm.vocab} entries but ${tokenizerPath} has ${tokenizer.vocabSize} tokens: is it this model's tokenizer?`, { file: model });
     }
     const answerSets = probe.kind === 'yesno' ? { yes: probe.yes, no: probe.no } : probe.answers ?? {};
     const answers = tokenizeAnswers(spec, tokenizer, tokenizerPath, answerSets, probe.kind === 'yesno' ? 'probe.' : 'probe.answers.');
-    const scorer = new LmScorer(prepared, lm, answers, [answerSets.yes ?? [], answerSets.no ?? []], tokenizer.padId, tokenizer.vocabSize, run.batchSize, flagDims(prepared, lm), options.signal);
+    const scorer = new LmScorer(prepared, lm, answers, [answerSets.yes ?? [], answerSets.no ?? []], tokenizer.padId, tokenizer.vocabSize, run.batchSize, flagDims(prepared, lm), signal);
+    return { prepared, tokenizer, tokenizerPath, answers, answerSets, lm, scorer };
+  } catch (e) {
+    await prepared.session.release();
+    throw e;
+  }
+}
+
+/** Runs the spec's language-model probe and returns the probe report. */
+export async function runProbe(spec: ResolvedSpec, options: ProbeRunOptions): Promise<ProbeReport> {
+  const probe = checkProbeSpec(spec);
+  const run = resolveRunOptions(spec, options, PROBE_DEFAULTS);
+  const progress = throttleProgress(options.onProgress);
+  progress(0, 'loading the model');
+  const opened = await openProbe(spec, probe, run, options.signal);
+  const { prepared, tokenizer, tokenizerPath, answers, answerSets, lm, scorer } = opened;
+  try {
     // 'auto' replicates follow the number of prompts (yes/no) or templates (counterfactual): options.ts.
     const boot = (units: number): BootstrapOptions => ({ replicates: replicatesFor(run.bootstrap, units), seed: run.seed });
     const minGroupSize = run.minGroupSize;
     const common = {
       answers: { ...answerSets, tokens: answers },
       tokenizer: tokenizerPath,
-      context,
+      context: lm.context,
       pastInputs: lm.past.map((p) => p.name),
       minGroupSize,
     };
@@ -316,27 +404,44 @@ interface ProbeBody { readonly section: SectionBody; readonly data: ProbeReport[
 
 const PLACEHOLDER = /\{([^{}]+)\}/g;
 
-async function yesNoProbe(
-  spec: ResolvedSpec, probe: YesNoProbeSpec, tokenizer: TokenEncoder, scorer: LmScorer, bootFor: (units: number) => BootstrapOptions,
-  minGroupSize: number, options: ProbeRunOptions, progress: ProgressFn,
-): Promise<ProbeBody> {
+/** One batch of a yes/no probe's data: the rows read, the rows the encoder used, and their skews. */
+export interface ScoredProbeBatch {
+  readonly batch: RowBatch;
+  readonly encoded: EncodedBatch;
+  /** Index in `batch` of each used row. */
+  readonly positions: Uint32Array;
+  /** s per used row (FORMULAS.md §H: logP(yes set) − logP(no set), or the one set's logP). */
+  readonly scores: Float64Array;
+}
+
+/**
+ * Streams a yes/no probe's data: each row's prompt is filled from its columns, tokenised and
+ * scored; `onBatch` sees every batch with its scores. `extraColumns` must exist in the data
+ * (`what` names them in the error). Returns the encoder's counts.
+ */
+async function scoreYesNoTable(
+  spec: ResolvedSpec, probe: YesNoProbeSpec, tokenizer: TokenEncoder, scorer: LmScorer,
+  options: { readonly maxRows: number; readonly signal?: AbortSignal; readonly extraColumns?: readonly string[]; readonly what?: string },
+  progress: ProgressFn, onBatch: (scored: ScoredProbeBatch) => void | Promise<void>,
+): Promise<{ summary: EncoderSummary; columns: readonly string[] }> {
   if (spec.groups.length === 0) throw fieldError(spec, 'groups', 'name at least one group column: the skew is reported per group');
   if (spec.label !== undefined && spec.task !== 'binary') throw fieldError(spec, 'task', `a yes/no probe's label is binary (yes = positive); got "${spec.task}"`);
   const columns = [...new Set([...probe.prompt.matchAll(PLACEHOLDER)].map((m) => m[1]!))];
+  const extra = options.extraColumns ?? [];
   const table = await openTable(spec.data, { batchRows: 1024, ...(options.signal ? { signal: options.signal } : {}) });
   try {
-    await table.findColumns?.(columns);
+    await table.findColumns?.([...columns, ...extra]);
     const missing = columns.filter((c) => !table.columns.includes(c));
     if (missing.length > 0) throw fieldError(spec, 'probe.prompt', `names column(s) ${missing.map((c) => `{${c}}`).join(', ')} that ${spec.data} does not have (columns: ${table.columns.join(', ')})`);
+    for (const name of extra) {
+      if (!table.columns.includes(name)) throw new BadInputError('data.missing-column', `${spec.data}: no column "${name}" (${options.what ?? 'column'}); available columns: ${table.columns.join(', ')}`, { file: spec.data });
+    }
     const encoder = await createInputEncoder({ ...spec, inputs: {} }, [], table);
-    const scores: number[] = [];
-    const groupIndex: number[] = [];
-    const keys = new Map<string, number>();
-    const groupKeys: GroupKey[] = [];
-    const builder = spec.label === undefined ? undefined : new GroupMetricsBuilder({ task: 'binary', sensitive: spec.groups, numClasses: 2, keepRows: bootFor(0).replicates > 0 });
+    // Filled prompts repeat in templated data: each distinct text is tokenised once.
+    const tokenCache = new Map<string, number[]>();
     let rows = 0;
     let read = 0;
-    const maxRows = options.maxRows ?? 0;
+    const maxRows = options.maxRows;
     for await (const whole of table.batches()) {
       throwIfAborted(options.signal);
       // maxRows counts data rows read, as the groups analysis does.
@@ -359,68 +464,108 @@ async function yesNoProbe(
           if (cell === null || cell === undefined) throw new BadInputError('probe.missing-cell', `${spec.data}: row ${row}, column "${c}": empty, and the probe prompt (field "probe.prompt") needs it`, { file: spec.data });
           return typeof cell === 'string' ? cell : JSON.stringify(cell);
         });
-        prompts.push(tokenizer.ids(text, true));
+        let ids = tokenCache.get(text);
+        if (!ids) {
+          ids = tokenizer.ids(text, true);
+          if (tokenCache.size >= TOKEN_CACHE_LIMIT) tokenCache.clear();
+          tokenCache.set(text, ids);
+        }
+        prompts.push(ids);
         where.push(() => `${spec.data}: row ${row} (prompt ${JSON.stringify(text)})`);
       }
-      const s = await scorer.score(prompts, where);
-      for (let i = 0; i < used; i++) {
-        scores.push(s[i]!);
-        const values = spec.groups.map((g) => encoded.groups[g]?.[i] ?? null);
-        if (values.some((v) => v === null)) {
-          groupIndex.push(-1);
-          continue;
-        }
-        const key = JSON.stringify(values);
-        let index = keys.get(key);
-        if (index === undefined) {
-          index = groupKeys.length;
-          keys.set(key, index);
-          groupKeys.push(Object.fromEntries(spec.groups.map((g, j) => [g, values[j] as string])));
-        }
-        groupIndex.push(index);
-      }
-      if (builder) {
-        const labels = (encoded.labels ?? new Float64Array(0)).subarray(0, used);
-        const columnsOut = evaluateBatch({ data: s, dims: [used], outputKind: 'logits', task: 'binary', labels, loss: { name: spec.loss }, tensor: 'yes/no skew', file: spec.data, rowOffset: encoded.rowNumbers[0] ?? 0 });
-        builder.add({
-          label: labels, pred: columnsOut.pred, loss: columnsOut.loss, score: columnsOut.score,
-          ...(encoded.weights ? { weight: encoded.weights.subarray(0, used) } : {}),
-          groups: encoded.groupCodes.map((c) => c.subarray(0, used)), groupValues: encoded.groupDictionary,
-          rowOffset: encoded.rowNumbers[0] ?? 0, file: spec.data,
-        });
-      }
+      const scores = await scorer.score(prompts, where);
+      await onBatch({ batch: full, encoded, positions, scores });
       rows += used;
       const { bytesRead, bytesTotal } = table.progress();
       progress(bytesTotal > 0 ? 0.95 * bytesRead / bytesTotal : 0, `${rows} prompts`);
       if (maxRows > 0 && read >= maxRows) break;
     }
     if (rows === 0) throw new BadInputError('data.empty', `${spec.data}: no rows to probe`, { file: spec.data });
-    const summary = encoder.finish();
+    const summary = encoder.finish({ partial: maxRows > 0 });
     await encoder.close();
-    const boot = bootFor(rows);
-    const stats = groupScoreStats(Float64Array.from(scores), Int32Array.from(groupIndex), groupKeys.length, true, boot);
-    const groups = builder ? await builder.finish({ minGroupSize, bootstrap: boot.replicates, seed: boot.seed, ...(options.signal ? { signal: options.signal } : {}) }) : undefined;
-    const byGroup = groupKeys.map((group, g): ProbeGroupEntry => {
-      const st = stats.byGroup[g]!;
-      const metrics = groups?.byGroup.find((e) => spec.groups.every((c) => e.group[c] === group[c]));
-      return {
-        group, ...metricFields(metrics), count: st.count, selection_rate: st.selection_rate, meanScore: st.meanScore, ci: st.ci, selectionCi: st.selectionCi,
-        ...(st.count < minGroupSize ? { small: true as const } : {}),
-      };
-    }).sort((a, b) => compareKeys(a.group, b.group, spec.groups));
-    return {
-      section: {
-        prompt: probe.prompt, prompts: rows, sensitive: spec.groups,
-        overall: { ...metricFields(groups?.overall), count: stats.overall.count, selection_rate: stats.overall.selection_rate, meanScore: stats.overall.meanScore, ci: stats.overall.ci, selectionCi: stats.overall.selectionCi },
-        byGroup, missingGroup: groupIndex.filter((g) => g < 0).length,
-      },
-      data: { path: spec.data, rows: summary.rows, skippedRows: summary.skippedRows, skipReasons: summary.skipReasons },
-      ...(groups ? { groups } : {}),
-      replicates: boot.replicates,
-    };
+    return { summary, columns: table.columns };
   } finally {
     await table.close();
   }
+}
+
+/**
+ * The prediction of a yes/no probe row as the scoring analyses read it: the logit s (so
+ * P(yes) = sigmoid(s) = P(yes set) / (P(yes set) + P(no set)), predicted positive when s > 0),
+ * its loss against the label (the spec's loss), through the same batch evaluator as any binary model.
+ */
+function probeColumns(spec: ResolvedSpec, scored: ScoredProbeBatch): { labels: Float64Array; columns: ReturnType<typeof evaluateBatch> } {
+  const used = scored.encoded.rowsUsed;
+  const labels = (scored.encoded.labels ?? new Float64Array(0)).subarray(0, used);
+  const columns = evaluateBatch({ data: scored.scores, dims: [used], outputKind: 'logits', task: 'binary', labels, loss: { name: spec.loss }, tensor: 'yes/no skew', file: spec.data, rowOffset: scored.encoded.rowNumbers[0] ?? 0 });
+  return { labels, columns };
+}
+
+/** Adds a scored batch to a groups builder (per-row columns, row numbers, groups, weights). */
+function addProbeBatch(spec: ResolvedSpec, builder: GroupMetricsBuilder, scored: ScoredProbeBatch): void {
+  const { encoded } = scored;
+  const used = encoded.rowsUsed;
+  const { labels, columns } = probeColumns(spec, scored);
+  builder.add({
+    label: labels, pred: columns.pred, loss: columns.loss, score: columns.score,
+    ...(encoded.weights ? { weight: encoded.weights.subarray(0, used) } : {}),
+    groups: encoded.groupCodes.map((c) => c.subarray(0, used)), groupValues: encoded.groupDictionary,
+    rowOffset: encoded.rowNumbers[0] ?? 0, rowNumbers: encoded.rowNumbers.subarray(0, used), file: spec.data,
+  });
+}
+
+async function yesNoProbe(
+  spec: ResolvedSpec, probe: YesNoProbeSpec, tokenizer: TokenEncoder, scorer: LmScorer, bootFor: (units: number) => BootstrapOptions,
+  minGroupSize: number, options: ProbeRunOptions, progress: ProgressFn,
+): Promise<ProbeBody> {
+  const scores: number[] = [];
+  const groupIndex: number[] = [];
+  const keys = new Map<string, number>();
+  const groupKeys: GroupKey[] = [];
+  const groupsBuilder = spec.label === undefined ? undefined : probeGroupsBuilder(spec, bootFor(0).replicates > 0);
+  const builder = groupsBuilder?.builder;
+  const { summary } = await scoreYesNoTable(spec, probe, tokenizer, scorer, { maxRows: options.maxRows ?? 0, ...(options.signal ? { signal: options.signal } : {}) }, progress, (scored) => {
+    const { encoded, scores: s } = scored;
+    for (let i = 0; i < encoded.rowsUsed; i++) {
+      scores.push(s[i]!);
+      const values = spec.groups.map((g) => encoded.groups[g]?.[i] ?? null);
+      if (values.some((v) => v === null)) {
+        groupIndex.push(-1);
+        continue;
+      }
+      const key = JSON.stringify(values);
+      let index = keys.get(key);
+      if (index === undefined) {
+        index = groupKeys.length;
+        keys.set(key, index);
+        groupKeys.push(Object.fromEntries(spec.groups.map((g, j) => [g, values[j] as string])));
+      }
+      groupIndex.push(index);
+    }
+    groupsBuilder?.add(scored);
+  });
+  const rows = scores.length;
+  const boot = bootFor(rows);
+  const stats = groupScoreStats(Float64Array.from(scores), Int32Array.from(groupIndex), groupKeys.length, true, boot);
+  const groups = builder ? await builder.finish({ minGroupSize, bootstrap: boot.replicates, seed: boot.seed, ...(options.signal ? { signal: options.signal } : {}) }) : undefined;
+  const byGroup = groupKeys.map((group, g): ProbeGroupEntry => {
+    const st = stats.byGroup[g]!;
+    const metrics = groups?.byGroup.find((e) => spec.groups.every((c) => e.group[c] === group[c]));
+    return {
+      group, ...metricFields(metrics), count: st.count, selection_rate: st.selection_rate, meanScore: st.meanScore, ci: st.ci, selectionCi: st.selectionCi,
+      ...(st.count < minGroupSize ? { small: true as const } : {}),
+    };
+  }).sort((a, b) => compareKeys(a.group, b.group, spec.groups));
+  return {
+    section: {
+      prompt: probe.prompt, prompts: rows, sensitive: spec.groups,
+      overall: { ...metricFields(groups?.overall), count: stats.overall.count, selection_rate: stats.overall.selection_rate, meanScore: stats.overall.meanScore, ci: stats.overall.ci, selectionCi: stats.overall.selectionCi },
+      byGroup, missingGroup: groupIndex.filter((g) => g < 0).length,
+    },
+    data: { path: spec.data, rows: summary.rows, skippedRows: summary.skippedRows, skipReasons: summary.skipReasons },
+    ...(groups ? { groups } : {}),
+    replicates: boot.replicates,
+  };
 }
 
 /** The §B scalar metrics of a groups entry, without its own group, count, selection rate and intervals (the probe's take their place). */
@@ -516,3 +661,56 @@ async function counterfactualProbe(
   };
 }
 
+
+/** Where the rows of `scoreProbeRows` came from. */
+export interface ProbeRowsSource {
+  readonly model: ReportModel;
+  readonly modelSummary: ModelSummary;
+  readonly runtime: RuntimeInfo;
+  readonly dataPath: string;
+  readonly summary: EncoderSummary;
+  /** Every column of the data. */
+  readonly columns: readonly string[];
+}
+
+/** A scored batch as a binary model's outputs: labels, and the evaluator's pred (s > 0), score (sigmoid(s)) and loss. */
+export interface ProbeRowColumns {
+  readonly labels: Float64Array;
+  readonly columns: ReturnType<typeof evaluateBatch>;
+}
+
+/**
+ * A labelled yes/no probe as a binary classifier for the analyses that score predictions (slices,
+ * thresholds, compare: FORMULAS.md §H "with labels every §B metric"). Each data row's prompt is
+ * scored by the probe's own path; the row's logit is s, so its score is P(yes) = sigmoid(s) =
+ * P(yes set) / (P(yes set) + P(no set)) and it is predicted positive when s > 0 — the same
+ * numbers as the probe report's `groups` section. `run` are the caller's resolved settings
+ * (batchSize counts sequences per forward pass).
+ */
+export async function scoreProbeRows(
+  spec: ResolvedSpec, what: string, run: Pick<RunOptions, 'providers' | 'batchSize' | 'maxRows' | 'threads'>,
+  options: { readonly signal?: AbortSignal; readonly onProgress?: ProgressFn; readonly extraColumns?: readonly string[] },
+  onBatch: (scored: ScoredProbeBatch, columns: ProbeRowColumns) => void | Promise<void>,
+): Promise<ProbeRowsSource> {
+  const probe = checkProbeSpec(spec);
+  if (probe.kind !== 'yesno') throw fieldError(spec, 'probe.kind', `${what} reads a yes/no probe's data rows and labels; a counterfactual probe has neither (run bias-inspector probe)`);
+  if (spec.label === undefined) throw fieldError(spec, 'label', `${what} on a yes/no probe scores the prediction s > 0 against a label column: name it (with "task": "binary")`);
+  const progress = throttleProgress(options.onProgress);
+  progress(0, 'loading the model');
+  const opened = await openProbe(spec, probe, { ...PROBE_DEFAULTS, ...run }, options.signal);
+  try {
+    const { summary, columns } = await scoreYesNoTable(spec, probe, opened.tokenizer, opened.scorer, {
+      maxRows: run.maxRows, ...(options.signal ? { signal: options.signal } : {}),
+      ...(options.extraColumns ? { extraColumns: options.extraColumns, what: `${what} column` } : {}),
+    }, (f, m) => progress(0.9 * f / 0.95, m), (scored) => onBatch(scored, probeColumns(spec, scored)));
+    return { model: reportModel(opened.prepared.summary), modelSummary: opened.prepared.summary, runtime: opened.prepared.runtime, dataPath: spec.data, summary, columns };
+  } finally {
+    await opened.prepared.session.release();
+  }
+}
+
+/** A groups builder over a labelled yes/no probe's rows (the same builder the probe report's `groups` comes from). */
+export function probeGroupsBuilder(spec: ResolvedSpec, keepRows: boolean): { builder: GroupMetricsBuilder; add: (scored: ScoredProbeBatch) => void } {
+  const builder = new GroupMetricsBuilder({ task: 'binary', sensitive: spec.groups, numClasses: 2, keepRows });
+  return { builder, add: (scored) => addProbeBatch(spec, builder, scored) };
+}

@@ -14,6 +14,7 @@ import type { ProviderSetting } from '../runtime';
 import { batchPositions, firstRows } from './groups';
 import { prepareModel, runBatch } from './session';
 import { SliceColumnCollector } from './sliceColumns';
+import { collectProbeRows } from './probeRows';
 
 export interface RowPassOptions {
   readonly providers: ProviderSetting;
@@ -76,6 +77,8 @@ function checkColumns(table: TableReader, names: readonly string[], file: string
 
 /** Runs the model over the spec's data (or reads its predictions file) and keeps every row. */
 export async function collectRows(spec: ResolvedSpec, extraColumns: readonly string[], options: RowPassOptions, what: string, maxValues = 1000): Promise<RowPass> {
+  // A language-model probe spec: each row scored by the probe (P(yes) = sigmoid(s), probeRows.ts).
+  if (spec.probe) return collectProbeRows(spec, extraColumns, options, what, maxValues);
   const task = scoringTask(spec, what);
   const outputKind = scoredOutputKind(spec, what);
   if (!spec.label) throw new BadInputError('spec.label', `${spec.specPath || 'the spec'}: field "label": ${what} needs the label column`, { file: spec.specPath });

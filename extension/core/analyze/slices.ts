@@ -46,6 +46,8 @@ function reservedColumns(spec: ResolvedSpec): Set<string> {
     if ('column' in m) out.add(m.column);
     if ('text' in m) out.add(m.text);
   }
+  // A yes/no probe's prompt columns are its input.
+  if (spec.probe?.kind === 'yesno') for (const m of spec.probe.prompt.matchAll(/\{([^{}]+)\}/g)) out.add(m[1]!);
   for (const c of [spec.weight, spec.likelihood, spec.attention?.tokens, ...Object.values(spec.attention?.spans ?? {})]) if (c) out.add(c);
   return out;
 }

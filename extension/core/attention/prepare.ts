@@ -47,16 +47,30 @@ function floats(tensor: Tensor): Float64Array | undefined {
  * as usual) when a fused op was rewritten and compares every graph output of the original; then
  * confirms decide-'run' sites from the exposed run. Returns the confirmed graph.
  */
+/**
+ * What the first-batch check reads from the exposed copy's run of the first batch: the undecided
+ * sites and, when a fused op was rewritten, every original graph output. A caller that runs the
+ * batch anyway fetches these with its own outputs and passes the results (one run, not two).
+ */
+export function firstBatchFetches(prepared: PreparedAttention, originalOutputs: readonly string[]): string[] {
+  const probeNames = prepared.graph.sites.filter((s) => s.decide === 'run').map((s) => s.tensor);
+  return [...new Set([...probeNames, ...(prepared.rewrite.rewritten.length > 0 ? originalOutputs : [])])];
+}
+
 export async function checkFirstBatch(
   prepared: PreparedAttention,
   exposed: InferenceSession,
   feeds: Readonly<Record<string, Tensor>>,
-  options: { file: string; original: string | Uint8Array; originalOutputs: readonly string[]; providers: ProviderSetting; threads?: number },
+  options: {
+    file: string; original: string | Uint8Array; originalOutputs: readonly string[]; providers: ProviderSetting; threads?: number;
+    /** The exposed copy's outputs of this batch when the caller ran it already (with `firstBatchFetches`). */
+    results?: Readonly<Record<string, Tensor>>;
+  },
 ): Promise<AttentionGraph> {
   const { file } = options;
   const probeNames = prepared.graph.sites.filter((s) => s.decide === 'run').map((s) => s.tensor);
   const compare = prepared.rewrite.rewritten.length > 0 ? [...options.originalOutputs] : [];
-  const results = await exposed.run(feeds, [...new Set([...probeNames, ...compare])]);
+  const results = options.results ?? await exposed.run(feeds, [...new Set([...probeNames, ...compare])]);
   if (compare.length > 0) {
     // The original as written (no fusion pass): opening is cheaper, and its fused kernels are what is compared.
     const { session } = await openSession(options.original, file, { providers: options.providers, disableOptimizations: true, ...(options.threads ? { threads: options.threads } : {}) });

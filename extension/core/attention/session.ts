@@ -12,7 +12,7 @@ import { encodeModel, loadModel, summarizeModel, type LoadedModel } from '../onn
 import { loadOrt, openSession, sessionThreads, type ProviderSetting } from '../runtime';
 import { analyzeBias, biasReportEntry, classifyAdditiveTerm } from './bias';
 import { exposeAttention, resolveHeads, softmaxRows, type AttentionGraph, type AttentionSite } from './extract';
-import { checkFirstBatch, needsFirstBatchCheck, prepareAttention, type PreparedAttention } from './prepare';
+import { checkFirstBatch, firstBatchFetches, needsFirstBatchCheck, prepareAttention, type PreparedAttention } from './prepare';
 import { float16ToFloat32, viewAttention, type AttentionView } from './layout';
 import { rowFacts } from './rowFacts';
 import type { RuntimeInfo } from '../../protocol/runtime';
@@ -80,17 +80,22 @@ export type LayerView = AttentionView & { readonly data: Float32Array };
 
 /** Runs a batch and returns one view per layer (softmax applied to MultiHeadAttention logits). */
 export async function runViews(model: AttentionModel, feeds: Readonly<Record<string, TensorData>>, batch: number): Promise<LayerView[]> {
+  let results: Record<string, Tensor> | undefined;
   if (model.firstBatch) {
-    // The rewrite is checked against the original, and undecided sites are decided, on real data.
+    // The rewrite is checked against the original, and undecided sites are decided, on real data:
+    // one run of the exposed copy gives the check's outputs and this batch's maps.
     const { prepared, providers, threads } = model.firstBatch;
-    model.graph = await checkFirstBatch(prepared, model.session, toOrt(feeds), {
-      file: model.path, original: model.path, originalOutputs: model.summary.outputs.map((o) => o.name), providers, ...(threads ? { threads } : {}),
+    const ortFeeds = toOrt(feeds);
+    const originalOutputs = model.summary.outputs.map((o) => o.name);
+    results = await model.session.run(ortFeeds, [...new Set([...model.graph.sites.map((s) => s.tensor), ...firstBatchFetches(prepared, originalOutputs)])]);
+    model.graph = await checkFirstBatch(prepared, model.session, ortFeeds, {
+      file: model.path, original: model.path, originalOutputs, providers, ...(threads ? { threads } : {}), results,
     });
     model.constantTerms = constantTermsOf(model.graph);
     model.firstBatch = undefined;
   }
   const fetches = model.graph.sites.map((s) => s.tensor);
-  const results = await model.session.run(toOrt(feeds), fetches);
+  results ??= await model.session.run(toOrt(feeds), fetches);
   return model.graph.sites.map((site) => {
     const tensor = results[site.tensor];
     if (!tensor) throw new InspectorError('attention.missing-output', 'failure', `${model.path}: the run returned no '${site.tensor}' (layer ${site.layer})`, { file: model.path });

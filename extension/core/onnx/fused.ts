@@ -6,7 +6,7 @@
  *   com.microsoft Attention           packed Q/K/V projection (weights, bias, qkv_hidden_sizes),
  *                                     mask_index [B], [2B], [B,T], [B,S,T], unidirectional,
  *                                     past/present, attention_bias
- *   com.microsoft MultiHeadAttention  separate Q/K/V (3-D, or K/V already [B,N,L,H]), bias,
+ *   com.microsoft MultiHeadAttention  separate Q/K/V (3-D, or K/V already [B,N,L,H]: bias on Q only), bias,
  *                                     key_padding_mask [B], [B,T], [B,S,T], attention_bias,
  *                                     past_key/past_value, unidirectional, qk output
  *   com.microsoft GroupQueryAttention grouped KV heads, packed or separate QKV, past, seqlens_k,
@@ -493,10 +493,13 @@ const msMultiHead: Rewriter = (b, node, facts) => {
     const biasLength = facts.shape(bias)?.[0];
     const qDim = facts.shape(query)?.[2];
     if (biasLength === undefined || qDim === undefined) block(`input bias '${bias}': its split into Q, K and V biases needs the query's hidden size and the bias length from the graph`);
-    if (keyRank === 4) block('input bias together with a key already split into heads [B,N,L,H]');
     q = b.op('Add', [q, b.slice(bias, 0, 0, qDim)]);
-    k = b.op('Add', [k, b.slice(bias, 0, qDim, 2 * qDim)]);
-    v = b.op('Add', [v, b.slice(bias, 0, 2 * qDim, biasLength)]);
+    // Key and value already in heads [B,N,L,H] are projected (a cross-attention cache): onnxruntime's
+    // kernel adds only the query's part of the bias then (fused-variants.test.ts, mha_kv4d_bias).
+    if (keyRank === 3) {
+      k = b.op('Add', [k, b.slice(bias, 0, qDim, 2 * qDim)]);
+      v = b.op('Add', [v, b.slice(bias, 0, 2 * qDim, biasLength)]);
+    }
   }
   const q4 = b.heads(q, heads);
   let k4 = keyRank === 4 ? k : b.heads(k, heads);
@@ -548,8 +551,12 @@ const msGroupQuery: Rewriter = (b, node, facts) => {
   if (heads % kvHeads !== 0) block(`num_heads ${heads} is not a multiple of kv_num_heads ${kvHeads}`);
   if (intAttr(node, 'local_window_size', -1) !== -1) block(`attribute local_window_size = ${intAttr(node, 'local_window_size', -1)} (sliding window)`);
   if (intAttr(node, 'smooth_softmax', 0) !== 0) block('attribute smooth_softmax = 1');
+  if (intAttr(node, 'sliding_window_cache', 0) !== 0) block('attribute sliding_window_cache = 1 (window-sized KV cache)');
+  const causal = intAttr(node, 'causal', 1) !== 0;
   if (present(node, 11)) block('input head_sink');
-  for (const i of [12, 13, 14]) if (present(node, i)) block(`input ${i} (${node.input[i]})`);
+  for (const [i, name] of [[12, 'k_scale'], [13, 'v_scale'], [14, 'q_norm_weight'], [15, 'k_norm_weight']] as const) if (present(node, i)) block(`input ${name} (${node.input[i]})`);
+  const qkOutput = intAttr(node, 'qk_output', 0);
+  if (outputName(node, 3) && qkOutput !== 2) block(`output output_qk with attribute qk_output = ${qkOutput} (only 2, the probabilities, is rewritten)`);
   const query = node.input[0] ?? '';
   requireFloat(facts, query, 'input query');
   const key = present(node, 1);
@@ -597,7 +604,8 @@ const msGroupQuery: Rewriter = (b, node, facts) => {
     k4 = rotary(b, k4, cos, sin, 2 * cacheWidth, interleaved);
   }
   [k4, v4] = withPast(b, node, k4, v4, 3);
-  const biases = [b.causal(q4, k4, LOWEST)];
+  // causal = 0 (bidirectional) exists in newer onnxruntime schemas; the default is causal.
+  const biases = causal ? [b.causal(q4, k4, LOWEST)] : [];
   const seqlens = present(node, 5);
   if (seqlens) {
     // Keys at or after seqlens_k[b] + 1 (the sequence's total length) are masked.
@@ -615,6 +623,8 @@ const msGroupQuery: Rewriter = (b, node, facts) => {
   const { out, probs } = attend(b, q4, kFull, vFull, {
     scale: scale !== undefined && scale !== 0 ? scale : b.defaultScale(q4), biases, ...(softcap ? { softcap } : {}),
   });
+  const qkOut = outputName(node, 3);
+  if (qkOut) b.op('Identity', [probs], [], qkOut);
   b.merge(out, node.output[0]);
   return { heads, probs };
 };

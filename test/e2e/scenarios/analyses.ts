@@ -5,6 +5,7 @@ import { analysisQuant } from './analysisQuant';
 import { guidedSpec, guidedSpecAttention, guidedSpecDryRun } from './guidedSpec';
 import { analysisSlices, analysisThresholds } from './analysisSlices';
 import { analysisProbe } from './analysisProbe';
+import { analysisProbeSlices } from './analysisProbeSlices';
 import { untrustedWorkspace } from './untrustedWorkspace';
 import { untrustedAttentionSample } from './untrustedAttentionSample';
 
@@ -15,4 +16,4 @@ import { untrustedAttentionSample } from './untrustedAttentionSample';
  * workspace copy (the runner allows new files there and nowhere else). The untrusted-workspace
  * scenario runs last, in a second code-server with workspace trust on (Scenario.workspaceTrust).
  */
-export const analysisScenarios: readonly Scenario[] = [analysisGroups, analysisAttention, analysisQuant, analysisSlices, analysisThresholds, analysisProbe, guidedSpec, guidedSpecDryRun, guidedSpecAttention, untrustedWorkspace, untrustedAttentionSample];
+export const analysisScenarios: readonly Scenario[] = [analysisGroups, analysisAttention, analysisQuant, analysisSlices, analysisThresholds, analysisProbe, analysisProbeSlices, guidedSpec, guidedSpecDryRun, guidedSpecAttention, untrustedWorkspace, untrustedAttentionSample];

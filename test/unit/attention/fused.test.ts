@@ -7,12 +7,13 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import type { InferenceSession, Tensor } from 'onnxruntime-node';
-import { encodeModel, loadModel, rewriteFusedAttention, type AttributeProto, type ModelProto, type NodeProto } from '../../../extension/core/onnx';
+import type { Tensor } from 'onnxruntime-node';
+import { loadModel, rewriteFusedAttention, type AttributeProto, type ModelProto, type NodeProto } from '../../../extension/core/onnx';
 import { confirmSites, exposeAttention, findAttention, softmaxRows } from '../../../extension/core/attention/extract';
 import { checkFirstBatch, prepareAttention, type PreparedAttention } from '../../../extension/core/attention/prepare';
 import { BadInputError, InspectorError } from '../../../extension/core/errors';
 import { loadOrt } from '../../../extension/core/runtime';
+import { maxDiff, session } from './ortSession';
 
 const fixtures = resolve(__dirname, '../../fixtures/attention');
 interface ModelReference { probabilities: number[]; probabilitiesShape: number[]; attn_out: number[]; logits: number[] }
@@ -27,20 +28,6 @@ function feeds(): Record<string, Tensor> {
   const dims = [rows.length, rows[0]!.length];
   const tensor = (r: number[][]): Tensor => new ort.Tensor('int64', BigInt64Array.from(r.flat().map(BigInt)), dims);
   return { input_ids: tensor(reference.feeds.input_ids), attention_mask: tensor(reference.feeds.attention_mask) };
-}
-
-function maxDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  assert.equal(a.length, b.length, 'lengths');
-  let m = 0;
-  for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i]! - b[i]!));
-  return m;
-}
-
-async function session(model: ModelProto | string): Promise<InferenceSession> {
-  const ort = loadOrt();
-  return typeof model === 'string'
-    ? ort.InferenceSession.create(model)
-    : ort.InferenceSession.create(encodeModel(model), { graphOptimizationLevel: 'disabled' });
 }
 
 const FUSED: readonly [string, string, number][] = [
