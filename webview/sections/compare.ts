@@ -60,19 +60,31 @@ function deltaChart(s: CompareSection, metric: string): SVGSVGElement {
   return root;
 }
 
+/** Whether a flipped row's group is (or lies inside) a group judged significantly worse. */
+function inWorse(row: Readonly<Record<string, string>>, worse: readonly CompareGroup[]): boolean {
+  return worse.some((g) => g.group !== 'overall' && Object.entries(g.group).every(([k, v]) => row[k] === v));
+}
+
 function flipsTable(s: CompareSection): HTMLElement {
-  const rows = s.flipRows.filter((r) => r.kind === 'broken');
+  const worse = s.byGroup.filter((g) => g.verdict === 'worse' && g.group !== 'overall');
+  // rows of the significantly worse groups first (the ones a reader is looking for), then row order
+  const rows = s.flipRows.filter((r) => r.kind === 'broken')
+    .map((r, i) => ({ r, i, w: inWorse(r.group, worse) ? 0 : 1 }))
+    .sort((x, y) => x.w - y.w || x.i - y.i)
+    .map((x) => x.r);
   if (rows.length === 0) return h('p', { className: 'muted', text: 'No row broke (A right, B wrong).' });
   const columns = [...new Set(rows.flatMap((r) => Object.keys(r.inputs ?? {})))];
-  const head = h('tr', {}, ...['row', 'group', 'label', 'A', 'B', ...columns].map((c) => h('th', { scope: 'col', text: c })));
+  const head = h('tr', {}, ...['row', 'group', 'label', 'A predicts', 'B predicts', ...columns].map((c) => h('th', { scope: 'col', text: c })));
   const body = rows.map((r) => h('tr', {},
     h('td', { text: String(r.row) }), h('td', { text: Object.entries(r.group).map(([k, v]) => `${k}=${v}`).join(', ') }),
     h('td', { text: String(r.label) }), h('td', { text: String(r.predA) }), h('td', { text: String(r.predB) }),
     ...columns.map((c) => h('td', { text: r.inputs?.[c] ?? '' }))));
   const total = s.byGroup[0]?.flips.broken ?? rows.length;
+  const listed = rows.length < total ? `the first ${formatCount(rows.length)} (in data order) are listed` : 'all are listed';
+  const first = worse.length && rows.some((r) => inWorse(r.group, worse)) ? `, rows of ${worse.map(label).join('; ')} first` : '';
   return h('div', { className: 'table-scroll' },
-    h('p', { className: 'muted', text: `${formatCount(total)} rows broke; the first ${rows.length} are listed (the JSON report has up to ${s.flipRowsShown} flipped rows).` }),
-    h('table', { className: 'data-table', tabindex: 0 }, h('thead', {}, head), h('tbody', {}, ...body)));
+    h('p', { className: 'muted', text: `${formatCount(total)} rows broke; ${listed}${first}. The JSON report keeps up to ${formatCount(s.flipRowsShown)} flipped rows (--flip-rows).` }),
+    h('table', { className: 'data-table', tabindex: 0, 'aria-label': 'Rows that broke: A right, B wrong' }, h('thead', {}, head), h('tbody', {}, ...body)));
 }
 
 function sideSummary(name: string, side: CompareSide, other: CompareSide): HTMLElement {

@@ -93,19 +93,20 @@ export const analysisCompare: Scenario = {
     // The broken rows: a table with the group and the input columns.
     const flips = view.locator('[data-testid="compare-flips"]');
     const head = clean(await flips.locator('thead').innerText());
-    check(head.startsWith('row group label A B') && head.includes('age'), `the broken-rows table's header is "${head}"`);
+    check(head.startsWith('row group label A predicts B predicts') && head.includes('age'), `the broken-rows table's header is "${head}"`);
     const bodyRows = await flips.locator('tbody tr').count();
     const broken = c.byGroup.find((g) => g.group === 'overall')?.flips.broken ?? 0;
     check(bodyRows > 0 && bodyRows <= broken, `the broken-rows table has ${bodyRows} rows, the report ${broken} broken rows`);
     const firstGroup = clean(await flips.locator('tbody tr').first().locator('td').nth(1).innerText());
     log(`${bodyRows} broken rows listed (of ${broken}); first in group ${firstGroup}`);
+    check(firstGroup === WORSE, `the first broken row listed is in ${firstGroup}; the rows of the worse group ${WORSE} come first`);
 
     // Both models side by side.
     const sides = clean(await view.locator('[data-testid="compare-sides"]').innerText());
     check(sides.includes(`A (baseline): ${PREV}`) && sides.includes(`B (candidate): ${CURRENT}`), `the side-by-side summaries read "${sides.slice(0, 200)}"`);
     await shot('compare panel');
-    await view.locator('[data-testid="compare-flips"]').scrollIntoViewIfNeeded();
-    await shot('compare panel, broken rows and both models');
+    await view.locator('[data-testid="compare-sides"]').scrollIntoViewIfNeeded();
+    await shot('compare panel, both models side by side');
 
     const note = await wb.waitForNotification('significantly worse');
     log(`notification: ${note}`);
