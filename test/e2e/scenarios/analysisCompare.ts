@@ -137,8 +137,13 @@ export const budgetProblems: Scenario = {
     const passing = results.find((b) => b.figure === 'groups.disparity.equalized_odds_difference');
     check(passing?.ok === true, `the equalized-odds budget should hold: ${JSON.stringify(passing)}`);
 
-    await wb.closeAllEditors();
-    await wb.runCommand('View: Focus Problems (Errors, Warnings, Infos)');
+    // Close the report, so that the quick action is what opens it again.
+    const tab = wb.editorTab(TAB).first();
+    await tab.hover();
+    await tab.locator('.codicon-close, .tab-actions .action-label').first().click();
+    await tab.waitFor({ state: 'detached', timeout: wb.timeoutMs });
+    // The status bar's problems count opens the Problems panel.
+    await page.locator('[id="status.problems"]').first().click();
     const panel = page.locator('.markers-panel');
     await panel.waitFor({ timeout: wb.timeoutMs });
     const markers = panel.locator('.monaco-list-row', { hasText: 'Bias budget fails' });
