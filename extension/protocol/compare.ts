@@ -36,7 +36,7 @@ export type CompareVerdict = 'worse' | 'better' | 'same' | 'none';
 export type CompareVerdictBasis = 'mcnemar' | 'none';
 
 /** The `note` of a regression comparison (reports, CLI and views say the same). */
-export const REGRESSION_COMPARE_NOTE = 'regression: flips and the McNemar test are defined on predicted classes, so they do not apply (flip counts, p and q are null) and no group gets a verdict; judge B by Δ of mse/mae/loss and its paired bootstrap interval (an interval entirely above 0 means B is worse there)';
+export const REGRESSION_COMPARE_NOTE = 'regression: flips and the McNemar test are defined on predicted classes, so they do not apply (flip counts, McNemar p and q are NaN) and no group gets a verdict; judge B by Δ of mse/mae/loss and its paired bootstrap interval (an interval entirely above 0 means B is worse there)';
 
 /** One group of the comparison: "overall", a value of one sensitive column, or an intersection. */
 export interface CompareGroup {

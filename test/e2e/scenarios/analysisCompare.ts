@@ -163,7 +163,10 @@ export const budgetProblems: Scenario = {
     // Open the first diagnostic: the spec opens at the budget; its quick fix opens the report.
     await markers.first().dblclick();
     await wb.waitForActiveTab(SPEC);
-    await page.keyboard.press('Control+.');
+    // The editor shows a light bulb at the budget: clicking it lists the quick fixes.
+    const bulb = page.locator('.monaco-editor .lightBulbWidget, .monaco-editor .codicon-lightbulb, .monaco-editor .codicon-lightbulb-autofix').first();
+    await bulb.waitFor({ timeout: wb.timeoutMs });
+    await bulb.click();
     const action = page.locator('.action-widget .monaco-list-row, .context-view .action-menu-item', { hasText: 'Open the report' }).first();
     await action.waitFor({ timeout: wb.timeoutMs });
     const actionText = clean(await action.innerText());
