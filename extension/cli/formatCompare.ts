@@ -25,7 +25,12 @@ export function formatCompare(s: CompareSection): string {
   lines.push(`  ${s.rows} rows${s.bootstrap ? `, ${s.bootstrap.replicates} paired bootstrap replicates (seed ${s.bootstrap.seed})` : ', no intervals (--bootstrap N)'}; Δ = B − A${RATES.has(m) ? ' (rates in %)' : ''}; McNemar exact on accuracy, BH q over ${s.byGroup.length - 1} groups; * = fewer than ${s.minGroupSize} rows`);
   const worse = s.byGroup.filter((g) => g.verdict === 'worse');
   const better = s.byGroup.filter((g) => g.verdict === 'better');
-  lines.push('', worse.length
+  const regression = s.verdictBasis === 'none';
+  const count = (v: number): string => (Number.isFinite(v) ? String(v) : '—');
+  if (regression) lines[1] = `  ${s.rows} rows${s.bootstrap ? `, ${s.bootstrap.replicates} paired bootstrap replicates (seed ${s.bootstrap.seed})` : ', no intervals (--bootstrap N)'}; Δ = B − A; * = fewer than ${s.minGroupSize} rows`;
+  lines.push('', regression
+    ? `NO VERDICT: ${s.note ?? 'regression: flips and McNemar do not apply'}.`
+    : worse.length
     ? `SIGNIFICANTLY WORSE (q < 0.05, more rows broke than were fixed): ${worse.map((g) => `${name(g)} (${m} ${show(m, g.metrics[m]?.a ?? NaN)} -> ${show(m, g.metrics[m]?.b ?? NaN)}, broken ${g.flips.broken} vs fixed ${g.flips.fixed}, q ${pval(g.mcnemar.q)})`).join('; ')}`
     : 'No group is significantly worse (q < 0.05).');
   if (better.length) lines.push(`Significantly better: ${better.map(name).join('; ')}`);
@@ -34,7 +39,7 @@ export function formatCompare(s: CompareSection): string {
     ...compareOrder(s).map((g) => {
       const x = g.metrics[m];
       return [name(g), String(g.count), show(m, x?.a ?? NaN), show(m, x?.b ?? NaN), signed(m, x?.delta ?? NaN),
-        x?.ci ? `[${signed(m, x.ci[0])}, ${signed(m, x.ci[1])}]` : '—', String(g.flips.count), String(g.flips.broken), String(g.flips.fixed),
+        x?.ci ? `[${signed(m, x.ci[0])}, ${signed(m, x.ci[1])}]` : '—', count(g.flips.count), count(g.flips.broken), count(g.flips.fixed),
         pval(g.mcnemar.p), pval(g.mcnemar.q), g.verdict];
     }),
   ]));

@@ -32,6 +32,9 @@ export const REPORT_VIEW_TYPE = 'biasInspector.report';
 function reportTitle(report: unknown, file: vscode.Uri | null): string {
   const kind = (report as { kind?: unknown }).kind;
   const model = (report as { model?: { path?: unknown } | null }).model?.path;
+  // a comparison names both sides: "compare: income-mlp-prev.onnx → income-mlp.onnx"
+  const a = (report as { compare?: { a?: { model?: unknown } } }).compare?.a?.model;
+  if (kind === 'compare' && typeof a === 'string' && typeof model === 'string') return `compare: ${basename(a)} → ${basename(model)}`;
   return `${typeof kind === 'string' ? kind : 'report'}: ${typeof model === 'string' ? basename(model) : file ? basename(file.fsPath) : ''}`;
 }
 

@@ -26,7 +26,17 @@ export interface CompareFlips {
   readonly broken: number;
 }
 
-export type CompareVerdict = 'worse' | 'better' | 'same';
+/**
+ * From the McNemar test (FORMULAS.md §G). `none`: a regression task, whose predictions are numbers,
+ * not classes that are right or wrong: flips and McNemar do not apply and no group gets a verdict.
+ */
+export type CompareVerdict = 'worse' | 'better' | 'same' | 'none';
+
+/** What the verdicts rest on: the McNemar test on flips, or nothing (regression: see `note`). */
+export type CompareVerdictBasis = 'mcnemar' | 'none';
+
+/** The `note` of a regression comparison (reports, CLI and views say the same). */
+export const REGRESSION_COMPARE_NOTE = 'regression: flips and the McNemar test are defined on predicted classes, so they do not apply (flip counts, McNemar p and q are NaN) and no group gets a verdict; judge B by Δ of mse/mae/loss and its paired bootstrap interval (an interval entirely above 0 means B is worse there)';
 
 /** One group of the comparison: "overall", a value of one sensitive column, or an intersection. */
 export interface CompareGroup {
@@ -91,6 +101,10 @@ export interface CompareSection {
   /** How A and B were chosen (FORMULAS.md §G "Which is A"). */
   readonly source: 'model-b' | 'spec-b' | 'predictions-b' | 'referenceModel' | 'quantized';
   readonly task: MetricsTask;
+  /** `mcnemar` (classification) or `none` (regression). */
+  readonly verdictBasis: CompareVerdictBasis;
+  /** Why there are no flips or verdicts (regression). */
+  readonly note?: string;
   readonly sensitive: readonly string[];
   readonly rows: number;
   readonly minGroupSize: number;

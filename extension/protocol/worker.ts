@@ -44,7 +44,8 @@ export interface GroupsRequest {
 /** Compare the spec's model (A) with `modelB` on the spec's rows (FORMULAS.md §G). */
 export interface CompareRequest {
   readonly specPath: string;
-  readonly modelB: string;
+  /** B, compared with the spec's model (A); null: the spec's `referenceModel` is A and its model B. */
+  readonly modelB: string | null;
   readonly overrides: RunOverrides;
 }
 

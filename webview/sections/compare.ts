@@ -56,23 +56,35 @@ function deltaChart(s: CompareSection, metric: string): SVGSVGElement {
     if (m.ci) root.append(svg('line', { x1: x(m.ci[0]), x2: x(m.ci[1]), y1: y, y2: y, stroke: 'currentColor', 'stroke-width': 1.5 }));
     root.append(svg('text', { x: width - 140, y: y + 4, fill: 'currentColor' }, `${signed(metric, m.delta)}${worse ? ` q=${pv(g.mcnemar.q)}` : ''}`));
   });
-  root.append(svg('text', { x: 8, y: height - 6, fill: 'currentColor', 'font-size': 11 }, `Δ ${metric}${RATES.has(metric) ? ' (points)' : ''} = B − A; ▲ = significantly worse (McNemar, BH q < 0.05); line = 95% paired interval`));
+  root.append(svg('text', { x: 8, y: height - 6, fill: 'currentColor', 'font-size': 11 }, `Δ ${metric}${RATES.has(metric) ? ' (points)' : ''} = B − A; ${s.task === 'regression' ? 'no verdict for regression' : '▲ = significantly worse (McNemar, BH q < 0.05)'}; line = 95% paired interval`));
   return root;
 }
 
+/** Whether a flipped row's group is (or lies inside) a group judged significantly worse. */
+function inWorse(row: Readonly<Record<string, string>>, worse: readonly CompareGroup[]): boolean {
+  return worse.some((g) => g.group !== 'overall' && Object.entries(g.group).every(([k, v]) => row[k] === v));
+}
+
 function flipsTable(s: CompareSection): HTMLElement {
-  const rows = s.flipRows.filter((r) => r.kind === 'broken');
+  const worse = s.byGroup.filter((g) => g.verdict === 'worse' && g.group !== 'overall');
+  // rows of the significantly worse groups first (the ones a reader is looking for), then row order
+  const rows = s.flipRows.filter((r) => r.kind === 'broken')
+    .map((r, i) => ({ r, i, w: inWorse(r.group, worse) ? 0 : 1 }))
+    .sort((x, y) => x.w - y.w || x.i - y.i)
+    .map((x) => x.r);
   if (rows.length === 0) return h('p', { className: 'muted', text: 'No row broke (A right, B wrong).' });
   const columns = [...new Set(rows.flatMap((r) => Object.keys(r.inputs ?? {})))];
-  const head = h('tr', {}, ...['row', 'group', 'label', 'A', 'B', ...columns].map((c) => h('th', { scope: 'col', text: c })));
+  const head = h('tr', {}, ...['row', 'group', 'label', 'A predicts', 'B predicts', ...columns].map((c) => h('th', { scope: 'col', text: c })));
   const body = rows.map((r) => h('tr', {},
     h('td', { text: String(r.row) }), h('td', { text: Object.entries(r.group).map(([k, v]) => `${k}=${v}`).join(', ') }),
     h('td', { text: String(r.label) }), h('td', { text: String(r.predA) }), h('td', { text: String(r.predB) }),
     ...columns.map((c) => h('td', { text: r.inputs?.[c] ?? '' }))));
   const total = s.byGroup[0]?.flips.broken ?? rows.length;
+  const listed = rows.length < total ? `the first ${formatCount(rows.length)} (in data order) are listed` : 'all are listed';
+  const first = worse.length && rows.some((r) => inWorse(r.group, worse)) ? `, rows of ${worse.map(label).join('; ')} first` : '';
   return h('div', { className: 'table-scroll' },
-    h('p', { className: 'muted', text: `${formatCount(total)} rows broke; the first ${rows.length} are listed (the JSON report has up to ${s.flipRowsShown} flipped rows).` }),
-    h('table', { className: 'data-table', tabindex: 0 }, h('thead', {}, head), h('tbody', {}, ...body)));
+    h('p', { className: 'muted', text: `${formatCount(total)} rows broke; ${listed}${first}. The JSON report keeps up to ${formatCount(s.flipRowsShown)} flipped rows (--flip-rows).` }),
+    h('table', { className: 'data-table', tabindex: 0, 'aria-label': 'Rows that broke: A right, B wrong' }, h('thead', {}, head), h('tbody', {}, ...body)));
 }
 
 function sideSummary(name: string, side: CompareSide, other: CompareSide): HTMLElement {
@@ -92,23 +104,34 @@ function sideSummary(name: string, side: CompareSide, other: CompareSide): HTMLE
     ] : [h('p', { className: 'muted', text: 'A predictions file (no model).' })]));
 }
 
-export function renderCompare(report: CompareReportView, ctx: SectionContext): HTMLElement {
-  const s = report.compare;
-  const metric = s.task === 'regression' ? 'mse' : 'accuracy';
+/** The sentence under the title: which groups are significantly worse, or why there is no verdict. */
+export function verdictText(s: Pick<CompareSection, 'task' | 'byGroup'>): string {
+  if (s.task === 'regression') {
+    return 'Regression: flips and the McNemar test are defined on predicted classes, so they do not apply and no group gets a verdict. Read Δ mse per group below: where its 95% paired interval lies entirely above 0, B is worse there.';
+  }
   const worse = s.byGroup.filter((g) => g.verdict === 'worse');
-  const verdict = worse.length
+  return worse.length
     ? `B is significantly worse for ${worse.map(label).join('; ')} (McNemar exact, Benjamini–Hochberg q < 0.05).`
     : 'No group is significantly worse for B (McNemar exact, BH q < 0.05).';
+}
+
+export function renderCompare(report: CompareReportView, ctx: SectionContext): HTMLElement {
+  const s = report.compare;
+  const regression = s.task === 'regression';
+  const metric = regression ? 'mse' : 'accuracy';
+  const worse = s.byGroup.filter((g) => g.verdict === 'worse');
   const overall = s.byGroup[0]?.metrics[metric];
   return h('main', { className: 'compare-report' },
-    h('h2', { text: `Compare: A ${base(s.a.model)} → B ${base(s.b.model)}` }),
+    h('h2', { text: `Compare: A ${base(s.a.model)} (baseline) → B ${base(s.b.model)} (candidate)` }),
     h('p', { className: 'muted', text: `${formatCount(s.rows)} rows${s.bootstrap ? `, ${s.bootstrap.replicates} paired bootstrap replicates (seed ${s.bootstrap.seed})` : ', no intervals'}; groups below ${s.minGroupSize} rows are marked *.` }),
-    h('p', { className: worse.length ? 'headline error-message' : 'headline', role: 'status', text: verdict }),
-    overall ? h('p', { text: `Overall ${metric}: ${fmt(metric, overall.a)} → ${fmt(metric, overall.b)} (Δ ${signed(metric, overall.delta)}${overall.ci ? `, 95% CI [${signed(metric, overall.ci[0])}, ${signed(metric, overall.ci[1])}]` : ''})` }) : null,
-    h('h3', { text: `Δ ${metric} per group, worse groups first` }),
-    chartFrame(deltaChart(s, metric), `compare-delta-${metric}`, ctx.exportChart),
+    h('p', { className: worse.length ? 'headline error-message' : 'headline', 'data-testid': 'compare-headline', role: 'status', text: verdictText(s) }),
+    overall ? h('p', { 'data-testid': 'compare-overall', text: `Overall ${metric}: ${fmt(metric, overall.a)} → ${fmt(metric, overall.b)} (Δ ${signed(metric, overall.delta)}${overall.ci ? `, 95% CI [${signed(metric, overall.ci[0])}, ${signed(metric, overall.ci[1])}]` : ''})` }) : null,
+    h('h3', { text: `Δ ${metric} per group (B − A)${regression ? ', largest increase first' : ', worse groups first'}` }),
+    h('div', { 'data-testid': 'compare-delta-chart' }, chartFrame(deltaChart(s, metric), `compare-delta-${metric}`, ctx.exportChart)),
     h('h3', { text: 'Rows that broke (A right, B wrong)' }),
-    flipsTable(s),
+    h('div', { 'data-testid': 'compare-flips' }, regression
+      ? h('p', { className: 'muted', text: 'Flips do not apply to regression: a prediction is a number, not a class that is right or wrong.' })
+      : flipsTable(s)),
     h('h3', { text: 'The two models' }),
-    h('div', { className: 'side-by-side' }, sideSummary('A', s.a, s.b), sideSummary('B', s.b, s.a)));
+    h('div', { className: 'side-by-side', 'data-testid': 'compare-sides' }, sideSummary('A (baseline)', s.a, s.b), sideSummary('B (candidate)', s.b, s.a)));
 }

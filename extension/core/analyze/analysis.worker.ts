@@ -53,7 +53,7 @@ const handlers: Handlers = {
   },
   compare: async ({ specPath, modelB, overrides }) => {
     const spec = await loadSpec(specPath);
-    return withBudgets(await runCompare(spec, { ...overrides, onProgress, target: { kind: 'model-b', model: modelB } }), spec);
+    return withBudgets(await runCompare(spec, { ...overrides, onProgress, target: modelB === null ? { kind: 'referenceModel' } : { kind: 'model-b', model: modelB } }), spec);
   },
   attention: async ({ specPath, overrides }) => {
     const spec = await loadSpec(specPath);

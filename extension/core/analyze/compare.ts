@@ -16,7 +16,7 @@ import { REPORT_SCHEMA } from '../../protocol/report';
 import { figureSection } from '../../protocol/budgets';
 import type { ModelSummary, ValueInfo } from '../../protocol/model';
 import type { CompareFlipRow, CompareSection, CompareSide } from '../../protocol/compare';
-import { passModel, passPredictions, type GroupsPass, type GroupsRunOptions } from './groups';
+import { passModel, passModelPair, passPredictions, type GroupsPass, type GroupsRunOptions, type PairedBatchHook } from './groups';
 import { replicatesFor, resolveRunOptions } from './options';
 import { passProbe } from './probeRows';
 
@@ -112,6 +112,53 @@ function shownColumns(spec: ResolvedSpec): string[] {
   return [...new Set(out)].filter((c) => c !== spec.label);
 }
 
+/** core/metrics/compare's default number of listed flipped rows. */
+const DEFAULT_FLIP_ROWS_SHOWN = 200;
+
+/**
+ * Keeps, during a paired pass, the input cells of the first `limit` rows of each flip kind
+ * (broken, fixed, changed: the rows the report may list, FORMULAS.md §G) so that they need no
+ * second read of the data. Regression predictions have no flips: nothing is kept.
+ */
+class CellsOfFlips {
+  private readonly kept = new Map<number, Record<string, string>>();
+  private readonly counts = { broken: 0, fixed: 0, changed: 0 };
+  private seen = false;
+  constructor(private readonly columns: readonly string[], private readonly limit: number) {}
+
+  readonly hook: PairedBatchHook = (batch, positions, rowNumbers, labels, [predA, predB]) => {
+    this.seen = true;
+    if (!predA || !predB || this.columns.length === 0) return;
+    let present: { name: string; cells: ArrayLike<unknown> }[] | undefined;
+    for (let i = 0; i < rowNumbers.length; i++) {
+      const pa = predA[i] as number;
+      const pb = predB[i] as number;
+      if (pa === pb || Number.isNaN(pa)) continue;
+      const y = labels[i] as number;
+      const kind = pa === y ? 'broken' : pb === y ? 'fixed' : 'changed';
+      if (this.counts[kind] >= this.limit) continue;
+      this.counts[kind]++;
+      present ??= this.columns.filter((c) => batch.has(c)).map((name) => ({ name, cells: batch.column(name) }));
+      const at = positions[i] as number;
+      const row: Record<string, string> = {};
+      for (const c of present) {
+        const v = c.cells[at];
+        row[c.name] = v === undefined || v === null ? '' : typeof v === 'string' ? v : JSON.stringify(v);
+      }
+      this.kept.set(rowNumbers[i] as number, row);
+    }
+  };
+
+  /** Whether the pass ran through the hook and kept every listed row (or there are no input columns). */
+  covers(rows: readonly CompareFlipRow[]): boolean {
+    return this.seen && (this.columns.length === 0 || rows.every((r) => this.kept.has(r.row)));
+  }
+
+  attach(rows: readonly CompareFlipRow[]): CompareFlipRow[] {
+    return this.columns.length === 0 ? [...rows] : rows.map((r) => ({ ...r, inputs: this.kept.get(r.row) ?? {} }));
+  }
+}
+
 /** Reads the cells of the listed rows (one more pass over the data; only those rows are kept). */
 async function attachInputs(rows: readonly CompareFlipRow[], dataPath: string, columns: readonly string[], signal: AbortSignal | undefined): Promise<CompareFlipRow[]> {
   if (rows.length === 0 || columns.length === 0) return [...rows];
@@ -162,8 +209,13 @@ export async function runCompare(spec: ResolvedSpec, options: CompareRunOptions)
     // A labelled yes/no probe spec: each side's LM scored by the probe (probeRows.ts).
     return s.probe ? passProbe(s, o, true) : byPredictions ? passPredictions(s, o, true) : passModel(s, o, true);
   };
-  const passA = await pass(a, 0, 0.4, 'A');
-  const passB = await pass(b, 0.4, 0.8, 'B');
+  // Two models on one spec's rows (referenceModel, --model-b): one read of the data feeds both
+  // sessions, and the input cells of the first flipped rows are kept on the way (no second read).
+  const flipRowsShown = options.flipRowsShown ?? DEFAULT_FLIP_ROWS_SHOWN;
+  const cells = new CellsOfFlips(shownColumns(b), flipRowsShown);
+  const [passA, passB] = source === 'referenceModel' || source === 'model-b'
+    ? await passModelPair(a, b.model as string, { ...options, onProgress: scaled(options.onProgress, 0, 0.8, 'A and B') }, cells.hook)
+    : [await pass(a, 0, 0.4, 'A'), await pass(b, 0.4, 0.8, 'B')];
   const nameA = passA.modelSummary?.path ?? passA.dataPath;
   const nameB = passB.modelSummary?.path ?? passB.dataPath;
   if (passA.rowNumbers.length !== passB.rowNumbers.length || passA.rowNumbers.some((r, i) => r !== passB.rowNumbers[i])) {
@@ -175,15 +227,14 @@ export async function runCompare(spec: ResolvedSpec, options: CompareRunOptions)
   const seed = run.seed;
   const minGroupSize = run.minGroupSize;
   const compared = await compareBuilders(passA.builder, passB.builder, {
-    bootstrap, seed, minGroupSize, rowNumbers: passA.rowNumbers, names: [nameA, nameB],
-    ...(options.flipRowsShown !== undefined ? { flipRowsShown: options.flipRowsShown } : {}),
+    bootstrap, seed, minGroupSize, rowNumbers: passA.rowNumbers, names: [nameA, nameB], flipRowsShown,
     ...(options.signal ? { signal: options.signal } : {}),
     onProgress: scaled(options.onProgress, 0.8, 0.95, 'paired bootstrap'),
   });
   // The candidate's own intervals cost a second bootstrap: only when a budget checks a groups interval.
   const groupsBootstrap = (spec.budgets ?? []).some((x) => x.use === 'interval' && figureSection(x.figure) === 'groups') ? bootstrap : 0;
   const groups = await passB.builder.finish({ minGroupSize, bootstrap: groupsBootstrap, seed, ...(options.signal ? { signal: options.signal } : {}) });
-  const flipRows = await attachInputs(compared.flipRows, b.data, shownColumns(b), options.signal);
+  const flipRows = cells.covers(compared.flipRows) ? cells.attach(compared.flipRows) : await attachInputs(compared.flipRows, b.data, shownColumns(b), options.signal);
   const [shaA, shaB] = byPredictions ? await Promise.all([sha256File(passA.dataPath), sha256File(passB.dataPath)]) : [null, null];
   options.onProgress?.(1, 'done');
   const summary = passB.summary;

@@ -153,82 +153,147 @@ async function sha256File(path: string): Promise<string> {
 }
 
 async function modelPass<T>(spec: ResolvedSpec, options: GroupsRunOptions, finish: PassEnd<T>, onModel?: (summary: ModelSummary) => void): Promise<T> {
+  if (!spec.model) throw new BadInputError('spec.model', `${spec.specPath}: field "model": a model is needed (or use "predictions")`, { file: spec.specPath });
+  return modelsPass(spec, [spec.model], options, async (run, encoder, sides) => {
+    const [side] = sides;
+    if (!side) throw new InspectorError('internal', 'failure', 'a model pass without its model');
+    onModel?.(side.summary);
+    return finish(spec, run, options, spec.data, encoder, side.builder, { model: reportModel(side.summary), runtime: side.runtime });
+  });
+}
+
+/** One model of a (possibly paired) pass, once the data has been read. */
+interface PassSide {
+  readonly builder: GroupMetricsBuilder;
+  readonly summary: ModelSummary;
+  readonly runtime: RuntimeInfo;
+}
+
+/**
+ * Called after every batch of a paired pass with each model's predicted class per used row
+ * (`pred[side][i]`), the labels, the used rows' positions in the batch and the batch itself.
+ */
+export type PairedBatchHook = (batch: RowBatch, positions: Uint32Array, rowNumbers: Uint32Array, labels: Float64Array, pred: readonly Float64Array[]) => void;
+
+/**
+ * Streams the spec's data once through every model in `models` (same inputs): each batch is read
+ * and encoded once and fed to every session, each model's outputs go into its own builder.
+ */
+async function modelsPass<T>(
+  spec: ResolvedSpec, models: readonly string[], options: GroupsRunOptions,
+  end: (run: RunOptions, encoder: InputEncoder, sides: readonly PassSide[]) => Promise<T>, onBatch?: PairedBatchHook,
+): Promise<T> {
   const task = scoringTask(spec, 'the groups analysis');
   const outputKind = scoredOutputKind(spec, 'groups analysis');
   checkBootstrap(numericBootstrap(options.bootstrap ?? spec.bootstrap));
   requireLabel(spec);
   requireGroups(spec);
-  if (!spec.model) throw new BadInputError('spec.model', `${spec.specPath}: field "model": a model is needed (or use "predictions")`, { file: spec.specPath });
   const run = resolveRunOptions(spec, options);
   const progress = throttleProgress(options.onProgress);
   progress(0, 'loading the model');
   const needsFeatures = spec.featureTensor !== undefined;
   // The data, its columns and the input mapping are checked before the runtime loads.
   const table = await openTableShard(spec.data, { batchRows: run.batchSize, ...(options.signal ? { signal: options.signal } : {}) }, options.shard);
-  let prepared: Awaited<ReturnType<typeof prepareModel>> | undefined;
+  const prepared: Awaited<ReturnType<typeof prepareModel>>[] = [];
   try {
     let created: InputEncoder | undefined;
     let numClasses: number | undefined;
-    prepared = await prepareModel(spec.model, {
-      providers: run.providers,
-      ...(run.threads ? { threads: run.threads } : {}),
-      ...(spec.output ? { output: spec.output } : {}),
-      ...(spec.featureTensor ? { expose: [spec.featureTensor] } : {}),
-      ...(options.signal ? { signal: options.signal } : {}),
-      beforeSession: async (summary, output) => {
-        const lastDim = summary.outputs.find((o) => o.name === output)?.shape?.at(-1);
-        numClasses = task === 'multiclass' ? (typeof lastDim === 'number' ? lastDim : spec.classes?.length) : undefined;
-        created = await createInputEncoder(spec, summary.inputs, table, numClasses ? { numClasses } : {});
-      },
-    });
+    for (const model of models) {
+      prepared.push(await prepareModel(model, {
+        providers: run.providers,
+        ...(run.threads ? { threads: run.threads } : {}),
+        // sessions run in turn: the idle one's threads sleep instead of spinning (session.ts)
+        ...(models.length > 1 ? { spinning: false as const } : {}),
+        ...(spec.output ? { output: spec.output } : {}),
+        ...(spec.featureTensor ? { expose: [spec.featureTensor] } : {}),
+        ...(options.signal ? { signal: options.signal } : {}),
+        // the first model's inputs make the encoder (the others have the same inputs)
+        ...(created ? {} : {
+          beforeSession: async (summary: ModelSummary, output: string) => {
+            const lastDim = summary.outputs.find((o) => o.name === output)?.shape?.at(-1);
+            numClasses = task === 'multiclass' ? (typeof lastDim === 'number' ? lastDim : spec.classes?.length) : undefined;
+            created = await createInputEncoder(spec, summary.inputs, table, numClasses ? { numClasses } : {});
+          },
+        }),
+      }));
+    }
     const encoder: InputEncoder | undefined = created;
     if (!encoder) throw new InspectorError('internal', 'failure', 'the input encoder was not created');
-    onModel?.(prepared.summary);
-    let builder: GroupMetricsBuilder | undefined;
+    const builders: (GroupMetricsBuilder | undefined)[] = models.map(() => undefined);
     const loss = lossConfig(spec);
     for await (const batch of limitedBatches(table, run.maxRows, options.signal, progress)) {
       const encoded: EncodedBatch = await encoder.encode(batch);
       if (encoded.rowsUsed === 0) continue;
-      const outputs = await runBatch(prepared, encoded.feeds);
-      const out = outputs[prepared.output];
-      if (!out) throw new BadInputError('model.output-missing', `${spec.model}: the run returned no "${prepared.output}"`, { file: spec.model });
       const labels = encoded.labels ?? new Float64Array(0);
-      const columns = evaluateBatch({
-        data: out.data, dims: out.dims, outputKind, task, labels, loss,
-        tensor: prepared.output, file: spec.data, rowOffset: encoded.rowNumbers[0] ?? 0,
-        ...(encoded.likelihood ? { likelihood: encoded.likelihood } : {}),
-      });
-      builder ??= new GroupMetricsBuilder({
-        task, sensitive: spec.groups, numClasses: columns.numClasses,
-        keepRows: keepRows(spec, run, options) || needsFeatures,
-        ...(table.rowsHint ? { expectedRows: table.rowsHint } : {}),
-        ...(spec.loss === 'bias_loss' ? { biasLoss: {} } : {}),
-        ...(spec.loss === 'dice' ? { dice: {} } : {}),
-      });
-      const features = spec.featureTensor ? outputs[spec.featureTensor] : undefined;
-      if (needsFeatures && !features) throw new BadInputError('spec.featureTensor', `${spec.specPath}: field "featureTensor": the model produced no tensor "${spec.featureTensor}"`, { file: spec.specPath });
-      builder.add({
-        label: labels, pred: columns.pred, loss: columns.loss, score: columns.score,
-        ...(columns.probs ? { probs: columns.probs } : {}),
-        ...(columns.diceP ? { diceP: columns.diceP } : {}),
-        ...(encoded.weights ? { weight: encoded.weights } : {}),
-        ...(features ? { variance: featureVariances(features.data, features.dims, spec.featureTensor) } : {}),
-        groups: encoded.groupCodes,
-        groupValues: encoded.groupDictionary,
-        rowOffset: encoded.rowNumbers[0] ?? 0,
-        rowNumbers: encoded.rowNumbers,
-        file: spec.data,
-      });
+      // every session gets the same encoded feeds; they run one after the other (each uses every core)
+      const preds: Float64Array[] = [];
+      for (const [m, session] of prepared.entries()) {
+        const model = models[m] as string;
+        const outputs = await runBatch(session, encoded.feeds);
+        const out = outputs[session.output];
+        if (!out) throw new BadInputError('model.output-missing', `${model}: the run returned no "${session.output}"`, { file: model });
+        const columns = evaluateBatch({
+          data: out.data, dims: out.dims, outputKind, task, labels, loss,
+          tensor: session.output, file: spec.data, rowOffset: encoded.rowNumbers[0] ?? 0,
+          ...(encoded.likelihood ? { likelihood: encoded.likelihood } : {}),
+        });
+        const builder = builders[m] ?? new GroupMetricsBuilder({
+          task, sensitive: spec.groups, numClasses: columns.numClasses,
+          keepRows: keepRows(spec, run, options) || needsFeatures,
+          ...(table.rowsHint ? { expectedRows: table.rowsHint } : {}),
+          ...(spec.loss === 'bias_loss' ? { biasLoss: {} } : {}),
+          ...(spec.loss === 'dice' ? { dice: {} } : {}),
+        });
+        builders[m] = builder;
+        const features = spec.featureTensor ? outputs[spec.featureTensor] : undefined;
+        if (needsFeatures && !features) throw new BadInputError('spec.featureTensor', `${spec.specPath}: field "featureTensor": the model produced no tensor "${spec.featureTensor}"`, { file: spec.specPath });
+        builder.add({
+          label: labels, pred: columns.pred, loss: columns.loss, score: columns.score,
+          ...(columns.probs ? { probs: columns.probs } : {}),
+          ...(columns.diceP ? { diceP: columns.diceP } : {}),
+          ...(encoded.weights ? { weight: encoded.weights } : {}),
+          ...(features ? { variance: featureVariances(features.data, features.dims, spec.featureTensor) } : {}),
+          groups: encoded.groupCodes,
+          groupValues: encoded.groupDictionary,
+          rowOffset: encoded.rowNumbers[0] ?? 0,
+          rowNumbers: encoded.rowNumbers,
+          file: spec.data,
+        });
+        preds.push(columns.pred);
+      }
+      onBatch?.(batch, batchPositions(batch.rowNumbers, encoded.rowNumbers), encoded.rowNumbers, labels, preds);
     }
     // A shard may hold no rows of a small file: its state is empty, and the merge adds nothing.
-    if (!builder && options.shard) builder = new GroupMetricsBuilder({ task, sensitive: spec.groups, ...(numClasses ? { numClasses } : {}), keepRows: false });
-    if (!builder) throw new BadInputError('data.empty', `${spec.data}: no rows to evaluate`, { file: spec.data });
+    const sides = builders.map((builder, m): PassSide => {
+      const p = prepared[m] as (typeof prepared)[number];
+      if (!builder && options.shard) builder = new GroupMetricsBuilder({ task, sensitive: spec.groups, ...(numClasses ? { numClasses } : {}), keepRows: false });
+      if (!builder) throw new BadInputError('data.empty', `${spec.data}: no rows to evaluate`, { file: spec.data });
+      return { builder, summary: p.summary, runtime: p.runtime };
+    });
     progress(0.99, 'computing group metrics');
-    return await finish(spec, run, options, spec.data, encoder, builder, { model: reportModel(prepared.summary), runtime: prepared.runtime });
+    return await end(run, encoder, sides);
   } finally {
     await table.close();
-    await prepared?.session.release();
+    for (const p of prepared) await p.session.release();
   }
+}
+
+/**
+ * One pass over the spec's data through its model and `modelB` (same inputs and output): each
+ * batch is read and encoded once and fed to both sessions (FORMULAS.md §G: the same rows). The
+ * per-row columns are kept (the comparison pairs rows). `onBatch` sees both predictions.
+ */
+export async function passModelPair(spec: ResolvedSpec, modelB: string, options: GroupsRunOptions, onBatch?: PairedBatchHook): Promise<[GroupsPass, GroupsPass]> {
+  if (!spec.model) throw new BadInputError('spec.model', `${spec.specPath}: field "model": a model is needed (or use "predictions")`, { file: spec.specPath });
+  return modelsPass(spec, [spec.model, modelB], { ...options, keepRows: true }, async (run, encoder, sides) => {
+    const summary = encoder.finish({ partial: run.maxRows > 0 });
+    await encoder.close();
+    const pass = (side: PassSide | undefined): GroupsPass => {
+      if (!side) throw new InspectorError('internal', 'failure', 'a paired pass without its second model');
+      return { builder: side.builder, dataPath: spec.data, summary, rowNumbers: side.builder.rowNumbers(), model: reportModel(side.summary), modelSummary: side.summary, runtime: side.runtime };
+    };
+    return [pass(sides[0]), pass(sides[1])];
+  }, onBatch);
 }
 
 /**

@@ -35,6 +35,8 @@ export interface PrepareOptions {
   readonly providers: ProviderSetting;
   /** Intra-op threads (default: sessionThreads, every physical core: a groups pass does little between runs). */
   readonly threads?: number;
+  /** false: intra-op threads sleep between runs (see SessionOptions.spinning). */
+  readonly spinning?: false;
   /** The output to read (default: the model's first output). */
   readonly output?: string;
   /** Intermediate tensors to expose as outputs (e.g. the feature map of the Bias Loss). */
@@ -69,7 +71,7 @@ export async function prepareModel(path: string, options: PrepareOptions): Promi
   // so that the two are not in memory together while it builds the session (a 440 MB encoder
   // peaked at ~3x its size instead of onnxruntime's own ~2x).
   await releaseBytes(loaded.bytes);
-  const { session, info } = await openSession(model, path, { providers: options.providers, threads });
+  const { session, info } = await openSession(model, path, { providers: options.providers, threads, ...(options.spinning === false ? { spinning: false as const } : {}) });
   return { path, proto: loaded.proto, summary, session, runtime: info, output, extraOutputs: options.expose ?? [] };
 }
 

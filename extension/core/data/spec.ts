@@ -124,7 +124,9 @@ function crossFieldIssues(spec: AnalysisSpec): { pointer: string; message: strin
     const bounds = (b.max !== undefined ? 1 : 0) + (b.min !== undefined ? 1 : 0);
     if (bounds !== 1) issues.push({ pointer: `/budgets/${i}`, message: `give exactly one bound, "max" or "min" (got ${bounds === 0 ? 'none' : 'both'})` });
     if (!knownFigure(b.figure)) {
-      const close = closest(b.figure, budgetFigures());
+      // a figure cut short ("compare.worstDelta.acc") means the one figure it starts, if one
+      const started = budgetFigures().filter((f) => f.startsWith(b.figure));
+      const close = started.length === 1 ? started[0] : closest(b.figure, budgetFigures());
       issues.push({ pointer: `/budgets/${i}/figure`, message: `no figure "${b.figure}"${close ? `; did you mean "${close}"?` : ''} (figures: ${BUDGET_FIGURE_HELP})` });
     }
   });

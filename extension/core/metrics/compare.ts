@@ -14,7 +14,7 @@ import type { MetricRecord } from './accumulator';
 import { FAIRNESS_NAMES, type GroupKey, type GroupMetricsBuilder, type Interval } from './groups';
 import { benjaminiHochberg, mcnemarExact } from './mcnemar';
 import { percentileInterval, Xoshiro128 } from './stats';
-import type { CompareFlipRow, CompareGroup, CompareMetric, CompareSection, CompareVerdict, CompareWorstDelta } from '../../protocol/compare';
+import { REGRESSION_COMPARE_NOTE, type CompareFlipRow, type CompareGroup, type CompareMetric, type CompareSection, type CompareVerdict, type CompareWorstDelta } from '../../protocol/compare';
 
 /** Default number of flipped rows listed in the report. */
 export const DEFAULT_FLIP_ROWS = 200;
@@ -104,7 +104,8 @@ export async function compareBuilders(a: GroupMetricsBuilder, b: GroupMetricsBui
   const task = taskOf(pointA.overall);
   const rows = a.storedRows();
   const predB = b.storedRows().pred;
-  const flips = countFlips(units.length, layout, rows, predB, task !== 'regression');
+  const regression = task === 'regression';
+  const flips = countFlips(units.length, layout, rows, predB, !regression);
 
   const binary = pointA.fairness.length > 0;
   const width = units.length * metrics.length + (binary ? FAIRNESS_NAMES.length : 0);
@@ -132,21 +133,22 @@ export async function compareBuilders(a: GroupMetricsBuilder, b: GroupMetricsBui
       const ci = ciAt(u * metrics.length + j);
       values[m] = { a: va, b: vb, delta: vb - va, ...(ci ? { ci } : {}) };
     });
-    const fixed = flips.fixed[u] as number;
-    const broken = flips.broken[u] as number;
-    const changed = flips.changed[u] as number;
+    // regression: no predicted classes, so no flips, no test and no verdict (NaN is null in JSON)
+    const fixed = regression ? NaN : flips.fixed[u] as number;
+    const broken = regression ? NaN : flips.broken[u] as number;
+    const changed = regression ? NaN : flips.changed[u] as number;
     const qu = q[u] as number;
     return {
       group: unit.group, level: unit.level, count, metrics: values,
       flips: { count: changed, share: count === 0 ? NaN : changed / count, fixed, broken },
       mcnemar: { p: pValues[u] as number, q: qu },
-      verdict: verdictOf(qu, broken, fixed),
+      verdict: regression ? 'none' as const : verdictOf(qu, broken, fixed),
       ...(unit.level !== 'overall' && count < minGroupSize ? { small: true as const } : {}),
     };
   });
 
   const section: ComparedGroups = {
-    task, sensitive, rows: rows.n, minGroupSize,
+    task, verdictBasis: regression ? 'none' : 'mcnemar', ...(regression ? { note: REGRESSION_COMPARE_NOTE } : {}), sensitive, rows: rows.n, minGroupSize,
     ...(replicates > 0 ? { bootstrap: { replicates, seed, confidence, method: 'paired-percentile' as const } } : {}),
     byGroup,
     worstDelta: worstDeltas(byGroup, metrics),

@@ -14,6 +14,8 @@ export interface FigureValue {
   readonly interval?: Interval;
   /** Which group or format the figure is about, when it is a worst-of (for messages). */
   readonly about?: string;
+  /** Why a figure has no value in this report (for the message), when the report says. */
+  readonly why?: string;
 }
 
 type Obj = Readonly<Record<string, unknown>>;
@@ -58,6 +60,8 @@ function groupsFigure(groups: Obj, parts: string[]): FigureValue {
 function compareFigure(compare: Obj, parts: string[]): FigureValue {
   const [kind, name] = parts;
   if (kind === 'worseGroups') {
+    // regression: McNemar does not apply, there are no verdicts to count (the budget fails, saying why)
+    if (compare['verdictBasis'] === 'none') return { value: null, why: typeof compare['note'] === 'string' ? compare['note'] : 'the comparison has no verdicts' };
     const groups = Array.isArray(compare['byGroup']) ? compare['byGroup'] : [];
     const worse = groups.filter((g) => isObj(g) && g['verdict'] === 'worse' && g['level'] !== 'overall');
     return { value: worse.length, ...(worse.length ? { about: worse.map((g) => groupText((g as Obj)['group'])).join('; ') } : {}) };
@@ -149,7 +153,7 @@ export function evaluateBudget(
   const ci = f.interval ? `, 95% interval [${fmt(f.interval[0])}, ${fmt(f.interval[1])}]` : '';
   const base = { figure: budget.figure, bound, use, value: f.value, ...(f.interval ? { interval: f.interval } : {}), index, location };
   if (f.value === null) {
-    return { ...base, checked: null, ok: false, message: `${budget.figure}: the report has no value for this figure, so the budget ${sign} ${fmt(limit)} fails` };
+    return { ...base, checked: null, ok: false, message: `${budget.figure}: the report has no value for this figure${f.why ? ` (${f.why})` : ''}, so the budget ${sign} ${fmt(limit)} fails` };
   }
   if (use === 'interval' && !f.interval) {
     return { ...base, checked: null, ok: false, message: `${budget.figure} = ${fmt(f.value)}${about}: the budget uses the interval and the report has none (run with --bootstrap N), so it fails` };

@@ -15,6 +15,12 @@ export interface SessionOptions {
   readonly threads?: number;
   /** Disable graph optimisations, so that no fusion removes a tensor we exposed as an output. */
   readonly disableOptimizations?: boolean;
+  /**
+   * false: the intra-op threads sleep between runs instead of spinning. For passes that keep
+   * several sessions open and run them in turn (a comparison): an idle pool that spins takes the
+   * cores from the session that runs and from the JavaScript thread.
+   */
+  readonly spinning?: false;
 }
 
 export interface OpenedSession {
@@ -95,6 +101,7 @@ export async function openSession(model: Uint8Array | string, label: string, opt
       executionProviders: [providerOption(provider)],
       graphOptimizationLevel: options.disableOptimizations ? 'disabled' : 'all',
       ...(options.threads ? { intraOpNumThreads: options.threads } : {}),
+      ...(options.spinning === false ? { extra: { session: { intra_op: { allow_spinning: '0' } } } } : {}),
     };
     try {
       const session = typeof model === 'string'
