@@ -43,13 +43,13 @@ const STEP_OF_CODE: Readonly<Record<string, DryRunStep>> = {
 
 /** Which step an engine error is about (by its code; a missing file by the field it is named in). */
 export function stepOfError(error: InspectorError, spec?: { readonly model?: string; readonly data?: string }): DryRunStep {
+  // "field "probe.answers.yes[0]": ..." names the part of the probe (a schema error, a missing file, the run's own check).
+  const probeField = /field "probe\.(\w+)/.exec(error.message)?.[1];
+  if (probeField !== undefined && (error.code === 'spec.probe' || error.code === 'bad-spec' || error.code === 'missing-file' || error.code === 'file-not-found')) {
+    return probeField === 'tokenizer' ? 'tokenizer' : probeField === 'answers' || probeField === 'yes' || probeField === 'no' ? 'answers' : probeField === 'terms' ? 'terms' : 'templates';
+  }
   const known = STEP_OF_CODE[error.code];
   if (known) return known;
-  if (error.code === 'spec.probe') {
-    // "field "probe.answers.yes[0]": ..." names the part of the probe.
-    const field = /field "probe\.(\w+)/.exec(error.message)?.[1];
-    return field === 'tokenizer' ? 'tokenizer' : field === 'answers' || field === 'yes' || field === 'no' ? 'answers' : field === 'terms' ? 'terms' : 'templates';
-  }
   if (error.code.startsWith('onnx.') || error.code.startsWith('model.')) return 'model';
   if (error.code.startsWith('runtime.')) return error.code === 'runtime.input-dtype' ? 'inputs' : 'runtime';
   if (error.code === 'missing-file' || error.code === 'file-not-found') {

@@ -10,7 +10,7 @@
 import { writeFile } from 'node:fs/promises';
 import { basename, dirname, extname, isAbsolute, relative, resolve } from 'node:path';
 import { languageModelOutput, loadTokenizer, openTable, TABLE_EXTENSIONS, type AnalysisSpec, type ModelFacts, type Ranked, type TokenEncoder } from '../data';
-import { answerTokens, templateProblem } from './probe';
+import { answerTokens } from './probe';
 import { filesNextTo, PROFILE_ROWS } from './suggest';
 
 /** Where the templates come from: a column of a table whose every row has the slot. */
@@ -47,7 +47,6 @@ export interface ProbeSuggestions {
 /** The default slot of a counterfactual probe (probe.ts reads "{group}" when none is named). */
 export const DEFAULT_SLOT = '{group}';
 const PLACEHOLDER = /\{[^{}\s]+\}/g;
-const UNKNOWN_TOKENS = new Set(['[UNK]', '<unk>', '<|unk|>', '<UNK>']);
 const ANSWER_PAIRS: readonly AnswerPair[] = [
   { yes: [' yes'], no: [' no'] },
   { yes: [' Yes'], no: [' No'] },
@@ -59,8 +58,7 @@ const ANSWER_PAIRS: readonly AnswerPair[] = [
 export function answerProblem(tokenizer: TokenEncoder, tokenizerPath: string, text: string): string | undefined {
   const checked = answerTokens(tokenizer, tokenizerPath, text);
   if ('problem' in checked) return checked.problem;
-  const { tokens } = tokenizer.encode(text, undefined);
-  if (tokens.length > 0 && tokens.every((t) => UNKNOWN_TOKENS.has(t))) return `${JSON.stringify(text)} is only the unknown token ${tokens[0]} with ${basename(tokenizerPath)}`;
+  if (tokenizer.unkId !== undefined && checked.ids.every((id) => id === tokenizer.unkId)) return `${JSON.stringify(text)} is only the unknown token with ${basename(tokenizerPath)}`;
   return undefined;
 }
 
