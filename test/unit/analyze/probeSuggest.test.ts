@@ -239,7 +239,7 @@ describe('the probe spec of the choices, dry-run', () => {
   });
 
   const failing: readonly [string, () => Promise<unknown>, string, RegExp][] = [
-    ['an answer that tokenises to nothing', () => spec({ yes: ['  '], tokenizer: wordTokenizer() }), 'answers', /field "probe\.answers\.yes\[0\]": "  " tokenises to nothing/],
+    ['an answer that tokenises to nothing', () => spec({ yes: ['  '], tokenizer: wordTokenizer() }), 'answers', /field "probe\.answers\.yes\[0\]": " {2}" tokenises to nothing/],
     ['a template without the slot', () => spec({ templates: ['the {group} works', 'no slot here'] }).then((s) => ({ ...s, probe: { ...(s['probe'] as object), slot: '{group}' } })), 'templates', /row 2, column "template": the template has no slot "\{group\}"/],
     ['one group of terms', () => spec({ terms: { F: ['woman'] } }), 'terms', /field "probe\.terms": must have at least 2 properties|probe\.terms/],
     ['a tokenizer that is not there', () => spec({ tokenizer: join(dir, 'nope.json') }), 'tokenizer', /nope\.json/],
