@@ -24,7 +24,7 @@ const CONSTRAINTS: readonly { label: string; value: string; detail: string }[] =
 ];
 
 export async function findSlices(extensionUri: vscode.Uri, runtime: RuntimeStatusService, model: vscode.Uri): Promise<SlicesReport | undefined> {
-  const specPath = await specForModel(extensionUri, model, 'groups');
+  const specPath = await specForModel(extensionUri, model, 'slices');
   if (!specPath) return undefined;
   return runAndShowReport(extensionUri, runtime, model, 'Find Slices', 'slices', { specPath, overrides: runOverrides() });
 }

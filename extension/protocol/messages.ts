@@ -9,6 +9,9 @@ import type { RuntimeStatus } from './runtime';
 /** The three analyses the product runs. */
 export type AnalysisKind = 'groups' | 'attention' | 'quant';
 
+/** The model editor's launchers: the analyses, and the probe of a language model. */
+export type LauncherKind = AnalysisKind | 'probe';
+
 /** What the model editor shows: a summary, or the error that stopped us reading the file. */
 export type ModelViewState =
   | {
@@ -20,6 +23,8 @@ export type ModelViewState =
     readonly trusted: boolean;
     /** Saved reports of this model in the workspace, newest first. */
     readonly reports: readonly SavedReportRef[];
+    /** Why the model is a language model ([batch, sequence, vocabulary] logits), which shows the probe launcher; null when it is not one. */
+    readonly languageModel: string | null;
   }
   | { readonly kind: 'error'; readonly fileName: string; readonly message: string; readonly code?: string };
 
@@ -42,7 +47,7 @@ export type ModelHostMethods = {
   /** Webview loaded: returns the state to render. */
   ready: [Record<string, never>, ModelViewState];
   /** The user pressed an analysis launcher. */
-  launch: [{ readonly analysis: AnalysisKind }, Record<string, never>];
+  launch: [{ readonly analysis: LauncherKind }, Record<string, never>];
   /** Save an exported chart through a save dialog. */
   saveExport: [ExportRequest, { readonly savedTo: string | null }];
   /** Open a saved report (one of `reports`) in a report panel. */
