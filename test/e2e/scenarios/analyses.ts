@@ -3,6 +3,7 @@ import { analysisAttention } from './analysisAttention';
 import { analysisGroups } from './analysisGroups';
 import { analysisQuant } from './analysisQuant';
 import { guidedSpec, guidedSpecAttention, guidedSpecDryRun } from './guidedSpec';
+import { guidedSpecProbe, guidedSpecSlices, modelEditorProbe } from './guidedSpecFlows';
 import { analysisSlices } from './analysisSlices';
 import { analysisProbe } from './analysisProbe';
 import { untrustedWorkspace } from './untrustedWorkspace';
@@ -15,4 +16,4 @@ import { untrustedAttentionSample } from './untrustedAttentionSample';
  * workspace copy (the runner allows new files there and nowhere else). The untrusted-workspace
  * scenario runs last, in a second code-server with workspace trust on (Scenario.workspaceTrust).
  */
-export const analysisScenarios: readonly Scenario[] = [analysisGroups, analysisAttention, analysisQuant, analysisSlices, analysisProbe, guidedSpec, guidedSpecDryRun, guidedSpecAttention, untrustedWorkspace, untrustedAttentionSample];
+export const analysisScenarios: readonly Scenario[] = [analysisGroups, analysisAttention, analysisQuant, analysisSlices, analysisProbe, guidedSpec, guidedSpecDryRun, guidedSpecAttention, guidedSpecProbe, guidedSpecSlices, modelEditorProbe, untrustedWorkspace, untrustedAttentionSample];
