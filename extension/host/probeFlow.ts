@@ -15,7 +15,6 @@ import {
 } from '../core/analyze';
 import { inspectModel } from '../core/onnx';
 import type { DryRunResult } from '../protocol/dryRun';
-import type { ModelSummary } from '../protocol/model';
 import { log } from './log';
 import { BACK, checkSpec, confirmReplace, defaultSpecPath, pick, type Answer, type Entry } from './specFlow';
 
@@ -88,7 +87,7 @@ export async function createProbeSpecGuided(extensionUri: vscode.Uri, model: vsc
       step = STEPS.indexOf(saved.step);
       continue;
     }
-    const answer = await ask(STEPS[step]!, s, choices, summary, model);
+    const answer = await ask(STEPS[step]!, s, choices, model);
     if (answer === undefined) return undefined;
     if (answer === BACK) { step--; continue; }
     s = await suggest();
@@ -136,7 +135,7 @@ const BROWSE = '\u0000browse';
 const WRITE = '\u0000write';
 const OTHER = '\u0000other';
 
-async function ask(step: ProbeStep, s: ProbeSuggestions, c: Choices, summary: ModelSummary, model: vscode.Uri): Promise<Answer<true>> {
+async function ask(step: ProbeStep, s: ProbeSuggestions, c: Choices, model: vscode.Uri): Promise<Answer<true>> {
   switch (step) {
     case 'tokenizer': {
       const fit = s.tokenizers.filter((t) => t.fits);
@@ -219,7 +218,7 @@ async function ask(step: ProbeStep, s: ProbeSuggestions, c: Choices, summary: Mo
       const current = c.terms ? Object.entries(c.terms).map(([g, w]) => `${g}=${w.join(', ')}`).join('; ') : '';
       const text = await vscode.window.showInputBox({
         title: `Group terms: the words that fill ${slot}, per group`,
-        prompt: `GROUP=term, term; GROUP=term — at least two groups (${s.missing.find((m) => m.part === 'terms')?.reason ?? 'each group\'s terms are averaged per template'}). Vocabulary of ${basename(summary.path)}: ${s.output?.vocab ?? '?'} tokens.`,
+        prompt: `GROUP=term, term; GROUP=term — the words that fill ${slot}, at least two groups; each group's scores are averaged over its terms, template by template${tokenizer ? ` (every term is checked with ${basename(tokenizer)})` : ''}`,
         value: current, placeHolder: 'F=woman, mother; M=man, father', ignoreFocusOut: true,
         validateInput: (value) => {
           const parsed = parseTerms([value]);

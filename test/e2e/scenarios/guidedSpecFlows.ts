@@ -161,7 +161,6 @@ export const modelEditorProbe: Scenario = {
     const classifier = await wb.webviewWith('[data-testid="model-summary"]', 60_000);
     check(await classifier.locator('[data-testid="launch-groups"]').isVisible(), 'income-mlp.onnx: no groups launcher');
     check((await classifier.locator('[data-testid="launch-probe"]').count()) === 0, 'income-mlp.onnx (a classifier) shows a probe launcher');
-    await wb.closeAllEditors();
 
     const before = savedReportNames(workspace, 'tiny-lm', 'probe');
     await wb.doubleClickFile('tiny-lm.onnx');
