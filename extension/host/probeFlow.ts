@@ -10,13 +10,14 @@ import * as vscode from 'vscode';
 import { existsSync, rmSync } from 'node:fs';
 import { basename, dirname } from 'node:path';
 import {
-  DEFAULT_SLOT, answerProblem, commonSlots, loadTokenizer, parseTerms, probeSpecFrom, suggestProbe, templateProblem, termsProblem, writeSpec, writeTemplates,
+  DEFAULT_SLOT, answerProblem, commonSlots, languageModelOutput, loadTokenizer, parseTerms, probeSpecFrom, suggestProbe, templateProblem, termsProblem, writeSpec, writeTemplates,
   type AnswerPair, type ProbeChoices, type ProbeSuggestions, type TemplateSource,
 } from '../core/analyze';
 import { inspectModel } from '../core/onnx';
 import type { DryRunResult } from '../protocol/dryRun';
 import { log } from './log';
-import { BACK, checkSpec, confirmReplace, defaultSpecPath, pick, type Answer, type Entry } from './specFlow';
+import { LAUNCHER_COMMANDS } from './commandIds';
+import { BACK, checkSpec, confirmReplace, defaultSpecPath, findSpec, pick, type Answer, type Entry } from './specFlow';
 
 type ProbeStep = 'tokenizer' | 'templates' | 'answers' | 'terms';
 const STEPS: readonly ProbeStep[] = ['tokenizer', 'templates', 'answers', 'terms'];
@@ -240,3 +241,20 @@ export function splitAnswers(text: string): string[] {
   return text.split('|').filter((a) => a.trim() !== '');
 }
 
+
+/**
+ * *Analyze Groups…* or *Find Slices…* on a language model that has no spec: they score a
+ * classifier's or regressor's predictions, so the probe is suggested instead (with why) rather
+ * than a guided flow that cannot end in a runnable spec. True when it handled the request.
+ */
+export async function suggestProbeInstead(model: vscode.Uri, title: string): Promise<boolean> {
+  if (await findSpec(model)) return false;
+  const lm = languageModelOutput(await inspectModel(model.fsPath));
+  if (!lm) return false;
+  const choice = await vscode.window.showInformationMessage(
+    `${title}: ${basename(model.fsPath)} is a language model (${lm.reason}); ${title} scores a classifier's or regressor's predictions. Probe it instead: the yes/no skew per group over prompt templates with a group slot.`,
+    'Probe Language Model…',
+  );
+  if (choice) await vscode.commands.executeCommand(LAUNCHER_COMMANDS.probe, model);
+  return true;
+}

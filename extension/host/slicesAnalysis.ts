@@ -12,6 +12,7 @@ import { reportError } from './log';
 import { runAndShowReport } from './runAnalysis';
 import type { RuntimeStatusService } from './runtimeStatus';
 import { specForModel } from './specFlow';
+import { suggestProbeInstead } from './probeFlow';
 import { allowModelExecution } from './trust';
 
 const CONSTRAINTS: readonly { label: string; value: string; detail: string }[] = [
@@ -24,6 +25,7 @@ const CONSTRAINTS: readonly { label: string; value: string; detail: string }[] =
 ];
 
 export async function findSlices(extensionUri: vscode.Uri, runtime: RuntimeStatusService, model: vscode.Uri): Promise<SlicesReport | undefined> {
+  if (await suggestProbeInstead(model, 'Find Slices')) return undefined;
   const specPath = await specForModel(extensionUri, model, 'slices');
   if (!specPath) return undefined;
   return runAndShowReport(extensionUri, runtime, model, 'Find Slices', 'slices', { specPath, overrides: runOverrides() });

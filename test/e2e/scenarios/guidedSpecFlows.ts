@@ -23,8 +23,8 @@ interface ProbeReportJson {
 }
 
 /**
- * The guided probe spec (issue #16 item 4, issue #13 item 4): Probe Language Model… on a copy of
- * the demo LM with no probe spec -> Create Probe Spec…: the tokenizer named like the model (with
+ * The guided probe spec (issue #16 item 4, issue #13 item 4): Analyze Groups… on a copy of the
+ * demo LM with no spec suggests the probe (a language model, with why) -> Create Probe Spec…: the tokenizer named like the model (with
  * its vocabulary matching the logits), the templates table of the workspace with its {group}
  * slot, the " yes"/" no" answers are suggested with why; the group terms are typed; the spec is
  * checked on the first templates, saved, and the probe report opens.
@@ -39,7 +39,11 @@ export const guidedSpecProbe: Scenario = {
     copyFileSync(join(workspace, 'tiny-lm.tokenizer.json'), files[1]!);
     try {
       const before = savedReportNames(workspace, 'cf-lm', 'probe');
-      await startOn(wb, model, 'Probe Language Model…', log);
+      // Analyze Groups… on a language model suggests the probe instead, saying why.
+      await startOn(wb, model, 'Analyze Groups…', log);
+      const why = await clickNotificationButton(page, 'is a language model', 'Probe Language Model…');
+      log(`suggested instead: ${why}`);
+      check(/cf-lm\.onnx is a language model \(output "logits" \[batch, sequence, 366\] scores a vocabulary at every position\)/.test(why), `the suggestion does not say why: "${why}"`);
       await clickNotificationButton(page, 'No probe spec', 'Create Probe Spec…');
 
       const tokenizers = await quickPick(page, 'Tokenizer of cf-lm.onnx');
