@@ -8,32 +8,49 @@ import type { Command } from 'commander';
 import { existsSync } from 'node:fs';
 import { basename, dirname, resolve } from 'node:path';
 import {
-  BadInputError, TASKS, dryRunSpec, isNpyMapping, isTextMapping, parseProviderSetting, specFromSuggestions, suggestForFiles, writeSpec,
+  BadInputError, TASKS, dryRunSpec, isNpyMapping, isTextMapping, languageModelOutput, parseProviderSetting, specFromSuggestions, suggestForFiles, suggestSliceColumns, writeSpec,
   type InputMapping, type SpecSuggestions, type Task,
 } from '../core/analyze';
+import { inspectModel } from '../core/onnx';
 import type { DryRunAnalysis } from '../protocol/dryRun';
 import { parseInputFlag } from './groups';
 import { table } from './format';
+import { initProbe, type ProbeInitFlags } from './initProbe';
 
-interface InitFlags {
+interface InitFlags extends ProbeInitFlags {
   model?: string; data?: string; label?: string; group?: string; task?: string; out?: string; input?: string[];
-  analysis: string; ep: string; force?: boolean; rows: string;
+  analysis?: string; sliceColumns?: string;
 }
+
+const ANALYSES: readonly DryRunAnalysis[] = ['groups', 'attention', 'slices', 'probe'];
+const repeat = (v: string, prev: string[] = []): string[] => [...prev, v];
 
 /** `m.onnx` -> `m.bias.json` next to it. */
 export function defaultSpecFile(model: string): string {
   return resolve(model).replace(/\.onnx$/i, '') + '.bias.json';
 }
 
-function checkFlags(flags: InitFlags): { model: string; data: string; task?: Task; analysis: DryRunAnalysis; rows: number } {
-  if (!flags.model || !flags.data) throw new BadInputError('cli.bad-flag', 'init: give --model m.onnx and --data d.csv');
+function checkFlags(flags: InitFlags, analysis: DryRunAnalysis): { model: string; data: string; task?: Task; rows: number } {
+  if (!flags.model || !flags.data) throw new BadInputError('cli.bad-flag', `init: give --model m.onnx and --data d.csv${analysis === 'groups' ? ' (or --analysis probe for a language model: no data needed)' : ''}`);
   if (flags.task !== undefined && !(TASKS as readonly string[]).includes(flags.task)) {
     throw new BadInputError('cli.bad-flag', `--task ${flags.task}: expected one of ${TASKS.join(', ')}`);
   }
-  if (flags.analysis !== 'groups' && flags.analysis !== 'attention') throw new BadInputError('cli.bad-flag', `--analysis ${flags.analysis}: expected groups or attention`);
-  const rows = Number(flags.rows);
-  if (!Number.isInteger(rows) || rows < 1) throw new BadInputError('cli.bad-flag', `--rows ${flags.rows}: expected a positive integer`);
-  return { model: resolve(flags.model), data: resolve(flags.data), ...(flags.task ? { task: flags.task as Task } : {}), analysis: flags.analysis, rows };
+  return { model: resolve(flags.model), data: resolve(flags.data), ...(flags.task ? { task: flags.task as Task } : {}), rows: checkRows(flags.rows) };
+}
+
+function checkRows(value: string): number {
+  const rows = Number(value);
+  if (!Number.isInteger(rows) || rows < 1) throw new BadInputError('cli.bad-flag', `--rows ${value}: expected a positive integer`);
+  return rows;
+}
+
+/** The analysis the spec is for: the flag, else probe for a language model without data, else groups. */
+async function analysisOf(flags: InitFlags): Promise<{ analysis: DryRunAnalysis; lm: boolean }> {
+  if (flags.analysis !== undefined && !(ANALYSES as readonly string[]).includes(flags.analysis)) throw new BadInputError('cli.bad-flag', `--analysis ${flags.analysis}: expected ${ANALYSES.join(', ')}`);
+  if (!flags.model) throw new BadInputError('cli.bad-flag', 'init: give --model m.onnx and --data d.csv');
+  const lm = languageModelOutput(await inspectModel(resolve(flags.model))) !== undefined;
+  const probeFlags = [flags.tokenizer, flags.templates, flags.prompt, flags.yes, flags.no, flags.term, flags.slot].some((f) => f !== undefined);
+  return { analysis: (flags.analysis as DryRunAnalysis | undefined) ?? (lm && (!flags.data || probeFlags) ? 'probe' : 'groups'), lm };
 }
 
 /** The lines `init` prints: each part of the spec, what it is and why. */
@@ -66,12 +83,27 @@ export function registerInit(program: Command): void {
     .option('--task <task>', 'binary | multiclass | regression (default: from the model output and the label)')
     .option('--input <name=mapping>', 'input mapping (repeatable), as for groups: name=col1,col2 | name=ids:col | name=npy:f.npy | name=text:col:tokenizer.json', (v: string, prev: string[] = []) => [...prev, v])
     .option('--out <file>', 'spec file to write (default: <model>.bias.json next to the model)')
-    .option('--analysis <name>', 'analysis the spec must run: groups | attention', 'groups')
+    .option('--analysis <name>', 'analysis the spec must run: groups | attention | slices | probe (default: probe for a language model without --data, else groups)')
+    .option('--slice-columns <a,b>', 'slices: candidate columns (default: every metadata column the model does not read)')
+    .option('--tokenizer <file>', 'probe: the model\'s tokenizer.json (default: suggested from the files next to the model)')
+    .option('--templates <file>', 'probe: table of prompt templates, each with the slot (default: suggested from the tables next to the model)')
+    .option('--prompt <template>', 'probe: a prompt template with the slot, e.g. "the {group} applied . hire ? answer yes or no:" (repeatable; written to <out>.templates.jsonl)', repeat)
+    .option('--slot <text>', 'probe: the slot the terms fill (default: the placeholder every template holds, {group} first)')
+    .option('--yes <answer>', 'probe: a yes answer, leading space kept (repeatable; default " yes")', repeat)
+    .option('--no <answer>', 'probe: a no answer (repeatable; default " no")', repeat)
+    .option('--term <GROUP=w1,w2>', 'probe: the words that fill the slot for one group (repeatable; at least two groups)', repeat)
     .option('--rows <n>', 'rows of the dry run', '32')
     .option('--ep <providers>', 'execution providers of the dry run', 'auto')
     .option('--force', 'replace an existing spec file')
     .action(async (flags: InitFlags) => {
-      const { model, data, task, analysis, rows } = checkFlags(flags);
+      const { analysis, lm } = await analysisOf(flags);
+      if (analysis === 'probe') {
+        const model = resolve(flags.model!);
+        const out = resolve(flags.out ?? defaultSpecFile(model));
+        await initProbe(flags, model, await inspectModel(model), out, checkRows(flags.rows));
+        return;
+      }
+      const { model, data, task, rows } = checkFlags(flags, analysis);
       const out = resolve(flags.out ?? defaultSpecFile(model));
       if (existsSync(out) && !flags.force) throw new BadInputError('cli.bad-flag', `${out}: already exists; pass --force to replace it, or --out for another file`, { file: out });
       const groups = flags.group?.split(',').map((g) => g.trim()).filter(Boolean);
@@ -81,19 +113,30 @@ export function registerInit(program: Command): void {
         const [name, m] = parseInputFlag(flag);
         inputs[name] = isNpyMapping(m) ? { npy: resolve(m.npy) } : isTextMapping(m) ? { ...m, tokenizer: resolve(m.tokenizer) } : m;
       }
-      const { suggestions: s } = await suggestForFiles(model, data, hints);
-      const lm = s.tasks[0]?.value === 'language_model';
+      const { suggestions: s, columns } = await suggestForFiles(model, data, hints);
       const problems = [
         ...s.problems.filter((p) => !s.inputs.some((i) => inputs[i.input] && p.startsWith(`${i.described}:`))),
-        ...(analysis === 'attention' ? [] : lm ? ['the model is a language model ([B, T, V] output): a groups analysis needs a classifier or regressor; use --analysis attention'] : []),
+        ...(analysis === 'attention' ? [] : lm ? [`the model is a language model ([B, T, V] output): a ${analysis} analysis needs a classifier or regressor; use --analysis probe (counterfactual yes/no skew per group) or --analysis attention`] : []),
       ].filter((p) => analysis !== 'attention' || !/^no column (fits as|can be) the label/.test(p));
       const open = s.inputs.filter((i) => i.choose && !inputs[i.input]).map((i) => `${i.described}: ${i.choose!.candidates.length} numeric columns fit (${i.choose!.candidates.join(', ')}); choose ${i.choose!.width} with --input ${i.input}=${i.choose!.candidates.slice(0, i.choose!.width).join(',')} (in the order the model expects)`);
       if (problems.length > 0 || open.length > 0) {
         throw new BadInputError('init.no-spec', `init: no runnable spec can be inferred from ${model} and ${data}:\n  ${[...problems, ...open].join('\n  ')}`, { file: data });
       }
       const spec = specFromSuggestions(s, { model, data, specPath: out }, { ...hints, inputs });
-      const written = spec;
-      process.stdout.write(`${formatSuggestions(s, written, { label: hints.label !== undefined, task: task !== undefined, groups: groups !== undefined, inputs })}\n`);
+      let written = spec;
+      const sliceLines: string[][] = [];
+      if (analysis === 'slices') {
+        const options = suggestSliceColumns(columns, spec, s.idColumns);
+        const named = flags.sliceColumns?.split(',').map((c) => c.trim()).filter(Boolean);
+        const unknown = (named ?? []).filter((c) => !columns.some((p) => p.name === c));
+        if (unknown.length > 0) throw new BadInputError('cli.bad-flag', `--slice-columns: ${unknown.join(', ')} ${unknown.length === 1 ? 'is not a column' : 'are not columns'} of ${data} (columns: ${columns.map((c) => c.name).join(', ')})`, { file: data });
+        const chosen = named ?? options.filter((o) => o.picked).map((o) => o.value);
+        if (chosen.length === 0) throw new BadInputError('init.no-spec', `init: no candidate column to slice by in ${data}: ${options.map((o) => `${o.value} (${o.reason})`).join('; ')}; give --slice-columns`, { file: data });
+        for (const o of options) sliceLines.push(['slice column', o.value, named ? (named.includes(o.value) ? 'from the flag' : `not used: ${o.reason.replace(/^not suggested: /, '')}`) : o.reason]);
+        for (const c of named ?? []) if (!options.some((o) => o.value === c)) sliceLines.push(['slice column', c, 'from the flag']);
+        written = { ...spec, slices: { columns: chosen } };
+      }
+      process.stdout.write(`${formatSuggestions(s, written, { label: hints.label !== undefined, task: task !== undefined, groups: groups !== undefined, inputs })}\n${sliceLines.length ? `${table(sliceLines)}\n` : ''}`);
       const dry = await dryRunSpec(written, { providers: parseProviderSetting(flags.ep, '--ep'), analysis, baseDir: dirname(out), specPath: out, rows });
       if (!dry.ok) throw new BadInputError('init.dry-run', `init: the suggested spec does not run (step "${dry.step}"): ${dry.message}\nnothing was written; fix it with ${flagFor(dry.step)}`, { file: out });
       await writeSpec(out, written);

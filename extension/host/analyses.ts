@@ -7,9 +7,12 @@ import * as attention from './attentionAnalysis';
 import { quantizationError } from './quantAnalysis';
 import type { RuntimeStatusService } from './runtimeStatus';
 import { createSpecGuided, defaultSpecPath, findSpec, type FlowAnalysis } from './specFlow';
+import { engine } from './loadEngine';
 import { log, reportError } from './log';
 import { showRunFailure } from './runAnalysis';
 import { ANALYSIS_COMMANDS } from './commandIds';
+import { createProbeSpecGuided } from './probeFlow';
+import { PROBE_COMMAND } from './probeAnalysis';
 
 const TITLES: Readonly<Record<AnalysisKind, string>> = {
   groups: 'Analyze Groups',
@@ -46,15 +49,27 @@ export function register(context: vscode.ExtensionContext, runtime: RuntimeStatu
   context.subscriptions.push(vscode.commands.registerCommand('biasInspector.createSpec', async (uri: unknown) => {
     const model = await pickModel(uri, 'Create Analysis Spec: pick a model');
     if (!model) return;
-    const analysis = await vscode.window.showQuickPick<vscode.QuickPickItem & { value: FlowAnalysis }>([
+    const lm = engine().languageModelOutput(await engine().inspectModel(model.fsPath));
+    const options: (vscode.QuickPickItem & { value: FlowAnalysis | 'probe' })[] = [
       { label: TITLES.groups, description: 'per-group metrics: asks for the label, task and group columns', value: 'groups' },
       { label: TITLES.attention, description: 'attention maps: needs no label', value: 'attention' },
-    ], { title: `Create Analysis Spec for ${vscode.workspace.asRelativePath(model)}: the analysis it is for`, ignoreFocusOut: true });
+      { label: 'Find Slices', description: 'error slices: the groups steps, then the candidate columns', value: 'slices' },
+      { label: 'Probe Language Model', description: 'yes/no skew per group: tokenizer, templates with a group slot, answers, terms', value: 'probe' },
+    ];
+    // A language model: the probe first (suggested, with why); the classifier analyses cannot run on it.
+    const ordered = lm ? [{ ...options[3]!, description: `suggested: ${lm.reason}; ${options[3]!.description}` }, options[1]!, ...options.filter((o) => o.value === 'groups' || o.value === 'slices')] : options;
+    const analysis = await vscode.window.showQuickPick(ordered, { title: `Create Analysis Spec for ${vscode.workspace.asRelativePath(model)}: the analysis it is for`, ignoreFocusOut: true });
     if (!analysis) return;
     try {
+      if (analysis.value === 'probe') {
+        if (await createProbeSpecGuided(context.extensionUri, model)) await vscode.commands.executeCommand(PROBE_COMMAND, model);
+        return;
+      }
       const path = await createSpecGuided(context.extensionUri, model, analysis.value);
       // The analysis the spec was written for runs at once (it finds the saved spec).
-      if (path) await runAnalysis(analysis.value, model, runners);
+      if (!path) return;
+      if (analysis.value === 'slices') await vscode.commands.executeCommand('biasInspector.findSlices', model);
+      else await runAnalysis(analysis.value, model, runners);
     } catch (error) {
       reportError(`Create Analysis Spec (${defaultSpecPath(model)})`, error);
     }

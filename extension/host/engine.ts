@@ -8,7 +8,9 @@
  */
 export {
   runInWorker, CUDA_PACKAGE, bundledRuntime, installCudaProvider, ortLoaded,
-  filesNextTo, profileData, specFromSuggestions, suggestSpec, writeSpec, parseProviderSetting,
+  filesNextTo, profileData, specFromSuggestions, suggestSliceColumns, suggestSpec, writeSpec, parseProviderSetting,
+  DEFAULT_SLOT, answerProblem, commonSlots, languageModelOutput, loadTokenizer, parseTerms, probeSpecFrom,
+  suggestProbe, templateProblem, termsProblem, writeTemplates,
 } from '../core/analyze';
 export { inspectModel } from '../core/onnx';
 export { reportToJson } from '../core/report';

@@ -1,16 +1,17 @@
 import * as vscode from 'vscode';
 import { RpcEndpoint } from '../protocol/rpc';
 import { assertNever } from '../protocol/rpc';
-import type { AnalysisKind, SavedReportRef, ModelHostMethods, ModelViewState, ModelWebviewNotes, NoMethods, NoNotes } from '../protocol/messages';
+import type { LauncherKind, SavedReportRef, ModelHostMethods, ModelViewState, ModelWebviewNotes, NoMethods, NoNotes } from '../protocol/messages';
 import { ModelDocument } from './modelDocument';
 import type { RuntimeStatusService } from './runtimeStatus';
 import { webviewHtml, webviewOptions } from './webviewHtml';
-import { ANALYSIS_COMMANDS, MODEL_VIEW_TYPE } from './commandIds';
+import { LAUNCHER_COMMANDS, MODEL_VIEW_TYPE } from './commandIds';
 import { clearActiveModel, setActiveModel } from './activeModel';
 import { saveExport } from './exportFile';
 import { openReportFile } from './reportPanel';
 import { onDidSaveReport } from './reportStore';
 import { readHeader, REPORTS_GLOB } from './reportsView';
+import { engine } from './loadEngine';
 import { reportError } from './log';
 
 /** The readonly custom editor for `*.onnx`: summary, charts and the analysis launchers. */
@@ -76,6 +77,7 @@ export class ModelEditorProvider implements vscode.CustomReadonlyEditorProvider<
       runtime: this.runtime.current,
       trusted: vscode.workspace.isTrusted,
       reports: await reportsOf(document.uri),
+      languageModel: engine().languageModelOutput(state.summary)?.reason ?? null,
     };
   }
 
@@ -88,8 +90,8 @@ export class ModelEditorProvider implements vscode.CustomReadonlyEditorProvider<
     }
   }
 
-  private async launch(document: ModelDocument, analysis: AnalysisKind): Promise<Record<string, never>> {
-    await vscode.commands.executeCommand(ANALYSIS_COMMANDS[analysis], document.uri);
+  private async launch(document: ModelDocument, analysis: LauncherKind): Promise<Record<string, never>> {
+    await vscode.commands.executeCommand(LAUNCHER_COMMANDS[analysis], document.uri);
     return {};
   }
 }

@@ -10,13 +10,15 @@ import { basename, dirname, join, resolve } from 'node:path';
 import { engine } from './loadEngine';
 import type { ProbeReport } from '../protocol/probe';
 import { runOverrides } from './analysisWorker';
+import { LAUNCHER_COMMANDS } from './commandIds';
 import { reportError } from './log';
 import { pickModel } from './pickModel';
+import { createProbeSpecGuided } from './probeFlow';
 import { runAndShowReport } from './runAnalysis';
 import type { RuntimeStatusService } from './runtimeStatus';
 import { allowModelExecution } from './trust';
 
-export const PROBE_COMMAND = 'biasInspector.probeLanguageModel';
+export const PROBE_COMMAND = LAUNCHER_COMMANDS.probe;
 const TITLE = 'Probe Language Model';
 
 /** The probe specs in the model's folder whose "model" is this model. */
@@ -34,21 +36,32 @@ export async function findProbeSpecs(model: vscode.Uri): Promise<string[]> {
   return found;
 }
 
-async function pickProbeSpec(model: vscode.Uri): Promise<string | undefined> {
+const CREATE = 'Create Probe Spec…';
+
+/**
+ * The probe spec to run: the only one next to the model, a pick among several (or a new one), or
+ * — when there is none — the guided probe flow (tokenizer, templates, answers, group terms).
+ */
+async function pickProbeSpec(extensionUri: vscode.Uri, model: vscode.Uri): Promise<string | undefined> {
   const specs = await findProbeSpecs(model);
   if (specs.length === 0) {
-    void vscode.window.showErrorMessage(
-      `${TITLE}: no probe spec for ${basename(model.fsPath)}. Add a ${basename(model.fsPath, '.onnx')}.bias.json next to it with "model", "outputKind": "language_model" and a "probe" field, e.g. {"kind": "yesno", "prompt": "{text} Answer yes or no:", "yes": [" yes"], "no": [" no"]} with "data" and "groups" (or a counterfactual probe: DESIGN.md §3).`,
+    const choice = await vscode.window.showInformationMessage(
+      `No probe spec for ${basename(model.fsPath)} yet. Pick its tokenizer, prompt templates with a group slot, the yes/no answers and each group's terms; the spec is checked on the first templates, saved next to the model, and the probe runs.`,
+      { modal: false }, CREATE,
     );
-    return undefined;
+    return choice === CREATE ? createProbeSpecGuided(extensionUri, model) : undefined;
   }
   if (specs.length === 1) return specs[0];
-  const pick = await vscode.window.showQuickPick(specs.map((path) => ({ label: basename(path), description: vscode.workspace.asRelativePath(path), path })), { title: `${TITLE}: pick a probe spec` });
+  const pick = await vscode.window.showQuickPick([
+    ...specs.map((path) => ({ label: basename(path), description: vscode.workspace.asRelativePath(path), path })),
+    { label: `$(add) ${CREATE}`, description: 'a counterfactual probe: templates with a group slot, answers, group terms', path: '' },
+  ], { title: `${TITLE}: pick a probe spec` });
+  if (pick?.path === '') return createProbeSpecGuided(extensionUri, model);
   return pick?.path;
 }
 
 export async function probeLanguageModel(extensionUri: vscode.Uri, runtime: RuntimeStatusService, model: vscode.Uri): Promise<ProbeReport | undefined> {
-  const specPath = await pickProbeSpec(model);
+  const specPath = await pickProbeSpec(extensionUri, model);
   if (!specPath) return undefined;
   const report = await runAndShowReport(extensionUri, runtime, model, `${TITLE} (${basename(specPath)})`, 'probe', { specPath, overrides: runOverrides() });
   if (!report) return undefined;

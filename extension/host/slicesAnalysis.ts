@@ -16,6 +16,7 @@ import { reportError } from './log';
 import { runAndShowReport } from './runAnalysis';
 import type { RuntimeStatusService } from './runtimeStatus';
 import { specForModel } from './specFlow';
+import { suggestProbeInstead } from './probeFlow';
 import { allowModelExecution } from './trust';
 
 const CONSTRAINTS: readonly { label: string; value: string; detail: string }[] = [
@@ -43,7 +44,8 @@ async function isProbeSpec(specPath: string): Promise<boolean> {
 }
 
 export async function findSlices(extensionUri: vscode.Uri, runtime: RuntimeStatusService, model: vscode.Uri): Promise<Shown | undefined> {
-  const specPath = await specForModel(extensionUri, model, 'groups');
+  if (await suggestProbeInstead(model, 'Find Slices')) return undefined;
+  const specPath = await specForModel(extensionUri, model, 'slices');
   if (!specPath) return undefined;
   if (await isProbeSpec(specPath)) return runAndShowReport(extensionUri, runtime, model, 'Find Slices', 'slices', { specPath, overrides: runOverrides() });
   return runAndShowReport(extensionUri, runtime, model, 'Find Slices', 'groups', { specPath, overrides: runOverrides() }, { tab: 'slices' });

@@ -3,16 +3,16 @@ import { existsSync } from 'node:fs';
 import { readdir, readFile } from 'node:fs/promises';
 import { basename, dirname, join, relative, resolve } from 'node:path';
 import type {
-  ColumnProfile, InputMapping, SpecSuggestions, SuggestHints, Task,
+  AnalysisSpec, ColumnProfile, InputMapping, SpecSuggestions, SuggestHints, Task,
 } from '../core/analyze';
 import { engine } from './loadEngine';
-import type { DryRunResult, DryRunStep } from '../protocol/dryRun';
+import type { DryRunAnalysis, DryRunResult, DryRunStep } from '../protocol/dryRun';
 import type { ModelSummary } from '../protocol/model';
 import { runAnalysisInWorker, runOverrides } from './analysisWorker';
 import { log } from './log';
 
 /** The analyses a guided spec is written for (each asks only what it needs). */
-export type FlowAnalysis = 'groups' | 'attention';
+export type FlowAnalysis = 'groups' | 'attention' | 'slices';
 
 /** `<model>.bias.json` next to the model. */
 export function defaultSpecPath(model: vscode.Uri): string {
@@ -56,13 +56,15 @@ export async function specForModel(extensionUri: vscode.Uri, model: vscode.Uri, 
   return createSpecGuided(extensionUri, model, analysis);
 }
 
-type Item<T> = vscode.QuickPickItem & { value: T };
-type Step = 'data' | 'label' | 'task' | 'groups' | 'inputs';
+export type Item<T> = vscode.QuickPickItem & { value: T };
+type Step = 'data' | 'label' | 'task' | 'groups' | 'inputs' | 'slices';
+type TableAnalysis = FlowAnalysis;
 
-/** The steps each analysis asks, in order (attention reads no label, so it asks for none). */
-const STEPS: Readonly<Record<FlowAnalysis, readonly Step[]>> = {
+/** The steps each analysis asks, in order (attention reads no label, so it asks for none; slices add their candidate columns). */
+const STEPS: Readonly<Record<TableAnalysis, readonly Step[]>> = {
   groups: ['data', 'label', 'task', 'groups', 'inputs'],
   attention: ['data', 'groups', 'inputs'],
+  slices: ['data', 'label', 'task', 'groups', 'inputs', 'slices'],
 };
 
 /** Choices made so far; a later step's suggestions are recomputed with them. */
@@ -72,6 +74,8 @@ interface Choices {
   task?: Task;
   groups?: string[];
   inputs: Record<string, InputMapping>;
+  /** Candidate columns of slice discovery (`slices.columns`). */
+  slices?: string[];
 }
 
 /** What the flow knows about the model and the data picked. */
@@ -82,8 +86,8 @@ interface Context {
 }
 
 /** Back (to the previous step), or cancelled (Escape). */
-const BACK = Symbol('back');
-type Answer<T> = T | typeof BACK | undefined;
+export const BACK = Symbol('back');
+export type Answer<T> = T | typeof BACK | undefined;
 
 /**
  * The guided spec: data, label, task, groups, input columns, each a ranked pick with the reason
@@ -93,15 +97,7 @@ type Answer<T> = T | typeof BACK | undefined;
  */
 export async function createSpecGuided(extensionUri: vscode.Uri, model: vscode.Uri, analysis: FlowAnalysis = 'groups'): Promise<string | undefined> {
   const specPath = defaultSpecPath(model);
-  if (existsSync(specPath)) {
-    // The user's spec may hold hand-written fields (spans, tokenizer, loss): never replace it silently.
-    const choice = await vscode.window.showWarningMessage(
-      `${basename(specPath)} already exists next to ${basename(model.fsPath)}. Replace it with a new spec from the guided pick?`,
-      { modal: true }, 'Replace', 'Open Existing',
-    );
-    if (choice === 'Open Existing') await vscode.window.showTextDocument(vscode.Uri.file(specPath));
-    if (choice !== 'Replace') return undefined;
-  }
+  if (!(await confirmReplace(specPath, model))) return undefined;
   const summary = await engine().inspectModel(model.fsPath);
   const steps = STEPS[analysis];
   const choices: Choices = { inputs: {} };
@@ -112,7 +108,8 @@ export async function createSpecGuided(extensionUri: vscode.Uri, model: vscode.U
     if (step >= steps.length) {
       if (!context || !choices.data) { step = 0; continue; }
       const s = suggest(context, choices);
-      const spec = engine().specFromSuggestions(s, { model: model.fsPath, data: choices.data, specPath }, { ...hints(choices), inputs: choices.inputs });
+      const base = engine().specFromSuggestions(s, { model: model.fsPath, data: choices.data, specPath }, { ...hints(choices), inputs: choices.inputs });
+      const spec: AnalysisSpec = analysis === 'slices' && choices.slices ? { ...base, slices: { columns: choices.slices } } : base;
       const blocked = blockingProblem(s, analysis, choices);
       if (blocked) {
         const back = await vscode.window.showErrorMessage(`The spec cannot be written: ${blocked.message}`, ...(blocked.step ? [`Change ${STEP_TITLES[blocked.step]}`] : []));
@@ -140,14 +137,14 @@ export async function createSpecGuided(extensionUri: vscode.Uri, model: vscode.U
     const name = steps[step]!;
     const answer = name === 'data'
       ? await pickData(model)
-      : await askStep(name, context!, choices, analysis);
+      : await askStep(name, context!, choices, analysis, model, specPath);
     if (answer === undefined) return undefined;
     if (answer === BACK) { step--; continue; }
     if (name === 'data' && typeof answer === 'string') {
       if (answer !== choices.data) {
         choices.data = answer;
         context = { model: summary, columns: await engine().profileData(answer), files: await engine().filesNextTo(answer) };
-        delete choices.label; delete choices.task; delete choices.groups;
+        delete choices.label; delete choices.task; delete choices.groups; delete choices.slices;
         choices.inputs = {};
       }
     }
@@ -155,7 +152,24 @@ export async function createSpecGuided(extensionUri: vscode.Uri, model: vscode.U
   }
 }
 
-const STEP_TITLES: Readonly<Record<Step, string>> = { data: 'Data', label: 'Label', task: 'Task', groups: 'Groups', inputs: 'Input Columns' };
+/**
+ * True when `specPath` may be written: it does not exist, or the user chose to replace it
+ * (*Open Existing* opens it). The user's spec may hold hand-written fields (spans, tokenizer,
+ * loss): it is never replaced silently.
+ */
+export async function confirmReplace(specPath: string, model: vscode.Uri): Promise<boolean> {
+  if (existsSync(specPath)) {
+    const choice = await vscode.window.showWarningMessage(
+      `${basename(specPath)} already exists next to ${basename(model.fsPath)}. Replace it with a new spec from the guided pick?`,
+      { modal: true }, 'Replace', 'Open Existing',
+    );
+    if (choice === 'Open Existing') await vscode.window.showTextDocument(vscode.Uri.file(specPath));
+    return choice === 'Replace';
+  }
+  return true;
+}
+
+const STEP_TITLES: Readonly<Record<Step, string>> = { data: 'Data', label: 'Label', task: 'Task', groups: 'Groups', inputs: 'Input Columns', slices: 'Slice Columns' };
 
 function hints(c: Choices): Pick<SuggestHints, 'label' | 'groups' | 'task'> {
   return { ...(c.label !== undefined ? { label: c.label } : {}), ...(c.groups ? { groups: c.groups } : {}), ...(c.task ? { task: c.task } : {}) };
@@ -166,18 +180,18 @@ function suggest(context: Context, choices: Choices): SpecSuggestions {
 }
 
 /** A problem the suggestions already know stops the spec (no label fits, an input without mapping). */
-function blockingProblem(s: SpecSuggestions, analysis: FlowAnalysis, choices: Choices): { message: string; step?: Step } | undefined {
+function blockingProblem(s: SpecSuggestions, analysis: TableAnalysis, choices: Choices): { message: string; step?: Step } | undefined {
   for (const i of s.inputs) if (!i.mapping && !choices.inputs[i.input]) return { message: `${i.described}: ${i.reason}`, step: 'data' };
-  if (analysis === 'groups') {
+  if (analysis !== 'attention') {
     const label = choices.label ?? s.labels.find((l) => l.fits)?.value;
     if (label === undefined && s.tasks[0]?.value !== 'language_model') return { message: s.problems.find((p) => p.includes('label')) ?? 'no label column', step: 'label' };
-    if (s.tasks[0]?.value === 'language_model') return { message: 'the model is a language model ([B, T, V] output): per-group metrics need a classifier or regressor; use Attention Heatmaps' };
+    if (s.tasks[0]?.value === 'language_model') return { message: 'the model is a language model ([B, T, V] output): per-group metrics and slices need a classifier or regressor; use Probe Language Model… or Attention Heatmaps' };
   }
   return undefined;
 }
 
 /** Dry run in the analysis worker (trusted workspaces only); undefined when it was not run. */
-async function checkSpec(extensionUri: vscode.Uri, spec: unknown, specPath: string, analysis: FlowAnalysis): Promise<DryRunResult | undefined> {
+export async function checkSpec(extensionUri: vscode.Uri, spec: unknown, specPath: string, analysis: DryRunAnalysis): Promise<DryRunResult | undefined> {
   if (!vscode.workspace.isTrusted) return undefined;
   return vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: 'Checking the spec on the first rows', cancellable: false }, () =>
     runAnalysisInWorker(extensionUri, 'dryRun', { spec, baseDir: dirname(specPath), specPath, analysis, overrides: runOverrides() }, undefined, () => undefined));
@@ -185,9 +199,9 @@ async function checkSpec(extensionUri: vscode.Uri, spec: unknown, specPath: stri
 
 /** The step that fixes a failed dry run, among the analysis's steps. */
 function stepToFix(result: Extract<DryRunResult, { ok: false }>, steps: readonly Step[]): Step | undefined {
-  const by: Partial<Record<DryRunStep, Step>> = { data: 'data', label: 'label', groups: 'groups', inputs: 'inputs', output: 'task', columns: 'inputs' };
+  const by: Partial<Record<DryRunStep, Step>> = { data: 'data', label: 'label', groups: 'groups', inputs: 'inputs', output: 'task', columns: 'inputs', slices: 'slices' };
   let target = by[result.step];
-  if (result.step === 'columns') target = /field "label"/.test(result.message) ? 'label' : /field "groups/.test(result.message) ? 'groups' : 'inputs';
+  if (result.step === 'columns') target = /field "label"/.test(result.message) ? 'label' : /field "groups/.test(result.message) ? 'groups' : /slices/.test(result.message) && steps.includes('slices') ? 'slices' : 'inputs';
   if (target && !steps.includes(target)) target = target === 'task' || target === 'label' ? 'data' : undefined;
   return target;
 }
@@ -215,7 +229,7 @@ async function pickData(model: vscode.Uri): Promise<Answer<string>> {
   return uri ? uri.fsPath : BACK;
 }
 
-async function askStep(step: Exclude<Step, 'data'>, context: Context, choices: Choices, analysis: FlowAnalysis): Promise<Answer<true>> {
+async function askStep(step: Exclude<Step, 'data'>, context: Context, choices: Choices, analysis: TableAnalysis, model: vscode.Uri, specPath: string): Promise<Answer<true>> {
   const s = suggest(context, choices);
   switch (step) {
     case 'label': {
@@ -243,7 +257,7 @@ async function askStep(step: Exclude<Step, 'data'>, context: Context, choices: C
         ...offered.map((g) => ({ label: g.value, description: g.reason, picked: (choices.groups ?? []).includes(g.value) || (!choices.groups && g.picked), value: g.value })),
         ...others.map((c) => ({ label: c.name, description: `not suggested: ${c.kind}, ${c.distinct} values in the first ${c.rows} rows`, picked: (choices.groups ?? []).includes(c.name), value: c.name })),
       ];
-      const required = analysis === 'groups';
+      const required = analysis !== 'attention';
       for (;;) {
         const picked = await pick(`Sensitive (group) columns${required ? '' : ' (optional)'}`, 'groups and their intersections are evaluated', items, { many: true });
         if (picked === undefined || picked === BACK) return picked;
@@ -251,7 +265,7 @@ async function askStep(step: Exclude<Step, 'data'>, context: Context, choices: C
           await vscode.window.showWarningMessage('Pick at least one group column: the analysis compares the groups it defines.', { modal: true });
           continue;
         }
-        if (JSON.stringify(picked) !== JSON.stringify(choices.groups)) choices.inputs = {};
+        if (JSON.stringify(picked) !== JSON.stringify(choices.groups)) { choices.inputs = {}; delete choices.slices; }
         choices.groups = picked;
         return true;
       }
@@ -277,11 +291,31 @@ async function askStep(step: Exclude<Step, 'data'>, context: Context, choices: C
       }
       return true;
     }
+    case 'slices': {
+      // The spec as chosen so far says which columns are the label, groups and features.
+      const so = engine().specFromSuggestions(s, { model: model.fsPath, data: choices.data!, specPath }, { ...hints(choices), inputs: choices.inputs });
+      const options = engine().suggestSliceColumns(context.columns, so, s.idColumns);
+      const items: Entry<string>[] = [
+        ...options.filter((o) => o.fits).map((o) => ({ label: o.value, description: o.reason, picked: choices.slices ? choices.slices.includes(o.value) : o.picked, value: o.value })),
+        ...(options.some((o) => !o.fits) ? [{ label: 'cannot be sliced by', kind: vscode.QuickPickItemKind.Separator }] : []),
+        ...options.filter((o) => !o.fits).map((o) => ({ label: o.value, description: o.reason, value: o.value })),
+      ];
+      for (;;) {
+        const picked = await pick('Slice columns: the candidate columns slices are searched over', 'picked: every metadata column the model does not read (groups included); the label, row ids and features are listed with why not', items, { many: true });
+        if (picked === undefined || picked === BACK) return picked;
+        const usable = picked.filter((c) => options.find((o) => o.value === c)?.fits !== false);
+        if (usable.length > 0) {
+          choices.slices = context.columns.map((c) => c.name).filter((c) => usable.includes(c));
+          return true;
+        }
+        await vscode.window.showWarningMessage('Pick at least one column to slice by.', { modal: true });
+      }
+    }
   }
 }
 
 /** A single pick of ranked options: fitting ones first (the first is the suggestion), then the rest with why not. */
-async function rankedPick<T extends string>(title: string, placeHolder: string, options: readonly { value: T; reason: string; fits: boolean }[], current: T | undefined): Promise<Answer<T>> {
+export async function rankedPick<T extends string>(title: string, placeHolder: string, options: readonly { value: T; reason: string; fits: boolean }[], current: T | undefined): Promise<Answer<T>> {
   const fit = options.filter((o) => o.fits);
   const unfit = options.filter((o) => !o.fits);
   const items: Entry<T>[] = [
@@ -293,13 +327,13 @@ async function rankedPick<T extends string>(title: string, placeHolder: string, 
   return answer === undefined || answer === BACK ? answer : answer[0];
 }
 
-type Entry<T> = Item<T> | vscode.QuickPickItem;
+export type Entry<T> = Item<T> | vscode.QuickPickItem;
 
 /**
  * One step of the flow: a quick pick with a Back button (Escape cancels the flow). Resolves
  * with the values accepted (one, or every picked one with `many`), BACK, or undefined.
  */
-function pick<T>(title: string, placeholder: string, items: readonly Entry<T>[], options: { many?: boolean; active?: T } = {}): Promise<Answer<T[]>> {
+export function pick<T>(title: string, placeholder: string, items: readonly Entry<T>[], options: { many?: boolean; active?: T } = {}): Promise<Answer<T[]>> {
   const quickPick = vscode.window.createQuickPick<Entry<T>>();
   quickPick.title = title;
   quickPick.placeholder = placeholder;

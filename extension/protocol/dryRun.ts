@@ -6,11 +6,11 @@
 import type { RunOverrides } from './worker';
 
 /** The part of a spec a failure is about, in the order a guided flow asks for them. */
-export const DRY_RUN_STEPS = ['spec', 'model', 'data', 'columns', 'label', 'groups', 'inputs', 'output', 'runtime'] as const;
+export const DRY_RUN_STEPS = ['spec', 'model', 'data', 'columns', 'label', 'groups', 'inputs', 'output', 'runtime', 'tokenizer', 'templates', 'answers', 'terms', 'slices'] as const;
 export type DryRunStep = (typeof DRY_RUN_STEPS)[number];
 
 /** The analyses a spec can be dry-run for. */
-export type DryRunAnalysis = 'groups' | 'attention';
+export type DryRunAnalysis = 'groups' | 'attention' | 'slices' | 'probe';
 
 export type DryRunResult =
   | { readonly ok: true; readonly rows: number; readonly message: string }

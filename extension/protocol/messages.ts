@@ -10,6 +10,9 @@ import type { GroupsSectionRequest, GroupsSectionResult, ReportView } from './gr
 /** The three analyses the product runs. */
 export type AnalysisKind = 'groups' | 'attention' | 'quant';
 
+/** The model editor's launchers: the analyses, and the probe of a language model. */
+export type LauncherKind = AnalysisKind | 'probe';
+
 /** What the model editor shows: a summary, or the error that stopped us reading the file. */
 export type ModelViewState =
   | {
@@ -21,6 +24,8 @@ export type ModelViewState =
     readonly trusted: boolean;
     /** Saved reports of this model in the workspace, newest first. */
     readonly reports: readonly SavedReportRef[];
+    /** Why the model is a language model ([batch, sequence, vocabulary] logits), which shows the probe launcher; null when it is not one. */
+    readonly languageModel: string | null;
   }
   | { readonly kind: 'error'; readonly fileName: string; readonly message: string; readonly code?: string };
 
@@ -43,7 +48,7 @@ export type ModelHostMethods = {
   /** Webview loaded: returns the state to render. */
   ready: [Record<string, never>, ModelViewState];
   /** The user pressed an analysis launcher. */
-  launch: [{ readonly analysis: AnalysisKind }, Record<string, never>];
+  launch: [{ readonly analysis: LauncherKind }, Record<string, never>];
   /** Save an exported chart through a save dialog. */
   saveExport: [ExportRequest, { readonly savedTo: string | null }];
   /** Open a saved report (one of `reports`) in a report panel. */

@@ -11,7 +11,7 @@ import '@vscode-elements/elements/dist/vscode-table-header-cell/index.js';
 import '@vscode-elements/elements/dist/vscode-table-body/index.js';
 import '@vscode-elements/elements/dist/vscode-table-row/index.js';
 import '@vscode-elements/elements/dist/vscode-table-cell/index.js';
-import type { AnalysisKind, ModelHostMethods, ModelViewState, ModelWebviewNotes } from '../../extension/protocol/messages';
+import type { LauncherKind, ModelHostMethods, ModelViewState, ModelWebviewNotes } from '../../extension/protocol/messages';
 import type { RuntimeStatus } from '../../extension/protocol/runtime';
 import { connectToHost } from '../shared/hostChannel';
 import { vscodeApi } from '../shared/vscodeApi';
@@ -35,7 +35,7 @@ const host = connectToHost<ModelHostMethods, ModelWebviewNotes>((method, params)
 function render(): void {
   if (!state) return;
   app.replaceChildren(renderSummary(state, {
-    launch: (analysis: AnalysisKind) => { void host.request('launch', { analysis }, 0); },
+    launch: (analysis: LauncherKind) => { void host.request('launch', { analysis }, 0); },
     openReport: (file: string) => { void host.request('openReport', { file }); },
     // The save dialog waits for the user: no timeout (a slow pick is not a failed export).
     exportChart: (request) => host.request('saveExport', request, 0),

@@ -1,23 +1,18 @@
 /** DOM of the model summary. Every model-derived string goes through textContent. */
-import type { AnalysisKind, ExportRequest, ModelViewState, SavedReportRef } from '../../extension/protocol/messages';
+import type { ExportRequest, LauncherKind, ModelViewState, SavedReportRef } from '../../extension/protocol/messages';
 import type { ModelSummary, ValueInfo } from '../../extension/protocol/model';
 import type { RuntimeStatus } from '../../extension/protocol/runtime';
 import { layoutBars } from '../charts/barLayout';
 import { renderBarChart } from '../charts/barChart';
 import { rasterizeSvg, serializeSvg } from '../charts/export';
 import { formatBytes, formatCount, h } from '../shared/dom';
+import { launchersFor } from './launchers';
 
 export interface SummaryActions {
-  launch(analysis: AnalysisKind): void;
+  launch(analysis: LauncherKind): void;
   openReport(file: string): void;
   exportChart(request: ExportRequest): Promise<{ savedTo: string | null }>;
 }
-
-const ANALYSES: readonly { kind: AnalysisKind; title: string; what: string }[] = [
-  { kind: 'groups', title: 'Analyze Groups…', what: 'per-group loss and fairness metrics over an evaluation set (uses <model>.bias.json, or helps you create it)' },
-  { kind: 'attention', title: 'Attention Heatmaps…', what: 'what each head attends to, over the dataset and per group; additive attention biases' },
-  { kind: 'quant', title: 'Quantization Error…', what: 'INT8/INT4/FP8/MX/NVFP4 error of every weight tensor' },
-];
 
 export function renderSummary(state: ModelViewState, actions: SummaryActions): HTMLElement {
   if (state.kind === 'error') {
@@ -69,7 +64,7 @@ function badge(text: string, testId?: string): HTMLElement {
 
 function launchers(state: Extract<ModelViewState, { kind: 'summary' }>, actions: SummaryActions): HTMLElement {
   return h('div', { className: 'launchers', role: 'group', 'aria-label': 'Analyses' },
-    ...ANALYSES.map((a) => {
+    ...launchersFor(state).map((a) => {
       const button = h('vscode-button', { 'data-testid': `launch-${a.kind}`, ...(state.trusted ? {} : { disabled: true }), text: a.title });
       button.addEventListener('click', () => actions.launch(a.kind));
       const note = state.trusted ? a.what : 'workspace not trusted: inspection only';

@@ -10,6 +10,8 @@ import type { DryRunAnalysis, DryRunResult, DryRunStep } from '../../protocol/dr
 import type { RunOverrides } from '../../protocol/worker';
 import { runAttention } from './attention';
 import { runGroups } from './groups';
+import { runProbe } from './probe';
+import { runSlices } from './slices';
 
 export { DRY_RUN_STEPS, type DryRunAnalysis, type DryRunResult, type DryRunStep } from '../../protocol/dryRun';
 
@@ -33,11 +35,19 @@ const STEP_OF_CODE: Readonly<Record<string, DryRunStep>> = {
   'not-int-array': 'inputs', 'sequence-too-long': 'inputs', 'not-numeric': 'inputs', 'bad-tokenizer': 'inputs', 'bad-npy': 'inputs',
   'output-shape': 'output', 'spec.output': 'output', 'model.no-output': 'output', 'model.output-missing': 'output',
   'spec.model': 'model',
+  'spec.slices': 'slices', 'slices.no-columns': 'slices', 'slices.max-level': 'slices',
+  'probe.no-slot': 'templates', 'probe.bad-template': 'templates', 'probe.too-long': 'templates', 'probe.empty-prompt': 'templates', 'probe.short-template': 'templates',
+  'lm.vocab-size': 'tokenizer', 'probe.token-range': 'tokenizer', 'lm.no-vocab-axis': 'output', 'spec.outputKind': 'output',
   'csv-parse': 'data', 'empty-data': 'data', 'data.empty': 'data', 'no-usable-rows': 'data', 'unsupported-data': 'data', 'bad-parquet': 'data',
 };
 
 /** Which step an engine error is about (by its code; a missing file by the field it is named in). */
 export function stepOfError(error: InspectorError, spec?: { readonly model?: string; readonly data?: string }): DryRunStep {
+  // "field "probe.answers.yes[0]": ..." names the part of the probe (a schema error, a missing file, the run's own check).
+  const probeField = /field "probe\.(\w+)/.exec(error.message)?.[1];
+  if (probeField !== undefined && (error.code === 'spec.probe' || error.code === 'bad-spec' || error.code === 'missing-file' || error.code === 'file-not-found')) {
+    return probeField === 'tokenizer' ? 'tokenizer' : probeField === 'answers' || probeField === 'yes' || probeField === 'no' ? 'answers' : probeField === 'terms' ? 'terms' : 'templates';
+  }
   const known = STEP_OF_CODE[error.code];
   if (known) return known;
   if (error.code.startsWith('onnx.') || error.code.startsWith('model.')) return 'model';
@@ -62,6 +72,16 @@ export async function dryRunSpec(value: unknown, options: DryRunOptions): Promis
   try {
     spec = await resolveSpec(value, { baseDir: options.baseDir, ...(options.specPath ? { specPath: options.specPath } : {}) });
     const { analysis: _analysis, baseDir: _baseDir, specPath: _specPath, rows: _rows, ...run } = options;
+    if (analysis === 'probe') {
+      const report = await runProbe(spec, { ...run, maxRows: rows, bootstrap: 0 });
+      const p = report.probe;
+      return { ok: true, rows: report.data.rows, message: `scored ${p.prompts} prompt${p.prompts === 1 ? '' : 's'} of the first ${report.data.rows} template${report.data.rows === 1 ? '' : 's'} with ${spec.model ?? 'the model'}: ${p.byGroup.length} groups` };
+    }
+    if (analysis === 'slices') {
+      const report = await runSlices(spec, { ...run, maxRows: rows, bootstrap: 0 });
+      const s = report.slices;
+      return { ok: true, rows: s.n, message: `ran ${s.n} row${s.n === 1 ? '' : 's'} through ${spec.model ?? 'the predictions'}: ${s.columns.length} candidate column${s.columns.length === 1 ? '' : 's'} searched` };
+    }
     if (analysis === 'attention') {
       const report = await runAttention(spec, { ...run, maxRows: rows, batchSize: Math.min(rows, 32) });
       return { ok: true, rows: report.data.rows, message: `ran ${report.data.rows} row${report.data.rows === 1 ? '' : 's'} through ${spec.model ?? 'the model'}: ${report.attention.layers} layers × ${report.attention.heads} heads of attention found` };

@@ -30,11 +30,16 @@ export { runInWorker, type WorkerRunOptions } from './workerClient';
 // What the callers need around a run: errors, the spec, providers, metric names, diagnostics.
 export { BadInputError, CancelledError, InspectorError, type ErrorKind, type ProgressFn } from '../errors';
 export {
-  loadSpec, resolveSpec, writeSpec, openTable, profileColumns, suggestSpec, isNpyMapping, isTextMapping, TASKS, parseShard, type Shard,
+  loadSpec, resolveSpec, writeSpec, openTable, profileColumns, suggestSpec, languageModelOutput, suggestSliceColumns, loadTokenizer, type SliceColumnOption, type TokenEncoder, isNpyMapping, isTextMapping, TASKS, parseShard, type Shard,
   type AnalysisSpec, type ColumnProfile, type InputMapping, type ResolvedSpec, type SpecSuggestions, type SuggestHints, type Task,
 } from '../data';
 export { dryRunSpec, stepOfError, type DryRunOptions } from './dryRun';
 export { filesNextTo, profileData, specFromSuggestions, suggestForFiles, PROFILE_ROWS, type FileSuggestions } from './suggest';
+export {
+  suggestProbe, probeSpecFrom, parseTerms, termsProblem, answerProblem, templateSources, commonSlots, writeTemplates, DEFAULT_SLOT,
+  type AnswerPair, type ProbeChoices, type ProbeSuggestions, type TemplateSource,
+} from './probeSuggest';
+export { templateProblem } from './probe';
 export {
   parseProviderSetting, runForward, syntheticFeeds, maxRelativeDifference, type ForwardResult, type ProviderSetting,
 } from '../runtime';

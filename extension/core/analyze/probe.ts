@@ -37,7 +37,7 @@ import { prepareModel, type PreparedModel } from './session';
 /**
  * Run settings (explicit overrides: CLI flags, VS Code settings; the spec's minGroupSize,
  * bootstrap and seed next; then PROBE_DEFAULTS, see options.ts) plus cancellation and progress.
- * `batchSize` counts sequences per forward pass; `maxRows` data rows of a yes/no probe.
+ * `batchSize` counts sequences per forward pass; `maxRows` data rows of a yes/no probe, templates of a counterfactual one.
  */
 export interface ProbeRunOptions extends RunOverrides {
   readonly signal?: AbortSignal;
@@ -81,11 +81,23 @@ async function probeTokenizer(spec: ResolvedSpec, probe: ProbeSpec, model: strin
   return { path, tokenizer: await loadTokenizer(path) };
 }
 
+/** An answer's token ids (tokenised on its own, no special tokens), or why it cannot be an answer. */
+export function answerTokens(tokenizer: TokenEncoder, tokenizerPath: string, text: string): { ids: number[] } | { problem: string } {
+  const ids = tokenizer.ids(text, false);
+  return ids.length === 0 ? { problem: `${JSON.stringify(text)} tokenises to nothing with ${tokenizerPath}; an answer needs at least one token` } : { ids };
+}
+
+/** Why a counterfactual template cannot be used with `slot` (undefined when it can). */
+export function templateProblem(text: string, slot: string): string | undefined {
+  if (text === '') return 'the template is empty';
+  return text.includes(slot) ? undefined : `the template has no slot ${JSON.stringify(slot)} (field "probe.slot"): ${JSON.stringify(text)}`;
+}
+
 function tokenizeAnswers(spec: ResolvedSpec, tokenizer: TokenEncoder, tokenizerPath: string, sets: { yes?: readonly string[]; no?: readonly string[] }, field: string): AnswerTokens {
   const one = (name: 'yes' | 'no', answers: readonly string[] | undefined): number[][] | undefined => answers?.map((text, i) => {
-    const ids = tokenizer.ids(text, false);
-    if (ids.length === 0) throw fieldError(spec, `${field}${name}[${i}]`, `${JSON.stringify(text)} tokenises to nothing with ${tokenizerPath}; an answer needs at least one token`);
-    return ids;
+    const answer = answerTokens(tokenizer, tokenizerPath, text);
+    if ('problem' in answer) throw fieldError(spec, `${field}${name}[${i}]`, answer.problem);
+    return answer.ids;
   });
   const yes = one('yes', sets.yes);
   const no = one('no', sets.no);
@@ -382,7 +394,7 @@ export async function runProbe(spec: ResolvedSpec, options: ProbeRunOptions): Pr
     };
     const body = probe.kind === 'yesno'
       ? await yesNoProbe(spec, probe, tokenizer, scorer, boot, minGroupSize, { ...options, maxRows: run.maxRows }, progress)
-      : await counterfactualProbe(spec, probe, tokenizer, scorer, scoreKind(answers), boot, minGroupSize, options, progress);
+      : await counterfactualProbe(spec, probe, tokenizer, scorer, scoreKind(answers), boot, minGroupSize, { ...options, maxRows: run.maxRows }, progress);
     options.onProgress?.(1, 'done');
     return {
       schema: REPORT_SCHEMA, kind: 'probe', createdAt: new Date().toISOString(), spec: spec.specPath,
@@ -591,6 +603,8 @@ async function counterfactualProbe(
   const slot = probe.slot ?? '{group}';
   const column = probe.column ?? 'template';
   const file = probe.templates;
+  // maxRows counts templates read (a dry run checks the first ones).
+  const maxRows = options.maxRows ?? 0;
   const table = await openTable(file, { batchRows: 4096, ...(options.signal ? { signal: options.signal } : {}) });
   const templates: { row: number; text: string }[] = [];
   let skipped = 0;
@@ -604,9 +618,12 @@ async function counterfactualProbe(
         const row = batch.rowNumbers[i]!;
         const cell = cells[i];
         if (typeof cell !== 'string' || cell === '') throw new BadInputError('probe.bad-template', `${file}: row ${row}, column "${column}": expected a template string (got ${JSON.stringify(cell ?? null)})`, { file });
-        if (!cell.includes(slot)) throw new BadInputError('probe.no-slot', `${file}: row ${row}, column "${column}": the template has no slot ${JSON.stringify(slot)} (field "probe.slot"): ${JSON.stringify(cell)}`, { file });
+        const problem = templateProblem(cell, slot);
+        if (problem) throw new BadInputError('probe.no-slot', `${file}: row ${row}, column "${column}": ${problem}`, { file });
         templates.push({ row, text: cell });
+        if (maxRows > 0 && templates.length >= maxRows) break;
       }
+      if (maxRows > 0 && templates.length >= maxRows) break;
     }
   } finally {
     await table.close();

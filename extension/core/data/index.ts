@@ -9,6 +9,7 @@ export * from './spec-types';
 export { loadSpec, resolveSpec, scoredOutputKind, scoringTask, validateSpec, writeSpec, specToJson, formatSpecIssues, fieldName, type SpecIssue, type ResolveOptions } from './spec';
 export { createInputEncoder, type EncodedBatch, type EncoderOptions, type EncoderSummary, type InputEncoder } from './encode';
 export { SkipTally, type SkipSummary } from './skips';
-export { suggestSpec, acceptSuggestions, profileColumns, type ColumnKind, type ColumnProfile, type GroupOption, type InputSuggestion, type ModelFacts, type ModelTask, type Ranked, type SpecSuggestions, type SuggestHints } from './suggest';
+export { suggestSpec, acceptSuggestions, profileColumns, languageModelOutput, type ColumnKind, type ColumnProfile, type GroupOption, type InputSuggestion, type ModelFacts, type ModelTask, type Ranked, type SpecSuggestions, type SuggestHints } from './suggest';
 export { normalizeDtype, type ModelInputInfo, type TensorArray, type TensorData, type TensorDType } from './tensors';
 export { loadTokenizer, type TokenEncoder } from './tokenizer';
+export { suggestSliceColumns, type SliceColumnOption } from './suggestSlices';

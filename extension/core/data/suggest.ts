@@ -225,6 +225,19 @@ function isIdLike(c: ColumnProfile): boolean {
   return c.kind === 'string' && c.present === c.rows && c.rows > 2 && c.distinct === c.present && c.meanLength < 40 && !TEXT_NAMES.test(c.name) && /^[\w-]+$/.test(c.name) && /(^|_)(id|key|uuid|code)$/i.test(c.name);
 }
 
+/**
+ * The model's language-model output ([B, T, V] logits: the first float output has rank 3), as the
+ * spec suggestions read it; undefined for any other model. The model editor shows its probe
+ * launcher, and the guided flow suggests a probe spec, by this one test.
+ */
+export function languageModelOutput(model: Pick<ModelFacts, 'outputs'>): { readonly name: string; readonly vocab?: number; readonly reason: string } | undefined {
+  const output = pickOutput(model.outputs);
+  if (!output) return undefined;
+  const shape = describeOutput(output);
+  if (shape.modelTask !== 'language_model') return undefined;
+  return { name: output.name, ...(shape.width !== undefined ? { vocab: shape.width } : {}), reason: `output "${output.name}" ${shape.dims} scores a vocabulary at every position` };
+}
+
 interface OutputShape {
   readonly modelTask?: ModelTask;
   /** Values per row of the output (its last dim), when fixed. */

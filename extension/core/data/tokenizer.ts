@@ -14,6 +14,8 @@ export interface TokenEncoder {
   encode(text: string, maxLength: number | undefined): { ids: number[]; tokens: string[] };
   /** Token ids of one text, untruncated; `special` false leaves out the post-processor's special tokens. */
   ids(text: string, special: boolean): number[];
+  /** Id of the unknown token (the model's `unk_token`), when it has one. */
+  readonly unkId: number | undefined;
   /** Size of the vocabulary with added tokens (largest id + 1). */
   readonly vocabSize: number;
   /** The length the tokenizer truncates to (`truncation.max_length`, else the config's `model_max_length`), if any. */
@@ -52,8 +54,11 @@ export async function loadTokenizer(path: string): Promise<TokenEncoder> {
   const maxLength = isRecord(truncation) && typeof truncation['max_length'] === 'number' ? truncation['max_length']
     : typeof configMax === 'number' && configMax > 0 && configMax < 1e9 ? configMax : undefined;
 
+  const unk = config['unk_token'];
+  const unkId = typeof unk === 'string' ? tokenizer.token_to_id(unk) ?? undefined : undefined;
   return {
     padId,
+    unkId,
     vocabSize,
     maxLength,
     ids(text, special) {

@@ -4,6 +4,7 @@ import { analysisCompare, budgetProblems } from './analysisCompare';
 import { analysisGroups } from './analysisGroups';
 import { analysisQuant } from './analysisQuant';
 import { guidedSpec, guidedSpecAttention, guidedSpecDryRun } from './guidedSpec';
+import { guidedSpecProbe, guidedSpecSlices, modelEditorProbe } from './guidedSpecFlows';
 import { analysisSlices, analysisThresholds } from './analysisSlices';
 import { analysisProbe } from './analysisProbe';
 import { analysisProbeSlices } from './analysisProbeSlices';
@@ -17,4 +18,4 @@ import { untrustedAttentionSample } from './untrustedAttentionSample';
  * workspace copy (the runner allows new files there and nowhere else). The untrusted-workspace
  * scenario runs last, in a second code-server with workspace trust on (Scenario.workspaceTrust).
  */
-export const analysisScenarios: readonly Scenario[] = [analysisGroups, analysisAttention, analysisQuant, analysisSlices, analysisThresholds, analysisProbe, analysisProbeSlices, analysisCompare, budgetProblems, guidedSpec, guidedSpecDryRun, guidedSpecAttention, untrustedWorkspace, untrustedAttentionSample];
+export const analysisScenarios: readonly Scenario[] = [analysisGroups, analysisAttention, analysisQuant, analysisSlices, analysisThresholds, analysisProbe, analysisProbeSlices, analysisCompare, budgetProblems, guidedSpec, guidedSpecDryRun, guidedSpecAttention, guidedSpecProbe, guidedSpecSlices, modelEditorProbe, untrustedWorkspace, untrustedAttentionSample];

@@ -20,7 +20,7 @@ interface PickRow { label: string; description: string }
  * Explorer's context menu when the Explorer lists the file, else (a window whose file watcher
  * missed the new file) from the palette's model pick, which searches the disk.
  */
-async function startOn(wb: Workbench, model: string, item: string, log: (m: string) => void): Promise<void> {
+export async function startOn(wb: Workbench, model: string, item: string, log: (m: string) => void): Promise<void> {
   await wb.openExplorer();
   const row = wb.page.locator(`.explorer-folders-view .monaco-list-row[aria-label="${model}"]`).first();
   if (await row.waitFor({ timeout: 15_000 }).then(() => true, () => false)) {
@@ -39,7 +39,7 @@ async function startOn(wb: Workbench, model: string, item: string, log: (m: stri
 }
 
 /** Waits for a quick pick whose title contains `title` and returns its rows (label and description). */
-async function quickPick(page: Page, title: string): Promise<PickRow[]> {
+export async function quickPick(page: Page, title: string): Promise<PickRow[]> {
   const widget = page.locator('.quick-input-widget');
   await widget.locator('.quick-input-title', { hasText: title }).first().waitFor({ timeout: 60_000 });
   const rows = widget.locator('.quick-input-list .monaco-list-row');
@@ -123,7 +123,7 @@ export const guidedSpec: Scenario = {
 };
 
 /** Clicks the button of a notification toast whose message contains `text`; returns the message. */
-async function clickNotificationButton(page: Page, text: string | RegExp, button: string): Promise<string> {
+export async function clickNotificationButton(page: Page, text: string | RegExp, button: string): Promise<string> {
   const toast = page.locator('.notifications-toasts .notification-list-item', { hasText: text }).first();
   await toast.waitFor({ timeout: 60_000 });
   const message = (await toast.locator('.notification-list-item-message').innerText()).replace(/\s+/g, ' ').trim();
