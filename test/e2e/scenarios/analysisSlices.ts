@@ -19,7 +19,7 @@ interface GroupsWithTabsJson {
 const clean = (text: string): string => text.replace(/\s+/g, ' ').trim();
 
 /** The saved groups report once the tab has added its section to it (the host rewrites the file). */
-async function withSection(path: string, key: 'slices' | 'thresholds'): Promise<GroupsWithTabsJson> {
+export async function withSection(path: string, key: 'slices' | 'thresholds'): Promise<GroupsWithTabsJson> {
   return waitFor(`the "${key}" section in ${path}`, () => {
     try {
       const json = JSON.parse(readFileSync(path, 'utf8')) as GroupsWithTabsJson;

@@ -6,6 +6,7 @@ import { check, type Scenario } from '../harness/scenario';
 import { tabularModel } from '../../unit/analyze/tabularModel';
 import { csvOf, issueColumns } from '../../unit/data/synthetic';
 import { savedReportNames, waitForNewReport } from './analysisSteps';
+import { withSection } from './analysisSlices';
 import { clickNotificationButton, quickPick, startOn } from './guidedSpec';
 
 /** Waits for the input box titled `title`, types `text` (replacing its value) and accepts it. */
@@ -103,10 +104,11 @@ export const guidedSpecProbe: Scenario = {
  * Find Slices… on a model and CSV nobody here made, with no spec: the guided flow asks the groups
  * steps and then the candidate columns of the slice search (every metadata column picked; the
  * row id, the model's features and the label listed with why not); the spec is checked by a
- * slice search on the first rows, saved with `slices.columns`, and the slices report opens.
+ * slice search on the first rows, saved with `slices.columns`, and the groups report opens on its
+ * Slices tab, whose section searched those columns.
  */
 export const guidedSpecSlices: Scenario = {
-  name: 'guided spec for Find Slices asks the candidate columns with reasons, saves slices.columns, and the slices report opens',
+  name: 'guided spec for Find Slices asks the candidate columns with reasons, saves slices.columns, and the groups report opens on its Slices tab',
   timeoutMs: 240_000,
   async run({ page, wb, workspace, shot, log }) {
     const model = 'slicer-model.onnx';
@@ -114,7 +116,7 @@ export const guidedSpecSlices: Scenario = {
     writeFileSync(files[0]!, tabularModel({ scale: [0.01, 1e-5, 0.01, 0.01, 1e-4] }));
     writeFileSync(files[1]!, csvOf(issueColumns(), 600, 23));
     try {
-      const before = savedReportNames(workspace, 'slicer-model', 'slices');
+      const before = savedReportNames(workspace, 'slicer-model', 'groups');
       await startOn(wb, model, 'Find Slices…', log);
       await clickNotificationButton(page, 'No analysis spec', 'Create Spec…');
       const data = await quickPick(page, 'Evaluation data');
@@ -136,14 +138,15 @@ export const guidedSpecSlices: Scenario = {
       await shot('slice column pick with reasons');
       await page.keyboard.press('Enter');
 
-      await waitFor(`the "slices: ${model}" panel`, async () => ((await wb.editorTab(`slices: ${model}`).isVisible()) ? true : undefined), 120_000, 250);
+      await waitFor(`the "groups: ${model}" panel`, async () => ((await wb.editorTab(`groups: ${model}`).isVisible()) ? true : undefined), 120_000, 250);
       const view = await wb.webviewWith('[data-testid="slices-headline"]', 60_000);
       log(`headline: ${(await view.locator('[data-testid="slices-headline"]').innerText()).replace(/\s+/g, ' ').trim()}`);
       await shot('slices report of the guided spec');
       const spec = JSON.parse(readFileSync(files[2]!, 'utf8')) as { slices?: unknown; label?: string };
       log(`saved: ${JSON.stringify(spec)}`);
       check(JSON.stringify(spec.slices) === JSON.stringify({ columns: ['sex', 'race', 'region'] }), `the saved slices are ${JSON.stringify(spec.slices)}`);
-      const saved = await waitForNewReport<{ slices: { columns: { name: string }[] } }>(workspace, 'slicer-model', 'slices', before);
+      const report = await waitForNewReport(workspace, 'slicer-model', 'groups', before);
+      const saved = { json: (await withSection(report.path, 'slices')) as unknown as { slices: { columns: { name: string }[] } } };
       check(saved.json.slices.columns.map((c) => c.name).join(',') === 'sex,race,region', `the report searched ${saved.json.slices.columns.map((c) => c.name).join(',')}`);
     } finally {
       for (const f of files) if (existsSync(f)) rmSync(f);
