@@ -156,6 +156,72 @@ export class GroupAccumulator {
     }
   }
 
+  /**
+   * Adds a cell of `n` classified rows that share label, prediction, ECE bin, top-label
+   * correctness and loss NaN-ness (the count-based bootstrap, docs/BOOTSTRAP.md): `w` = Σ weight,
+   * `wLoss` = Σ weight·loss (ignored when `lossNaN`), `wBrier` = Σ weight·Brier term, `wConf` =
+   * Σ weight·confidence (ignored when `bin` < 0). The same sums `addClassified` makes row by row.
+   */
+  addClassifiedCell(label: number, pred: number, bin: number, topCorrect: number, lossNaN: number, n: number, w: number, wLoss: number, wBrier: number, wConf: number): void {
+    this.count += n;
+    this.weight += w;
+    if (lossNaN === 0) {
+      this.lossSum += wLoss;
+      this.lossWeight += w;
+    } else {
+      this.nanLosses += n;
+    }
+    const correct = label === pred;
+    if (correct) this.correct += w;
+    this.brierSum += wBrier;
+    if (bin >= 0) {
+      const o = bin * 4;
+      const bins = this.bins;
+      bins[o] = (bins[o] as number) + w;
+      bins[o + 1] = (bins[o + 1] as number) + wConf;
+      if (topCorrect === 1) bins[o + 2] = (bins[o + 2] as number) + w;
+      bins[o + 3] = (bins[o + 3] as number) + n;
+    }
+    if (this.binary) {
+      if (label === 1) {
+        this.positives += n;
+        if (pred === 1) this.tp += w;
+        else this.fn += w;
+      } else {
+        this.negatives += n;
+        if (pred === 1) this.fp += w;
+        else this.tn += w;
+      }
+      if (pred === 1) this.selected += w;
+    } else {
+      const pc = this.perClass;
+      const lo = label * 5;
+      const po = pred * 5;
+      if (correct) pc[lo] = (pc[lo] as number) + w;
+      pc[lo + 1] = (pc[lo + 1] as number) + w;
+      pc[lo + 3] = (pc[lo + 3] as number) + n;
+      pc[po + 2] = (pc[po + 2] as number) + w;
+      pc[po + 4] = (pc[po + 4] as number) + n;
+    }
+  }
+
+  /** A cell of `n` regression rows (see addClassifiedCell): Σ weight, Σ weight·loss, Σ weight·e², Σ weight·|e|. */
+  addRegressionCell(lossNaN: number, errNaN: number, n: number, w: number, wLoss: number, wSqErr: number, wAbsErr: number): void {
+    this.count += n;
+    this.weight += w;
+    if (lossNaN === 0) {
+      this.lossSum += wLoss;
+      this.lossWeight += w;
+    } else {
+      this.nanLosses += n;
+    }
+    if (errNaN === 0) {
+      this.sqErr += wSqErr;
+      this.absErr += wAbsErr;
+      this.errWeight += w;
+    }
+  }
+
   /** Adds `n` copies of one regression sample with total weight `w`. */
   addRegression(label: number, pred: number, loss: number, w: number, n: number): void {
     this.count += n;
