@@ -91,7 +91,8 @@ export async function openDelimited(path: string, delimiter: ',' | '\t', options
   };
 }
 
-const BYTE_CHUNK = 1024 * 1024;
+/** Bytes per read: as the record path (memory stays a few batches ahead of the consumer). */
+const BYTE_CHUNK = READ_CHUNK_BYTES;
 
 /**
  * Batches of the byte-level path: the same batches (rows, row numbers, ragged rows) the record

@@ -50,12 +50,14 @@ function isSpace(c: number): boolean {
 }
 
 /**
- * Parses bytes [s, e) as `numericCell` parses their text: writes the value into `out[at]` and
+ * Parses field bytes [s, e) (`quoted` as in ByteBatch) as `numericCell` parses their text: writes the value into `out[at]` and
  * returns the status (0 number, 1 missing, 2 not a number). Plain decimals whose value one IEEE
  * operation gives exactly (≤ 15 significant digits, |exponent| ≤ 22: Clinger's fast path) are
  * parsed here; anything else (other spellings, non-ASCII text) through `numericCell` on the text.
  */
-export function parseNumber(buf: Uint8Array, s: number, e: number, out: Float64Array, at: number, text: () => string): number {
+export function parseNumber(buf: Buffer, s: number, e: number, quoted: number, out: Float64Array, at: number): number {
+  const s0 = s;
+  const e0 = e;
   while (s < e && isSpace(buf[s] as number)) s++;
   while (e > s && isSpace(buf[e - 1] as number)) e--;
   if (s === e) {
@@ -121,7 +123,7 @@ export function parseNumber(buf: Uint8Array, s: number, e: number, out: Float64A
     out[at] = negative ? -v : v;
     return 0;
   }
-  const cell = numericCell(text());
+  const cell = numericCell(decodeField(buf, s0, e0, quoted));
   if (cell.kind === 'number') {
     out[at] = cell.value;
     return 0;
@@ -140,8 +142,8 @@ export class ByteInterner {
   private used = 0;
   readonly values: string[] = [];
 
-  /** Id of bytes [s, e) of `buf`; `decode` gives their text the first time. */
-  id(buf: Uint8Array, s: number, e: number, decode: () => string): number {
+  /** Id of bytes [s, e) of `buf` (a field, `quoted` as in ByteBatch; decoded the first time). */
+  id(buf: Buffer, s: number, e: number, quoted: number): number {
     let h = 0x811c9dc5;
     for (let i = s; i < e; i++) h = Math.imul(h ^ (buf[i] as number), 0x01000193);
     const mask = this.table.length - 1;
@@ -154,7 +156,7 @@ export class ByteInterner {
       slot = (slot + 1) & mask;
     }
     const id = this.values.length;
-    this.values.push(decode());
+    this.values.push(decodeField(buf, s, e, quoted));
     this.hashes.push(h);
     this.lengths.push(len);
     if (this.used + len > this.pool.length) {
@@ -250,7 +252,7 @@ export class ByteBatch implements RowBatch, TypedColumns {
         const f = r * width + at;
         const s = starts[f] as number;
         const e = ends[f] as number;
-        status[r] = parseNumber(buf, s, e, values, r, () => decodeField(buf, s, e, quoted[f] as number));
+        status[r] = parseNumber(buf, s, e, quoted[f] as number, values, r);
       }
     }
     const column = { values, status };
@@ -271,15 +273,14 @@ export class ByteBatch implements RowBatch, TypedColumns {
     const { buf, starts, ends, quoted, width } = this;
     for (let r = 0; r < this.length; r++) {
       if (at === undefined) {
-        ids[r] = interner.id(buf, 0, 0, () => '');
+        ids[r] = interner.id(buf, 0, 0, 0);
         continue;
       }
       const f = r * width + at;
       const s = starts[f] as number;
       const e = ends[f] as number;
       // keyed on the raw bytes: only a quoted field holds a doubled quote, so one text has one key
-      const q = quoted[f] as number;
-      ids[r] = interner.id(buf, s, e, () => decodeField(buf, s, e, q));
+      ids[r] = interner.id(buf, s, e, quoted[f] as number);
     }
     const column = { ids, values: interner.values };
     this.category.set(name, column);
