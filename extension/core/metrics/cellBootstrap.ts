@@ -106,38 +106,87 @@ function gatherFull(v: Float64Array, stride: number, base: number, m: number, rn
     acc[2] = s2;
     return;
   }
-  acc.fill(0, 0, stride);
+  if (stride === 6) {
+    let s0 = 0;
+    let s1 = 0;
+    let s2 = 0;
+    let s3 = 0;
+    let s4 = 0;
+    let s5 = 0;
+    let u = 0;
+    for (let j = 0; j < m; j++) {
+      if ((j & 3) === 0) u = rng.nextU32();
+      const r = (base + (u & 255)) * 6;
+      u >>>= 8;
+      s0 += v[r] as number;
+      s1 += v[r + 1] as number;
+      s2 += v[r + 2] as number;
+      s3 += v[r + 3] as number;
+      s4 += v[r + 4] as number;
+      s5 += v[r + 5] as number;
+    }
+    acc[0] = s0;
+    acc[1] = s1;
+    acc[2] = s2;
+    acc[3] = s3;
+    acc[4] = s4;
+    acc[5] = s5;
+    return;
+  }
+  // any stride: the rows first, then one tight sum per value
+  const rows = scratchRows(m);
   let u = 0;
   for (let j = 0; j < m; j++) {
     if ((j & 3) === 0) u = rng.nextU32();
-    const r = (base + (u & 255)) * stride;
+    rows[j] = (base + (u & 255)) * stride;
     u >>>= 8;
-    for (let f = 0; f < stride; f++) acc[f] = (acc[f] as number) + (v[r + f] as number);
+  }
+  sumRows(v, stride, rows, m, acc);
+}
+
+let scratch = new Int32Array(1024);
+
+function scratchRows(m: number): Int32Array {
+  if (scratch.length < m) scratch = new Int32Array(Math.max(m, scratch.length * 2));
+  return scratch;
+}
+
+/** acc[f] = Σ_j v[rows[j] + f] for each of the `stride` values. */
+function sumRows(v: Float64Array, stride: number, rows: Int32Array, m: number, acc: Float64Array): void {
+  for (let f = 0; f < stride; f++) {
+    let sum = 0;
+    for (let j = 0; j < m; j++) sum += v[(rows[j] as number) + f] as number;
+    acc[f] = sum;
   }
 }
 
-/**
- * The same for a block of `size` < 256 rows (the last block of a cell): 8-bit chunks of draws,
- * a chunk ≥ size rejected (so each row has probability 1/size).
- */
+/** The same for a block of `size` < 256 rows (the last block of a cell). */
 function gatherPartial(v: Float64Array, stride: number, base: number, size: number, m: number, rng: Xoshiro128, acc: Float64Array): void {
-  acc.fill(0, 0, stride);
-  let u = 0;
-  let left = 0;
-  for (let j = 0; j < m; j++) {
-    let k: number;
-    do {
-      if (left === 0) {
-        u = rng.nextU32();
-        left = 4;
-      }
-      k = u & 255;
-      u >>>= 8;
-      left--;
-    } while (k >= size);
-    const r = (base + k) * stride;
-    for (let f = 0; f < stride; f++) acc[f] = (acc[f] as number) + (v[r + f] as number);
+  const rows = scratchRows(m);
+  if (size === 1) {
+    for (let j = 0; j < m; j++) rows[j] = base * stride;
+  } else {
+    // chunks of ⌈log2 size⌉ bits, a chunk ≥ size rejected (each row 1/size; under half rejected)
+    const bits = 32 - Math.clz32(size - 1);
+    const mask = (1 << bits) - 1;
+    const perDraw = Math.floor(32 / bits);
+    let u = 0;
+    let left = 0;
+    for (let j = 0; j < m; j++) {
+      let k: number;
+      do {
+        if (left === 0) {
+          u = rng.nextU32();
+          left = perDraw;
+        }
+        k = u & mask;
+        u >>>= bits;
+        left--;
+      } while (k >= size);
+      rows[j] = (base + k) * stride;
+    }
   }
+  sumRows(v, stride, rows, m, acc);
 }
 
 /** How a replicate was drawn: cell counts only, or cell counts plus the rows inside blocks. */
@@ -295,28 +344,34 @@ export class CellResampler {
           b++;
         }
       }
+      // each row's place in cell order, then each side's values in tight loops
       const fill = start.slice(0, cells);
-      const v = this.values;
+      const place = new Int32Array(n);
       for (let i = 0; i < n; i++) {
         const c = cellOfRow[i] as number;
-        const o = (fill[c] as number) * stride;
+        place[i] = (fill[c] as number) * stride;
         fill[c] = (fill[c] as number) + 1;
-        sides.forEach((s, j) => {
-          const plan = this.plans[j] as SidePlan;
-          const w = s.weight[i] as number;
-          const loss = s.loss[i] as number;
+      }
+      const v = this.values;
+      sides.forEach((s, j) => {
+        const plan = this.plans[j] as SidePlan;
+        const { weight, loss, pred, label, brier, bin, conf } = s;
+        for (let i = 0; i < n; i++) {
+          const o = place[i] as number;
+          const w = weight[i] as number;
+          const l = loss[i] as number;
           if (plan.w >= 0) v[o + plan.w] = w;
-          if (plan.l >= 0) v[o + plan.l] = loss === loss ? w * loss : 0;
+          if (plan.l >= 0) v[o + plan.l] = l === l ? w * l : 0;
           if (plan.regression) {
-            const e = (s.pred[i] as number) - (s.label[i] as number);
+            const e = (pred[i] as number) - (label[i] as number);
             v[o + plan.b] = e === e ? w * e * e : 0;
             v[o + plan.c] = e === e ? w * Math.abs(e) : 0;
           } else {
-            if (plan.b >= 0) v[o + plan.b] = w * (s.brier[i] as number);
-            if (plan.c >= 0) v[o + plan.c] = (s.bin[i] as number) >= 0 ? w * (s.conf[i] as number) : 0;
+            if (plan.b >= 0) v[o + plan.b] = w * (brier[i] as number);
+            if (plan.c >= 0) v[o + plan.c] = (bin[i] as number) >= 0 ? w * (conf[i] as number) : 0;
           }
-        });
-      }
+        }
+      });
     }
   }
 
