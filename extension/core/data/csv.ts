@@ -41,18 +41,15 @@ export async function openDelimited(path: string, delimiter: ',' | '\t', options
     // The byte-level path (csvBytes.ts) reads the file unless it meets text only csv-parse reads
     // exactly; then csv-parse (or the plain split) goes on after the records already yielded.
     const fast = byteBatches(path, delimiter, header.length, index, batchRows, options.signal, progress);
-    let skip = 0;
-    let row = 0;
-    for (let next = await fast.next(); ; next = await fast.next()) {
-      if (next.done) {
-        if (next.value.done) return;
-        skip = next.value.consumed;
-        row = next.value.rows;
-        break;
-      }
+    let next = await fast.next();
+    while (!next.done) {
       yield next.value;
       throwIfAborted(options.signal);
+      next = await fast.next();
     }
+    if (next.value.done) return;
+    let skip = next.value.consumed;
+    let row = next.value.rows;
     let records: string[][] = [];
     let rowNumbers: number[] = [];
     let skipped: SkippedRow[] = [];
