@@ -114,46 +114,7 @@ export class GroupAccumulator {
     label: number, pred: number, conf: number, bin: number, brier: number, loss: number, w: number, n: number,
     topCorrect: number = label === pred ? 1 : 0,
   ): void {
-    this.count += n;
-    this.weight += w;
-    if (loss === loss) {
-      this.lossSum += w * loss;
-      this.lossWeight += w;
-    } else {
-      this.nanLosses += n;
-    }
-    const correct = label === pred ? 1 : 0;
-    this.correct += w * correct;
-    this.brierSum += w * brier;
-    if (bin >= 0) {
-      const o = bin * 4;
-      const bins = this.bins;
-      bins[o] = (bins[o] as number) + w;
-      bins[o + 1] = (bins[o + 1] as number) + w * conf;
-      bins[o + 2] = (bins[o + 2] as number) + w * topCorrect;
-      bins[o + 3] = (bins[o + 3] as number) + n;
-    }
-    if (this.binary) {
-      if (label === 1) {
-        this.positives += n;
-        if (pred === 1) this.tp += w;
-        else this.fn += w;
-      } else {
-        this.negatives += n;
-        if (pred === 1) this.fp += w;
-        else this.tn += w;
-      }
-      if (pred === 1) this.selected += w;
-    } else {
-      const pc = this.perClass;
-      const lo = label * 5;
-      const po = pred * 5;
-      if (correct === 1) pc[lo] = (pc[lo] as number) + w;
-      pc[lo + 1] = (pc[lo + 1] as number) + w;
-      pc[lo + 3] = (pc[lo + 3] as number) + n;
-      pc[po + 2] = (pc[po + 2] as number) + w;
-      pc[po + 4] = (pc[po + 4] as number) + n;
-    }
+    this.addClassifiedCell(label, pred, bin, topCorrect, loss === loss ? 0 : 1, n, w, w * loss, w * brier, w * conf);
   }
 
   /**
