@@ -167,6 +167,15 @@ export interface GroupsSection {
      * row weights (docs/SHARDING.md §2). Absent in reports written before sharding: multinomial.
      */
     readonly scheme?: 'multinomial' | 'poisson';
+    /**
+     * How replicates were drawn (docs/BOOTSTRAP.md), each exact in distribution for its scheme:
+     * cells: multinomial counts over cells (group combination × label × prediction × …), nothing
+     * per row; cells+rows: the same over blocks of ≤ 256 rows of a cell, then rows drawn inside
+     * the blocks, where row values (losses, Brier terms, confidences, weights) are summed; rows:
+     * n row indices (the dice loss). Absent for the Poisson scheme (row weights) and in older
+     * reports (rows).
+     */
+    readonly sampler?: 'cells' | 'cells+rows' | 'rows';
   };
   readonly diversity?: DiversitySection;
 }

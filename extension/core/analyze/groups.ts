@@ -6,7 +6,7 @@
  * The CLI and the VS Code host both call `runGroups` with the same spec.
  */
 import { BadInputError, InspectorError, throttleProgress, throwIfAborted, type ProgressFn } from '../errors';
-import { createInputEncoder, numericCell, openTableShard, scoredOutputKind, scoringTask, type Shard, type EncodedBatch, type EncoderSummary, type InputEncoder, type ResolvedSpec, type RowBatch, type TableReader } from '../data';
+import { createInputEncoder, hasTypedColumns, numericCell, openTableShard, scoredOutputKind, scoringTask, type Shard, type EncodedBatch, type EncoderSummary, type InputEncoder, type ResolvedSpec, type RowBatch, type TableReader } from '../data';
 import { evaluateBatch, type LossConfig } from '../metrics/batch';
 import { featureVariances } from '../metrics/diversity';
 import { checkBootstrap, GroupMetricsBuilder } from '../metrics/groups';
@@ -351,8 +351,20 @@ async function predictionsPass<T>(spec: ResolvedSpec, options: GroupsRunOptions,
       const labels = encoded.labels ?? new Float64Array(0);
       const position = batchPositions(batch.rowNumbers, encoded.rowNumbers);
       const read = (column: string): Float64Array => {
-        const cells = batch.column(column);
         const values = new Float64Array(encoded.rowsUsed);
+        if (hasTypedColumns(batch)) {
+          // typed from the bytes (csvBytes.ts): the message's text is decoded only for a bad cell
+          const { values: numbers, status } = batch.numbers(column);
+          for (let i = 0; i < values.length; i++) {
+            const at = position[i]!;
+            if (status[at] !== 0) {
+              throw new BadInputError('predictions.value', `${predictions.file}: row ${encoded.rowNumbers[i]}, column "${column}": expected a finite number (got ${JSON.stringify(batch.column(column)[at] ?? null)})`, { file: predictions.file });
+            }
+            values[i] = numbers[at]!;
+          }
+          return values;
+        }
+        const cells = batch.column(column);
         for (let i = 0; i < values.length; i++) {
           const raw = cells[position[i]!];
           const cell = numericCell(raw);

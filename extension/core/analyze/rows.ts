@@ -5,7 +5,7 @@
  * same encoder, batching and messages as the groups analysis.
  */
 import { BadInputError, throttleProgress, type ProgressFn } from '../errors';
-import { createInputEncoder, numericCell, openTableShard, scoredOutputKind, scoringTask, type ResolvedSpec, type Shard, type TableReader } from '../data';
+import { createInputEncoder, hasTypedColumns, numericCell, openTableShard, scoredOutputKind, scoringTask, type ResolvedSpec, type Shard, type TableReader } from '../data';
 import { evaluateBatch } from '../metrics/batch';
 import { reportModel } from '../report';
 import type { ReportModel } from '../../protocol/report';
@@ -134,8 +134,17 @@ export async function collectRows(spec: ResolvedSpec, extraColumns: readonly str
           });
         } else {
           const read = (column: string): Float64Array => {
-            const cells = batch.column(column);
             const values = new Float64Array(encoded.rowsUsed);
+            if (hasTypedColumns(batch)) {
+              const { values: numbers, status } = batch.numbers(column);
+              for (let i = 0; i < values.length; i++) {
+                const at = position[i]!;
+                if (status[at] !== 0) throw new BadInputError('predictions.value', `${file}: row ${encoded.rowNumbers[i]}, column "${column}": expected a finite number (got ${JSON.stringify(batch.column(column)[at] ?? null)})`, { file });
+                values[i] = numbers[at]!;
+              }
+              return values;
+            }
+            const cells = batch.column(column);
             for (let i = 0; i < values.length; i++) {
               const raw = cells[position[i]!];
               const cell = numericCell(raw);

@@ -13,10 +13,11 @@
  * the file's own line numbers).
  */
 import { createReadStream } from 'node:fs';
-import { stat } from 'node:fs/promises';
+import { open, stat, type FileHandle } from 'node:fs/promises';
 import { StringDecoder } from 'node:string_decoder';
 import { parse, CsvError } from 'csv-parse';
 import { BadInputError, throwIfAborted } from '../errors';
+import { ByteBatch, ByteInterner, RecordSplitter, Split } from './csvBytes';
 import { DEFAULT_BATCH_ROWS, RecordBatch, type OpenTableOptions, type RowBatch, type SkippedRow, type TableReader } from './table';
 
 const READ_CHUNK_BYTES = 64 * 1024;
@@ -37,15 +38,25 @@ export async function openDelimited(path: string, delimiter: ',' | '\t', options
   });
 
   async function* batches(): AsyncGenerator<RowBatch> {
-    let row = 0;
+    // The byte-level path (csvBytes.ts) reads the file unless it meets text only csv-parse reads
+    // exactly; then csv-parse (or the plain split) goes on after the records already yielded.
+    const fast = byteBatches(path, delimiter, header.length, index, batchRows, options.signal, progress);
+    let next = await fast.next();
+    while (!next.done) {
+      yield next.value;
+      throwIfAborted(options.signal);
+      next = await fast.next();
+    }
+    if (next.value.done) return;
+    let skip = next.value.consumed;
+    let row = next.value.rows;
     let records: string[][] = [];
     let rowNumbers: number[] = [];
     let skipped: SkippedRow[] = [];
-    let first = true;
     for await (const chunk of readRecordChunks(path, delimiter, options.signal, progress)) {
       for (const record of chunk) {
-        if (first) {
-          first = false; // the header
+        if (skip > 0) {
+          skip--; // the header, and the records the byte path yielded
           continue;
         }
         row++;
@@ -75,6 +86,136 @@ export async function openDelimited(path: string, delimiter: ',' | '\t', options
     progress: () => ({ ...progress }),
     close: async () => {},
   };
+}
+
+/** Bytes per read: as the record path (memory stays a few batches ahead of the consumer). */
+const BYTE_CHUNK = READ_CHUNK_BYTES;
+
+/**
+ * Batches of the byte-level path: the same batches (rows, row numbers, ragged rows) the record
+ * path makes. Returns `done: true` at the end of the file, or, when it meets text it leaves to
+ * csv-parse, `done: false` with the records (header included) and data rows already yielded.
+ */
+async function* byteBatches(
+  path: string,
+  delimiter: string,
+  width: number,
+  index: ReadonlyMap<string, number>,
+  batchRows: number,
+  signal: AbortSignal | undefined,
+  progress: { bytesRead: number },
+): AsyncGenerator<ByteBatch, { done: boolean; consumed: number; rows: number }> {
+  throwIfAborted(signal);
+  let file: FileHandle;
+  try {
+    file = await open(path, 'r');
+  } catch (err) {
+    if (isNodeError(err) && err.code === 'ENOENT') throw new BadInputError('file-not-found', `${path}: file not found`, { file: path, cause: err });
+    throw err;
+  }
+  try {
+    const splitter = new RecordSplitter(delimiter.charCodeAt(0));
+    const interners = new Map<string, ByteInterner>();
+    let buf = Buffer.alloc(0);
+    let end = 0;
+    let final = false;
+    let p = 0;
+    let bomChecked = false;
+    let headerRead = false;
+    let readTotal = 0;
+    // the batch being built: its fields are offsets into buf, from batchStart on
+    let batchStart = 0;
+    let starts = new Int32Array(batchRows * width);
+    let ends = new Int32Array(batchRows * width);
+    let quoted = new Uint8Array(batchRows * width);
+    let rows = 0;
+    let rowNumbers: number[] = [];
+    let skipped: SkippedRow[] = [];
+    let records = 0; // records of the batch, ragged ones included
+    let consumed = 0;
+    let consumedRows = 0;
+    let row = 0;
+    const batch = (): ByteBatch => new ByteBatch(index, width, buf, starts.subarray(0, rows * width), ends.subarray(0, rows * width), quoted.subarray(0, rows * width), rows, Uint32Array.from(rowNumbers), skipped, interners);
+    for (;;) {
+      const r = splitter.split(buf, p, end, final);
+      if (r === Split.More) {
+        const chunk = Buffer.allocUnsafe(BYTE_CHUNK);
+        const { bytesRead } = await file.read(chunk, 0, BYTE_CHUNK, null);
+        readTotal += bytesRead;
+        progress.bytesRead = readTotal;
+        if (bytesRead === 0) {
+          final = true;
+          continue;
+        }
+        // keep the batch's bytes: the new buffer starts at the batch's first record
+        const next = Buffer.allocUnsafe(end - batchStart + bytesRead);
+        buf.copy(next, 0, batchStart, end);
+        chunk.copy(next, end - batchStart, 0, bytesRead);
+        for (let f = 0; f < rows * width; f++) {
+          starts[f] = (starts[f] as number) - batchStart;
+          ends[f] = (ends[f] as number) - batchStart;
+        }
+        p -= batchStart;
+        end = next.length;
+        batchStart = 0;
+        buf = next;
+        if (!bomChecked && (end >= 3 || final)) {
+          bomChecked = true;
+          if (buf[0] === 0xef && buf[1] === 0xbb && buf[2] === 0xbf) p = 3;
+        }
+        continue;
+      }
+      if (!bomChecked) {
+        bomChecked = true;
+        if (buf[0] === 0xef && buf[1] === 0xbb && buf[2] === 0xbf) {
+          p = 3;
+          continue;
+        }
+      }
+      if (r === Split.Bail) return { done: false, consumed: Math.max(consumed, 1), rows: consumedRows };
+      if (r === Split.End) {
+        if (rows > 0 || skipped.length > 0) yield batch();
+        return { done: true, consumed, rows: row };
+      }
+      p = splitter.next;
+      if (r === Split.Blank) continue;
+      if (!headerRead) {
+        headerRead = true;
+        consumed = 1;
+        batchStart = p;
+        continue;
+      }
+      row++;
+      records++;
+      if (splitter.count !== width) {
+        skipped.push({ row, reason: 'ragged row' });
+      } else {
+        const o = rows * width;
+        for (let f = 0; f < width; f++) {
+          starts[o + f] = splitter.starts[f] as number;
+          ends[o + f] = splitter.ends[f] as number;
+          quoted[o + f] = splitter.quoted[f] as number;
+        }
+        rowNumbers.push(row);
+        rows++;
+      }
+      if (rows >= batchRows) {
+        yield batch();
+        consumed += records;
+        consumedRows = row;
+        records = 0;
+        batchStart = p;
+        starts = new Int32Array(batchRows * width);
+        ends = new Int32Array(batchRows * width);
+        quoted = new Uint8Array(batchRows * width);
+        rows = 0;
+        rowNumbers = [];
+        skipped = [];
+      }
+    }
+  } finally {
+    await file.close();
+  }
 }
 
 async function readHeader(path: string, records: AsyncGenerator<string[]>): Promise<string[]> {

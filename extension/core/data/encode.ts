@@ -14,6 +14,7 @@
 import { BadInputError } from '../errors';
 import { intArrayCell, showCell } from './cells';
 import { openNpy, type NpyArray, type NpyFile } from './npy';
+import { hasTypedColumns, type NumericColumn } from './csvBytes';
 import { cellError, GroupCollector, LabelParser, numberOrSkip, type CellPlace } from './row-values';
 import { SkipTally, type SkipSummary } from './skips';
 import { escapePointer } from './json-locate';
@@ -115,13 +116,14 @@ export async function createInputEncoder(
   const labels = spec.label === undefined || spec.task === undefined ? undefined : new LabelParser(spec, place, spec.label, options.numClasses);
   const groups = new GroupCollector(spec.groups, place, spec.maxGroupValues);
   const tally = new SkipTally();
+  const typed = new TypedCache();
   let rows = 0;
   let rowsUsed = 0;
 
   return {
     inputNames: plans.map((p) => p.input),
     async encode(batch) {
-      const out = await encodeBatch(batch, spec, plans, place, labels, groups);
+      const out = await encodeBatch(batch, spec, plans, place, labels, groups, typed);
       tally.add(out.skipped);
       rowsUsed += out.rowsUsed;
       rows = Math.max(rows, batch.rowNumbers[batch.length - 1] ?? 0, ...out.skipped.map((s) => s.row));
@@ -289,8 +291,21 @@ function numericColumn(
   what: string,
   check?: (value: number, row: number) => void,
 ): Float64Array {
-  const cells = batch.column(column);
   const values = new Float64Array(batch.length);
+  if (hasTypedColumns(batch)) {
+    const cells = batch.numbers(column);
+    for (let i = 0; i < batch.length; i++) {
+      const v = typedNumberOrSkip(batch, cells, i, place, column, reasons, what);
+      if (typeof v === 'number') {
+        check?.(v, batch.rowNumbers[i]!);
+        values[i] = v;
+      } else {
+        mask.skip(i, v);
+      }
+    }
+    return values;
+  }
+  const cells = batch.column(column);
   for (let i = 0; i < batch.length; i++) {
     const row = batch.rowNumbers[i]!;
     const v = numberOrSkip(cells[i], place, row, column, reasons, what);
@@ -304,6 +319,45 @@ function numericColumn(
   return values;
 }
 
+/**
+ * What the encoder remembers of typed columns (csvBytes.ts) for a pass: the parsed label and the
+ * group code of each distinct text, keyed to the pass's dictionaries (a new pass starts afresh).
+ */
+class TypedCache {
+  private labelTexts: readonly string[] | null = null;
+  private labelValues: (number | SkipReason | undefined)[] = [];
+  private readonly groupTexts: (readonly string[] | null)[] = [];
+  private readonly groupCodes: (number | undefined)[][] = [];
+
+  labels(texts: readonly string[]): (number | SkipReason | undefined)[] {
+    if (texts !== this.labelTexts) {
+      this.labelTexts = texts;
+      this.labelValues = [];
+    }
+    return this.labelValues;
+  }
+
+  groups(k: number, texts: readonly string[]): (number | undefined)[] {
+    if (texts !== this.groupTexts[k]) {
+      this.groupTexts[k] = texts;
+      this.groupCodes[k] = [];
+    }
+    return this.groupCodes[k]!;
+  }
+}
+
+/** `numberOrSkip` on a typed column (the cell's text only for the message of a non-number). */
+function typedNumberOrSkip(
+  batch: RowBatch, cells: NumericColumn, i: number, place: CellPlace, column: string,
+  reasons: { missing: SkipReason; nonFinite: SkipReason }, what: string,
+): number | SkipReason {
+  const status = cells.status[i]!;
+  if (status === 1) return reasons.missing;
+  if (status === 2) return numberOrSkip(batch.column(column)[i], place, batch.rowNumbers[i]!, column, reasons, what);
+  const v = cells.values[i]!;
+  return Number.isFinite(v) ? v : reasons.nonFinite;
+}
+
 async function encodeBatch(
   batch: RowBatch,
   spec: ResolvedSpec,
@@ -311,18 +365,43 @@ async function encodeBatch(
   place: CellPlace,
   labelParser: LabelParser | undefined,
   groups: GroupCollector,
+  typed: TypedCache,
 ): Promise<EncodedBatch> {
   const n = batch.length;
   const mask = new RowMask(batch);
 
   let labels: Float64Array | undefined;
   if (labelParser && spec.label !== undefined) {
-    const cells = batch.column(spec.label);
     labels = new Float64Array(n);
-    for (let i = 0; i < n; i++) {
-      const v = labelParser.parse(cells[i], batch.rowNumbers[i]!);
-      if (typeof v === 'number') labels[i] = v;
-      else mask.skip(i, v);
+    if (hasTypedColumns(batch) && spec.task !== 'regression') {
+      // each distinct label text is parsed once, at its first row (the parser's state changes only there)
+      const { ids, values } = batch.categories(spec.label);
+      const parsed = typed.labels(values);
+      for (let i = 0; i < n; i++) {
+        const id = ids[i]!;
+        let v = parsed[id];
+        if (v === undefined) {
+          v = labelParser.parse(values[id], batch.rowNumbers[i]!);
+          parsed[id] = v;
+        }
+        if (typeof v === 'number') labels[i] = v;
+        else mask.skip(i, v);
+      }
+    } else if (hasTypedColumns(batch)) {
+      const column = spec.label;
+      const cells = batch.numbers(column);
+      for (let i = 0; i < n; i++) {
+        const v = typedNumberOrSkip(batch, cells, i, place, column, { missing: 'missing label', nonFinite: 'non-finite label' }, 'a regression label');
+        if (typeof v === 'number') labels[i] = v;
+        else mask.skip(i, v);
+      }
+    } else {
+      const cells = batch.column(spec.label);
+      for (let i = 0; i < n; i++) {
+        const v = labelParser.parse(cells[i], batch.rowNumbers[i]!);
+        if (typeof v === 'number') labels[i] = v;
+        else mask.skip(i, v);
+      }
     }
   }
   const weight = spec.weight;
@@ -385,10 +464,27 @@ async function encodeBatch(
   const groupValues: Record<string, (string | null)[]> = {};
   const dictionary = groups.dictionary;
   const groupCodes = spec.groups.map((g, k) => {
-    const cells = batch.column(g);
     const values: (string | null)[] = new Array<string | null>(m);
     const codes = new Int32Array(m);
     const known = dictionary[k]!;
+    if (hasTypedColumns(batch)) {
+      // each distinct text gets its code once, at its first kept row (the collector only grows there)
+      const { ids, values: texts } = batch.categories(g);
+      const coded = typed.groups(k, texts);
+      for (let r = 0; r < m; r++) {
+        const id = ids[kept[r]!]!;
+        let code = coded[id];
+        if (code === undefined) {
+          code = groups.code(k, texts[id], batch.rowNumbers[kept[r]!]!);
+          coded[id] = code;
+        }
+        codes[r] = code;
+        values[r] = code < 0 ? null : known[code]!;
+      }
+      groupValues[g] = values;
+      return codes;
+    }
+    const cells = batch.column(g);
     for (let r = 0; r < m; r++) {
       const code = groups.code(k, cells[kept[r]!], batch.rowNumbers[kept[r]!]!);
       codes[r] = code;
@@ -425,6 +521,15 @@ function parseFeatures(batch: RowBatch, mask: RowMask, place: CellPlace, columns
   const f = columns.length;
   const values = new Float64Array(batch.length * f);
   columns.forEach((column, j) => {
+    if (hasTypedColumns(batch)) {
+      const cells = batch.numbers(column);
+      for (let i = 0; i < batch.length; i++) {
+        const v = typedNumberOrSkip(batch, cells, i, place, column, { missing: 'missing feature', nonFinite: 'non-finite feature' }, 'a feature');
+        if (typeof v === 'number') values[i * f + j] = v;
+        else mask.skip(i, v);
+      }
+      return;
+    }
     const cells = batch.column(column);
     for (let i = 0; i < batch.length; i++) {
       const v = numberOrSkip(cells[i], place, batch.rowNumbers[i]!, column, { missing: 'missing feature', nonFinite: 'non-finite feature' }, 'a feature');

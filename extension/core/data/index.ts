@@ -5,6 +5,7 @@ export { openTableShard, parseShard, rowInShard, shardRows, SHARD_BLOCK_ROWS, ty
 export { datasetParts, listParquetParts, openParquetDataset, type DatasetOptions, type DatasetPart } from './parquet-dataset';
 export { openNpy, readNpy, parseNpyHeader, type NpyArray, type NpyDtype, type NpyFile, type NpyHeader } from './npy';
 export { numericCell, groupValue, intArrayCell, type NumericCell } from './cells';
+export { hasTypedColumns, type CategoryColumn, type NumericColumn, type TypedColumns } from './csvBytes';
 export * from './spec-types';
 export { loadSpec, resolveSpec, scoredOutputKind, scoringTask, validateSpec, writeSpec, specToJson, formatSpecIssues, fieldName, type SpecIssue, type ResolveOptions } from './spec';
 export { createInputEncoder, type EncodedBatch, type EncoderOptions, type EncoderSummary, type InputEncoder } from './encode';

@@ -114,23 +114,33 @@ export class GroupAccumulator {
     label: number, pred: number, conf: number, bin: number, brier: number, loss: number, w: number, n: number,
     topCorrect: number = label === pred ? 1 : 0,
   ): void {
+    this.addClassifiedCell(label, pred, bin, topCorrect, loss === loss ? 0 : 1, n, w, w * loss, w * brier, w * conf);
+  }
+
+  /**
+   * Adds a cell of `n` classified rows that share label, prediction, ECE bin, top-label
+   * correctness and loss NaN-ness (the count-based bootstrap, docs/BOOTSTRAP.md): `w` = Σ weight,
+   * `wLoss` = Σ weight·loss (ignored when `lossNaN`), `wBrier` = Σ weight·Brier term, `wConf` =
+   * Σ weight·confidence (ignored when `bin` < 0). The same sums `addClassified` makes row by row.
+   */
+  addClassifiedCell(label: number, pred: number, bin: number, topCorrect: number, lossNaN: number, n: number, w: number, wLoss: number, wBrier: number, wConf: number): void {
     this.count += n;
     this.weight += w;
-    if (loss === loss) {
-      this.lossSum += w * loss;
+    if (lossNaN === 0) {
+      this.lossSum += wLoss;
       this.lossWeight += w;
     } else {
       this.nanLosses += n;
     }
-    const correct = label === pred ? 1 : 0;
-    this.correct += w * correct;
-    this.brierSum += w * brier;
+    const correct = label === pred;
+    if (correct) this.correct += w;
+    this.brierSum += wBrier;
     if (bin >= 0) {
       const o = bin * 4;
       const bins = this.bins;
       bins[o] = (bins[o] as number) + w;
-      bins[o + 1] = (bins[o + 1] as number) + w * conf;
-      bins[o + 2] = (bins[o + 2] as number) + w * topCorrect;
+      bins[o + 1] = (bins[o + 1] as number) + wConf;
+      if (topCorrect === 1) bins[o + 2] = (bins[o + 2] as number) + w;
       bins[o + 3] = (bins[o + 3] as number) + n;
     }
     if (this.binary) {
@@ -148,11 +158,28 @@ export class GroupAccumulator {
       const pc = this.perClass;
       const lo = label * 5;
       const po = pred * 5;
-      if (correct === 1) pc[lo] = (pc[lo] as number) + w;
+      if (correct) pc[lo] = (pc[lo] as number) + w;
       pc[lo + 1] = (pc[lo + 1] as number) + w;
       pc[lo + 3] = (pc[lo + 3] as number) + n;
       pc[po + 2] = (pc[po + 2] as number) + w;
       pc[po + 4] = (pc[po + 4] as number) + n;
+    }
+  }
+
+  /** A cell of `n` regression rows (see addClassifiedCell): Σ weight, Σ weight·loss, Σ weight·e², Σ weight·|e|. */
+  addRegressionCell(lossNaN: number, errNaN: number, n: number, w: number, wLoss: number, wSqErr: number, wAbsErr: number): void {
+    this.count += n;
+    this.weight += w;
+    if (lossNaN === 0) {
+      this.lossSum += wLoss;
+      this.lossWeight += w;
+    } else {
+      this.nanLosses += n;
+    }
+    if (errNaN === 0) {
+      this.sqErr += wSqErr;
+      this.absErr += wAbsErr;
+      this.errWeight += w;
     }
   }
 

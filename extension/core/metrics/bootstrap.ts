@@ -24,6 +24,8 @@ export interface BootstrapOptions {
   readonly seed: number;
   readonly confidence: number;
   readonly scheme: BootstrapScheme;
+  /** How the multinomial scheme's replicates were drawn (docs/BOOTSTRAP.md). */
+  readonly sampler?: 'cells' | 'cells+rows' | 'rows' | undefined;
   readonly signal?: AbortSignal | undefined;
   readonly onProgress?: ProgressFn | undefined;
 }
@@ -94,7 +96,7 @@ export async function withBootstrapIntervals(
   };
   return {
     ...withIntervals(section, layout, next),
-    bootstrap: { replicates: o.replicates, seed: o.seed, confidence: o.confidence, method: 'percentile', scheme: o.scheme },
+    bootstrap: { replicates: o.replicates, seed: o.seed, confidence: o.confidence, method: 'percentile', scheme: o.scheme, ...(o.sampler !== undefined ? { sampler: o.sampler } : {}) },
   };
 }
 

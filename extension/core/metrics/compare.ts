@@ -5,13 +5,15 @@
  *
  * Each side is a GroupMetricsBuilder fed the same rows in the same order (so the same groups
  * get the same slots); the builders own the §B definitions, this module only pairs them. A
- * paired replicate draws one resample of row indices exactly as the §B bootstrap does (same
- * PRNG, same seed -> same resample) and applies it to both sides.
+ * paired replicate draws one resample of the rows and applies it to both sides: count-based, over
+ * cells of (groups, label, A's prediction, B's prediction, …) (docs/BOOTSTRAP.md), or as n row
+ * indices when a side needs rows (the dice loss).
  */
 import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import { BadInputError, throttleProgress, throwIfAborted, type ProgressFn } from '../errors';
 import type { MetricRecord } from './accumulator';
 import { FAIRNESS_NAMES, type GroupKey, type GroupMetricsBuilder, type Interval } from './groups';
+import { CellResampler } from './cellBootstrap';
 import { benjaminiHochberg, mcnemarExact } from './mcnemar';
 import { percentileInterval, Xoshiro128 } from './stats';
 import { REGRESSION_COMPARE_NOTE, type CompareFlipRow, type CompareGroup, type CompareMetric, type CompareSection, type CompareVerdict, type CompareWorstDelta } from '../../protocol/compare';
@@ -31,6 +33,8 @@ export interface CompareOptions {
   readonly flipRowsShown?: number;
   /** Data row number of each stored row (default: its index + 1), for the flip list. */
   readonly rowNumbers?: ArrayLike<number>;
+  /** 'rows' draws the paired replicates as n row indices instead of the count-based draws (docs/BOOTSTRAP.md; same distribution): for cross-checks. */
+  readonly sampler?: 'auto' | 'rows';
   /** Names of the two sides, for messages. */
   readonly names?: readonly [string, string];
   readonly signal?: AbortSignal;
@@ -109,7 +113,7 @@ export async function compareBuilders(a: GroupMetricsBuilder, b: GroupMetricsBui
 
   const binary = pointA.fairness.length > 0;
   const width = units.length * metrics.length + (binary ? FAIRNESS_NAMES.length : 0);
-  const deltas = replicates > 0 ? await pairedDeltas(a, b, units, metrics, width, { replicates, seed, signal: options.signal, onProgress: options.onProgress }) : null;
+  const deltas = replicates > 0 ? await pairedDeltas(a, b, units, metrics, width, { replicates, seed, rows: options.sampler === 'rows', signal: options.signal, onProgress: options.onProgress }) : null;
   const column = new Float64Array(replicates);
   const ciAt = (j: number): Interval | undefined => {
     if (deltas === null) return undefined;
@@ -230,12 +234,19 @@ function countFlips(
 /** Δ of every unit and metric (and of the fairness summaries) per paired replicate, row-major. */
 async function pairedDeltas(
   a: GroupMetricsBuilder, b: GroupMetricsBuilder, units: Unit[], metrics: readonly string[], width: number,
-  o: { replicates: number; seed: number; signal: AbortSignal | undefined; onProgress: ProgressFn | undefined },
+  o: { replicates: number; seed: number; rows: boolean; signal: AbortSignal | undefined; onProgress: ProgressFn | undefined },
 ): Promise<Float64Array> {
   const n = a.rowCount;
   const rng = new Xoshiro128(o.seed);
   const counts = new Int32Array(n);
   const out = new Float64Array(o.replicates * width);
+  // The count-based draws (docs/BOOTSTRAP.md): one cell per (groups, label, A's and B's prediction, …).
+  const sideA = o.rows ? null : a.bootstrapRows();
+  const sideB = o.rows ? null : b.bootstrapRows();
+  const rows = a.storedRows();
+  const cells = sideA !== null && sideB !== null
+    ? new CellResampler({ n, slot: rows.slot, codes: rows.codes, slots: a.intersectionSlots, sides: [sideA, sideB] })
+    : null;
   const progress = throttleProgress(o.onProgress);
   let lastYield = Date.now();
   for (let r = 0; r < o.replicates; r++) {
@@ -244,13 +255,21 @@ async function pairedDeltas(
       lastYield = Date.now();
     }
     throwIfAborted(o.signal);
-    counts.fill(0);
-    for (let j = 0; j < n; j++) {
-      const i = rng.nextInt(n);
-      counts[i] = (counts[i] as number) + 1;
+    let ra: Records;
+    let rb: Records;
+    if (cells !== null) {
+      cells.draw(rng);
+      ra = a.replicateFrom((raw) => cells.fill(0, raw));
+      rb = b.replicateFrom((raw) => cells.fill(1, raw));
+    } else {
+      counts.fill(0);
+      for (let j = 0; j < n; j++) {
+        const i = rng.nextInt(n);
+        counts[i] = (counts[i] as number) + 1;
+      }
+      ra = a.replicate(counts);
+      rb = b.replicate(counts);
     }
-    const ra = a.replicate(counts);
-    const rb = b.replicate(counts);
     let at = r * width;
     for (const unit of units) {
       const ua = unit.pick(ra);

@@ -29,6 +29,8 @@ import { diversitySection } from './groupDiversity';
 import type { AccSet, Computed, Layout, RawSet } from './groupLayout';
 import { addSums, sumsOf, type GroupsState, type SumsSet } from './groupsState';
 import { multinomialCounts, poissonCounts, withBootstrapIntervals, type BootstrapScheme } from './bootstrap';
+import { CellResampler, type CellSideRows } from './cellBootstrap';
+import { Xoshiro128 } from './stats';
 import { biasLossWeight, type DiceOptions } from './losses';
 import { addRow as addStoredRow, copyInto, RowStore } from './rowStore';
 import type {
@@ -109,6 +111,11 @@ export interface FinishOptions {
   seed?: number;
   /** Resampling of the bootstrap (default multinomial, FORMULAS.md §B). */
   scheme?: BootstrapScheme;
+  /**
+   * 'rows' draws the multinomial scheme's replicates as n row indices instead of the count-based
+   * draws (docs/BOOTSTRAP.md; the same distribution, slower): for cross-checks.
+   */
+  sampler?: 'auto' | 'rows';
   confidence?: number;
   signal?: AbortSignal;
   onProgress?: ProgressFn;
@@ -487,14 +494,62 @@ export class GroupMetricsBuilder {
     if (replicates > 0) {
       const scheme = options.scheme ?? 'multinomial';
       const n = this.rows.n;
-      const draw = scheme === 'poisson' ? poissonCounts(this.rows.rowNumber.subarray(0, n), seed) : multinomialCounts(n, seed);
+      const side = scheme === 'multinomial' && options.sampler !== 'rows' ? this.bootstrapRows(lossColumn) : null;
+      let replicate: (b: number) => Computed;
+      let sampler: 'cells' | 'cells+rows' | 'rows' | undefined = scheme === 'multinomial' ? 'rows' : undefined;
+      if (side !== null) {
+        // docs/BOOTSTRAP.md: multinomial counts over cells (plus rows inside blocks where row values are summed)
+        const cells = new CellResampler({ n, slot: this.rows.slot.subarray(0, n), codes: this.rows.codes.map((c) => c.subarray(0, n)), slots: this.slotCodes.length, sides: [side] });
+        const rng = new Xoshiro128(seed);
+        sampler = cells.method;
+        replicate = () => {
+          cells.draw(rng);
+          const raw = this.emptyRaw();
+          cells.fill(0, raw);
+          return this.compute(this.derive(raw), layout);
+        };
+      } else {
+        const draw = scheme === 'poisson' ? poissonCounts(this.rows.rowNumber.subarray(0, n), seed) : multinomialCounts(n, seed);
+        replicate = (b) => this.compute(this.derive(this.accumulateRows(draw(b), lossColumn)), layout);
+      }
       section = await withBootstrapIntervals(
-        section, layout, this.compute(this.derive(this.raw), layout),
-        (b) => this.compute(this.derive(this.accumulateRows(draw(b), lossColumn)), layout),
-        { replicates, seed, confidence, scheme, signal: options.signal, onProgress: options.onProgress },
+        section, layout, this.compute(this.derive(this.raw), layout), replicate,
+        { replicates, seed, confidence, scheme, sampler, signal: options.signal, onProgress: options.onProgress },
       );
     }
     return section;
+  }
+
+  /**
+   * The stored rows as the count-based bootstrap reads them (docs/BOOTSTRAP.md); null when a
+   * replicate needs the row path: the dice loss (per-class sums of row terms), or more classes
+   * than a cell's attribute holds. `lossColumn`: the per-row loss to use (the Bias Loss's).
+   */
+  bootstrapRows(lossColumn: Float64Array | null = this.options.biasLoss !== undefined ? this.cachedBiasLoss() : null): CellSideRows | null {
+    if (!this.keepRows || this.config.dice !== undefined || this.config.numClasses > 4096) return null;
+    const r = this.rows;
+    const n = r.n;
+    return {
+      task: this.task, numClasses: this.config.numClasses,
+      label: r.label.subarray(0, n), pred: r.pred.subarray(0, n), conf: r.conf.subarray(0, n), brier: r.brier.subarray(0, n),
+      loss: (lossColumn ?? r.loss).subarray(0, n), weight: r.weight.subarray(0, n), bin: r.bin.subarray(0, n), topCorrect: r.topCorrect.subarray(0, n),
+    };
+  }
+
+  /** Number of intersection slots (the `slots` of the count-based bootstrap). */
+  get intersectionSlots(): number {
+    return this.slotCodes.length;
+  }
+
+  /**
+   * The records of a resample whose accumulators `fill` writes into a fresh set of this builder's
+   * layout (the count-based bootstrap's `CellResampler.fill`); the same shape as `replicate`.
+   */
+  replicateFrom(fill: (raw: RawSet) => void): { overall: MetricRecord; byGroup: (MetricRecord | null)[]; byColumn: (MetricRecord | null)[][]; fairness: Float64Array } {
+    const raw = this.emptyRaw();
+    fill(raw);
+    const computed = this.compute(this.derive(raw), this.currentLayout());
+    return { overall: computed.overall, byGroup: computed.slots, byColumn: computed.columns.map((c) => c.records), fairness: computed.slotDisparity.fairness };
   }
 
   /**

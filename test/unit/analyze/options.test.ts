@@ -54,7 +54,7 @@ test('a run applies the precedence end to end: spec bootstrap/seed/minGroupSize 
     bootstrap: 20, seed: 5, minGroupSize: 4000,
   }, { baseDir: resolve(__dirname, '../../../examples') });
   const fromSpec = await runGroups(spec, {});
-  assert.deepEqual(fromSpec.groups.bootstrap, { replicates: 20, seed: 5, confidence: 0.95, method: 'percentile', scheme: 'multinomial' });
+  assert.deepEqual(fromSpec.groups.bootstrap, { replicates: 20, seed: 5, confidence: 0.95, method: 'percentile', scheme: 'multinomial', sampler: 'cells+rows' });
   assert.equal(fromSpec.groups.minGroupSize, 4000);
   assert.ok(fromSpec.groups.byGroup.every((g) => g.small === true), 'both sexes are below 4000 rows');
   const overridden = await runGroups(spec, { bootstrap: 0, minGroupSize: 30 });

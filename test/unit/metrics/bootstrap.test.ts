@@ -30,9 +30,9 @@ function builder(d: ReturnType<typeof dataset>): GroupMetricsBuilder {
   return b;
 }
 
-test('bootstrap = non-stratified resample of all rows with the seeded PRNG, numpy percentile', async () => {
+test('bootstrap, row sampler = non-stratified resample of all rows with the seeded PRNG, numpy percentile', async () => {
   const d = dataset(3, 300);
-  const s = await builder(d).finish({ bootstrap: 50, seed: 11 });
+  const s = await builder(d).finish({ bootstrap: 50, seed: 11, sampler: 'rows' });
   // the same replicates by hand: 300 draws per replicate from one xoshiro128** stream
   const r = new Xoshiro128(11);
   const acc: number[] = [];
@@ -55,7 +55,7 @@ test('bootstrap = non-stratified resample of all rows with the seeded PRNG, nump
   }
   assert.deepEqual(s.overall.ci?.accuracy, percentileInterval(acc, 0.95));
   assert.deepEqual(s.byGroup[0]?.ci?.accuracy, percentileInterval(accF, 0.95));
-  assert.deepEqual(s.bootstrap, { replicates: 50, seed: 11, confidence: 0.95, method: 'percentile', scheme: 'multinomial' });
+  assert.deepEqual(s.bootstrap, { replicates: 50, seed: 11, confidence: 0.95, method: 'percentile', scheme: 'multinomial', sampler: 'rows' });
 });
 
 test('intervals contain the point estimate on reasonable data (≥ 400 rows per group, rates away from 0 and 1)', async () => {

@@ -176,8 +176,8 @@ function referenceAccuracyIntervals(y: number[], pa: number[], pb: number[], gro
   return out;
 }
 
-test('paired bootstrap: one resample per replicate applied to both models (reference implementation)', async () => {
-  const s = await compareBuilders(side(EXAMPLE.yhat), side(PRED_B), { bootstrap: 300, seed: 7, minGroupSize: 1 });
+test('paired bootstrap, row sampler: one resample per replicate applied to both models (reference implementation)', async () => {
+  const s = await compareBuilders(side(EXAMPLE.yhat), side(PRED_B), { bootstrap: 300, seed: 7, minGroupSize: 1, sampler: 'rows' });
   assert.deepEqual(s.bootstrap, { replicates: 300, seed: 7, confidence: 0.95, method: 'paired-percentile' });
   const ref = referenceAccuracyIntervals(EXAMPLE.y, EXAMPLE.yhat, PRED_B, EXAMPLE.groups, 300, 7);
   for (const g of s.byGroup) {
