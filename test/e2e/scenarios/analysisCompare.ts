@@ -126,8 +126,10 @@ export const budgetProblems: Scenario = {
     const specText = readFileSync(join(workspace, SPEC), 'utf8');
     const failing = ['compare.worseGroups', 'compare.worstDelta.accuracy'];
     const lines = failing.map((f) => budgetLine(specText, f));
+    // Reports saved by earlier scenarios (Compare Models) are not this run's.
+    const before = savedReportNames(workspace, 'income-mlp', 'compare');
     await compareFromExplorer(wb);
-    const saved = await waitForNewReport<CompareReportJson>(workspace, 'income-mlp', 'compare', []);
+    const saved = await waitForNewReport<CompareReportJson>(workspace, 'income-mlp', 'compare', before);
     const results = saved.json.budgets ?? [];
     log(`budgets: ${results.map((b) => `${b.figure} ${b.ok ? 'ok' : 'FAILS'} at ${b.location.line}`).join(' | ')}`);
     for (const [i, figure] of failing.entries()) {
