@@ -38,7 +38,7 @@ export type { CompareReport, GroupsComparisonReport } from '../../protocol/compa
 const ioText = (v: readonly ValueInfo[]): string => v.map((x) => `${x.name} ${x.dtype} [${(x.shape ?? []).map((d) => d ?? '?').join(', ')}]`).join('; ');
 
 /** Inputs must match by name and dtype, and the output read must exist in both with the same shape. */
-function checkSameIo(a: ModelSummary, b: ModelSummary, output: string | undefined): void {
+export function checkSameIo(a: ModelSummary, b: ModelSummary, output: string | undefined): void {
   // names, dtypes and fixed dimensions (a named or unknown dimension matches anything)
   const key = (v: readonly ValueInfo[]): string => v.map((x) => `${x.name}:${x.dtype}:${(x.shape ?? []).map((d) => (typeof d === 'number' ? d : '?')).join('x')}`).sort().join(',');
   if (key(a.inputs) !== key(b.inputs)) {
@@ -59,7 +59,7 @@ async function sameFile(x: string, y: string): Promise<boolean> {
 }
 
 /** The two specs A and B run under, checked to be comparable. */
-async function sides(spec: ResolvedSpec, target: CompareTarget): Promise<{ a: ResolvedSpec; b: ResolvedSpec; source: CompareSection['source'] }> {
+export async function sides(spec: ResolvedSpec, target: CompareTarget): Promise<{ a: ResolvedSpec; b: ResolvedSpec; source: CompareSection['source'] }> {
   switch (target.kind) {
     case 'referenceModel': {
       if (!spec.referenceModel) throw new BadInputError('spec.referenceModel', `${spec.specPath || 'the spec'}: field "referenceModel" is not set; give the other model (--model-b), spec (--spec-b) or predictions (--predictions-b)`, { file: spec.specPath });
@@ -88,18 +88,18 @@ async function sides(spec: ResolvedSpec, target: CompareTarget): Promise<{ a: Re
   }
 }
 
-async function sha256File(path: string): Promise<string> {
+export async function sha256File(path: string): Promise<string> {
   const hash = createHash('sha256');
   for await (const chunk of createReadStream(path)) hash.update(chunk as Buffer);
   return hash.digest('hex');
 }
 
-function scaled(onProgress: ProgressFn | undefined, from: number, to: number, label: string): ProgressFn {
+export function scaled(onProgress: ProgressFn | undefined, from: number, to: number, label: string): ProgressFn {
   return (f, m) => onProgress?.(from + (to - from) * f, `${label}: ${m}`);
 }
 
 /** The columns a flipped row shows: the spec's input columns (the label is the row's `label`). */
-function shownColumns(spec: ResolvedSpec): string[] {
+export function shownColumns(spec: ResolvedSpec): string[] {
   const out: string[] = [];
   for (const m of Object.values(spec.inputs)) {
     if (isColumnsMapping(m)) out.push(...m.columns);
@@ -110,7 +110,7 @@ function shownColumns(spec: ResolvedSpec): string[] {
 }
 
 /** Reads the cells of the listed rows (one more pass over the data; only those rows are kept). */
-async function attachInputs(rows: readonly CompareFlipRow[], dataPath: string, columns: readonly string[], signal: AbortSignal | undefined): Promise<CompareFlipRow[]> {
+export async function attachInputs(rows: readonly CompareFlipRow[], dataPath: string, columns: readonly string[], signal: AbortSignal | undefined): Promise<CompareFlipRow[]> {
   if (rows.length === 0 || columns.length === 0) return [...rows];
   const wanted = new Map(rows.map((r) => [r.row, {} as Record<string, string>]));
   const last = Math.max(...wanted.keys());
@@ -135,7 +135,7 @@ async function attachInputs(rows: readonly CompareFlipRow[], dataPath: string, c
   return rows.map((r) => ({ ...r, inputs: wanted.get(r.row) ?? {} }));
 }
 
-function side(pass: GroupsPass, spec: ResolvedSpec, sha: string | null): CompareSide {
+export function side(pass: GroupsPass, spec: ResolvedSpec, sha: string | null): CompareSide {
   const s = pass.modelSummary;
   return {
     model: s?.path ?? pass.dataPath,
@@ -171,14 +171,14 @@ export async function runCompare(spec: ResolvedSpec, options: CompareRunOptions)
   const seed = run.seed;
   const minGroupSize = run.minGroupSize;
   const compared = await compareBuilders(passA.builder, passB.builder, {
-    bootstrap, seed, minGroupSize, rowNumbers: passA.rowNumbers, names: [nameA, nameB],
+    bootstrap, seed, minGroupSize, rowNumbers: passA.rowNumbers, names: [nameA, nameB], scheme: run.bootstrapScheme,
     ...(options.flipRowsShown !== undefined ? { flipRowsShown: options.flipRowsShown } : {}),
     ...(options.signal ? { signal: options.signal } : {}),
     onProgress: scaled(options.onProgress, 0.8, 0.95, 'paired bootstrap'),
   });
   // The candidate's own intervals cost a second bootstrap: only when a budget checks a groups interval.
   const groupsBootstrap = (spec.budgets ?? []).some((x) => x.use === 'interval' && figureSection(x.figure) === 'groups') ? bootstrap : 0;
-  const groups = await passB.builder.finish({ minGroupSize, bootstrap: groupsBootstrap, seed, ...(options.signal ? { signal: options.signal } : {}) });
+  const groups = await passB.builder.finish({ minGroupSize, bootstrap: groupsBootstrap, seed, scheme: run.bootstrapScheme, ...(options.signal ? { signal: options.signal } : {}) });
   const flipRows = await attachInputs(compared.flipRows, b.data, shownColumns(b), options.signal);
   const [shaA, shaB] = byPredictions ? await Promise.all([sha256File(passA.dataPath), sha256File(passB.dataPath)]) : [null, null];
   options.onProgress?.(1, 'done');
