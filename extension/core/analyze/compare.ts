@@ -145,8 +145,10 @@ export function side(pass: GroupsPass, spec: ResolvedSpec, sha: string | null): 
   };
 }
 
-/** Runs both sides over the same rows and compares them. */
-export async function runCompare(spec: ResolvedSpec, options: CompareRunOptions): Promise<CompareReport> {
+/** Both sides' passes over the same rows, checked (inputs/outputs, rows): what a run and a shard (compareShard.ts) start from. */
+export async function comparePasses(spec: ResolvedSpec, options: CompareRunOptions): Promise<{
+  a: ResolvedSpec; b: ResolvedSpec; source: CompareSection['source']; byPredictions: boolean; passA: GroupsPass; passB: GroupsPass; nameA: string; nameB: string;
+}> {
   const { a, b, source } = await sides(spec, options.target);
   const byPredictions = source === 'predictions-b';
   if (!byPredictions) {
@@ -166,6 +168,12 @@ export async function runCompare(spec: ResolvedSpec, options: CompareRunOptions)
     const what = byPredictions ? 'prediction files' : 'sides';
     throw new BadInputError('compare.rows-differ', `${nameA} and ${nameB}: the ${what} have different rows (${passA.rowNumbers.length} used rows vs ${passB.rowNumbers.length}); a comparison needs the same rows in the same order`, { file: nameB });
   }
+  return { a, b, source, byPredictions, passA, passB, nameA, nameB };
+}
+
+/** Runs both sides over the same rows and compares them. */
+export async function runCompare(spec: ResolvedSpec, options: CompareRunOptions): Promise<CompareReport> {
+  const { a, b, source, byPredictions, passA, passB, nameA, nameB } = await comparePasses(spec, options);
   const run = resolveRunOptions(spec, options);
   const bootstrap = replicatesFor(run.bootstrap, passA.builder.rowCount);
   const seed = run.seed;

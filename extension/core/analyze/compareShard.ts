@@ -6,7 +6,6 @@
  */
 import { BadInputError } from '../errors';
 import type { ResolvedSpec, Shard } from '../data';
-import { inspectModel } from '../onnx';
 import { GroupMetricsBuilder } from '../metrics/groups';
 import type { GroupsState } from '../metrics/groupsState';
 import {
@@ -16,8 +15,7 @@ import { FAIRNESS_NAMES } from '../metrics/groups';
 import { REPORT_SCHEMA } from '../../protocol/report';
 import { figureSection } from '../../protocol/budgets';
 import type { CompareFlipRow, CompareReport, CompareSection, CompareSide } from '../../protocol/compare';
-import { passModel, passPredictions, type GroupsPass, type GroupsRunOptions } from './groups';
-import { attachInputs, checkSameIo, sha256File, scaled, shownColumns, side, sides, type CompareRunOptions } from './compare';
+import { attachInputs, comparePasses, sha256File, shownColumns, side, type CompareRunOptions } from './compare';
 import { AUTO_BOOTSTRAP, resolveRunOptions } from './options';
 import { checkSameSettings, checkShardSet, firstSource, mergedData, refuseRowLimit, rowPassHeader, shardRuns, type ShardPlacement, type ShardStateHeader } from './shards';
 
@@ -48,25 +46,8 @@ const unitKey = (u: Pick<Unit, 'level' | 'group'>): string => `${u.level}|${JSON
 export async function runCompareShard(spec: ResolvedSpec, options: CompareRunOptions & { readonly shard: Shard }): Promise<CompareShardState> {
   const started = Date.now();
   refuseRowLimit(resolveRunOptions(spec, options).maxRows);
-  const { a, b, source } = await sides(spec, options.target);
-  const byPredictions = source === 'predictions-b';
-  if (!byPredictions) {
-    if (!a.model || !b.model) throw new BadInputError('spec.model', `${spec.specPath || 'the spec'}: both sides of a comparison need a model`, { file: spec.specPath });
-    const [sa, sb] = await Promise.all([inspectModel(a.model), inspectModel(b.model)]);
-    checkSameIo(sa, sb, a.output);
-  }
   const sharded = { ...options, bootstrapScheme: 'poisson' as const };
-  const pass = (s: ResolvedSpec, from: number, to: number, label: string): Promise<GroupsPass> => {
-    const o = { ...sharded, onProgress: scaled(options.onProgress, from, to, label) } as GroupsRunOptions;
-    return byPredictions ? passPredictions(s, o, true) : passModel(s, o, true);
-  };
-  const passA = await pass(a, 0, 0.45, 'A');
-  const passB = await pass(b, 0.45, 0.9, 'B');
-  const nameA = passA.modelSummary?.path ?? passA.dataPath;
-  const nameB = passB.modelSummary?.path ?? passB.dataPath;
-  if (passA.rowNumbers.length !== passB.rowNumbers.length || passA.rowNumbers.some((r, i) => r !== passB.rowNumbers[i])) {
-    throw new BadInputError('compare.rows-differ', `${nameA} and ${nameB}: the sides have different rows in shard ${options.shard.index}/${options.shard.count} (${passA.rowNumbers.length} used rows vs ${passB.rowNumbers.length}); a comparison needs the same rows in the same order`, { file: nameB });
-  }
+  const { a, b, source, byPredictions, passA, passB, nameA, nameB } = await comparePasses(spec, sharded);
   const run = resolveRunOptions(spec, sharded);
   const bootstrap = run.bootstrap === 'auto' ? AUTO_BOOTSTRAP.min : run.bootstrap;
   const groupsBootstrap = (spec.budgets ?? []).some((x) => x.use === 'interval' && figureSection(x.figure) === 'groups') ? bootstrap : 0;

@@ -63,17 +63,12 @@ export function findSlicesBitset(columns: readonly SliceSearchColumn[], errors: 
   // Per-value bitsets of the live level-1 values; the expanded node's bitset, compacted: word indices and words.
   const bits: (Uint32Array | null)[][] = [];
   const counts = new ValueCounts(columns);
-  const { cnt, es, em } = counts;
   const nodeWords = new Uint32Array(words);
   const nzIndex = new Int32Array(words);
   const nzWords = new Uint32Array(words);
   const nzErrors = new Uint32Array(words);
   const source: SliceSource = {
-    level1(c, out) {
-      const col = columns[c]!;
-      counts.count(col, errors);
-      for (let v = 0; v < col.cardinality; v++) { out.size[v] = cnt[v]!; out.errorSum[v] = es[v]!; out.maxError[v] = em[v]!; }
-    },
+    level1(c, out) { counts.level1(columns[c]!, errors, out); },
     live(c, values) {
       const col = columns[c]!;
       const sets: (Uint32Array | null)[] = new Array<Uint32Array | null>(col.cardinality).fill(null);

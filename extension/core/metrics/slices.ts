@@ -167,6 +167,12 @@ export class ValueCounts {
     if (rows) for (let r = 0; r < rows.length; r++) add(rows[r]!);
     else for (let i = 0; i < errors.length; i++) add(i);
   }
+
+  /** Counts every row of the column and writes each value's figures into out[v] (a row source's level 1). */
+  level1(col: SliceSearchColumn, errors: Float64Array, out: SliceStatsBuffer): void {
+    this.count(col, errors);
+    for (let v = 0; v < col.cardinality; v++) { out.size[v] = this.cnt[v]!; out.errorSum[v] = this.es[v]!; out.maxError[v] = this.em[v]!; }
+  }
 }
 
 /** The settings of a search over n rows with error total `total`, their defaults, and the empty result when there is nothing to search. */
@@ -324,11 +330,7 @@ export function findSlices(columns: readonly SliceSearchColumn[], errors: Float6
   const { cnt, es, em } = counts;
   let scratch = new Int32Array(0);
   const source: SliceSource = {
-    level1(c, out) {
-      const col = columns[c]!;
-      counts.count(col, errors);
-      for (let v = 0; v < col.cardinality; v++) { out.size[v] = cnt[v]!; out.errorSum[v] = es[v]!; out.maxError[v] = em[v]!; }
-    },
+    level1(c, out) { counts.level1(columns[c]!, errors, out); },
     live(c, values) {
       const col = columns[c]!;
       const lists: (Int32Array | null)[] = new Array<Int32Array | null>(col.cardinality).fill(null);
