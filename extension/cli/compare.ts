@@ -1,7 +1,8 @@
 import type { Command } from 'commander';
 import { writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { BadInputError, loadSpec, runCompare, withBudgets, type CompareTarget } from '../core/analyze';
+import { BadInputError, loadSpec, runCompare, runCompareShard, withBudgets, type CompareTarget } from '../core/analyze';
+import { shardOf, shardOptions, writeState } from './shardState';
 import { compareCsv, writeHtmlReport } from '../core/report';
 import { formatBudgets, formatCompare } from './formatCompare';
 import { specFromFlags, type GroupsFlags } from './groups';
@@ -11,7 +12,7 @@ import { withFlagErrors } from './flagErrors';
 import { stderrProgress } from './progress';
 
 interface CompareFlags extends GroupsFlags {
-  modelB?: string; specB?: string; predictionsB?: string; flipRows?: string;
+  modelB?: string; specB?: string; predictionsB?: string; flipRows?: string; shard?: string; state?: string;
 }
 
 async function targetOf(flags: CompareFlags): Promise<CompareTarget> {
@@ -24,7 +25,7 @@ async function targetOf(flags: CompareFlags): Promise<CompareTarget> {
 }
 
 export function registerCompare(program: Command): void {
-  program.command('compare')
+  shardOptions(program.command('compare')
     .description('compare two models (or specs, or prediction files) on the same rows, per group: Δ with paired intervals, flips, McNemar, verdicts')
     .option('--spec <file>', 'analysis spec (*.bias.json): model A (with "referenceModel": A = the reference, B = the spec\'s model)')
     .option('--model-b <file>', 'model B, run on the spec\'s rows')
@@ -40,13 +41,14 @@ export function registerCompare(program: Command): void {
     .option('--ep <providers>', 'execution providers: auto | cpu | webgpu | cuda | dml | coreml (comma list; default auto)')
     .option('--bootstrap <n>', 'paired bootstrap replicates for 95% intervals of Δ')
     .option('--seed <n>', 'bootstrap seed')
+    .option('--bootstrap-scheme <scheme>', 'multinomial (resample n rows; default) | poisson (keyed Poisson(1) row weights, the same on both sides: equal to any sharded run, docs/SHARDING.md)')
     .option('--batch-size <n>', 'rows per inference batch (default 256)')
     .option('--max-rows <n>', 'evaluate at most this many rows')
     .option('--min-group-size <n>', 'groups smaller than this are marked small and left out of the worst Δ (default 30)')
     .option('--flip-rows <n>', 'flipped rows listed in the report (default 200)')
     .option('--json [file]', 'write the report as JSON (stdout when no file or "-")')
     .option('--html <file>', 'write a self-contained HTML report')
-    .option('--csv <file>', 'write the per-group comparison as CSV')
+    .option('--csv <file>', 'write the per-group comparison as CSV'))
     .action(async (flags: CompareFlags) => {
       const fromFlags = flags.spec === undefined;
       if (fromFlags && !flags.predictions) throw new BadInputError('cli.bad-flag', 'compare: give --spec s.bias.json (with --model-b, --spec-b or a "referenceModel"), or --predictions a.csv --predictions-b b.csv with --label, --group and --score/--pred');
@@ -54,12 +56,19 @@ export function registerCompare(program: Command): void {
       const target = await targetOf(flags);
       const extra = target.kind === 'model-b' ? [target.model] : target.kind === 'predictions-b' ? [target.file] : target.kind === 'spec-b' ? specInputs(target.spec) : [];
       checkOutputs({ '--json': flags.json, '--html': flags.html, '--csv': flags.csv }, [...specInputs(spec), ...extra]);
-      const run = async () => withBudgets(await runCompare(spec, {
+      const options = {
         target,
         ...runOverrides(flags),
         ...(flags.flipRows !== undefined ? { flipRowsShown: flipRows(flags.flipRows) } : {}),
         onProgress: stderrProgress('compare'),
-      }), spec);
+      };
+      const sharded = shardOf(flags, spec);
+      if (sharded) {
+        const shard = async () => writeState(sharded.state, await runCompareShard(spec, { ...options, shard: sharded.shard }));
+        await (fromFlags ? withFlagErrors(shard) : shard());
+        return;
+      }
+      const run = async () => withBudgets(await runCompare(spec, options), spec);
       const report = fromFlags ? await withFlagErrors(run) : await run();
       const toStdout = writeJson(flags.json, report);
       if (flags.html) { writeHtmlReport(flags.html, report); process.stderr.write(`wrote ${flags.html}\n`); }

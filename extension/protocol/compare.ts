@@ -108,7 +108,11 @@ export interface CompareSection {
   readonly sensitive: readonly string[];
   readonly rows: number;
   readonly minGroupSize: number;
-  readonly bootstrap?: { readonly replicates: number; readonly seed: number; readonly confidence: number; readonly method: 'paired-percentile' };
+  readonly bootstrap?: {
+    readonly replicates: number; readonly seed: number; readonly confidence: number; readonly method: 'paired-percentile';
+    /** Set when the replicates are keyed Poisson(1) row weights (sharded runs; default multinomial). */
+    readonly scheme?: 'poisson';
+  };
   /** Overall first, then each sensitive column's groups, then intersections. */
   readonly byGroup: readonly CompareGroup[];
   readonly worstDelta: Readonly<Record<string, CompareWorstDelta>>;

@@ -81,7 +81,10 @@ export interface SlicesSection {
   readonly minSupport: number;
   readonly k: number;
   readonly holdout: boolean;
-  /** Slices whose size and error were computed, and expansions cut by the score bound. */
+  /**
+   * Non-empty slices whose size and error were computed, and live slices whose expansion the
+   * score bound cut (one definition for every search: docs/SHARDING.md §5 "Counters").
+   */
   readonly evaluated: number;
   readonly pruned: number;
   /** Rows whose error is undefined (e.g. NaN loss), left out of the search and the tests. */

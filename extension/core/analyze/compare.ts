@@ -39,7 +39,7 @@ export type { CompareReport, GroupsComparisonReport } from '../../protocol/compa
 const ioText = (v: readonly ValueInfo[]): string => v.map((x) => `${x.name} ${x.dtype} [${(x.shape ?? []).map((d) => d ?? '?').join(', ')}]`).join('; ');
 
 /** Inputs must match by name and dtype, and the output read must exist in both with the same shape. */
-function checkSameIo(a: ModelSummary, b: ModelSummary, output: string | undefined): void {
+export function checkSameIo(a: ModelSummary, b: ModelSummary, output: string | undefined): void {
   // names, dtypes and fixed dimensions (a named or unknown dimension matches anything)
   const key = (v: readonly ValueInfo[]): string => v.map((x) => `${x.name}:${x.dtype}:${(x.shape ?? []).map((d) => (typeof d === 'number' ? d : '?')).join('x')}`).sort().join(',');
   if (key(a.inputs) !== key(b.inputs)) {
@@ -60,7 +60,7 @@ async function sameFile(x: string, y: string): Promise<boolean> {
 }
 
 /** The two specs A and B run under, checked to be comparable. */
-async function sides(spec: ResolvedSpec, target: CompareTarget): Promise<{ a: ResolvedSpec; b: ResolvedSpec; source: CompareSection['source'] }> {
+export async function sides(spec: ResolvedSpec, target: CompareTarget): Promise<{ a: ResolvedSpec; b: ResolvedSpec; source: CompareSection['source'] }> {
   switch (target.kind) {
     case 'referenceModel': {
       if (!spec.referenceModel) throw new BadInputError('spec.referenceModel', `${spec.specPath || 'the spec'}: field "referenceModel" is not set; give the other model (--model-b), spec (--spec-b) or predictions (--predictions-b)`, { file: spec.specPath });
@@ -89,18 +89,18 @@ async function sides(spec: ResolvedSpec, target: CompareTarget): Promise<{ a: Re
   }
 }
 
-async function sha256File(path: string): Promise<string> {
+export async function sha256File(path: string): Promise<string> {
   const hash = createHash('sha256');
   for await (const chunk of createReadStream(path)) hash.update(chunk as Buffer);
   return hash.digest('hex');
 }
 
-function scaled(onProgress: ProgressFn | undefined, from: number, to: number, label: string): ProgressFn {
+export function scaled(onProgress: ProgressFn | undefined, from: number, to: number, label: string): ProgressFn {
   return (f, m) => onProgress?.(from + (to - from) * f, `${label}: ${m}`);
 }
 
 /** The columns a flipped row shows: the spec's input columns (the label is the row's `label`). */
-function shownColumns(spec: ResolvedSpec): string[] {
+export function shownColumns(spec: ResolvedSpec): string[] {
   const out: string[] = [];
   for (const m of Object.values(spec.inputs)) {
     if (isColumnsMapping(m)) out.push(...m.columns);
@@ -160,7 +160,7 @@ class CellsOfFlips {
 }
 
 /** Reads the cells of the listed rows (one more pass over the data; only those rows are kept). */
-async function attachInputs(rows: readonly CompareFlipRow[], dataPath: string, columns: readonly string[], signal: AbortSignal | undefined): Promise<CompareFlipRow[]> {
+export async function attachInputs(rows: readonly CompareFlipRow[], dataPath: string, columns: readonly string[], signal: AbortSignal | undefined): Promise<CompareFlipRow[]> {
   if (rows.length === 0 || columns.length === 0) return [...rows];
   const wanted = new Map(rows.map((r) => [r.row, {} as Record<string, string>]));
   const last = Math.max(...wanted.keys());
@@ -185,7 +185,7 @@ async function attachInputs(rows: readonly CompareFlipRow[], dataPath: string, c
   return rows.map((r) => ({ ...r, inputs: wanted.get(r.row) ?? {} }));
 }
 
-function side(pass: GroupsPass, spec: ResolvedSpec, sha: string | null): CompareSide {
+export function side(pass: GroupsPass, spec: ResolvedSpec, sha: string | null): CompareSide {
   const s = pass.modelSummary;
   return {
     model: s?.path ?? pass.dataPath,
@@ -195,8 +195,12 @@ function side(pass: GroupsPass, spec: ResolvedSpec, sha: string | null): Compare
   };
 }
 
-/** Runs both sides over the same rows and compares them. */
-export async function runCompare(spec: ResolvedSpec, options: CompareRunOptions): Promise<CompareReport> {
+/** Both sides' passes over the same rows, checked (inputs/outputs, rows): what a run and a shard (compareShard.ts) start from. */
+export async function comparePasses(spec: ResolvedSpec, options: CompareRunOptions): Promise<{
+  a: ResolvedSpec; b: ResolvedSpec; source: CompareSection['source']; byPredictions: boolean; passA: GroupsPass; passB: GroupsPass; nameA: string; nameB: string;
+  /** The input cells of the first flipped rows, kept during a paired pass. */
+  cells: CellsOfFlips; flipRowsShown: number;
+}> {
   const { a, b, source } = await sides(spec, options.target);
   const byPredictions = source === 'predictions-b';
   if (!byPredictions) {
@@ -213,7 +217,8 @@ export async function runCompare(spec: ResolvedSpec, options: CompareRunOptions)
   // sessions, and the input cells of the first flipped rows are kept on the way (no second read).
   const flipRowsShown = options.flipRowsShown ?? DEFAULT_FLIP_ROWS_SHOWN;
   const cells = new CellsOfFlips(shownColumns(b), flipRowsShown);
-  const [passA, passB] = source === 'referenceModel' || source === 'model-b'
+  // (A yes/no probe's LMs are scored by the probe, one side after the other.)
+  const [passA, passB] = (source === 'referenceModel' || source === 'model-b') && !a.probe
     ? await passModelPair(a, b.model as string, { ...options, onProgress: scaled(options.onProgress, 0, 0.8, 'A and B') }, cells.hook)
     : [await pass(a, 0, 0.4, 'A'), await pass(b, 0.4, 0.8, 'B')];
   const nameA = passA.modelSummary?.path ?? passA.dataPath;
@@ -222,18 +227,24 @@ export async function runCompare(spec: ResolvedSpec, options: CompareRunOptions)
     const what = byPredictions ? 'prediction files' : 'sides';
     throw new BadInputError('compare.rows-differ', `${nameA} and ${nameB}: the ${what} have different rows (${passA.rowNumbers.length} used rows vs ${passB.rowNumbers.length}); a comparison needs the same rows in the same order`, { file: nameB });
   }
+  return { a, b, source, byPredictions, passA, passB, nameA, nameB, cells, flipRowsShown };
+}
+
+/** Runs both sides over the same rows and compares them. */
+export async function runCompare(spec: ResolvedSpec, options: CompareRunOptions): Promise<CompareReport> {
+  const { a, b, source, byPredictions, passA, passB, nameA, nameB, cells, flipRowsShown } = await comparePasses(spec, options);
   const run = resolveRunOptions(spec, options);
   const bootstrap = replicatesFor(run.bootstrap, passA.builder.rowCount);
   const seed = run.seed;
   const minGroupSize = run.minGroupSize;
   const compared = await compareBuilders(passA.builder, passB.builder, {
-    bootstrap, seed, minGroupSize, rowNumbers: passA.rowNumbers, names: [nameA, nameB], flipRowsShown,
+    bootstrap, seed, minGroupSize, rowNumbers: passA.rowNumbers, names: [nameA, nameB], flipRowsShown, scheme: run.bootstrapScheme,
     ...(options.signal ? { signal: options.signal } : {}),
     onProgress: scaled(options.onProgress, 0.8, 0.95, 'paired bootstrap'),
   });
   // The candidate's own intervals cost a second bootstrap: only when a budget checks a groups interval.
   const groupsBootstrap = (spec.budgets ?? []).some((x) => x.use === 'interval' && figureSection(x.figure) === 'groups') ? bootstrap : 0;
-  const groups = await passB.builder.finish({ minGroupSize, bootstrap: groupsBootstrap, seed, ...(options.signal ? { signal: options.signal } : {}) });
+  const groups = await passB.builder.finish({ minGroupSize, bootstrap: groupsBootstrap, seed, scheme: run.bootstrapScheme, ...(options.signal ? { signal: options.signal } : {}) });
   const flipRows = cells.covers(compared.flipRows) ? cells.attach(compared.flipRows) : await attachInputs(compared.flipRows, b.data, shownColumns(b), options.signal);
   const [shaA, shaB] = byPredictions ? await Promise.all([sha256File(passA.dataPath), sha256File(passB.dataPath)]) : [null, null];
   options.onProgress?.(1, 'done');

@@ -9,6 +9,7 @@ export { runCompare, runGroupsWithReference, type CompareRunOptions, type Compar
 export { runCheck, withBudgets, type CheckReport, type CheckOptions } from './budgets';
 export { mergeShardStates, readShardStates, SHARDED_ANALYSES, STATE_SCHEMA, type GroupsShardState, type ShardPlacement, type ShardStateHeader } from './shards';
 export { mergeSlicesStates, runSlicesShard, type SlicesShardState } from './slicesShard';
+export { mergeCompareStates, runCompareShard, type CompareShardState } from './compareShard';
 export { mergeThresholdsStates, runThresholdsShard, type ThresholdsShardState } from './thresholdsShard';
 export {
   runAttention, runAttentionSample, AttentionSampler, compareAttentionProviders,

@@ -16,6 +16,7 @@ import { FAIRNESS_NAMES, type GroupKey, type GroupMetricsBuilder, type Interval 
 import { CellResampler } from './cellBootstrap';
 import { benjaminiHochberg, mcnemarExact } from './mcnemar';
 import { percentileInterval, Xoshiro128 } from './stats';
+import { poissonCounts } from './bootstrap';
 import { REGRESSION_COMPARE_NOTE, type CompareFlipRow, type CompareGroup, type CompareMetric, type CompareSection, type CompareVerdict, type CompareWorstDelta } from '../../protocol/compare';
 
 /** Default number of flipped rows listed in the report. */
@@ -39,6 +40,12 @@ export interface CompareOptions {
   readonly names?: readonly [string, string];
   readonly signal?: AbortSignal;
   readonly onProgress?: ProgressFn;
+  /**
+   * Resampling of the paired bootstrap (default multinomial). Poisson: replicate r weights every
+   * row by the keyed Poisson(1) draw of its data row number (`rowNumbers`), the same on both
+   * sides — the scheme whose replicates a sharded run can sum (docs/SHARDING.md §6).
+   */
+  readonly scheme?: 'multinomial' | 'poisson';
 }
 
 /** The section without the sides' identities, which the analysis adds. */
@@ -56,20 +63,20 @@ export function verdictOf(q: number, broken: number, fixed: number): CompareVerd
   return broken > fixed ? 'worse' : fixed > broken ? 'better' : 'same';
 }
 
-interface Unit {
+export interface Unit {
   group: GroupKey | 'overall';
   level: CompareGroup['level'];
   /** Reads this unit's record from a replicate's records. */
   pick: (r: Records) => MetricRecord | null;
 }
-type Records = ReturnType<GroupMetricsBuilder['replicate']>;
+export type Records = ReturnType<GroupMetricsBuilder['replicate']>;
 
 function sameKeys(x: readonly GroupKey[], y: readonly GroupKey[]): boolean {
   return x.length === y.length && x.every((k, i) => JSON.stringify(k) === JSON.stringify(y[i]));
 }
 
 /** Checks that both builders hold the same rows: labels, weights and groups. */
-function checkPaired(a: GroupMetricsBuilder, b: GroupMetricsBuilder, names: readonly [string, string]): void {
+export function checkPaired(a: GroupMetricsBuilder, b: GroupMetricsBuilder, names: readonly [string, string]): void {
   const ra = a.storedRows();
   const rb = b.storedRows();
   const differ = (what: string): BadInputError =>
@@ -113,7 +120,47 @@ export async function compareBuilders(a: GroupMetricsBuilder, b: GroupMetricsBui
 
   const binary = pointA.fairness.length > 0;
   const width = units.length * metrics.length + (binary ? FAIRNESS_NAMES.length : 0);
-  const deltas = replicates > 0 ? await pairedDeltas(a, b, units, metrics, width, { replicates, seed, rows: options.sampler === 'rows', signal: options.signal, onProgress: options.onProgress }) : null;
+  let deltas: Float64Array | null = null;
+  if (replicates > 0 && options.scheme === 'poisson') {
+    const draw = poissonCounts(options.rowNumbers ?? Uint32Array.from({ length: rows.n }, (_, i) => i + 1), seed);
+    deltas = await recordDeltas(units, metrics, width, replicates, (r) => { const counts = draw(r); return [a.replicate(counts), b.replicate(counts)]; }, options);
+  } else if (replicates > 0) deltas = await pairedDeltas(a, b, units, metrics, width, { replicates, seed, rows: options.sampler === 'rows', signal: options.signal, onProgress: options.onProgress });
+  return compareSection({
+    layout, units, pointA, pointB, task, rows: rows.n, flips, deltas, replicates, seed, confidence, minGroupSize, scheme: options.scheme ?? 'multinomial',
+    flipRows: task === 'regression' ? [] : flipRows(layout, rows, predB, sensitive, options.flipRowsShown ?? DEFAULT_FLIP_ROWS, options.rowNumbers),
+    flipRowsShown: options.flipRowsShown ?? DEFAULT_FLIP_ROWS,
+  });
+}
+
+/** What a comparison section is made of, from rows (compareBuilders) or merged shard states (compareState.ts). */
+export interface CompareParts {
+  readonly layout: ReturnType<GroupMetricsBuilder['groupLayout']>;
+  readonly units: readonly Unit[];
+  readonly pointA: Records;
+  readonly pointB: Records;
+  readonly task: CompareSection['task'];
+  readonly rows: number;
+  /** Per unit (unitsOf order). */
+  readonly flips: { readonly changed: Float64Array; readonly fixed: Float64Array; readonly broken: Float64Array };
+  /** Δ per replicate, row-major (replicates × width), or null without a bootstrap. */
+  readonly deltas: Float64Array | null;
+  readonly replicates: number;
+  readonly seed: number;
+  readonly confidence: number;
+  readonly minGroupSize: number;
+  readonly scheme: 'multinomial' | 'poisson';
+  readonly flipRows: CompareFlipRow[];
+  readonly flipRowsShown: number;
+}
+
+/** The comparison section from its parts: McNemar with BH q, verdicts, intervals, worst Δ. */
+export function compareSection(p: CompareParts): ComparedGroups {
+  const { layout, units, pointA, pointB, task, flips, deltas, replicates, seed, confidence, minGroupSize } = p;
+  const regression = task === 'regression';
+  const sensitive = Object.keys(layout.slotKeys[0] ?? {});
+  const metrics = layout.metrics;
+  const binary = pointA.fairness.length > 0;
+  const width = units.length * metrics.length + (binary ? FAIRNESS_NAMES.length : 0);
   const column = new Float64Array(replicates);
   const ciAt = (j: number): Interval | undefined => {
     if (deltas === null) return undefined;
@@ -152,18 +199,18 @@ export async function compareBuilders(a: GroupMetricsBuilder, b: GroupMetricsBui
   });
 
   const section: ComparedGroups = {
-    task, verdictBasis: regression ? 'none' : 'mcnemar', ...(regression ? { note: REGRESSION_COMPARE_NOTE } : {}), sensitive, rows: rows.n, minGroupSize,
-    ...(replicates > 0 ? { bootstrap: { replicates, seed, confidence, method: 'paired-percentile' as const } } : {}),
+    task, verdictBasis: regression ? 'none' : 'mcnemar', ...(regression ? { note: REGRESSION_COMPARE_NOTE } : {}), sensitive, rows: p.rows, minGroupSize,
+    ...(replicates > 0 ? { bootstrap: { replicates, seed, confidence, method: 'paired-percentile' as const, ...(p.scheme === 'poisson' ? { scheme: 'poisson' as const } : {}) } } : {}),
     byGroup,
     worstDelta: worstDeltas(byGroup, metrics),
     ...(binary ? { disparity: fairnessDeltas(pointA.fairness, pointB.fairness, (j) => ciAt(units.length * metrics.length + j)) } : {}),
-    flipRows: task === 'regression' ? [] : flipRows(layout, rows, predB, sensitive, options.flipRowsShown ?? DEFAULT_FLIP_ROWS, options.rowNumbers),
-    flipRowsShown: options.flipRowsShown ?? DEFAULT_FLIP_ROWS,
+    flipRows: p.flipRows,
+    flipRowsShown: p.flipRowsShown,
   };
   return section;
 }
 
-function taskOf(overall: MetricRecord): CompareSection['task'] {
+export function taskOf(overall: MetricRecord): CompareSection['task'] {
   if ('mse' in overall) return 'regression';
   return 'tpr' in overall ? 'binary' : 'multiclass';
 }
@@ -175,7 +222,7 @@ function metricOf(r: MetricRecord | null, m: string): number {
 }
 
 /** Overall, then every sensitive column's groups, then intersections (only with ≥ 2 columns). */
-function unitsOf(layout: ReturnType<GroupMetricsBuilder['groupLayout']>): Unit[] {
+export function unitsOf(layout: ReturnType<GroupMetricsBuilder['groupLayout']>): Unit[] {
   const units: Unit[] = [{ group: 'overall', level: 'overall', pick: (r) => r.overall }];
   layout.columnKeys.forEach((keys, c) => {
     keys.forEach((key, g) => units.push({ group: key, level: 'column', pick: (r) => r.byColumn[c]?.[g] ?? null }));
@@ -187,7 +234,7 @@ function unitsOf(layout: ReturnType<GroupMetricsBuilder['groupLayout']>): Unit[]
 }
 
 /** Unit indices a row belongs to, written into `out`; returns how many. */
-function unitsOfRow(layout: ReturnType<GroupMetricsBuilder['groupLayout']>, rows: ReturnType<GroupMetricsBuilder['storedRows']>, i: number, out: Int32Array): number {
+export function unitsOfRow(layout: ReturnType<GroupMetricsBuilder['groupLayout']>, rows: ReturnType<GroupMetricsBuilder['storedRows']>, i: number, out: Int32Array): number {
   let k = 0;
   out[k++] = 0;
   let base = 1;
@@ -206,7 +253,7 @@ function unitsOfRow(layout: ReturnType<GroupMetricsBuilder['groupLayout']>, rows
   return k;
 }
 
-function countFlips(
+export function countFlips(
   unitCount: number, layout: ReturnType<GroupMetricsBuilder['groupLayout']>, rows: ReturnType<GroupMetricsBuilder['storedRows']>,
   predB: Float64Array, classification: boolean,
 ): { changed: Float64Array; fixed: Float64Array; broken: Float64Array } {
@@ -282,6 +329,33 @@ async function pairedDeltas(
   return out;
 }
 
+/** Δ of every unit and metric (and of the fairness summaries) per replicate, from each replicate's records of A and B. */
+export async function recordDeltas(
+  units: readonly Unit[], metrics: readonly string[], width: number, replicates: number, pair: (r: number) => [Records, Records],
+  o: { readonly signal?: AbortSignal | undefined; readonly onProgress?: ProgressFn | undefined },
+): Promise<Float64Array> {
+  const out = new Float64Array(replicates * width);
+  const progress = throttleProgress(o.onProgress);
+  let lastYield = Date.now();
+  for (let r = 0; r < replicates; r++) {
+    if (Date.now() - lastYield > 50) {
+      await yieldToEventLoop();
+      lastYield = Date.now();
+    }
+    throwIfAborted(o.signal);
+    const [ra, rb] = pair(r);
+    let at = r * width;
+    for (const unit of units) {
+      const ua = unit.pick(ra);
+      const ub = unit.pick(rb);
+      for (const m of metrics) out[at++] = metricOf(ub, m) - metricOf(ua, m);
+    }
+    for (let j = 0; j < ra.fairness.length; j++) out[at++] = (rb.fairness[j] as number) - (ra.fairness[j] as number);
+    progress((r + 1) / replicates, `paired bootstrap ${r + 1}/${replicates}`);
+  }
+  return out;
+}
+
 /** FORMULAS.md §G "Worst Δ": over groups and intersections with count ≥ minGroupSize. */
 function worstDeltas(byGroup: readonly CompareGroup[], metrics: readonly string[]): Record<string, CompareWorstDelta> {
   const out: Record<string, CompareWorstDelta> = {};
@@ -330,14 +404,15 @@ function rowGroup(layout: ReturnType<GroupMetricsBuilder['groupLayout']>, rows: 
   return key;
 }
 
-/** Broken rows first, then fixed, then other changes, each in row order, up to `limit`. */
-function flipRows(
+/** Broken rows first, then fixed, then other changes, each in row order, up to `limit` (`perKind`: up to `limit` of each kind). */
+export function flipRows(
   layout: ReturnType<GroupMetricsBuilder['groupLayout']>, rows: ReturnType<GroupMetricsBuilder['storedRows']>, predB: Float64Array,
-  sensitive: readonly string[], limit: number, rowNumbers: ArrayLike<number> | undefined,
+  sensitive: readonly string[], limit: number, rowNumbers: ArrayLike<number> | undefined, perKind = false,
 ): CompareFlipRow[] {
   const out: CompareFlipRow[] = [];
   for (const kind of ['broken', 'fixed', 'changed'] as const) {
-    for (let i = 0; i < rows.n && out.length < limit; i++) {
+    const end = (perKind ? out.length : 0) + limit;
+    for (let i = 0; i < rows.n && out.length < end; i++) {
       const pa = rows.pred[i] as number;
       const pb = predB[i] as number;
       if (pa === pb || Number.isNaN(pa)) continue;

@@ -594,6 +594,14 @@ export class GroupMetricsBuilder {
     return { overall: computed.overall, byGroup: computed.slots, byColumn: computed.columns.map((c) => c.records), fairness: computed.slotDisparity.fairness };
   }
 
+  /** `replicate` of a `fromStates` builder: the records of merged Poisson replicate b (null: the pass itself). */
+  mergedReplicate(b: number | null): ReturnType<GroupMetricsBuilder['replicate']> {
+    const merged = this.mergedReplicates;
+    if (b !== null && (merged === null || !merged.sets[b])) throw new InspectorError('bad-config', 'failure', `merged replicate ${b}: the states hold no such Poisson replicate`);
+    const computed = this.compute(this.derive(b === null ? this.raw : merged!.sets[b] as RawSet), this.currentLayout());
+    return { overall: computed.overall, byGroup: computed.slots, byColumn: computed.columns.map((c) => c.records), fairness: computed.slotDisparity.fairness };
+  }
+
   private layoutCache: { rows: number; layout: Layout } | null = null;
   private biasLossCache: { rows: number; column: Float64Array } | null = null;
 

@@ -51,9 +51,13 @@ export interface SliceSearchResult {
   readonly alpha: number;
   readonly maxLevel: number;
   readonly minSupport: number;
-  /** Slices whose size and error sum were computed. */
+  /**
+   * Non-empty slices whose size and error sum were computed: every level-1 value with a row, and
+   * every candidate child with a row that passed the apriori check (definition: `searchLevels`;
+   * the same for the hash, bitset and merged-cube searches).
+   */
   readonly evaluated: number;
-  /** Slices whose expansion the score bound cut. */
+  /** Live slices of levels 1 … maxLevel − 1 not expanded because their score bound fell below the running k-th score (each once). */
   readonly pruned: number;
   readonly top: FoundSlice[];
 }
@@ -89,7 +93,7 @@ export function compareSlices(a: { score: number; size: number; text: string }, 
 }
 
 /** Text of a slice: `col = v` in column order joined by ` & `. */
-export function sliceText(columns: readonly SliceSearchColumn[], predicates: readonly (readonly [number, number])[]): string {
+export function sliceText(columns: readonly Pick<SliceSearchColumn, 'name' | 'valueText'>[], predicates: readonly (readonly [number, number])[]): string {
   return predicates.map(([c, v]) => `${columns[c]!.name} = ${columns[c]!.valueText(v)}`).join(' & ');
 }
 
@@ -111,7 +115,7 @@ export interface TopK {
   reaches(bound: number): boolean;
 }
 
-export function topK(columns: readonly SliceSearchColumn[], n: number, errorMean: number, alpha: number, k: number): TopK {
+export function topK(columns: readonly Pick<SliceSearchColumn, 'name' | 'valueText'>[], n: number, errorMean: number, alpha: number, k: number): TopK {
   const top: FoundSlice[] = [];
   const threshold = (): number => (top.length < k ? 0 : top[top.length - 1]!.score);
   return {
@@ -163,109 +167,193 @@ export class ValueCounts {
     if (rows) for (let r = 0; r < rows.length; r++) add(rows[r]!);
     else for (let i = 0; i < errors.length; i++) add(i);
   }
+
+  /** Counts every row of the column and writes each value's figures into out[v] (a row source's level 1). */
+  level1(col: SliceSearchColumn, errors: Float64Array, out: SliceStatsBuffer): void {
+    this.count(col, errors);
+    for (let v = 0; v < col.cardinality; v++) { out.size[v] = this.cnt[v]!; out.errorSum[v] = this.es[v]!; out.maxError[v] = this.em[v]!; }
+  }
 }
 
-/** The settings of a search with their defaults, the mean error, and the empty result when there is nothing to search. */
-export function searchSetup(columns: readonly SliceSearchColumn[], errors: Float64Array, options: SliceSearchOptions): {
+/** The settings of a search over n rows with error total `total`, their defaults, and the empty result when there is nothing to search. */
+export function searchSettings(n: number, total: number, columnCount: number, options: SliceSearchOptions): {
   n: number; alpha: number; maxLevel: number; minSupport: number; k: number; errorMean: number;
   result: (top: FoundSlice[], evaluated: number, pruned: number) => SliceSearchResult; empty: SliceSearchResult | null;
 } {
-  const n = errors.length;
   const alpha = options.alpha ?? SLICE_DEFAULTS.alpha;
-  const maxLevel = Math.min(options.maxLevel ?? SLICE_DEFAULTS.maxLevel, columns.length);
+  const maxLevel = Math.min(options.maxLevel ?? SLICE_DEFAULTS.maxLevel, columnCount);
   const minSupport = options.minSupport ?? defaultMinSupport(n);
   const k = options.k ?? SLICE_DEFAULTS.k;
-  let total = 0;
-  for (let i = 0; i < n; i++) total += errors[i]!;
   const errorMean = n > 0 ? total / n : NaN;
   const result = (top: FoundSlice[], evaluated: number, pruned: number): SliceSearchResult =>
     ({ n, errorMean, alpha, maxLevel: options.maxLevel ?? SLICE_DEFAULTS.maxLevel, minSupport, evaluated, pruned, top });
   const empty = n === 0 || !(total > 0) || k <= 0 ? result([], 0, 0) : null;
-  if (!empty) for (const c of columns) if (c.codes.length !== n) throw new Error(`slice column ${c.name}: ${c.codes.length} codes for ${n} rows`);
   return { n, alpha, maxLevel, minSupport, k, errorMean, result, empty };
 }
 
-/** Exact top-k SliceLine search over the rows given (every row's error must be defined, ≥ 0). */
-export function findSlices(columns: readonly SliceSearchColumn[], errors: Float64Array, options: SliceSearchOptions = {}): SliceSearchResult {
-  const { n, alpha, maxLevel, minSupport, k, errorMean, result, empty } = searchSetup(columns, errors, options);
-  if (empty) return empty;
+/** searchSettings for the rows' errors (and a check that every column has one code per row). */
+export function searchSetup(columns: readonly SliceSearchColumn[], errors: Float64Array, options: SliceSearchOptions): ReturnType<typeof searchSettings> {
+  const n = errors.length;
+  let total = 0;
+  for (let i = 0; i < n; i++) total += errors[i]!;
+  const setup = searchSettings(n, total, columns.length, options);
+  if (!setup.empty) for (const c of columns) if (c.codes.length !== n) throw new Error(`slice column ${c.name}: ${c.codes.length} codes for ${n} rows`);
+  return setup;
+}
 
+/**
+ * Statistics of candidate slices, written by a search's data source: per index, the slice's size,
+ * error sum and largest error (error sum and maximum may be left 0 when size < min support).
+ */
+export class SliceStatsBuffer {
+  size = new Float64Array(16);
+  errorSum = new Float64Array(16);
+  maxError = new Float64Array(16);
+  /** Makes room for `length` entries, all 0. */
+  reset(length: number): void {
+    if (this.size.length < length) {
+      const cap = Math.max(length, 2 * this.size.length);
+      this.size = new Float64Array(cap); this.errorSum = new Float64Array(cap); this.maxError = new Float64Array(cap);
+    } else { this.size.fill(0, 0, length); this.errorSum.fill(0, 0, length); this.maxError.fill(0, 0, length); }
+  }
+}
+
+/**
+ * Where the shared search (`searchLevels`) reads slice statistics from: the rows (hash join,
+ * bitsets) or a merged cube (slicesState.ts). Only the counting differs between them.
+ */
+export interface SliceSource {
+  /** Level 1: statistics of `c = v` for every code v < cardinality of column c into out[v]. */
+  level1(c: number, out: SliceStatsBuffer): void;
+  /** After level1(c): the live values of column c (size ≥ min support, error sum > 0), ascending. */
+  live(c: number, values: readonly number[]): void;
+  /** Statistics of `S ∧ c = v` for each candidate i (column ascending, then code) into out[i]. */
+  children(preds: readonly (readonly [number, number])[], candidates: readonly (readonly [number, number])[], out: SliceStatsBuffer): void;
+}
+
+/**
+ * The one enumeration and pruning of every slice search (hash, bitset, merged cube), so the
+ * counters and the top k cannot differ between them. With L_1 the live level-1 values (size ≥
+ * min support, error sum > 0) and A_d the slices of level d that survive the bound test when
+ * level d starts:
+ * - level 1 evaluates every value `c = v` with at least one row;
+ * - a slice S of A_d (d < maxLevel), taken in descending order of its score bound, is expanded
+ *   unless (d > 1) its bound fell below the running k-th score meanwhile; its candidates are
+ *   `S ∧ c = v` for c after S's last column, `c = v` in L_1, and every slice that drops one of
+ *   S's predicates and keeps `c = v` in A_d (the apriori check; at d = 1 that is `c = v` ∈ A_1);
+ * - a candidate with at least one row counts as evaluated; with size ≥ min support and error
+ *   sum > 0 it is offered to the top k and (below maxLevel) joins level d + 1.
+ * `evaluated` = level-1 values with a row + candidates with a row; `pruned` = slices of levels
+ * 1 … maxLevel − 1 not expanded because of the bound (each counted once).
+ */
+export function searchLevels(
+  columns: readonly Pick<SliceSearchColumn, 'name' | 'cardinality' | 'valueText'>[], source: SliceSource,
+  n: number, errorMean: number, settings: { alpha: number; maxLevel: number; minSupport: number; k: number }, signal?: AbortSignal,
+): { top: FoundSlice[]; evaluated: number; pruned: number } {
+  const { alpha, maxLevel, minSupport, k } = settings;
   const tk = topK(columns, n, errorMean, alpha, k);
-  const { top, offer } = tk;
   let evaluated = 0;
   let pruned = 0;
-  /** Expand only when some descendant could still enter the top k (margin against rounding). */
+  const bound = (node: Node): number => sliceScoreBound(node.size, node.errorSum, node.maxError, minSupport, n, errorMean, alpha);
   const worthExpanding = (node: Node): boolean => {
-    const keep = tk.reaches(sliceScoreBound(node.size, node.errorSum, node.maxError, minSupport, n, errorMean, alpha));
+    const keep = tk.reaches(bound(node));
     if (!keep) pruned++;
     return keep;
   };
-  const checkAbort = (): void => { if (options.signal?.aborted) throw options.signal.reason ?? new Error('aborted'); };
+  const checkAbort = (): void => { if (signal?.aborted) throw signal.reason ?? new Error('aborted'); };
+  const out = new SliceStatsBuffer();
 
-  // Level 1: per-value counts, and per-value row lists (ascending) of the live values.
-  const rowLists: (Int32Array | null)[][] = [];
+  const liveValues: number[][] = [];
   let level: Node[] = [];
-  const counts = new ValueCounts(columns);
-  const { cnt, es, em } = counts;
   columns.forEach((col, c) => {
-    counts.count(col, errors);
-    const codes = col.codes;
-    const lists: (Int32Array | null)[] = new Array<Int32Array | null>(col.cardinality).fill(null);
-    const fill = new Int32Array(col.cardinality);
+    out.reset(col.cardinality);
+    source.level1(c, out);
+    const lives: number[] = [];
     for (let v = 0; v < col.cardinality; v++) {
-      evaluated += cnt[v]! > 0 ? 1 : 0;
-      if (cnt[v]! >= minSupport && es[v]! > 0) {
-        lists[v] = new Int32Array(cnt[v]!);
-        const node: Node = { preds: [[c, v]], size: cnt[v]!, errorSum: es[v]!, maxError: em[v]! };
+      const size = out.size[v]!;
+      if (size === 0) continue;
+      evaluated++;
+      if (size >= minSupport && out.errorSum[v]! > 0) {
+        lives.push(v);
+        const node: Node = { preds: [[c, v]], size, errorSum: out.errorSum[v]!, maxError: out.maxError[v]! };
         level.push(node);
-        offer(node);
+        tk.offer(node);
       }
     }
-    for (let i = 0; i < n; i++) {
-      const list = lists[codes[i]!];
-      if (list) list[fill[codes[i]!]!++] = i;
-    }
-    rowLists.push(lists);
+    source.live(c, lives);
+    liveValues.push(lives);
   });
 
-  // Levels 2..maxLevel.
-  let scratch = new Int32Array(0);
   for (let depth = 1; depth < maxLevel && level.length > 0; depth++) {
     checkAbort();
     const expandable = level.filter(worthExpanding);
     const alive = new Set(expandable.map((node) => keyOf(node.preds)));
     const next: Node[] = [];
     // Best bounds first: good slices early raise the threshold for the rest.
-    expandable.sort((a, b) => sliceScoreBound(b.size, b.errorSum, b.maxError, minSupport, n, errorMean, alpha)
-      - sliceScoreBound(a.size, a.errorSum, a.maxError, minSupport, n, errorMean, alpha));
+    expandable.sort((a, b) => bound(b) - bound(a));
     for (const node of expandable) {
       checkAbort();
       if (depth > 1 && !worthExpanding(node)) continue;
       const lastCol = node.preds[node.preds.length - 1]![0];
-      // Apriori (hash join): column c can only give a child c = v when every sub-slice that
-      // drops one predicate of the node and keeps c = v is alive; level 1 is checked per value.
-      const targets: number[] = [];
+      const candidates: [number, number][] = [];
       for (let c = lastCol + 1; c < columns.length; c++) {
-        const lists = rowLists[c]!;
-        let any = false;
-        for (let v = 0; v < lists.length && !any; v++) {
-          if (!lists[v]) continue;
-          if (depth === 1) { any = true; break; }
-          any = node.preds.every((_, drop) => alive.has(keyOf([...node.preds.filter((__, j) => j !== drop), [c, v]])));
+        for (const v of liveValues[c]!) {
+          if (node.preds.every((_, drop) => alive.has(keyOf([...node.preds.filter((__, j) => j !== drop), [c, v]])))) candidates.push([c, v]);
         }
-        if (any) targets.push(c);
       }
-      if (targets.length === 0) continue;
+      if (candidates.length === 0) continue;
+      out.reset(candidates.length);
+      source.children(node.preds, candidates, out);
+      for (let i = 0; i < candidates.length; i++) {
+        const size = out.size[i]!;
+        if (size === 0) continue;
+        evaluated++;
+        if (size < minSupport || !(out.errorSum[i]! > 0)) continue;
+        const child: Node = { preds: [...node.preds, candidates[i]!], size, errorSum: out.errorSum[i]!, maxError: out.maxError[i]! };
+        tk.offer(child);
+        if (depth + 1 < maxLevel) next.push(child);
+      }
+    }
+    level = next;
+  }
+  return { top: tk.top, evaluated, pruned };
+}
+
+/** Exact top-k SliceLine search over the rows given (every row's error must be defined, ≥ 0): the hash join source. */
+export function findSlices(columns: readonly SliceSearchColumn[], errors: Float64Array, options: SliceSearchOptions = {}): SliceSearchResult {
+  const setup = searchSetup(columns, errors, options);
+  if (setup.empty) return setup.empty;
+  const { n } = setup;
+  // Per-value row lists (ascending) of the live level-1 values.
+  const rowLists: (Int32Array | null)[][] = [];
+  const counts = new ValueCounts(columns);
+  const { cnt, es, em } = counts;
+  let scratch = new Int32Array(0);
+  const source: SliceSource = {
+    level1(c, out) { counts.level1(columns[c]!, errors, out); },
+    live(c, values) {
+      const col = columns[c]!;
+      const lists: (Int32Array | null)[] = new Array<Int32Array | null>(col.cardinality).fill(null);
+      for (const v of values) lists[v] = new Int32Array(cnt[v]!);
+      const fill = new Int32Array(col.cardinality);
+      const codes = col.codes;
+      for (let i = 0; i < n; i++) {
+        const list = lists[codes[i]!];
+        if (list) list[fill[codes[i]!]!++] = i;
+      }
+      rowLists.push(lists);
+    },
+    children(preds, candidates, out) {
       // The node's rows: the smallest predicate's list filtered by the others' codes.
-      let smallest = node.preds[0]!;
-      for (const p of node.preds) if (rowLists[p[0]]![p[1]]!.length < rowLists[smallest[0]]![smallest[1]]!.length) smallest = p;
+      let smallest = preds[0]!;
+      for (const p of preds) if (rowLists[p[0]]![p[1]]!.length < rowLists[smallest[0]]![smallest[1]]!.length) smallest = p;
       const base = rowLists[smallest[0]]![smallest[1]]!;
       let rows: Int32Array;
-      if (node.preds.length === 1) rows = base;
+      if (preds.length === 1) rows = base;
       else {
         if (scratch.length < base.length) scratch = new Int32Array(base.length);
         let m = 0;
-        const others = node.preds.filter((p) => p !== smallest);
+        const others = preds.filter((p) => p !== smallest);
         for (let r = 0; r < base.length; r++) {
           const i = base[r]!;
           let ok = true;
@@ -274,22 +362,19 @@ export function findSlices(columns: readonly SliceSearchColumn[], errors: Float6
         }
         rows = scratch.subarray(0, m);
       }
-      for (const c of targets) {
-        const col = columns[c]!;
-        counts.count(col, errors, rows);
-        for (let v = 0; v < col.cardinality; v++) {
-          if (cnt[v] === 0) continue;
-          evaluated++;
-          if (cnt[v]! < minSupport || !(es[v]! > 0)) continue;
-          const child: Node = { preds: [...node.preds, [c, v]], size: cnt[v]!, errorSum: es[v]!, maxError: em[v]! };
-          offer(child);
-          if (depth + 1 < maxLevel) next.push(child);
-        }
+      // One grouped pass over the rows per target column.
+      for (let i = 0; i < candidates.length;) {
+        const c = candidates[i]![0];
+        let j = i;
+        while (j < candidates.length && candidates[j]![0] === c) j++;
+        counts.count(columns[c]!, errors, rows);
+        for (let t = i; t < j; t++) { const v = candidates[t]![1]; out.size[t] = cnt[v]!; out.errorSum[t] = es[v]!; out.maxError[t] = em[v]!; }
+        i = j;
       }
-    }
-    level = next;
-  }
-  return result(top, evaluated, pruned);
+    },
+  };
+  const { top, evaluated, pruned } = searchLevels(columns, source, n, setup.errorMean, setup, options.signal);
+  return setup.result(top, evaluated, pruned);
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -5,10 +5,10 @@
  * (for the slice's metrics), and count, error sum, maximum error and centred sum of squares of
  * its even and of its odd rows with a defined error (the searched and the holdout rows). Cells
  * merge by addition (maxima by max, centred squares by Chan's rule), so the merged cube holds
- * exactly what SliceLine evaluates: `searchCube` runs the search of metrics/slices.ts `findSlices`
- * step for step on it (same order, same pruning, same counters) and `cubeTest` the holdout test.
+ * exactly what SliceLine evaluates: `searchCube` runs the one search of metrics/slices.ts
+ * (`searchLevels`: same order, same pruning, same counters) on it and `cubeTest` the holdout test.
  */
-import { compareSlices, defaultMinSupport, SLICE_DEFAULTS, sliceScore, sliceScoreBound, sliceText, type FoundSlice, type SliceSearchColumn, type SliceSearchOptions, type SliceSearchResult, type SliceTest } from './slices';
+import { searchLevels, searchSettings, type SliceSearchColumn, type SliceSearchOptions, type SliceSearchResult, type SliceSource, type SliceStatsBuffer, type SliceTest } from './slices';
 import { tInterval, welchTTest, wilsonInterval } from './significance';
 import { confusionRates } from './thresholds';
 import type { SliceMetrics } from '../../protocol/slices';
@@ -169,104 +169,32 @@ export type MergedCube = Map<string, Map<string, Float64Array>>;
 /** Searched-row statistics of a cell, as the search sees them. */
 export interface CellSearch { readonly size: number; readonly errorSum: number; readonly maxError: number }
 
-interface Node { readonly preds: (readonly [number, number])[]; readonly size: number; readonly errorSum: number; readonly maxError: number }
-const keyOf = (preds: readonly (readonly [number, number])[]): string => preds.map(([c, v]) => `${c}:${v}`).join('|');
-
 /**
- * metrics/slices.ts `findSlices` over a cube instead of rows: the same levels, order of
- * expansion, apriori check, score bound and counters, with each candidate's size, error sum and
- * maximum error read from `cell(columns, codes)` (undefined: no row). Equal top-k, `evaluated`
- * and `pruned` to a search over the rows the cube was built from.
+ * The slice search (metrics/slices.ts `searchLevels`, shared with the row searches) over a cube
+ * instead of rows: each candidate's size, error sum and maximum error are read from
+ * `cell(columns, codes)` (undefined: no row). Equal top-k, `evaluated` and `pruned` to a search
+ * over the rows the cube was built from.
  */
 export function searchCube(
   columns: readonly Pick<SliceSearchColumn, 'name' | 'cardinality' | 'valueText'>[], cell: (cols: readonly number[], codes: readonly number[]) => CellSearch | undefined,
   n: number, total: number, options: SliceSearchOptions = {},
 ): SliceSearchResult {
-  const alpha = options.alpha ?? SLICE_DEFAULTS.alpha;
-  const maxLevel = Math.min(options.maxLevel ?? SLICE_DEFAULTS.maxLevel, columns.length);
-  const minSupport = options.minSupport ?? defaultMinSupport(n);
-  const k = options.k ?? SLICE_DEFAULTS.k;
-  const errorMean = n > 0 ? total / n : NaN;
-  const result = (top: FoundSlice[], evaluated: number, pruned: number): SliceSearchResult =>
-    ({ n, errorMean, alpha, maxLevel: options.maxLevel ?? SLICE_DEFAULTS.maxLevel, minSupport, evaluated, pruned, top });
-  if (n === 0 || !(total > 0) || k <= 0) return result([], 0, 0);
-  const named = columns.map((c) => ({ ...c, codes: new Int32Array(0) }));
-  const top: FoundSlice[] = [];
-  let evaluated = 0;
-  let pruned = 0;
-  const threshold = (): number => (top.length < k ? 0 : top[top.length - 1]!.score);
-  const offer = (node: Node): void => {
-    const score = sliceScore(node.size, node.errorSum, n, errorMean, alpha);
-    if (!(score > 0)) return;
-    if (top.length >= k && score < top[k - 1]!.score) return;
-    const candidate: FoundSlice = { predicates: node.preds, text: sliceText(named, node.preds), size: node.size, errorSum: node.errorSum, errorMean: node.errorSum / node.size, score };
-    if (top.length >= k && compareSlices(candidate, top[k - 1]!) >= 0) return;
-    let at = top.length;
-    while (at > 0 && compareSlices(candidate, top[at - 1]!) < 0) at--;
-    top.splice(at, 0, candidate);
-    if (top.length > k) top.pop();
+  const setup = searchSettings(n, total, columns.length, options);
+  if (setup.empty) return setup.empty;
+  const put = (out: SliceStatsBuffer, i: number, s: CellSearch | undefined): void => {
+    if (s) { out.size[i] = s.size; out.errorSum[i] = s.errorSum; out.maxError[i] = s.maxError; }
   };
-  const bound = (node: Node): number => sliceScoreBound(node.size, node.errorSum, node.maxError, minSupport, n, errorMean, alpha);
-  const worthExpanding = (node: Node): boolean => {
-    const t = threshold();
-    const keep = bound(node) >= t - 1e-9 * (1 + Math.abs(t));
-    if (!keep) pruned++;
-    return keep;
+  const source: SliceSource = {
+    level1(c, out) { for (let v = 0; v < columns[c]!.cardinality; v++) put(out, v, cell([c], [v])); },
+    live() { /* the cube holds every cell */ },
+    children(preds, candidates, out) {
+      const cols = preds.map(([c]) => c);
+      const codes = preds.map(([, v]) => v);
+      candidates.forEach(([c, v], i) => put(out, i, cell([...cols, c], [...codes, v])));
+    },
   };
-  const live: boolean[][] = [];
-  let level: Node[] = [];
-  columns.forEach((col, c) => {
-    const lives = new Array<boolean>(col.cardinality).fill(false);
-    for (let v = 0; v < col.cardinality; v++) {
-      const s = cell([c], [v]);
-      if (!s || s.size === 0) continue;
-      evaluated++;
-      if (s.size >= minSupport && s.errorSum > 0) {
-        lives[v] = true;
-        const node: Node = { preds: [[c, v]], size: s.size, errorSum: s.errorSum, maxError: s.maxError };
-        level.push(node);
-        offer(node);
-      }
-    }
-    live.push(lives);
-  });
-  for (let depth = 1; depth < maxLevel && level.length > 0; depth++) {
-    if (options.signal?.aborted) throw options.signal.reason ?? new Error('aborted');
-    const expandable = level.filter(worthExpanding);
-    const alive = new Set(expandable.map((node) => keyOf(node.preds)));
-    const next: Node[] = [];
-    expandable.sort((a, b) => bound(b) - bound(a));
-    for (const node of expandable) {
-      if (depth > 1 && !worthExpanding(node)) continue;
-      const lastCol = node.preds[node.preds.length - 1]![0];
-      const targets: number[] = [];
-      for (let c = lastCol + 1; c < columns.length; c++) {
-        const lives = live[c]!;
-        let any = false;
-        for (let v = 0; v < lives.length && !any; v++) {
-          if (!lives[v]) continue;
-          if (depth === 1) { any = true; break; }
-          any = node.preds.every((_, drop) => alive.has(keyOf([...node.preds.filter((__, j) => j !== drop), [c, v]])));
-        }
-        if (any) targets.push(c);
-      }
-      const cols = node.preds.map(([c]) => c);
-      const codes = node.preds.map(([, v]) => v);
-      for (const c of targets) {
-        for (let v = 0; v < columns[c]!.cardinality; v++) {
-          const s = cell([...cols, c], [...codes, v]);
-          if (!s || s.size === 0) continue;
-          evaluated++;
-          if (s.size < minSupport || !(s.errorSum > 0)) continue;
-          const child: Node = { preds: [...node.preds, [c, v]], size: s.size, errorSum: s.errorSum, maxError: s.maxError };
-          offer(child);
-          if (depth + 1 < maxLevel) next.push(child);
-        }
-      }
-    }
-    level = next;
-  }
-  return result(top, evaluated, pruned);
+  const { top, evaluated, pruned } = searchLevels(columns, source, n, setup.errorMean, setup, options.signal);
+  return setup.result(top, evaluated, pruned);
 }
 
 /**

@@ -59,3 +59,40 @@ test('slices and thresholds: shards through the CLI merge to the single run; hal
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('compare: shards through the CLI merge to the single run with --bootstrap-scheme poisson', { timeout: 180_000 }, () => {
+  const dir = mkdtempSync(join(tmpdir(), 'bias-shard-compare-'));
+  try {
+    const data = join(root, 'examples/income-predictions.csv');
+    // B: A's predictions with every 7th row's score mirrored (some rows fixed, some broken)
+    const lines = readFileSync(data, 'utf8').trimEnd().split('\n');
+    const cols = lines[0]!.split(',');
+    const [si, pi] = [cols.indexOf('score'), cols.indexOf('pred')];
+    const b = join(dir, 'b.csv');
+    writeFileSync(b, `${lines.map((line, i) => {
+      if (i === 0 || i % 7 !== 0) return line;
+      const cells = line.split(',');
+      const score = 1 - Number(cells[si]);
+      cells[si] = String(score); cells[pi] = score > 0.5 ? '1' : '0';
+      return cells.join(',');
+    }).join('\n')}\n`);
+    const spec = join(dir, 'p.bias.json');
+    writeFileSync(spec, JSON.stringify({ data, task: 'binary', label: 'label', groups: ['sex', 'race'], predictions: { file: data, score: 'score', pred: 'pred' } }));
+    const flags = ['--predictions-b', b, '--bootstrap', '30', '--seed', '4'];
+    const single = join(dir, 'compare.json');
+    const one = run(['compare', '--spec', spec, ...flags, '--bootstrap-scheme', 'poisson', '--json', single]);
+    assert.equal(one.code, 0, one.stderr);
+    const states = [0, 1].map((i) => join(dir, `compare-state-${i}.json`));
+    states.forEach((state, i) => {
+      const r = run(['compare', '--spec', spec, ...flags, '--shard', `${i}/2`, '--state', state]);
+      assert.equal(r.code, 0, r.stderr);
+    });
+    const merged = join(dir, 'compare-merged.json');
+    const m = run(['merge', ...states, '--json', merged]);
+    assert.equal(m.code, 0, m.stderr);
+    assertJsonClose(strip(merged), strip(single), 1e-12, 1e-14);
+    assert.ok((JSON.parse(readFileSync(single, 'utf8')) as { compare: { flipRows: unknown[] } }).compare.flipRows.length > 0);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});

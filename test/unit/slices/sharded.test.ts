@@ -10,6 +10,7 @@ import { runThresholds } from '../../../extension/core/analyze/thresholds';
 import { mergeSlicesStates, runSlicesShard, type SlicesShardState } from '../../../extension/core/analyze/slicesShard';
 import { mergeThresholdsStates, runThresholdsShard, type ThresholdsShardState } from '../../../extension/core/analyze/thresholdsShard';
 import { findSlices } from '../../../extension/core/metrics/slices';
+import { searchSlices } from '../../../extension/core/metrics/sliceBitsets';
 import { buildCube, columnSets, moments, CELL_WIDTH } from '../../../extension/core/metrics/slicesState';
 import { searchCube } from '../../../extension/core/metrics/slicesState';
 import { Xoshiro128 } from '../../../extension/core/metrics/stats';
@@ -135,16 +136,20 @@ test('thresholds: 3 shards through JSON merge to the single run (operating point
   }
 });
 
-test('searchCube over a cube equals findSlices over the rows (top-k, evaluated, pruned): seeded property', () => {
-  fc.assert(fc.property(fc.integer({ min: 1, max: 1_000_000 }), fc.integer({ min: 2, max: 4 }), fc.integer({ min: 1, max: 3 }), (seed, cols, maxLevel) => {
+test('searchCube over a cube equals findSlices and the bitset search over the rows (top-k, evaluated, pruned): seeded property', () => {
+  fc.assert(fc.property(fc.integer({ min: 1, max: 1_000_000 }), fc.integer({ min: 2, max: 4 }), fc.integer({ min: 1, max: 3 }), fc.boolean(), (seed, cols, maxLevel, binary) => {
     const r = new Xoshiro128(seed);
     const n = 300 + Math.floor(r.nextFloat() * 400);
     const card = Array.from({ length: cols }, () => 2 + Math.floor(r.nextFloat() * 4));
     const codes = card.map((k) => Int32Array.from({ length: n }, () => Math.floor(r.nextFloat() * k)));
     const errors = Float64Array.from({ length: n }, (_, i) => (codes[0]![i] === 0 && r.nextFloat() < 0.5 ? r.nextFloat() * 3 : r.nextFloat() < 0.2 ? r.nextFloat() : 0));
+    // 0/1 errors: the single run's default (auto) is the bitset search
+    if (binary) errors.forEach((e, i) => { errors[i] = e > 0 ? 1 : 0; });
     const columns = card.map((k, c) => ({ name: `c${c}`, codes: codes[c]!, cardinality: k, valueText: (v: number) => `v${v}` }));
     const options = { maxLevel, minSupport: 10, k: 6 };
     const rows = findSlices(columns, errors, options);
+    const auto = searchSlices(columns, errors, options);
+    assert.deepEqual([auto.top, auto.evaluated, auto.pruned], [rows.top, rows.evaluated, rows.pruned]);
     // every row even (no holdout): the cube's "both" part is every row
     const cube = buildCube({
       task: 'regression', codes, cardinality: card, errors, defined: new Uint8Array(n).fill(1),

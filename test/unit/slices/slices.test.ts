@@ -78,6 +78,13 @@ test('a planted slice is found first; text, sizes and order follow FORMULAS.md Â
   assert.equal(r.errorMean, total / n);
   assert.equal(best.score, sliceScore(50, 50, n, total / n, 0.95));
   for (let i = 1; i < r.top.length; i++) assert.ok(compareSlices(r.top[i - 1]!, r.top[i]!) < 0);
+  // Counters (slices.ts searchLevels): 4 + 2 level-1 values evaluated; E (odd i, never i % 10 = 0)
+  // has no error, so only N, S, W are expanded, each into device = desktop / mobile (6 non-empty
+  // candidates; W & desktop has no error but has rows); device has no later column. No bound cut.
+  for (const found of [r, findSlicesBitset([column('region', region), column('device', device)], errors, { minSupport: 20 })]) {
+    assert.equal(found.evaluated, 6 + 6);
+    assert.equal(found.pruned, 0);
+  }
 });
 
 test('edge cases: no errors, one value for every row, a column of distinct values', () => {
@@ -111,6 +118,7 @@ test('bitset and hash searches agree on a larger case: top k, sizes, error sums 
     const hash = findSlices(columns, errors, { k: 15 });
     const bitset = findSlicesBitset(columns, errors, { k: 15 });
     assert.deepEqual(bitset.top, hash.top);
+    assert.deepEqual([bitset.evaluated, bitset.pruned], [hash.evaluated, hash.pruned], 'one definition of the counters');
     assert.equal(bitset.top[0]!.text, 'c1 = v2 & c4 = v1');
     // auto: bitsets for 0/1 errors, the hash search for real-valued ones
     assert.equal(chosenSearch(errors), fractional ? 'hash' : 'bitset');
@@ -177,10 +185,15 @@ test('property: both pruned searches (hash, bitset) return exactly the top k of 
         return fractional ? Math.ceil(rnd() * 16) / 8 : 1;
       });
       const brute = bruteForce(columns, errors, alpha, maxLevel, minSupport, k).map((t) => [t.text, t.size, t.errorSum, t.score]);
+      const counters: [number, number][] = [];
       for (const search of ['hash', 'bitset', 'auto'] as const) {
         const fast = searchSlices(columns, errors, { alpha, maxLevel, minSupport, k, search });
         assert.deepEqual(fast.top.map((t) => [t.text, t.size, t.errorSum, t.score]), brute, search);
+        counters.push([fast.evaluated, fast.pruned]);
       }
+      // One definition of `evaluated` and `pruned` (slices.ts searchLevels) for every search.
+      assert.deepEqual(counters[1], counters[0]);
+      assert.deepEqual(counters[2], counters[0]);
     },
   ), { numRuns: 300, seed: 11 });
 });
