@@ -4,14 +4,15 @@
 //     binning, the search (levels ≤ 3, k = 10, default min support) and the holdout tests on the
 //     odd rows, as runSlices does after its row pass. Target < 30 s on 2 cores, RSS < 1 GB.
 // (c) runSlices end to end on a 1M-row predictions CSV with 20 metadata columns (read, errors,
-//     compact column storage, binning, search, tests): peak RSS.
+//     compact column storage, binning, search, tests): wall, CPU, peak RSS. SLICES_BENCH_KEEP=1
+//     keeps the CSV (path printed) for a CLI run.
 // (b) ThresholdOptimizer (demographic parity, accuracy) + the 21-point relaxed front + per-group
 //     curves over 1M rows and 6 groups. Target < 2 s.
 import { binOf, fillQValues, findSlices, quantileEdges, sliceTest, type SliceSearchColumn } from '../../extension/core/metrics/slices';
 import { chosenSearch, findSlicesBitset } from '../../extension/core/metrics/sliceBitsets';
 import { optimizeThresholds, thresholdCurves, DEFAULT_TOLERANCES } from '../../extension/core/metrics/thresholds';
 import { createWriteStream, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { resolveSpec } from '../../extension/core/data';
 import { runSlices } from '../../extension/core/analyze/slices';
@@ -149,14 +150,19 @@ async function pipeline(): Promise<void> {
   const spec = await resolveSpec({ data: 'p.csv', task: 'binary', label: 'label', predictions: { file: 'p.csv', pred: 'pred' } }, { baseDir: dir });
   let rssPeak = process.memoryUsage().rss;
   const timer = setInterval(() => { rssPeak = Math.max(rssPeak, process.memoryUsage().rss); }, 50);
+  const c0 = process.cpuUsage();
   const t0 = performance.now();
   const report = await runSlices(spec, { providers: ['cpu'], onProgress: () => { rssPeak = Math.max(rssPeak, process.memoryUsage().rss); } });
   const seconds = (performance.now() - t0) / 1000;
+  const cpu = process.cpuUsage(c0);
   clearInterval(timer);
-  rmSync(dir, { recursive: true, force: true });
+  if (process.env.SLICES_BENCH_KEEP) console.log(`\nCSV kept: ${file}`);
+  else rmSync(dir, { recursive: true, force: true });
   console.log(`\n| runSlices end to end: ${n.toLocaleString('en-US')}-row predictions CSV, 20 metadata columns | value |`);
   console.log('|---|---|');
   console.log(`| time (read + errors + columns + search + tests) | ${seconds.toFixed(1)} s (target < 30 s: ${seconds < 30 ? 'PASS' : 'MISS'}) |`);
+  console.log(`| CPU time (user + sys) | ${((cpu.user + cpu.system) / 1e6).toFixed(1)} s (user ${(cpu.user / 1e6).toFixed(1)}, sys ${(cpu.system / 1e6).toFixed(1)}) |`);
+  console.log(`| load average (1 min) at the end | ${loadavg()[0]!.toFixed(2)} |`);
   console.log(`| peak RSS | ${(rssPeak / 1048576).toFixed(0)} MiB (target < 1024 MiB: ${rssPeak < 1024 * 1048576 ? 'PASS' : 'MISS'}) |`);
   console.log(`| top slice | ${report.slices.top[0]?.text ?? '(none)'} |`);
 }

@@ -53,10 +53,7 @@ export async function collectProbeRows(spec: ResolvedSpec, extraColumns: readonl
     labels.push(y); pred.push(columns.pred); score.push(columns.score); loss.push(columns.loss);
     for (let i = 0; i < used; i++) rowNumbers.push(encoded.rowNumbers[i]!);
     spec.groups.forEach((g, k) => { const values = encoded.groups[g]!; for (let i = 0; i < used; i++) groups[k]!.push(values[i] ?? null); });
-    for (const c of extraColumns) {
-      const cells = batch.column(c);
-      for (let i = 0; i < used; i++) extra[c]!.add(cells[positions[i]!]);
-    }
+    for (const c of extraColumns) extra[c]!.addBatch(batch, positions, used);
   });
   return {
     model: source.model, runtime: source.runtime, dataPath: source.dataPath,

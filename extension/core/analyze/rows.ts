@@ -173,11 +173,7 @@ export async function collectRows(spec: ResolvedSpec, extraColumns: readonly str
         else hasScore = false;
         for (let i = 0; i < encoded.rowsUsed; i++) rowNumbers.push(encoded.rowNumbers[i]!);
         spec.groups.forEach((g, k) => { const values = encoded.groups[g]!; for (const v of values) groups[k]!.push(v); });
-        for (const c of extraColumns) {
-          const cells = batch.column(c);
-          const out = extra[c]!;
-          for (let i = 0; i < encoded.rowsUsed; i++) out.add(cells[position[i]!]);
-        }
+        for (const c of extraColumns) extra[c]!.addBatch(batch, position, encoded.rowsUsed);
       }
       if (maxRows > 0 && rows >= maxRows) break;
     }
