@@ -130,7 +130,9 @@ export interface CompareParameters {
 }
 
 /** Relative change as text: "0.31", "1.2e-7", "— (‖A‖ = 0)". */
-export function relChangeText(v: number): string {
+export function relChangeText(value: number): string {
+  // a saved report holds NaN as the string "NaN" (reportToJson)
+  const v = Number(value);
   return Number.isNaN(v) ? '—' : v === 0 ? '0' : v >= 1e-3 ? v.toPrecision(2) : v.toExponential(1);
 }
 
@@ -144,10 +146,16 @@ export function parametersChangedText(p: CompareParameters): string {
   return `Parameters that changed: ${p.changed.length} of ${p.compared} tensors${p.compared ? ` (${p.elementsChanged} of ${p.elements} values)` : ''}${extra ? `; ${extra}` : ''}`;
 }
 
+/** max |Δ| as text ("—" for NaN, also when saved as the string "NaN"). */
+export function absText(value: number): string {
+  const v = Number(value);
+  return Number.isNaN(v) ? '—' : v.toPrecision(2);
+}
+
 /** One changed tensor: "fc1.weight [16, 8] rel. L2 0.31, max |Δ| 0.12, 100% of values". */
 export function parameterChangeText(c: CompareParameterChange): string {
   const share = c.share === 1 ? '100' : (c.share * 100).toPrecision(2);
-  return `${c.name} [${c.shape.join(', ')}] rel. L2 ${relChangeText(c.relL2)}, max |Δ| ${Number.isNaN(c.maxAbs) ? '—' : c.maxAbs.toPrecision(2)}, ${share}% of values`;
+  return `${c.name} [${c.shape.join(', ')}] rel. L2 ${relChangeText(c.relL2)}, max |Δ| ${absText(c.maxAbs)}, ${share}% of values`;
 }
 
 /** A row that flipped, with its group, label, both predictions and its input cells. */

@@ -4,7 +4,7 @@
  * models' summaries side by side. Registered for `compare` reports; model-derived strings only
  * go through textContent.
  */
-import { parametersChangedText, relChangeText, type CompareGroup, type CompareParameters, type CompareSection, type CompareSide } from '../../extension/protocol/compare';
+import { absText, parametersChangedText, relChangeText, type CompareGroup, type CompareParameters, type CompareSection, type CompareSide } from '../../extension/protocol/compare';
 import type { SectionContext } from './context';
 import { h, formatCount } from '../shared/dom';
 import { chartFrame } from '../shared/chartFrame';
@@ -115,7 +115,7 @@ export function parametersView(p: CompareParameters): HTMLElement {
       h('thead', {}, h('tr', {}, ...['tensor', 'shape', 'rel. L2 ‖B−A‖/‖A‖', 'max |Δ|', 'values changed'].map((c) => h('th', { scope: 'col', text: c })))),
       h('tbody', {}, ...p.changed.map((c) => h('tr', {},
         h('td', { className: 'mono', text: c.name }), h('td', { text: `${c.dtype} ${shape(c.shape)}` }), h('td', { text: relChangeText(c.relL2) }),
-        h('td', { text: Number.isNaN(c.maxAbs) ? '—' : c.maxAbs.toPrecision(2) }), h('td', { text: `${formatCount(c.changed)} of ${formatCount(c.elements)} (${pct(c.share)})` })))))));
+        h('td', { text: absText(c.maxAbs) }), h('td', { text: `${formatCount(c.changed)} of ${formatCount(c.elements)} (${pct(c.share)})` })))))));
   }
   const list = (title: string, items: readonly { name: string }[], total: number): HTMLElement | null => (total === 0 ? null
     : h('p', { className: 'muted', text: `${title}: ${items.map((t) => t.name).join(', ')}${total > items.length ? ` … (${formatCount(total - items.length)} more)` : ''}` }));
