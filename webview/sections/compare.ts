@@ -157,6 +157,6 @@ export function renderCompare(report: CompareReportView, ctx: SectionContext): H
       : flipsTable(s)),
     h('h3', { text: 'The two models' }),
     h('div', { className: 'side-by-side', 'data-testid': 'compare-sides' }, sideSummary('A (baseline)', s.a, s.b), sideSummary('B (candidate)', s.b, s.a)),
-    s.parameters ? h('h3', { text: 'Parameters that changed (B − A, weights matched by name)' }) : null,
+    s.parameters ? h('h3', { text: 'Weights, B − A (tensors matched by name)' }) : null,
     s.parameters ? parametersView(s.parameters) : null);
 }
