@@ -6,11 +6,12 @@
  * float64); the report, the CLI text and the view's text carry it.
  */
 import assert from 'node:assert/strict';
-import { copyFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { decodeModel, diffWeights, encodeModel, loadModel, type ModelProto, type NodeProto, type TensorProto } from '../../../extension/core/onnx';
+import { decodeModel, diffWeights, encodeModel, externalRef, loadModel, nodeFileAccess, weightTensors, type FileAccess, type ModelProto, type NodeProto, type TensorProto } from '../../../extension/core/onnx';
+import { fixture } from '../onnx/helpers';
 import { runCompare } from '../../../extension/core/analyze/compare';
 import { loadSpec } from '../../../extension/core/data';
 import { formatCompare } from '../../../extension/cli/formatCompare';
@@ -119,6 +120,31 @@ describe('compare: parameters that changed', () => {
       assert.equal(c.changed, n);
       assert.equal(c.share, 1);
     }
+  });
+
+  it('external data: one value changed in B\'s side file; each tensor read by its range, never a whole file', async () => {
+    const copy = (side: string): string => {
+      mkdirSync(join(dir, side));
+      copyFileSync(fixture('external-data.onnx'), join(dir, side, 'm.onnx'));
+      copyFileSync(fixture('external-data.bin'), join(dir, side, 'external-data.bin'));
+      return join(dir, side, 'm.onnx');
+    };
+    const pa = copy('ext-a');
+    const pb = copy('ext-b');
+    const reads: number[] = [];
+    const files: FileAccess = { stat: (f) => nodeFileAccess.stat(f), read: (f, offset, length, signal) => { reads.push(length); return nodeFileAccess.read(f, offset, length, signal); } };
+    const a = await loadModel(pa, { files });
+    const w2 = weightTensors(a.proto).find((w) => w.name === 'W2')!;
+    const ref = externalRef(w2.tensor, pa);
+    const bin = readFileSync(join(dir, 'ext-b', 'external-data.bin'));
+    const old = bin.readFloatLE(ref.offset + 4);
+    bin.writeFloatLE(old + 0.5, ref.offset + 4);
+    writeFileSync(join(dir, 'ext-b', 'external-data.bin'), bin);
+    const b = await loadModel(pb, { files });
+    const p = await diffWeights(a, b);
+    assert.equal(p.compared, 4);
+    assert.deepEqual(p.changed.map((c) => [c.name, c.changed, c.maxAbs]), [['W2', 1, 0.5]]);
+    assert.ok(reads.length === 8 && reads.every((n) => n < 232), `reads: ${reads.join(', ')}`);
   });
 
   it('the compare report, the CLI text: demo pair, and a model against its copy', async () => {
