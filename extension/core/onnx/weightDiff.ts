@@ -34,20 +34,8 @@ function keyed(model: LoadedModel): Map<string, TensorProto> {
 const describe = (name: string, t: TensorProto): CompareParameterTensor => ({ name, dtype: dtypeName(t.dataType), shape: [...t.dims] });
 
 function sameBytes(x: Uint8Array, y: Uint8Array): boolean {
-  if (x.length !== y.length) return false;
-  if (x === y) return true;
-  const n = x.length;
-  // compare 8 bytes at a time where the views allow it
-  if (x.byteOffset % 8 === 0 && y.byteOffset % 8 === 0) {
-    const words = Math.floor(n / 8);
-    const a = new BigUint64Array(x.buffer, x.byteOffset, words);
-    const b = new BigUint64Array(y.buffer, y.byteOffset, words);
-    for (let i = 0; i < words; i++) if (a[i] !== b[i]) return false;
-    for (let i = words * 8; i < n; i++) if (x[i] !== y[i]) return false;
-    return true;
-  }
-  for (let i = 0; i < n; i++) if (x[i] !== y[i]) return false;
-  return true;
+  // Buffer.equals is a native memcmp
+  return x.length === y.length && (x === y || Buffer.from(x.buffer, x.byteOffset, x.length).equals(Buffer.from(y.buffer, y.byteOffset, y.length)));
 }
 
 /** Values of a float tensor's little-endian bytes (float64 kept as float64). */
