@@ -1,5 +1,5 @@
 /** Terminal rendering of a comparison (FORMULAS.md §G) and of evaluated budgets. */
-import type { CompareGroup, CompareSection } from '../protocol/compare';
+import { parameterChangeText, parametersChangedText, type CompareGroup, type CompareSection } from '../protocol/compare';
 import type { BudgetResult } from '../protocol/budgets';
 import { groupLabel, primaryMetric } from './formatGroups';
 import { table } from './format';
@@ -52,6 +52,13 @@ export function formatCompare(s: CompareSection): string {
     const d = s.disparity['equalized_odds_difference'];
     const p = s.disparity['demographic_parity_difference'];
     if (d && p) lines.push('', `Equalized odds difference ${d.a.toPrecision(3)} -> ${d.b.toPrecision(3)}; demographic parity difference ${p.a.toPrecision(3)} -> ${p.b.toPrecision(3)}`);
+  }
+  if (s.parameters) {
+    const p = s.parameters;
+    lines.push('', parametersChangedText(p));
+    for (const c of p.changed.slice(0, 10)) lines.push(`  ${parameterChangeText(c)}`);
+    if (p.changed.length > 10) lines.push(`  … ${p.changed.length - 10} more changed tensors in the JSON report (compare.parameters)`);
+    for (const t of p.reshapedTensors.slice(0, 5)) lines.push(`  ${t.name}: ${t.a.dtype} [${t.a.shape.join(', ')}] -> ${t.b.dtype} [${t.b.shape.join(', ')}]`);
   }
   const broken = s.flipRows.filter((r) => r.kind === 'broken').slice(0, 5);
   if (broken.length) {

@@ -79,6 +79,85 @@ export interface CompareSide {
   };
 }
 
+/** A weight tensor present in both models with the same dtype and shape whose values differ. */
+export interface CompareParameterChange {
+  /** The initializer's (or Constant node's output) name; `graphPath/name` inside a subgraph. */
+  readonly name: string;
+  readonly dtype: string;
+  readonly shape: readonly number[];
+  readonly elements: number;
+  /** Elements whose value differs (NaN equals NaN). */
+  readonly changed: number;
+  /** changed / elements. */
+  readonly share: number;
+  /** max |B − A| over the elements (float tensors; NaN for other dtypes). */
+  readonly maxAbs: number;
+  /** ‖B − A‖₂ / ‖A‖₂ (float tensors; NaN for other dtypes or when ‖A‖₂ = 0). */
+  readonly relL2: number;
+}
+
+/** A weight tensor of one model only, or of both with another dtype or shape. */
+export interface CompareParameterTensor {
+  readonly name: string;
+  readonly dtype: string;
+  readonly shape: readonly number[];
+}
+
+/**
+ * Which parameters changed from A to B (weights: initializers and Constant-node tensors, matched
+ * by name). `changed` lists every changed tensor, largest relative change first; the other lists
+ * keep at most `listed` entries each (their counts are exact).
+ */
+export interface CompareParameters {
+  /** Weight tensors of A and of B. */
+  readonly tensorsA: number;
+  readonly tensorsB: number;
+  /** Tensors in both with the same dtype and shape (compared value by value). */
+  readonly compared: number;
+  readonly unchanged: number;
+  readonly changed: readonly CompareParameterChange[];
+  /** Elements of the compared tensors, and how many of them differ. */
+  readonly elements: number;
+  readonly elementsChanged: number;
+  readonly onlyA: number;
+  readonly onlyB: number;
+  readonly reshaped: number;
+  readonly onlyInA: readonly CompareParameterTensor[];
+  readonly onlyInB: readonly CompareParameterTensor[];
+  readonly reshapedTensors: readonly { readonly name: string; readonly a: CompareParameterTensor; readonly b: CompareParameterTensor }[];
+  /** The cap of onlyInA, onlyInB and reshapedTensors. */
+  readonly listed: number;
+}
+
+/** Relative change as text: "0.31", "1.2e-7", "— (‖A‖ = 0)". */
+export function relChangeText(value: number): string {
+  // a saved report holds NaN as the string "NaN" (reportToJson)
+  const v = Number(value);
+  return Number.isNaN(v) ? '—' : v === 0 ? '0' : v >= 1e-3 ? v.toPrecision(2) : v.toExponential(1);
+}
+
+/** The headline of the parameter comparison: "Parameters that changed: 2 of 4 tensors (3 of 12 values); 1 only in B". */
+export function parametersChangedText(p: CompareParameters): string {
+  const extra = [
+    p.onlyA ? `${p.onlyA} only in A` : '',
+    p.onlyB ? `${p.onlyB} only in B` : '',
+    p.reshaped ? `${p.reshaped} with another shape or dtype` : '',
+  ].filter(Boolean).join(', ');
+  return `Parameters that changed: ${p.changed.length} of ${p.compared} tensors${p.compared ? ` (${p.elementsChanged} of ${p.elements} values)` : ''}${extra ? `; ${extra}` : ''}`;
+}
+
+/** max |Δ| as text ("—" for NaN, also when saved as the string "NaN"). */
+export function absText(value: number): string {
+  const v = Number(value);
+  return Number.isNaN(v) ? '—' : v.toPrecision(2);
+}
+
+/** One changed tensor: "fc1.weight [16, 8] rel. L2 0.31, max |Δ| 0.12, 100% of values". */
+export function parameterChangeText(c: CompareParameterChange): string {
+  const share = c.share === 1 ? '100' : (c.share * 100).toPrecision(2);
+  return `${c.name} [${c.shape.join(', ')}] rel. L2 ${relChangeText(c.relL2)}, max |Δ| ${absText(c.maxAbs)}, ${share}% of values`;
+}
+
 /** A row that flipped, with its group, label, both predictions and its input cells. */
 export interface CompareFlipRow {
   /** 1-based data row number. */
@@ -118,6 +197,8 @@ export interface CompareSection {
   readonly worstDelta: Readonly<Record<string, CompareWorstDelta>>;
   /** Fairlearn summaries over the intersections (binary): A, B and Δ with its paired interval. */
   readonly disparity?: Readonly<Record<string, CompareMetric>>;
+  /** Which weights changed from A to B (two models; absent for prediction files and probes). */
+  readonly parameters?: CompareParameters;
   /** Rows that broke first, then fixed, then changed, up to `flipRowsShown`. */
   readonly flipRows: readonly CompareFlipRow[];
   readonly flipRowsShown: number;

@@ -4,7 +4,7 @@
  * models' summaries side by side. Registered for `compare` reports; model-derived strings only
  * go through textContent.
  */
-import type { CompareGroup, CompareSection, CompareSide } from '../../extension/protocol/compare';
+import { absText, parametersChangedText, relChangeText, type CompareGroup, type CompareParameters, type CompareSection, type CompareSide } from '../../extension/protocol/compare';
 import type { SectionContext } from './context';
 import { h, formatCount } from '../shared/dom';
 import { chartFrame } from '../shared/chartFrame';
@@ -104,6 +104,29 @@ function sideSummary(name: string, side: CompareSide, other: CompareSide): HTMLE
     ] : [h('p', { className: 'muted', text: 'A predictions file (no model).' })]));
 }
 
+/** Which weights changed from A to B: the count, then every changed tensor, largest relative change first. */
+export function parametersView(p: CompareParameters): HTMLElement {
+  const shape = (d: readonly number[]): string => `[${d.join(', ')}]`;
+  const pct = (v: number): string => (v === 1 ? '100%' : `${(v * 100).toPrecision(2)}%`);
+  const head = `${parametersChangedText(p)}.`;
+  const parts: HTMLElement[] = [h('p', { 'data-testid': 'compare-parameters-headline', text: head })];
+  if (p.changed.length) {
+    parts.push(h('div', { className: 'table-scroll' }, h('table', { className: 'data-table', tabindex: 0, 'aria-label': 'Weight tensors whose values changed, largest relative change first' },
+      h('thead', {}, h('tr', {}, ...['tensor', 'shape', 'rel. L2 ‖B−A‖/‖A‖', 'max |Δ|', 'values changed'].map((c) => h('th', { scope: 'col', text: c })))),
+      h('tbody', {}, ...p.changed.map((c) => h('tr', {},
+        h('td', { className: 'mono', text: c.name }), h('td', { text: `${c.dtype} ${shape(c.shape)}` }), h('td', { text: relChangeText(c.relL2) }),
+        h('td', { text: absText(c.maxAbs) }), h('td', { text: `${formatCount(c.changed)} of ${formatCount(c.elements)} (${pct(c.share)})` })))))));
+  }
+  const list = (title: string, items: readonly { name: string }[], total: number): HTMLElement | null => (total === 0 ? null
+    : h('p', { className: 'muted', text: `${title}: ${items.map((t) => t.name).join(', ')}${total > items.length ? ` … (${formatCount(total - items.length)} more)` : ''}` }));
+  parts.push(...[
+    list('Only in A', p.onlyInA, p.onlyA),
+    list('Only in B', p.onlyInB, p.onlyB),
+    p.reshaped ? h('p', { className: 'muted', text: `Another shape or dtype: ${p.reshapedTensors.map((t) => `${t.name} ${t.a.dtype} ${shape(t.a.shape)} → ${t.b.dtype} ${shape(t.b.shape)}`).join('; ')}${p.reshaped > p.reshapedTensors.length ? ' …' : ''}` }) : null,
+  ].filter((x): x is HTMLElement => x !== null));
+  return h('div', { 'data-testid': 'compare-parameters' }, ...parts);
+}
+
 /** The sentence under the title: which groups are significantly worse, or why there is no verdict. */
 export function verdictText(s: Pick<CompareSection, 'task' | 'byGroup'>): string {
   if (s.task === 'regression') {
@@ -133,5 +156,7 @@ export function renderCompare(report: CompareReportView, ctx: SectionContext): H
       ? h('p', { className: 'muted', text: 'Flips do not apply to regression: a prediction is a number, not a class that is right or wrong.' })
       : flipsTable(s)),
     h('h3', { text: 'The two models' }),
-    h('div', { className: 'side-by-side', 'data-testid': 'compare-sides' }, sideSummary('A (baseline)', s.a, s.b), sideSummary('B (candidate)', s.b, s.a)));
+    h('div', { className: 'side-by-side', 'data-testid': 'compare-sides' }, sideSummary('A (baseline)', s.a, s.b), sideSummary('B (candidate)', s.b, s.a)),
+    s.parameters ? h('h3', { text: 'Weights, B − A (tensors matched by name)' }) : null,
+    s.parameters ? parametersView(s.parameters) : null);
 }

@@ -10,12 +10,12 @@ import { createReadStream } from 'node:fs';
 import { realpath } from 'node:fs/promises';
 import { BadInputError, type ProgressFn } from '../errors';
 import { isColumnsMapping, isIdsMapping, isTextMapping, openTable, type ResolvedSpec } from '../data';
-import { inspectModel } from '../onnx';
+import { diffWeights, loadModel, summarizeModel } from '../onnx';
 import { compareBuilders } from '../metrics/compare';
 import { REPORT_SCHEMA } from '../../protocol/report';
 import { figureSection } from '../../protocol/budgets';
 import type { ModelSummary, ValueInfo } from '../../protocol/model';
-import type { CompareFlipRow, CompareSection, CompareSide } from '../../protocol/compare';
+import type { CompareFlipRow, CompareParameters, CompareSection, CompareSide } from '../../protocol/compare';
 import { passModel, passModelPair, passPredictions, type GroupsPass, type GroupsRunOptions, type PairedBatchHook } from './groups';
 import { replicatesFor, resolveRunOptions } from './options';
 import { passProbe } from './probeRows';
@@ -203,10 +203,15 @@ export async function comparePasses(spec: ResolvedSpec, options: CompareRunOptio
 }> {
   const { a, b, source } = await sides(spec, options.target);
   const byPredictions = source === 'predictions-b';
+  let parameters: CompareParameters | undefined;
   if (!byPredictions) {
     if (!a.model || !b.model) throw new BadInputError('spec.model', `${spec.specPath || 'the spec'}: both sides of a comparison need a model`, { file: spec.specPath });
-    const [sa, sb] = await Promise.all([inspectModel(a.model), inspectModel(b.model)]);
-    checkSameIo(sa, sb, a.output);
+    // Both models are read once here: their IO is checked and their weights compared tensor by
+    // tensor (external data range by range); the bytes are dropped before the data pass.
+    const signal = options.signal ? { signal: options.signal } : {};
+    const [ma, mb] = await Promise.all([loadModel(a.model, signal), loadModel(b.model, signal)]);
+    checkSameIo(summarizeModel(ma), summarizeModel(mb), a.output);
+    parameters = await diffWeights(ma, mb, signal);
   }
   const pass = (s: ResolvedSpec, from: number, to: number, label: string): Promise<GroupsPass> => {
     const o = { ...options, onProgress: scaled(options.onProgress, from, to, label) } as GroupsRunOptions;
@@ -254,7 +259,7 @@ export async function runCompare(spec: ResolvedSpec, options: CompareRunOptions)
     model: passB.model, runtime: passB.runtime,
     data: { path: b.data, rows: summary.rows, skippedRows: summary.skippedRows, skipReasons: summary.skipReasons },
     groups,
-    compare: { a: side(passA, a, shaA), b: side(passB, b, shaB), source, ...compared, flipRows },
+    compare: { a: side(passA, a, shaA), b: side(passB, b, shaB), source, ...compared, ...(parameters ? { parameters } : {}), flipRows },
   };
 }
 

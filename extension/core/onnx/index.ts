@@ -25,6 +25,8 @@ export type { AttentionBlock } from './detect';
 export { detectAttention, isQuantizationOp } from './detect';
 export type { DtypeParameters, LargestTensor, ModelSummary, ValueInfo } from './summary';
 export { inspectModel, summarizeModel, valueInfo } from './summary';
+export type { WeightDiffOptions } from './weightDiff';
+export { diffWeights, PARAMETER_LIST_CAP } from './weightDiff';
 export type { GraphSite, NodeRef, WeightSource, WeightTensor } from './graph';
 export {
   addGraphOutput,

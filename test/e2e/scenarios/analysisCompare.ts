@@ -23,6 +23,7 @@ interface CompareReportJson {
     b: { model: string };
     source: string;
     byGroup: { group: Record<string, string> | 'overall'; verdict: string; flips: { broken: number; fixed: number }; metrics: Record<string, { a: number; b: number }> }[];
+    parameters?: { compared: number; elements: number; elementsChanged: number; changed: { name: string; relL2: number }[] };
   };
   budgets?: { figure: string; ok: boolean; location: { line: number; column: number } }[];
 }
@@ -107,6 +108,20 @@ export const analysisCompare: Scenario = {
     await shot('compare panel');
     await view.locator('[data-testid="compare-sides"]').scrollIntoViewIfNeeded();
     await shot('compare panel, both models side by side');
+
+    // Which parameters changed: the two checkpoints were trained apart, so all 8 weight tensors
+    // (1358 values) differ; the table lists them largest relative change first.
+    const p = c.parameters;
+    check(p !== undefined && p.compared === 8 && p.changed.length === 8 && p.elementsChanged === 1358, `the saved report's compare.parameters is ${JSON.stringify(p)?.slice(0, 300)}; expected 8 of 8 tensors changed (1358 values)`);
+    const params = view.locator('[data-testid="compare-parameters"]');
+    const paramsHead = clean(await params.locator('[data-testid="compare-parameters-headline"]').innerText());
+    log(`parameters: ${paramsHead}`);
+    check(paramsHead === 'Parameters that changed: 8 of 8 tensors (1358 of 1358 values).', `the parameters headline reads "${paramsHead}"`);
+    const paramRows = (await params.locator('tbody tr').allInnerTexts()).map(clean);
+    log(`changed tensors: ${paramRows.slice(0, 3).join(' | ')}`);
+    check(paramRows.length === 8 && paramRows[0]!.startsWith(`${p!.changed[0]!.name} float32 [32] 1.4`), `the changed-tensors table's rows are ${paramRows.join(' | ')}`);
+    await params.scrollIntoViewIfNeeded();
+    await shot('compare panel, parameters that changed');
 
     const note = await wb.waitForNotification('significantly worse');
     log(`notification: ${note}`);
