@@ -200,6 +200,8 @@ export async function comparePasses(spec: ResolvedSpec, options: CompareRunOptio
   a: ResolvedSpec; b: ResolvedSpec; source: CompareSection['source']; byPredictions: boolean; passA: GroupsPass; passB: GroupsPass; nameA: string; nameB: string;
   /** The input cells of the first flipped rows, kept during a paired pass. */
   cells: CellsOfFlips; flipRowsShown: number;
+  /** Which weights changed (both sides models). */
+  parameters: CompareParameters | undefined;
 }> {
   const { a, b, source } = await sides(spec, options.target);
   const byPredictions = source === 'predictions-b';
@@ -232,12 +234,12 @@ export async function comparePasses(spec: ResolvedSpec, options: CompareRunOptio
     const what = byPredictions ? 'prediction files' : 'sides';
     throw new BadInputError('compare.rows-differ', `${nameA} and ${nameB}: the ${what} have different rows (${passA.rowNumbers.length} used rows vs ${passB.rowNumbers.length}); a comparison needs the same rows in the same order`, { file: nameB });
   }
-  return { a, b, source, byPredictions, passA, passB, nameA, nameB, cells, flipRowsShown };
+  return { a, b, source, byPredictions, passA, passB, nameA, nameB, cells, flipRowsShown, parameters };
 }
 
 /** Runs both sides over the same rows and compares them. */
 export async function runCompare(spec: ResolvedSpec, options: CompareRunOptions): Promise<CompareReport> {
-  const { a, b, source, byPredictions, passA, passB, nameA, nameB, cells, flipRowsShown } = await comparePasses(spec, options);
+  const { a, b, source, byPredictions, passA, passB, nameA, nameB, cells, flipRowsShown, parameters } = await comparePasses(spec, options);
   const run = resolveRunOptions(spec, options);
   const bootstrap = replicatesFor(run.bootstrap, passA.builder.rowCount);
   const seed = run.seed;

@@ -119,10 +119,13 @@ test('compare on a probe spec: referenceModel (A) vs the spec\'s LM (B), the sam
   // the flipped rows show the prompt the probe filled
   assert.ok(c.flipRows.length > 0 && c.flipRows.every((r) => typeof r.inputs?.['text'] === 'string'));
   const strip = (x: typeof c): object => {
-    const { a: _a, b: _b, source: _s, flipRows, ...rest } = x;
+    // Two LMs are compared weight by weight too; two prediction files have no weights.
+    const { a: _a, b: _b, source: _s, parameters: _p, flipRows, ...rest } = x;
     return { ...rest, flipRows: flipRows.map(({ inputs: _i, ...row }) => row) };
   };
   assertJsonClose(strip(c), strip(viaPredictions.compare), 1e-9, 1e-12);
+  assert.ok(c.parameters && c.parameters.changed.length > 0, 'the two bigram checkpoints differ in their weights');
+  assert.equal(viaPredictions.compare.parameters, undefined);
   assertJsonClose(probe.groups.overall, viaPredictions.groups.overall, 1e-9, 1e-12);
 });
 
