@@ -317,16 +317,20 @@ async function pairedDeltas(
       ra = a.replicate(counts);
       rb = b.replicate(counts);
     }
-    let at = r * width;
-    for (const unit of units) {
-      const ua = unit.pick(ra);
-      const ub = unit.pick(rb);
-      for (const m of metrics) out[at++] = metricOf(ub, m) - metricOf(ua, m);
-    }
-    for (let j = 0; j < ra.fairness.length; j++) out[at++] = (rb.fairness[j] as number) - (ra.fairness[j] as number);
+    writeDeltas(out, r * width, units, metrics, ra, rb);
     progress((r + 1) / o.replicates, `paired bootstrap ${r + 1}/${o.replicates}`);
   }
   return out;
+}
+
+/** Writes one replicate's Δ = B − A of every unit and metric, then of the fairness summaries, from `at`. */
+function writeDeltas(out: Float64Array, at: number, units: readonly Unit[], metrics: readonly string[], ra: Records, rb: Records): void {
+  for (const unit of units) {
+    const ua = unit.pick(ra);
+    const ub = unit.pick(rb);
+    for (const m of metrics) out[at++] = metricOf(ub, m) - metricOf(ua, m);
+  }
+  for (let j = 0; j < ra.fairness.length; j++) out[at++] = (rb.fairness[j] as number) - (ra.fairness[j] as number);
 }
 
 /** Δ of every unit and metric (and of the fairness summaries) per replicate, from each replicate's records of A and B. */
@@ -344,13 +348,7 @@ export async function recordDeltas(
     }
     throwIfAborted(o.signal);
     const [ra, rb] = pair(r);
-    let at = r * width;
-    for (const unit of units) {
-      const ua = unit.pick(ra);
-      const ub = unit.pick(rb);
-      for (const m of metrics) out[at++] = metricOf(ub, m) - metricOf(ua, m);
-    }
-    for (let j = 0; j < ra.fairness.length; j++) out[at++] = (rb.fairness[j] as number) - (ra.fairness[j] as number);
+    writeDeltas(out, r * width, units, metrics, ra, rb);
     progress((r + 1) / replicates, `paired bootstrap ${r + 1}/${replicates}`);
   }
   return out;
