@@ -56,9 +56,14 @@ class ReportsTree extends Disposable implements vscode.TreeDataProvider<Node> {
   /** The first read of the reports, which the view's first getChildren awaits. */
   private readonly loaded: Promise<boolean>;
 
+  /** Resolved when the view's first root getChildren has returned (see `update`). */
+  private readonly rendered: Promise<void>;
+  private markRendered: () => void = () => undefined;
+
   constructor(private readonly runtime: RuntimeStatusService) {
     super();
-    this._register(runtime.onDidChange(() => this.changed.fire()));
+    this.rendered = new Promise((resolve) => { this.markRendered = resolve; });
+    this._register(runtime.onDidChange(() => this.update()));
     const watcher = this._register(vscode.workspace.createFileSystemWatcher(`**/${REPORTS_GLOB}`));
     const refresh = (): void => {
       this.refresh().catch((error: unknown) => log().warn(`cannot list saved reports: ${error instanceof Error ? error.message : String(error)}`));
@@ -82,7 +87,16 @@ class ReportsTree extends Disposable implements vscode.TreeDataProvider<Node> {
    * view renders for the first time is cancelled by VS Code ("Unable to refresh tree view").
    */
   async refresh(): Promise<void> {
-    if (await this.load()) this.changed.fire();
+    if (await this.load()) this.update();
+  }
+
+  /**
+   * Tells the view that its data changed, once its first render is done: VS Code cancels an
+   * update that arrives while the view renders for the first time ("Unable to refresh tree view:
+   * Canceled"), e.g. the runtime becoming ready or a report saved right after the window opened.
+   */
+  private update(): void {
+    void this.rendered.then(() => this.changed.fire());
   }
 
   /** The view whose empty-workspace message each load sets (attached before the first load ends). */
@@ -114,6 +128,8 @@ class ReportsTree extends Disposable implements vscode.TreeDataProvider<Node> {
   async getChildren(node?: Node): Promise<Node[]> {
     if (!node) {
       await this.loaded;
+      // Updates wait until the workbench has drawn this first answer (it renders after the reply).
+      setTimeout(() => this.markRendered(), 1000);
       const byModel = new Map<string, SavedReport[]>();
       for (const report of this.reports) byModel.set(report.model, [...(byModel.get(report.model) ?? []), report]);
       return [
