@@ -11,8 +11,7 @@
  *        node --import tsx scripts/bench/compare-impl.ts child <a.csv> <b.csv>   (internal)
  */
 import { spawnSync } from 'node:child_process';
-import { createWriteStream, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { once } from 'node:events';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { Tensor } from 'onnxruntime-node';
@@ -21,6 +20,7 @@ import { prepareModel } from '../../extension/core/analyze/session';
 import { createInputEncoder, loadSpec, openTable, resolveSpec, type ResolvedSpec } from '../../extension/core/data';
 import { Xoshiro128 } from '../../extension/core/metrics/stats';
 import { loadOrt } from '../../extension/core/runtime';
+import { printTable, writeLines } from './benchTable';
 
 const root = resolve(__dirname, '../..');
 const examples = join(root, 'examples');
@@ -30,27 +30,7 @@ const MODEL_ROWS = 100_000;
 const BATCH = 4096;
 const RUNS = 5;
 
-function printTable(title: string, rows: readonly { name: string; value: string; target: string; pass: boolean | null }[]): void {
-  console.log(`\n### ${title}\n`);
-  console.log('| measurement | result | target | |');
-  console.log('|---|---|---|---|');
-  for (const r of rows) console.log(`| ${r.name} | ${r.value} | ${r.target} | ${r.pass === null ? '' : r.pass ? 'PASS' : 'MISS'} |`);
-}
 
-async function writeLines(path: string, header: string, rows: number, line: (i: number) => string): Promise<void> {
-  const out = createWriteStream(path);
-  out.write(`${header}\n`);
-  let chunk: string[] = [];
-  for (let i = 0; i < rows; i++) {
-    chunk.push(line(i));
-    if (chunk.length === 8192 || i === rows - 1) {
-      if (!out.write(`${chunk.join('\n')}\n`)) await once(out, 'drain');
-      chunk = [];
-    }
-  }
-  out.end();
-  await once(out, 'finish');
-}
 
 /** Two prediction files of the same rows: B agrees with A on ~90% of rows. */
 async function makePredictions(dir: string): Promise<[string, string]> {

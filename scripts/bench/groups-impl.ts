@@ -14,10 +14,9 @@
  *        node --import tsx scripts/bench/groups-impl.ts rss-child <predictions.csv>   (internal)
  */
 import { spawnSync } from 'node:child_process';
-import { createWriteStream, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { once } from 'node:events';
 import type { Tensor } from 'onnxruntime-node';
 import { runGroups } from '../../extension/core/analyze/groups';
 import { prepareModel } from '../../extension/core/analyze/session';
@@ -25,6 +24,7 @@ import { createInputEncoder, loadSpec, openTable, resolveSpec, type EncodedBatch
 import { GroupMetricsBuilder } from '../../extension/core/metrics/groups';
 import { Xoshiro128 } from '../../extension/core/metrics/stats';
 import { loadOrt } from '../../extension/core/runtime';
+import { printTable, writeLines, type ResultRow } from './benchTable';
 
 const root = resolve(__dirname, '../..');
 const examples = join(root, 'examples');
@@ -36,40 +36,13 @@ const RSS_ROWS = 1_000_000;
 const RUNS = 3;
 const BOOTSTRAP_REPLICATES = 200;
 
-interface ResultRow {
-  readonly name: string;
-  readonly value: string;
-  readonly target: string;
-  readonly pass: boolean | null;
-}
 
 function median(values: readonly number[]): number {
   const sorted = [...values].sort((a, b) => a - b);
   return sorted[Math.floor(sorted.length / 2)] ?? Number.NaN;
 }
 
-function printTable(title: string, rows: readonly ResultRow[]): void {
-  console.log(`\n### ${title}\n`);
-  console.log('| measurement | result | target | |');
-  console.log('|---|---|---|---|');
-  for (const r of rows) console.log(`| ${r.name} | ${r.value} | ${r.target} | ${r.pass === null ? '' : r.pass ? 'PASS' : 'MISS'} |`);
-}
 
-/** Writes lines to a file with backpressure. */
-async function writeLines(path: string, header: string, rows: number, line: (i: number) => string): Promise<void> {
-  const out = createWriteStream(path);
-  out.write(`${header}\n`);
-  let chunk: string[] = [];
-  for (let i = 0; i < rows; i++) {
-    chunk.push(line(i));
-    if (chunk.length === 8192 || i === rows - 1) {
-      if (!out.write(`${chunk.join('\n')}\n`)) await once(out, 'drain');
-      chunk = [];
-    }
-  }
-  out.end();
-  await once(out, 'finish');
-}
 
 /** 100k rows resampled (seeded) from examples/income.csv. */
 async function makeIncomeCsv(dir: string): Promise<string> {
