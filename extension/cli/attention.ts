@@ -3,7 +3,7 @@ import { existsSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { join, resolve } from 'node:path';
 import {
-  BadInputError, InspectorError, checkBiasLength, compareAttentionProviders, loadSpec, openTable, parseProviderSetting, resolveSpec, runAttention,
+  BadInputError, InspectorError, checkBiasLength, compareAttentionProviders, loadSpec, openTable, parseProviderSetting, resolveSpec, runAttention, runAttentionShard,
   type InputMapping, type ResolvedSpec,
 } from '../core/analyze';
 import { loadModel, summarizeModel } from '../core/onnx';
@@ -14,8 +14,9 @@ import { parseInputFlag } from './groups';
 import { checkOutputs, specInputs, writeJson, printText } from './output';
 import { withFlagErrors } from './flagErrors';
 import { stderrProgress } from './progress';
+import { shardOf, shardOptions, writeState, type ShardFlags } from './shardState';
 
-interface AttentionFlags extends RunFlags {
+interface AttentionFlags extends RunFlags, ShardFlags {
   spec?: string; model?: string; data?: string; input?: string[]; group?: string; tokens?: string; span?: string[];
   samples?: string; length?: string; json?: string | boolean; html?: string; compareEp?: string;
 }
@@ -92,7 +93,7 @@ async function compare(spec: ResolvedSpec, flags: AttentionFlags): Promise<void>
 }
 
 export function registerAttention(program: Command): void {
-  providerFlags(program.command('attention'))
+  shardOptions(providerFlags(program.command('attention')))
     .description('attention per layer and head over a dataset, per group, and the additive attention biases of a transformer')
     .option('--spec <file>', 'analysis spec (*.bias.json) with an optional "attention" section')
     .option('--model <file>', 'ONNX model (without --spec)')
@@ -113,10 +114,20 @@ export function registerAttention(program: Command): void {
       const flagErrors = <T>(work: () => Promise<T>): Promise<T> => (fromFlags ? withFlagErrors(work) : work());
       const spec = await flagErrors(() => specFromFlags(flags));
       if (flags.compareEp) return flagErrors(() => compare(spec, flags));
+      const sharded = shardOf(flags, spec);
       checkOutputs({ '--json': flags.json, '--html': flags.html }, specInputs(spec));
       const samples = intFlag(flags.samples, '--samples');
       const length = intFlag(flags.length, '--length', 2);
       checkBiasLength(length, '--length');
+      if (sharded) {
+        if (samples !== undefined) throw new BadInputError('cli.bad-flag', `--samples ${samples}: a sharded run covers every row of the data (the shards together are the whole file); drop --samples`);
+        const state = await flagErrors(() => runAttentionShard(spec, {
+          ...runOverrides(flags), ...(length !== undefined ? { length } : {}), shard: sharded.shard,
+          onProgress: stderrProgress(`attention shard ${sharded.shard.index}/${sharded.shard.count}`),
+        }));
+        writeState(sharded.state, state);
+        return undefined;
+      }
       const report = await flagErrors(() => runAttention(spec, {
         ...runOverrides(flags),
         ...(samples !== undefined ? { maxRows: samples } : {}),

@@ -6,12 +6,14 @@
 import type { Command } from 'commander';
 import { readFileSync, writeFileSync } from 'node:fs';
 import {
-  BadInputError, mergeCompareStates, mergeShardStates, mergeSlicesStates, mergeThresholdsStates, readShardStates,
-  type CompareShardState, type GroupsShardState, type ShardPlacement, type ShardStateHeader, type SlicesShardState, type ThresholdsShardState,
+  BadInputError, mergeAttentionStates, mergeCompareStates, mergeShardStates, mergeSlicesStates, mergeThresholdsStates, readShardStates,
+  type AttentionShardState, type CompareShardState, type GroupsShardState, type ShardPlacement, type ShardStateHeader, type SlicesShardState, type ThresholdsShardState,
 } from '../core/analyze';
 import { compareCsv, groupsCsv, slicesCsv, writeHtmlReport } from '../core/report';
 import type { CompareReport } from '../protocol/compare';
 import { formatCompare } from './formatCompare';
+import { formatAttentionReport } from './formatAttention';
+import type { AttentionReport } from '../protocol/attention';
 import type { GroupsReport } from '../protocol/groups';
 import type { SlicesReport } from '../protocol/slices';
 import type { ThresholdsReport } from '../protocol/thresholds';
@@ -44,23 +46,24 @@ export function registerMerge(program: Command): void {
       const states = await readShardStates(paths);
       const placement = flags.shardTiming ? readPlacement(flags.shardTiming) : [];
       const report = await mergeAny(states, placement);
-      if (flags.csv && report.kind === 'thresholds') throw new BadInputError('cli.bad-flag', '--csv: a thresholds report has no CSV table; use --json or --html');
+      if (flags.csv && (report.kind === 'thresholds' || report.kind === 'attention')) throw new BadInputError('cli.bad-flag', `--csv: a ${report.kind} report has no CSV table; use --json or --html`);
       const toStdout = writeJson(flags.json, report);
       if (flags.html) { writeHtmlReport(flags.html, report); process.stderr.write(`wrote ${flags.html}\n`); }
       if (flags.csv) { writeFileSync(flags.csv, report.kind === 'slices' ? slicesCsv(report) : report.kind === 'compare' ? compareCsv(report.compare) : groupsCsv(report as GroupsReport)); process.stderr.write(`wrote ${flags.csv}\n`); }
       if (!toStdout) {
-        const text = report.kind === 'slices' ? formatSlicesReport(report) : report.kind === 'compare' ? formatCompare(report.compare) : report.kind === 'thresholds' ? formatThresholdsReport(report, report.thresholds.front.length > 0) : formatGroupsReport(report);
+        const text = report.kind === 'attention' ? formatAttentionReport(report) : report.kind === 'slices' ? formatSlicesReport(report) : report.kind === 'compare' ? formatCompare(report.compare) : report.kind === 'thresholds' ? formatThresholdsReport(report, report.thresholds.front.length > 0) : formatGroupsReport(report);
         process.stdout.write(`${text}\n`);
       }
     });
 }
 
 /** The merged report of the states' analysis (readShardStates checked they share one). */
-async function mergeAny(states: ShardStateHeader[], placement: ShardPlacement[]): Promise<GroupsReport | ThresholdsReport | SlicesReport | CompareReport> {
+async function mergeAny(states: ShardStateHeader[], placement: ShardPlacement[]): Promise<GroupsReport | ThresholdsReport | SlicesReport | CompareReport | AttentionReport> {
   switch (states[0]!.analysis) {
     case 'groups': return mergeShardStates(states as GroupsShardState[], placement);
     case 'thresholds': return mergeThresholdsStates(states as ThresholdsShardState[], placement);
     case 'slices': return mergeSlicesStates(states as SlicesShardState[], placement);
     case 'compare': return mergeCompareStates(states as CompareShardState[], placement);
+    case 'attention': return mergeAttentionStates(states as AttentionShardState[], placement);
   }
 }

@@ -12,7 +12,7 @@
  */
 import type { ReportData, ReportModel, REPORT_SCHEMA } from './report';
 import type { RuntimeInfo } from './runtime';
-import type { GroupKey } from './groups';
+import type { GroupKey, ShardRun } from './groups';
 
 /** A group: sensitive column -> value (the same key as the groups section's). */
 export type AttentionGroupKey = GroupKey;
@@ -172,6 +172,8 @@ export interface AttentionReport {
   readonly runtime: RuntimeInfo;
   readonly data: ReportData & { readonly skipReasons: Readonly<Record<string, number>> };
   readonly attention: AttentionSection;
+  /** A merged sharded run (docs/SHARDING.md §7): rows, time, host and provider per shard. */
+  readonly shards?: readonly ShardRun[];
 }
 
 /** One layer of one sample: `heads` maps of T × T float32, head-major ([H, T, T]), in `data`. */

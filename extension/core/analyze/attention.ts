@@ -10,7 +10,7 @@
  */
 import { BadInputError, InspectorError, throttleProgress, throwIfAborted, type ProgressFn } from '../errors';
 import type { ModelSummary } from '../../protocol/model';
-import { createInputEncoder, openTable, type InputEncoder, type ResolvedSpec, type RowBatch, type TableReader } from '../data';
+import { createInputEncoder, openTable, SkipTally, type InputEncoder, type ResolvedSpec, type RowBatch, type TableReader } from '../data';
 import type { ProviderSetting } from '../runtime';
 import { ATTENTION_DEFAULTS, resolveRunOptions, type RunOverrides } from './options';
 import { reportModel } from '../report';
@@ -20,9 +20,10 @@ import { looksCausal, rowFacts, SingleRowBatch, specialMask } from '../attention
 import { attentionSection } from '../attention/section';
 import { evaluateBiases, maskNodes, openAttentionModel, runChecked, sources, type AttentionModel } from '../attention/session';
 import { localSink, workerSink, type AttentionSink } from '../attention/sink';
+import type { AttentionAggregatorOptions } from '../attention/aggregate';
 import { REPORT_SCHEMA } from '../../protocol/report';
 import type { RuntimeInfo } from '../../protocol/runtime';
-import type { AttentionReport, AttentionSampleResult } from '../../protocol/attention';
+import type { AttentionReport, AttentionSampleResult, AttentionSection } from '../../protocol/attention';
 
 export { attentionSection } from '../attention/section';
 export { defaultThreads } from '../attention/session';
@@ -88,15 +89,70 @@ export function checkBiasLength(length: number | undefined, source = 'length'): 
   }
 }
 
-/** Runs the attention analysis over the spec's data and returns the report. */
-export async function runAttention(spec: ResolvedSpec, options: AttentionRunOptions): Promise<AttentionReport> {
+/**
+ * Whether a batch's maps get the row-sum check (a sample of the batches: the checked rows are a
+ * function of the file, not of a shard's rows): its first row r₀ (used or skipped) has
+ * ⌊(r₀ − 1)/batchSize⌋ divisible by ROW_SUM_CHECK_EVERY — every 16th batch of a file read
+ * through without skipped rows.
+ */
+export function rowSumChecked(firstRow: number, batchSize: number): boolean {
+  return Math.floor((firstRow - 1) / Math.max(1, batchSize)) % ROW_SUM_CHECK_EVERY === 0;
+}
+
+/** The first row of a batch, used or skipped (a batch may hold only skipped rows). */
+export function batchFirstRow(batch: RowBatch): number {
+  const used = batch.length > 0 ? batch.rowNumbers[0]! : Infinity;
+  return batch.skipped.reduce((r, s) => Math.min(r, s.row), used);
+}
+
+/** The worst row sum seen, with where it was: (first row of its batch, layer) orders the candidates (attentionShard.ts). */
+export interface RowSumWorst {
+  readonly deviation: number;
+  readonly where: string;
+  readonly row: number;
+  readonly layer: number;
+}
+
+/** What a pass over the rows leaves for its end (the report, or a shard's state). */
+export interface AttentionPass {
+  readonly model: AttentionModel;
+  readonly sink: AttentionSink | undefined;
+  readonly layout: AttentionLayout | undefined;
+  readonly causal: boolean;
+  readonly headCount: number;
+  /** Longest valid length of a sample. */
+  readonly longest: number;
+  readonly rowSums: { readonly rows: number; readonly worst: RowSumWorst | undefined };
+  readonly spans: readonly string[];
+  readonly window: number;
+  readonly minGroupSize: number;
+  readonly batchSize: number;
+  /** The encoder's counts; throws when no row was usable (call only when rows were). */
+  readonly summary: () => ReturnType<InputEncoder['finish']>;
+  readonly skips: () => { rows: number; skippedRows: number; skipReasons: Readonly<Record<string, number>> };
+  readonly progress: ProgressFn;
+}
+
+/** The bias-evaluation length: the option, else min(64, longest sequence), at least 2. */
+export function biasLength(length: number | undefined, longest: number): number {
+  return length ?? Math.max(2, Math.min(64, longest));
+}
+
+/**
+ * Opens the model, streams the rows through it into a sink and calls `end` with the pass (the
+ * model still open). Without `shard`, every row (up to the row limit); with one, its batches
+ * (attentionShard.ts), and the causal decision taken on the file's first usable batch, as a
+ * single run takes it.
+ */
+export async function attentionPass<T>(spec: ResolvedSpec, options: AttentionRunOptions, shard: AttentionShardHooks | undefined, end: (pass: AttentionPass) => Promise<T>): Promise<T> {
   checkBiasLength(options.length);
   if (!spec.model) throw new BadInputError('spec.model', `${spec.specPath || 'the spec'}: field "model": the attention analysis needs a model`, { file: spec.specPath });
   const run = resolveRunOptions(spec, options, ATTENTION_DEFAULTS);
   const progress = throttleProgress(options.onProgress);
   progress(0, 'loading the model');
   const signal = options.signal;
-  const table = await openTable(spec.data, { batchRows: run.batchSize, ...(signal ? { signal } : {}) });
+  const tableOptions = { batchRows: run.batchSize, ...(signal ? { signal } : {}) };
+  const table = shard ? await shard.open(spec.data, tableOptions) : await openTable(spec.data, tableOptions);
   let model: AttentionModel | undefined;
   let sink: AttentionSink | undefined;
   try {
@@ -114,11 +170,14 @@ export async function runAttention(spec: ResolvedSpec, options: AttentionRunOpti
     let layout: AttentionLayout | undefined;
     let longest = 0;
     let headCount = 0;
-    let batches = 0;
-    let rowSums = { rows: 0, maxDeviation: 0, where: undefined as string | undefined };
+    let rowSums = { rows: 0, worst: undefined as RowSumWorst | undefined };
     const specialTokens = new Map<string, number>();
+    const tally = new SkipTally(); // the rows this pass saw (a shard's state counts them without `finish`)
+    let used = 0;
     for await (const batch of limited(table, run.maxRows, signal, progress)) {
       const encoded = await encoder.encode(batch);
+      tally.add(encoded.skipped);
+      used += encoded.rowsUsed;
       if (encoded.rowsUsed === 0) continue;
       const views = await runChecked(model, spec, encoded, batch);
       const T = views[0]!.seqLen;
@@ -130,20 +189,27 @@ export async function runAttention(spec: ResolvedSpec, options: AttentionRunOpti
       layout ??= views[0]!.layout;
       if (!sink) {
         headCount = heads;
-        causal = looksCausal(views, facts);
+        causal = shard ? await shard.causal(model) : looksCausal(views, facts);
         const aggregatorOptions = { layers: views.length, heads, maxLen: window, spans, causal, minGroupSize };
-        sink = options.workerPath === undefined ? localSink(aggregatorOptions) : workerSink(aggregatorOptions, options.workerPath, options.workerExecArgv);
+        sink = shard ? shard.sink(aggregatorOptions) : options.workerPath === undefined ? localSink(aggregatorOptions) : workerSink(aggregatorOptions, options.workerPath, options.workerExecArgv);
       }
-      if (batches % ROW_SUM_CHECK_EVERY === 0) {
+      const firstRow = batchFirstRow(batch);
+      if (rowSumChecked(firstRow, run.batchSize)) {
         views.forEach((view, layer) => {
           const check = checkRowSums(view, { validity: facts.map((f) => f.validity) });
           rowSums.rows += check.rowsChecked;
-          if (check.worst && (check.worst.deviation > rowSums.maxDeviation || Number.isNaN(check.worst.deviation))) {
-            rowSums = { ...rowSums, maxDeviation: check.worst.deviation, where: `row ${facts[check.worst.sample]?.rowNumber} of ${spec.data}, layer ${layer}, head ${check.worst.head}, query ${check.worst.row}` };
+          const current = rowSums.worst?.deviation ?? 0;
+          if (check.worst && (check.worst.deviation > current || Number.isNaN(check.worst.deviation))) {
+            rowSums = {
+              ...rowSums,
+              worst: {
+                deviation: check.worst.deviation, row: firstRow, layer,
+                where: `row ${facts[check.worst.sample]?.rowNumber} of ${spec.data}, layer ${layer}, head ${check.worst.head}, query ${check.worst.row}`,
+              },
+            };
           }
         });
       }
-      batches++;
       const samples = facts.map((f) => {
         longest = Math.max(longest, f.length);
         const special = specialMask(f.tokens, T, specialTokens);
@@ -151,34 +217,63 @@ export async function runAttention(spec: ResolvedSpec, options: AttentionRunOpti
       });
       await sink.add({ T, heads, layers: views.map((v) => v.data), facts: packFacts(samples, T, spans) });
     }
-    const summary = encoder.finish({ partial: run.maxRows > 0 });
-    await encoder.close();
-    if (!sink || !layout) throw new BadInputError('data.empty', `${spec.data}: no rows to analyse`, { file: spec.data });
-    progress(0.97, 'evaluating attention biases');
-    // A worker finishes the aggregate while this thread evaluates the biases.
-    const finishing = sink.finish();
-    finishing.catch(() => undefined); // awaited below, after the biases
-    const biasT = options.length ?? Math.max(2, Math.min(64, longest));
-    const { bias, matrices } = await evaluateBiases(model, headCount, biasT, signal);
-    const masks = await maskNodes(model, biasT);
-    const aggregate = await finishing;
-    progress(1, 'done');
-    return {
-      schema: REPORT_SCHEMA, kind: 'attention', createdAt: new Date().toISOString(), spec: spec.specPath,
-      model: reportModel(model.summary), runtime: model.runtime,
-      data: { path: spec.data, rows: summary.rows, skippedRows: summary.skippedRows, skipReasons: summary.skipReasons },
-      attention: attentionSection(aggregate, {
-        layout, spans, sensitive: spec.groups, causal, minGroupSize,
-        sources: sources(model, masks, new Set(bias.map((b) => b.layer))),
-        rowSums: { rows: rowSums.rows, maxDeviation: rowSums.maxDeviation, ...(rowSums.where ? { where: rowSums.where } : {}) },
-        window: Math.min(window, Math.max(1, longest)), bias, matrices, biasT,
-      }),
+    const skips = (): { rows: number; skippedRows: number; skipReasons: Readonly<Record<string, number>> } => ({ rows: used + tally.skippedRows, ...tally.summary() });
+    const pass: AttentionPass = {
+      model, sink, layout, causal, headCount, longest, rowSums, spans, window, minGroupSize, batchSize: run.batchSize, progress,
+      summary: () => encoder.finish({ partial: run.maxRows > 0 }), skips,
     };
+    const result = await end(pass);
+    await encoder.close();
+    return result;
   } finally {
     await sink?.close();
     await table.close();
     await model?.session.release();
   }
+}
+
+/** What a shard changes in a pass (attentionShard.ts). */
+export interface AttentionShardHooks {
+  /** Its rows: whole batches of the file, as a single run reads them. */
+  open(path: string, options: { batchRows: number; signal?: AbortSignal }): Promise<TableReader>;
+  /** The causal decision of a single run (taken on the file's first usable batch). */
+  causal(model: AttentionModel): Promise<boolean>;
+  sink(options: AttentionAggregatorOptions): AttentionSink;
+}
+
+/** Runs the attention analysis over the spec's data and returns the report. */
+export async function runAttention(spec: ResolvedSpec, options: AttentionRunOptions): Promise<AttentionReport> {
+  return attentionPass(spec, options, undefined, async (pass) => {
+    const { model, sink, layout } = pass;
+    const signal = options.signal;
+    const summary = pass.summary();
+    if (!sink || !layout) throw new BadInputError('data.empty', `${spec.data}: no rows to analyse`, { file: spec.data });
+    pass.progress(0.97, 'evaluating attention biases');
+    // A worker finishes the aggregate while this thread evaluates the biases.
+    const finishing = sink.finish();
+    finishing.catch(() => undefined); // awaited below, after the biases
+    const biasT = biasLength(options.length, pass.longest);
+    const { bias, matrices } = await evaluateBiases(model, pass.headCount, biasT, signal);
+    const masks = await maskNodes(model, biasT);
+    const aggregate = await finishing;
+    pass.progress(1, 'done');
+    return {
+      schema: REPORT_SCHEMA, kind: 'attention', createdAt: new Date().toISOString(), spec: spec.specPath,
+      model: reportModel(model.summary), runtime: model.runtime,
+      data: { path: spec.data, rows: summary.rows, skippedRows: summary.skippedRows, skipReasons: summary.skipReasons },
+      attention: attentionSection(aggregate, {
+        layout, spans: pass.spans, sensitive: spec.groups, causal: pass.causal, minGroupSize: pass.minGroupSize,
+        sources: sources(model, masks, new Set(bias.map((b) => b.layer))),
+        rowSums: rowSumsField(pass.rowSums),
+        window: Math.min(pass.window, Math.max(1, pass.longest)), bias, matrices, biasT,
+      }),
+    };
+  });
+}
+
+/** The report's `rowSums` from a pass's (or the merged shards') count and worst row. */
+export function rowSumsField(rowSums: { readonly rows: number; readonly worst: RowSumWorst | undefined }): AttentionSection['rowSums'] {
+  return { rows: rowSums.rows, maxDeviation: rowSums.worst?.deviation ?? 0, ...(rowSums.worst ? { where: rowSums.worst.where } : {}) };
 }
 
 /**

@@ -11,6 +11,7 @@ export { mergeShardStates, readShardStates, SHARDED_ANALYSES, STATE_SCHEMA, type
 export { mergeSlicesStates, runSlicesShard, type SlicesShardState } from './slicesShard';
 export { mergeCompareStates, runCompareShard, type CompareShardState } from './compareShard';
 export { mergeThresholdsStates, runThresholdsShard, type ThresholdsShardState } from './thresholdsShard';
+export { mergeAttentionStates, runAttentionShard, type AttentionShardState } from './attentionShard';
 export {
   runAttention, runAttentionSample, AttentionSampler, compareAttentionProviders,
   type AttentionRunOptions, type AttentionSampleOptions, type ProviderComparison,

@@ -16,7 +16,7 @@ import type { RuntimeInfo } from '../../protocol/runtime';
 export const STATE_SCHEMA = 'bias-inspector.state/1';
 
 /** Analyses whose shards write a partial state. */
-export const SHARDED_ANALYSES = ['groups', 'thresholds', 'slices', 'compare'] as const;
+export const SHARDED_ANALYSES = ['groups', 'thresholds', 'slices', 'compare', 'attention'] as const;
 export type ShardedAnalysis = (typeof SHARDED_ANALYSES)[number];
 
 /** What every partial state holds besides its analysis' sums (docs/SHARDING.md §3). */
@@ -41,7 +41,7 @@ export interface GroupsShardState extends ShardStateHeader {
 }
 
 /** The part of a state file its analysis must have (checked when it is read). */
-const BODY: Record<ShardedAnalysis, string> = { groups: 'groups', thresholds: 'thresholds', slices: 'slices', compare: 'compare' };
+const BODY: Record<ShardedAnalysis, string> = { groups: 'groups', thresholds: 'thresholds', slices: 'slices', compare: 'compare', attention: 'attention' };
 
 /** Reads and checks state files; errors name the file. */
 export async function readShardStates(paths: readonly string[]): Promise<ShardStateHeader[]> {

@@ -101,7 +101,7 @@ export interface AttentionAggregate {
 }
 
 /** Sums of one target: a cohort (the samples with one set of groups), or overall or a group at `finish`. */
-class Sums {
+export class Sums {
   samples = 0;
   rows = 0;
   normalizedRows = 0;
@@ -394,7 +394,7 @@ function packedPositions(facts: PackedFacts, b: number, T: number, causal: boole
 }
 
 /** The samples that belong to one set of groups (ids sorted): each sample is summed once, into its cohort. */
-interface Cohort {
+export interface Cohort {
   readonly ids: readonly string[];
   readonly groups: readonly GroupKey[];
   readonly sums: Sums;
@@ -539,6 +539,21 @@ export class AttentionAggregator {
     }
     for (const c of other.cohorts.values()) this.cohortByIds(c.ids, c.groups).sums.mergeFrom(c.sums);
     return this;
+  }
+
+  /** The cohorts so far, in order of first appearance (a shard's state: attention/state.ts). */
+  cohortList(): readonly Cohort[] {
+    return [...this.cohorts.values()];
+  }
+
+  /** Adds `sums` (this aggregator's shape) into the cohort of `groups` (a shard's state: attention/state.ts). */
+  addCohort(groups: readonly GroupKey[], sums: Sums): void {
+    this.cohortOf(groups).sums.mergeFrom(sums);
+  }
+
+  /** Empty sums of this aggregator's shape. */
+  emptySums(): Sums {
+    return this.newSums();
   }
 
   /** The aggregate so far (adding more samples afterwards is allowed). Groups sorted by their key. */
