@@ -46,7 +46,7 @@ export function registerMerge(program: Command): void {
       const states = await readShardStates(paths);
       const placement = flags.shardTiming ? readPlacement(flags.shardTiming) : [];
       const report = await mergeAny(states, placement);
-      if (flags.csv && (report.kind === 'thresholds' || report.kind === 'attention')) throw new BadInputError('cli.bad-flag', `--csv: a ${report.kind} report has no CSV table; use --json or --html`);
+      if (flags.csv && (report.kind === 'thresholds' || report.kind === 'attention')) throw new BadInputError('cli.bad-flag', `--csv: ${report.kind === 'attention' ? 'an' : 'a'} ${report.kind} report has no CSV table; use --json or --html`);
       const toStdout = writeJson(flags.json, report);
       if (flags.html) { writeHtmlReport(flags.html, report); process.stderr.write(`wrote ${flags.html}\n`); }
       if (flags.csv) { writeFileSync(flags.csv, report.kind === 'slices' ? slicesCsv(report) : report.kind === 'compare' ? compareCsv(report.compare) : groupsCsv(report as GroupsReport)); process.stderr.write(`wrote ${flags.csv}\n`); }
