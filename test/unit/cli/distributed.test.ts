@@ -2,7 +2,8 @@
  * A sharded run on a 2-worker Dask LocalCluster (python3-distributed, run by /usr/bin/python3)
  * gives the report of a single run with the same (Poisson) bootstrap: counts exactly, every
  * figure within 1e-12 relative; a worker killed mid-shard has its shard run again; a shard that
- * fails twice fails the run with its error and writes no report. CI installs python3-distributed
+ * fails twice fails the run with its error and writes no report; an attention run merges to the
+ * single run's report too. CI installs python3-distributed
  * (.ci/run); elsewhere the test is skipped when the package is missing.
  */
 import { test } from 'node:test';
@@ -63,6 +64,25 @@ test('a shard that fails twice fails the run with its error, and no report is wr
     assert.equal(r.code, 1, r.stderr);
     assert.match(r.stderr, /bias-inspector distributed: shard \d\/2 on .*: exit 2: .*field "data": file not found: .*missing\.csv/);
     assert.equal(existsSync(out), false);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('attention: a 2-worker Dask run of the demo transformer equals the single run', { skip, timeout: 240_000 }, () => {
+  const dir = mkdtempSync(join(tmpdir(), 'bias-dask-'));
+  try {
+    const transformer = join(root, 'examples/tiny-transformer.bias.json');
+    const single = join(dir, 'single.json');
+    const merged = join(dir, 'merged.json');
+    const one = run(['attention', '--spec', transformer, '--ep', 'cpu', '--json', single]);
+    assert.equal(one.code, 0, one.stderr);
+    const many = run(['distributed', '--local', '2', '--analysis', 'attention', '--spec', transformer, '--shards', '2', '--json', merged, '--', '--ep', 'cpu']);
+    assert.equal(many.code, 0, many.stderr);
+    const { createdAt: _a, ...a } = JSON.parse(readFileSync(single, 'utf8')) as Record<string, unknown>;
+    const { createdAt: _b, shards, ...b } = JSON.parse(readFileSync(merged, 'utf8')) as Record<string, unknown> & { shards: { rows: number }[] };
+    assert.deepEqual(shards.map((s) => s.rows), [1976, 1024]);
+    assertJsonClose(b, a, 1e-12);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
