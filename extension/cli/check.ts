@@ -25,6 +25,7 @@ export function registerCheck(program: Command): void {
     .option('--ep <providers>', 'execution providers: auto | cpu | webgpu | cuda | dml | coreml (comma list; default auto)')
     .option('--bootstrap <n>', 'bootstrap replicates (default: the spec\'s, or 200 when a budget uses its interval)')
     .option('--seed <n>', 'bootstrap seed')
+    .option('--bootstrap-scheme <scheme>', 'multinomial (default) | poisson (keyed Poisson(1) row weights: the intervals of a sharded run, docs/SHARDING.md)')
     .option('--batch-size <n>', 'rows per inference batch (default 256)')
     .action(async (flags: CheckFlags) => {
       const spec = await loadSpec(resolve(flags.spec));

@@ -6,12 +6,15 @@
 import type { Command } from 'commander';
 import { readFileSync, writeFileSync } from 'node:fs';
 import {
-  BadInputError, mergeAttentionStates, mergeCompareStates, mergeShardStates, mergeSlicesStates, mergeThresholdsStates, readShardStates,
+  BadInputError, stateBudgetResults, withStateBudgets, mergeAttentionStates, mergeCompareStates, mergeShardStates, mergeSlicesStates, mergeThresholdsStates, readShardStates,
   type AttentionShardState, type CompareShardState, type GroupsShardState, type ShardPlacement, type ShardStateHeader, type SlicesShardState, type ThresholdsShardState,
 } from '../core/analyze';
-import { compareCsv, groupsCsv, slicesCsv, writeHtmlReport } from '../core/report';
+import { budgetsToSarif, compareCsv, groupsCsv, slicesCsv, writeHtmlReport } from '../core/report';
+import { resolve } from 'node:path';
+import { EXIT_BUDGET_FAILED } from './check';
+import { CLI_VERSION } from './version';
 import type { CompareReport } from '../protocol/compare';
-import { formatCompare } from './formatCompare';
+import { formatBudgets, formatCompare } from './formatCompare';
 import { formatAttentionReport } from './formatAttention';
 import type { AttentionReport } from '../protocol/attention';
 import type { GroupsReport } from '../protocol/groups';
@@ -21,7 +24,7 @@ import { formatGroupsReport } from './formatGroups';
 import { formatSlicesReport, formatThresholdsReport } from './formatSlices';
 import { checkOutputs, writeJson } from './output';
 
-interface MergeFlags { json?: string | boolean; html?: string; csv?: string; shardTiming?: string }
+interface MergeFlags { json?: string | boolean; html?: string; csv?: string; shardTiming?: string; check?: boolean; sarif?: string; sarifBase?: string }
 
 function readPlacement(path: string): ShardPlacement[] {
   try {
@@ -41,11 +44,23 @@ export function registerMerge(program: Command): void {
     .option('--html <file>', 'write a self-contained HTML report')
     .option('--csv <file>', 'write the per-group table as CSV')
     .option('--shard-timing <file>', 'per-shard timing and host (written by the Dask runner)')
+    .option('--check', 'gate on the spec\'s budgets as `bias-inspector check` does: exit 3 when one fails')
+    .option('--sarif <file>', 'with --check: write a SARIF 2.1.0 log (one result per failing budget, at its line in the spec)')
+    .option('--sarif-base <dir>', 'folder SARIF paths are relative to (default: the working directory)')
     .action(async (paths: string[], flags: MergeFlags) => {
-      checkOutputs({ '--json': flags.json, '--html': flags.html, '--csv': flags.csv }, paths);
+      checkOutputs({ '--json': flags.json, '--html': flags.html, '--csv': flags.csv, '--sarif': flags.sarif }, paths);
+      if (flags.sarif && !flags.check) throw new BadInputError('cli.bad-flag', `--sarif ${flags.sarif}: give --check too (the SARIF log lists the failing budgets of the gate)`);
       const states = await readShardStates(paths);
       const placement = flags.shardTiming ? readPlacement(flags.shardTiming) : [];
-      const report = await mergeAny(states, placement);
+      const merged = await mergeAny(states, placement);
+      // budgets as the single run's command adds them: groups and compare reports (withBudgets)
+      const report = merged.kind === 'groups' || merged.kind === 'compare' ? withStateBudgets(merged, states) : merged;
+      const budgets = 'budgets' in report ? report.budgets : undefined;
+      // the gate, as `check`: every budget of the spec, a figure this report lacks failing
+      const gate = flags.check ? stateBudgetResults(report, states, true) : [];
+      if (flags.check && gate.length === 0) {
+        throw new BadInputError('check.no-budgets', `merge --check: the spec${states[0]!.spec.path ? ` ${states[0]!.spec.path}` : ''} has no "budgets" to check (its shards carried none)`);
+      }
       if (flags.csv && (report.kind === 'thresholds' || report.kind === 'attention')) throw new BadInputError('cli.bad-flag', `--csv: ${report.kind === 'attention' ? 'an' : 'a'} ${report.kind} report has no CSV table; use --json or --html`);
       const toStdout = writeJson(flags.json, report);
       if (flags.html) { writeHtmlReport(flags.html, report); process.stderr.write(`wrote ${flags.html}\n`); }
@@ -53,6 +68,16 @@ export function registerMerge(program: Command): void {
       if (!toStdout) {
         const text = report.kind === 'attention' ? formatAttentionReport(report) : report.kind === 'slices' ? formatSlicesReport(report) : report.kind === 'compare' ? formatCompare(report.compare) : report.kind === 'thresholds' ? formatThresholdsReport(report, report.thresholds.front.length > 0) : formatGroupsReport(report);
         process.stdout.write(`${text}\n`);
+        const shown = flags.check ? gate : budgets ?? [];
+        if (shown.length) process.stdout.write(`\n${formatBudgets(shown)}\n`);
+      }
+      if (flags.check) {
+        if (flags.sarif) {
+          const log = budgetsToSarif(gate, { toolVersion: CLI_VERSION, baseDir: resolve(flags.sarifBase ?? process.cwd()) });
+          writeFileSync(flags.sarif, `${JSON.stringify(log, null, 2)}\n`);
+          process.stderr.write(`wrote ${flags.sarif}\n`);
+        }
+        if (!gate.every((b) => b.ok)) process.exitCode = EXIT_BUDGET_FAILED;
       }
     });
 }

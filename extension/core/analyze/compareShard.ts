@@ -17,7 +17,7 @@ import { figureSection } from '../../protocol/budgets';
 import type { CompareFlipRow, CompareReport, CompareSection, CompareSide } from '../../protocol/compare';
 import { attachInputs, comparePasses, sha256File, shownColumns, side, type CompareRunOptions } from './compare';
 import { AUTO_BOOTSTRAP, resolveRunOptions } from './options';
-import { checkSameSettings, checkShardSet, firstSource, mergedData, refuseRowLimit, rowPassHeader, shardRuns, type ShardPlacement, type ShardStateHeader } from './shards';
+import { checkSameSettings, checkShardSet, firstSource, mergedData, refuseRowLimit, rowPassHeader, shardRuns, stateBudgets, type ShardPlacement, type ShardStateHeader } from './shards';
 
 /** One shard's partial state of a comparison. */
 export interface CompareShardState extends ShardStateHeader {
@@ -74,6 +74,7 @@ export async function runCompareShard(spec: ResolvedSpec, options: CompareRunOpt
   options.onProgress?.(1, 'done');
   return {
     ...header,
+    ...(await stateBudgets(spec)),
     compare: {
       settings: { bootstrap, seed: run.seed, minGroupSize: run.minGroupSize, flipRowsShown, groupsBootstrap },
       source, a: side(passA, a, shaA), b: side(passB, b, shaB),

@@ -18,7 +18,7 @@ import type { GroupsReport } from '../../protocol/groups';
 import { prepareModel, runBatch } from './session';
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
-import { STATE_SCHEMA, type GroupsShardState } from './shards';
+import { STATE_SCHEMA, stateBudgets, type GroupsShardState } from './shards';
 import { AUTO_BOOTSTRAP, replicatesFor, resolveRunOptions, RUN_DEFAULTS, type RunOptions, type RunOverrides } from './options';
 
 /**
@@ -142,6 +142,7 @@ export async function runGroupsShard(spec: ResolvedSpec, options: GroupsRunOptio
       ...source,
       data: { path: dataPath, rows: builder.rowCount + summary.skippedRows, skippedRows: summary.skippedRows, skipReasons: summary.skipReasons },
       minGroupSize: run.minGroupSize, seconds: (Date.now() - started) / 1000, groups,
+      ...(await stateBudgets(s)),
     };
   };
   const sharded = { ...options, bootstrapScheme: 'poisson' as const };

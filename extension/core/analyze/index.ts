@@ -7,7 +7,7 @@
 export { runGroups, runGroupsFromPredictions, runGroupsShard, type GroupsRunOptions } from './groups';
 export { runCompare, runGroupsWithReference, type CompareRunOptions, type CompareTarget, type CompareReport } from './compare';
 export { runCheck, withBudgets, type CheckReport, type CheckOptions } from './budgets';
-export { mergeShardStates, readShardStates, SHARDED_ANALYSES, STATE_SCHEMA, type GroupsShardState, type ShardPlacement, type ShardStateHeader } from './shards';
+export { mergeShardStates, readShardStates, SHARDED_ANALYSES, STATE_SCHEMA, stateBudgetResults, withStateBudgets, type GroupsShardState, type ShardPlacement, type ShardStateHeader } from './shards';
 export { mergeSlicesStates, runSlicesShard, type SlicesShardState } from './slicesShard';
 export { mergeCompareStates, runCompareShard, type CompareShardState } from './compareShard';
 export { mergeThresholdsStates, runThresholdsShard, type ThresholdsShardState } from './thresholdsShard';

@@ -12,6 +12,9 @@ import type { Shard } from '../data';
 import { REPORT_SCHEMA, type ReportModel } from '../../protocol/report';
 import type { GroupsReport, ShardRun } from '../../protocol/groups';
 import type { RuntimeInfo } from '../../protocol/runtime';
+import type { BudgetResult, BudgetSpec } from '../../protocol/budgets';
+import { evaluateBudgets } from '../report/budgets';
+import type { ResolvedSpec } from '../data';
 
 export const STATE_SCHEMA = 'bias-inspector.state/1';
 
@@ -31,6 +34,47 @@ export interface ShardStateHeader {
   readonly data: { readonly path: string; readonly rows: number; readonly skippedRows: number; readonly skipReasons: Readonly<Record<string, number>> };
   /** Wall time of the shard's run, in seconds. */
   readonly seconds: number;
+  /** The spec's budgets (groups and compare shards), for the merged report: see `withStateBudgets`. */
+  readonly budgets?: StateBudgets;
+}
+
+/** A spec's budgets and its text (their line and column in the spec), carried by a state. */
+export interface StateBudgets {
+  readonly specs: readonly BudgetSpec[];
+  readonly text?: string;
+}
+
+/** The state field of a spec's budgets (none without budgets); the text is read for their locations. */
+export async function stateBudgets(spec: ResolvedSpec): Promise<{ budgets?: StateBudgets }> {
+  if (!spec.budgets?.length) return {};
+  let text: string | undefined;
+  try {
+    text = spec.specPath ? await readFile(spec.specPath, 'utf8') : undefined;
+  } catch {
+    text = undefined;
+  }
+  return { budgets: { specs: spec.budgets, ...(text !== undefined ? { text } : {}) } };
+}
+
+/**
+ * The merged report with the spec's budgets on its sections, as the single run's command adds
+ * them (`withBudgets`: groups and compare): the budgets the shards carried (every shard ran the
+ * same spec: same sha256), located in the spec text they carried.
+ */
+export function withStateBudgets<R extends object>(report: R, states: readonly ShardStateHeader[]): R & { budgets?: BudgetResult[] } {
+  const results = stateBudgetResults(report, states);
+  return results.length ? { ...report, budgets: results } : report;
+}
+
+/**
+ * The carried budgets evaluated on a merged report; `all` (the gate of `merge --check`, as
+ * `check`): every budget, a figure the report lacks failing, instead of those on its sections.
+ */
+export function stateBudgetResults(report: object, states: readonly ShardStateHeader[], all = false): BudgetResult[] {
+  const first = states[0];
+  const budgets = first?.budgets;
+  if (!first || !budgets?.specs.length) return [];
+  return evaluateBudgets(report, budgets.specs, { file: first.spec.path, ...(budgets.text !== undefined ? { text: budgets.text } : {}) }, { all });
 }
 
 /** One shard's partial state of a groups run. */
