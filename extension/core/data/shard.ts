@@ -6,11 +6,13 @@
  * - a folder of Parquet parts with at least n parts: part k belongs to shard k mod n (a worker
  *   reads only its own parts);
  * - any other table: rows in blocks of SHARD_BLOCK_ROWS (1024) by row number, block b to shard b mod n
- *   (every worker reads the file through, and evaluates only its blocks).
+ *   (a CSV/TSV shard scans the file for record ends and parses only its blocks: csvShard.ts; other
+ *   formats are read through, and only the shard's blocks evaluated).
  */
 import { BadInputError } from '../errors';
 import { openTable } from './open-table';
 import { isDirectory, listParquetParts, openParquetDataset } from './parquet-dataset';
+import { csvShard } from './csvShard';
 import type { OpenTableOptions, RowBatch, TableReader } from './table';
 
 /** Rows per block of a file shard. */
@@ -104,5 +106,8 @@ export async function openTableShard(path: string, options: OpenTableOptions, sh
     const parts = await listParquetParts(path);
     if (parts.length >= shard.count) return openParquetDataset(path, { ...options, partFilter: (k) => k % shard.count === shard.index });
   }
-  return shardRows(await openTable(path, options), shard);
+  const table = await openTable(path, options);
+  // a CSV/TSV shard reads only its blocks' bytes (csvShard.ts; the whole file when the scan cannot)
+  if (table.format === 'csv' || table.format === 'tsv') return csvShard(table, table.format === 'csv' ? ',' : '\t', options, shard, SHARD_BLOCK_ROWS, shardRows(table, shard));
+  return shardRows(table, shard);
 }
