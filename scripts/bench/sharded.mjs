@@ -1,7 +1,8 @@
 // Sharded run vs one process (issue 15): `groups --predictions` over N rows (default 10M, set
 // BENCH_SHARD_ROWS) with 50 Poisson bootstrap replicates, once in one process and once as 2
 // shards on a 2-worker Dask LocalCluster (`bias-inspector distributed --local 2`). Prints wall
-// time and peak RSS (one process; each worker's CLI). Skipped when python3-distributed is missing.
+// time and peak RSS (one process; each worker's CLI), and each shard run alone (wall, CPU, RSS).
+// Skipped when python3-distributed is missing.
 import { spawnSync } from 'node:child_process';
 import { createWriteStream, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
@@ -58,12 +59,15 @@ try {
   const one = timed(['groups', '--spec', spec, ...common, '--json', join(dir, 'one.json')]);
   const merged = join(dir, 'merged.json');
   const many = timed(['distributed', '--local', '2', '--spec', spec, '--shards', '2', '--json', merged, '--', '--bootstrap', '50']);
+  // each shard alone in one process (no cluster): its own wall and CPU time and peak RSS
+  const alone = [0, 1].map((i) => timed(['groups', '--spec', spec, '--bootstrap', '50', '--shard', `${i}/2`, '--state', join(dir, `state-${i}.json`)]));
   const report = JSON.parse(readFileSync(merged, 'utf8'));
   const same = JSON.parse(readFileSync(join(dir, 'one.json'), 'utf8')).groups.overall.count === report.groups.overall.count;
   console.log(`rows: ${rows.toLocaleString('en-US')} predictions, 2 sensitive columns, 50 Poisson replicates`);
   console.log(`load average at start:  ${loadavg().map((x) => x.toFixed(2)).join(', ')} (${cpus().length} cores)`);
   console.log(`one process:            ${one.seconds.toFixed(2)} s wall, ${one.cpuSeconds.toFixed(2)} s CPU, peak RSS ${one.peakMb.toFixed(0)} MB`);
   console.log(`2 shards / 2 workers:   ${many.seconds.toFixed(2)} s (cluster start included), per shard: ${report.shards.map((s) => `#${s.shard} ${s.seconds.toFixed(2)} s, ${s.peakRssMb ?? '?'} MB`).join('; ')}`);
+  console.log(`each shard alone:       ${alone.map((x, i) => `#${i} ${x.seconds.toFixed(2)} s wall, ${x.cpuSeconds.toFixed(2)} s CPU, ${x.peakMb.toFixed(0)} MB`).join('; ')}`);
   console.log(`merged count equals the single run's: ${same}`);
 } finally {
   rmSync(dir, { recursive: true, force: true });
