@@ -1,9 +1,9 @@
 /**
  * A CSV/TSV shard that parses only its own rows (docs/SHARDING.md §1). Shard i of n owns the
  * blocks of 1024 data rows b ≡ i (mod n), by global row number; to know where a block starts, a
- * first pass scans the bytes for record ends without splitting fields: a line with no quote is
- * found with one `indexOf` of LF (a record ends at a line end outside quotes), and only a line
- * holding a quote goes through the byte splitter (RFC 4180 quoting: a quoted field may hold
+ * first pass scans the bytes for record ends without splitting fields: quote-free lines in one
+ * loop that stops only at LF, CR and `"` (a record ends at a line end outside quotes), and only a
+ * record holding a quote goes through the byte splitter (RFC 4180 quoting: a quoted field may hold
  * delimiters, doubled quotes and line ends), which also rejects what csv-parse would read
  * differently. Blank lines are not rows, as in the reader. The shard then reads and splits only
  * its blocks' bytes, with their global row numbers (the keyed Poisson bootstrap needs them).
@@ -43,8 +43,6 @@ export async function scanCsvBlocks(path: string, delimiter: string, shard: Shar
     let end = 0;
     let eof = false;
     let p = 0;
-    let nextQuote = -1; // cached: next quote at ≥ p in buf, or end when none (recomputed on refill)
-    let nextCr = -1;
     let mode = 0; // line ends: 0 not seen, 1 LF, 2 CRLF
     let headerSeen = false;
     let row = 0;
@@ -65,14 +63,7 @@ export async function scanCsvBlocks(path: string, delimiter: string, shard: Shar
       end = next.length;
       buf = next;
       p = 0;
-      nextQuote = -1;
-      nextCr = -1;
       if (options.progress) options.progress.bytesRead = base + end;
-    };
-    const find = (byte: number, cached: number): number => {
-      if (cached >= p) return cached;
-      const at = buf.indexOf(byte, p);
-      return at < 0 || at >= end ? end : at;
     };
     /** A record starts at p (file offset base + p): count it, open or close ranges at block starts. */
     const record = (): void => {
@@ -103,17 +94,43 @@ export async function scanCsvBlocks(path: string, delimiter: string, shard: Shar
         await refill();
         continue;
       }
-      let lf = buf.indexOf(LF, p);
-      if (lf < 0 || lf >= end) {
-        if (!eof) {
-          await refill();
+      // quote-free lines: one pass over the bytes, stopping at line ends and quotes only
+      let lineStart = p;
+      let k = p;
+      let cut = false; // a CR is the last byte read
+      const bytes: Uint8Array = buf; // a local the loop can keep in a register (buf is reassigned by refill)
+      const stop = end;
+      for (; k < stop; k++) {
+        const c = bytes[k]!;
+        if (c !== LF && c !== CR && c !== QUOTE) continue;
+        if (c === QUOTE) break;
+        if (c === CR) {
+          if (k + 1 >= end) {
+            cut = true;
+            break;
+          }
+          if (buf[k + 1] !== LF) return undefined; // a bare CR
+          if (mode === 0) mode = 2;
+          else if (mode !== 2) return undefined;
+          if (k > lineStart) {
+            p = lineStart;
+            record();
+          }
+          k++;
+          lineStart = k + 1;
           continue;
         }
-        lf = end; // the last line, without a line end
+        if (mode === 0) mode = 1;
+        else if (mode !== 1) return undefined; // an LF line end in a CRLF file
+        if (k > lineStart) {
+          p = lineStart;
+          record();
+        }
+        lineStart = k + 1;
       }
-      nextQuote = find(QUOTE, nextQuote);
-      if (nextQuote < lf) {
-        // a quoted field: the splitter reads the record (it may run over several lines)
+      p = lineStart;
+      if (k < end && buf[k] === QUOTE) {
+        // a record holding a quote: the splitter reads it (it may run over several lines)
         const r = splitter.split(buf, p, end, eof);
         if (r === Split.More) {
           await refill();
@@ -122,24 +139,18 @@ export async function scanCsvBlocks(path: string, delimiter: string, shard: Shar
         if (r === Split.Bail) return undefined;
         if (r === Split.End) break;
         const next = splitter.next;
-        if (next <= end && buf[next - 1] === LF && !lineEnd(next)) return undefined;
+        if (buf[next - 1] === LF && !lineEnd(next)) return undefined;
         if (r === Split.Record) record();
         p = next;
         continue;
       }
-      nextCr = find(CR, nextCr);
-      if (lf === end) {
-        // last line without a line end: a CR in it is one csv-parse reads otherwise
-        if (nextCr < end) return undefined;
-        if (lf > p) record();
-        p = end;
+      if (!eof) {
+        await refill(); // the rest of the line
         continue;
       }
-      const crlf = lf > p && buf[lf - 1] === CR;
-      if (nextCr < (crlf ? lf - 1 : lf)) return undefined; // a bare CR
-      if (!lineEnd(lf + 1)) return undefined;
-      if (lf > (crlf ? p + 1 : p)) record();
-      p = lf + 1;
+      if (cut) return undefined; // a CR at the end of the file
+      if (end > p) record(); // the last line, without a line end
+      p = end;
     }
     if (open_) ranges.push({ ...open_, end: base + end });
     return ranges;
