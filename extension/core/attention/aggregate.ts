@@ -100,6 +100,9 @@ export interface AttentionAggregate {
   readonly ranking: readonly HeadGroupDifference[];
 }
 
+/** The float64 arrays of a `Sums`, in the order its merge and its state (state.ts) list them. */
+export const SUM_ARRAYS = ['spanRows', 'entropy', 'normalized', 'first', 'special', 'span', 'histogram', 'cellCount', 'cellSum'] as const;
+
 /** Sums of one target: a cohort (the samples with one set of groups), or overall or a group at `finish`. */
 export class Sums {
   samples = 0;
@@ -165,7 +168,7 @@ export class Sums {
     this.rows += other.rows;
     this.normalizedRows += other.normalizedRows;
     this.specialRows += other.specialRows;
-    for (const key of ['spanRows', 'entropy', 'normalized', 'first', 'special', 'span', 'histogram', 'cellCount', 'cellSum'] as const) {
+    for (const key of SUM_ARRAYS) {
       const to = this[key];
       const from = other[key];
       for (let x = 0; x < to.length; x++) to[x]! += from[x]!;

@@ -5,10 +5,9 @@
  * merge adds the cohorts of every shard into one aggregator, whose `finish` is a single run's.
  */
 import { BadInputError } from '../errors';
-import { AttentionAggregator, type GroupKey, type Sums } from './aggregate';
+import { AttentionAggregator, SUM_ARRAYS, type GroupKey, type Sums } from './aggregate';
 
-/** The float64 arrays of a cohort's sums, in this order. */
-const ARRAYS = ['spanRows', 'entropy', 'normalized', 'first', 'special', 'span', 'histogram', 'cellCount', 'cellSum'] as const;
+const ARRAYS = SUM_ARRAYS;
 
 export interface AttentionSumsState {
   readonly samples: number;
@@ -19,14 +18,8 @@ export interface AttentionSumsState {
   readonly arrays: Readonly<Record<(typeof ARRAYS)[number], string>>;
 }
 
-export interface AttentionAggregatorState {
-  readonly layers: number;
-  readonly heads: number;
-  readonly maxLen: number;
-  readonly spans: readonly string[];
-  readonly causal: boolean;
-  readonly bins: number;
-  readonly minGroupSize: number;
+/** The aggregator's options (as its fields) and its cohorts. */
+export interface AttentionAggregatorState extends Pick<AttentionAggregator, 'layers' | 'heads' | 'maxLen' | 'spans' | 'causal' | 'bins' | 'minGroupSize'> {
   /** In order of first appearance in the shard. */
   readonly cohorts: readonly { readonly groups: readonly GroupKey[]; readonly sums: AttentionSumsState }[];
 }
