@@ -67,6 +67,8 @@ def main(argv=None):
     parser.add_argument("--cli", default=DEFAULT_CLI, help="bias-inspector cli.js on the workers")
     parser.add_argument("--retries", type=int, default=1, help="retries of a failed shard (default 1)")
     parser.add_argument("--env", action="append", default=[], metavar="K=V", help="environment for the CLI on the workers")
+    parser.add_argument("--check", action="store_true", help="gate the merged report on the spec's budgets (merge --check: exit 3 when one fails)")
+    parser.add_argument("--sarif", help="with --check: SARIF log of the failing budgets")
     parser.add_argument("--test-kill-worker-once", metavar="MARKER", help=argparse.SUPPRESS)
     parser.add_argument("extra", nargs="*", help="further CLI flags for every shard (after --)")
     args = parser.parse_args(argv)
@@ -111,7 +113,8 @@ def main(argv=None):
         timing = os.path.join(folder, "shards.json")
         with open(timing, "w", encoding="utf-8") as f:
             json.dump([{k: r[k] for k in ("shard", "seconds", "host", "pid", "peakRssMb")} for r in results], f)
-        done = subprocess.run([args.node, os.path.abspath(args.cli), "merge", *paths, "--shard-timing", timing, "--json", args.json])
+        gate = (["--check"] if args.check else []) + (["--sarif", os.path.abspath(args.sarif)] if args.sarif else [])
+        done = subprocess.run([args.node, os.path.abspath(args.cli), "merge", *paths, "--shard-timing", timing, "--json", args.json, *gate])
         return done.returncode
 
 

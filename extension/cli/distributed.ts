@@ -12,7 +12,7 @@ import { BadInputError, InspectorError, SHARDED_ANALYSES } from '../core/analyze
 
 interface DistributedFlags {
   scheduler?: string; local?: string; spec: string; shards: string; analysis: string; json: string;
-  python: string; node?: string; retries: string; env?: string[];
+  python: string; node?: string; retries: string; env?: string[]; check?: boolean; sarif?: string;
 }
 
 /** The Python entry point: next to the bundle (dist/cli.js -> python/), or in the source tree. */
@@ -42,6 +42,8 @@ export function registerDistributed(program: Command): void {
     .option('--node <exe>', 'Node.js on the workers (default: this Node.js)')
     .option('--retries <n>', 'retries of a failed shard', '1')
     .option('--env <K=V...>', 'environment variables for the CLI on the workers')
+    .option('--check', 'gate the merged report on the spec\'s budgets as `check` does: exit 3 when one fails')
+    .option('--sarif <file>', 'with --check: write a SARIF 2.1.0 log of the failing budgets')
     .argument('[flags...]', 'further flags of the analysis for every shard, after -- (e.g. -- --bootstrap 100 --ep cpu)')
     .action(async (extra: string[], flags: DistributedFlags) => {
       if (!flags.scheduler === !flags.local) throw new BadInputError('cli.bad-flag', 'distributed: give exactly one of --scheduler tcp://host:port or --local <workers>');
@@ -50,6 +52,7 @@ export function registerDistributed(program: Command): void {
       const retries = Number(flags.retries);
       if (!Number.isInteger(retries) || retries < 0 || retries > 10) throw new BadInputError('cli.bad-flag', `--retries ${flags.retries}: expected an integer from 0 to 10`);
       if (!(SHARDED_ANALYSES as readonly string[]).includes(flags.analysis)) throw new BadInputError('cli.bad-flag', `--analysis ${flags.analysis}: sharded runs support ${SHARDED_ANALYSES.join(', ')}`);
+      if (flags.sarif && !flags.check) throw new BadInputError('cli.bad-flag', `--sarif ${flags.sarif}: give --check too (the SARIF log lists the failing budgets of the gate)`);
       const spec = resolve(flags.spec);
       if (!existsSync(spec)) throw new BadInputError('file-not-found', `${spec}: spec file not found`, { file: spec });
       const args = [
@@ -58,6 +61,7 @@ export function registerDistributed(program: Command): void {
         '--spec', spec, '--shards', String(shards), '--analysis', flags.analysis, '--json', resolve(flags.json),
         '--node', flags.node ?? process.execPath, '--cli', resolve(process.argv[1] ?? join(__dirname, 'cli.js')), '--retries', String(retries),
         ...(flags.env ?? []).flatMap((kv) => ['--env', kv]),
+        ...(flags.check ? ['--check'] : []), ...(flags.sarif ? ['--sarif', resolve(flags.sarif)] : []),
         // Test hook: the first attempt of shard 0 kills its Dask worker (test/unit/cli/distributed.test.ts).
         ...(process.env['BIAS_INSPECTOR_TEST_KILL_WORKER_ONCE'] ? ['--test-kill-worker-once', process.env['BIAS_INSPECTOR_TEST_KILL_WORKER_ONCE']] : []),
         ...(extra.length > 0 ? ['--', ...extra] : []),

@@ -27,17 +27,24 @@ function run(args: string[], env: Record<string, string> = {}) {
 }
 
 
-test('a 2-worker Dask run of the demo spec equals the single run; a killed worker\'s shard is retried', { skip, timeout: 300_000 }, () => {
+test('a 2-worker Dask run of the demo spec equals the single run; a killed worker\'s shard is retried; --check gates on the budgets', { skip, timeout: 300_000 }, () => {
   assert.ok(hasDask, 'CI must install python3-distributed');
   const dir = mkdtempSync(join(tmpdir(), 'bias-dask-'));
   try {
+    // the demo spec with a budget that fails: the merged report carries it, --check exits 3
+    const spec = join(dir, 'budget.bias.json');
+    const demo = JSON.parse(readFileSync(join(root, 'examples/income-mlp.bias.json'), 'utf8')) as Record<string, unknown>;
+    writeFileSync(spec, JSON.stringify({ ...demo, model: join(root, 'examples/income-mlp.onnx'), data: join(root, 'examples/income.csv'), budgets: [{ figure: 'groups.disparity.equalized_odds_difference', max: 0.001 }] }, null, 2));
+    const sarif = join(dir, 'budgets.sarif');
     const single = join(dir, 'single.json');
     const merged = join(dir, 'merged.json');
     const marker = join(dir, 'killed');
     const one = run(['groups', '--spec', spec, '--bootstrap', '30', '--bootstrap-scheme', 'poisson', '--ep', 'cpu', '--json', single]);
     assert.equal(one.code, 0, one.stderr);
-    const many = run(['distributed', '--local', '2', '--spec', spec, '--shards', '3', '--json', merged, '--', '--bootstrap', '30', '--ep', 'cpu'], { BIAS_INSPECTOR_TEST_KILL_WORKER_ONCE: marker });
-    assert.equal(many.code, 0, many.stderr);
+    const many = run(['distributed', '--local', '2', '--spec', spec, '--shards', '3', '--json', merged, '--check', '--sarif', sarif, '--', '--bootstrap', '30', '--ep', 'cpu'], { BIAS_INSPECTOR_TEST_KILL_WORKER_ONCE: marker });
+    assert.equal(many.code, 3, many.stderr);
+    const log = JSON.parse(readFileSync(sarif, 'utf8')) as { runs: { results: { ruleId: string }[] }[] };
+    assert.equal(log.runs[0]!.results.length, 1);
     assert.ok(existsSync(marker), 'the test hook killed the worker running shard 0 once');
     const a = JSON.parse(readFileSync(single, 'utf8')) as Record<string, unknown>;
     const b = JSON.parse(readFileSync(merged, 'utf8')) as Record<string, unknown> & { shards: { shard: number; rows: number; provider: string; host: string }[] };
