@@ -113,8 +113,9 @@ export function registerAttention(program: Command): void {
       const fromFlags = flags.spec === undefined;
       const flagErrors = <T>(work: () => Promise<T>): Promise<T> => (fromFlags ? withFlagErrors(work) : work());
       const spec = await flagErrors(() => specFromFlags(flags));
-      if (flags.compareEp) return flagErrors(() => compare(spec, flags));
       const sharded = shardOf(flags, spec);
+      if (flags.compareEp && sharded) throw new BadInputError('cli.bad-flag', '--compare-ep compares two providers on the first rows; it writes no shard state (drop --shard/--state)');
+      if (flags.compareEp) return flagErrors(() => compare(spec, flags));
       checkOutputs({ '--json': flags.json, '--html': flags.html }, specInputs(spec));
       const samples = intFlag(flags.samples, '--samples');
       const length = intFlag(flags.length, '--length', 2);
