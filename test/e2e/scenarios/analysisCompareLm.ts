@@ -91,8 +91,8 @@ export const analysisCompareLm: Scenario = {
     const paramsHead = clean(await view.locator('[data-testid="compare-parameters-headline"]').innerText());
     log(`parameters: ${paramsHead}`);
     check(paramsHead.startsWith(`Parameters that changed: ${p!.changed.length} of ${p!.compared} tensors`), `the parameters headline reads "${paramsHead}"`);
-    await view.locator('[data-testid="compare-sides"]').scrollIntoViewIfNeeded();
-    await shot('compare panel, both language models side by side');
+    await view.locator('[data-testid="compare-parameters"] tbody tr').last().scrollIntoViewIfNeeded();
+    await shot('compare panel, the weights that changed');
 
     const note = await wb.waitForNotification('no group is significantly worse');
     log(`notification: ${note}`);
