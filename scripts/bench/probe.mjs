@@ -11,7 +11,8 @@
 // The sides run in turn, the order rotating every repeat; ratios are of the medians.
 // Usage: node --import tsx scripts/bench/probe.mjs [--prompts 1000] [--batch 64] [--repeats 9]
 //   [--warmup 1] [--threads N (default: runProbe's own choice)] [--ort-default (also time the strong
-//   baseline with onnxruntime's default intra-op threads)]
+//   baseline with onnxruntime's default intra-op threads)] [--cold N (also N fresh processes per side,
+//   one call each: the CLI's case, no JIT warm-up)]
 import { statSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -116,6 +117,17 @@ const inputs = lmFeeds.languageModelFeeds(prepared.proto, prepared.summary.input
 await prepared.session.release();
 if (!inputs.mask || !inputs.positions || inputs.ids.dtype !== 'int64') throw new Error('the bench expects int64 input_ids, attention_mask and position_ids');
 
+// --one <side>: one call of that side in this fresh process (onnxruntime initialised first on
+// another model), printed as JSON: the cold case a CLI run is (no JIT warm-up).
+const one = args.includes('--one') ? args[args.indexOf('--one') + 1] : undefined;
+if (one) {
+  const warm = await runtime.openSession(join(root, 'examples/income-mlp.onnx'), 'income-mlp.onnx', { providers });
+  await warm.session.release();
+  const res = one === 'ours' ? await ours() : await raw(texts, inputs, one === 'cached');
+  process.stdout.write(`${JSON.stringify(res)}\n`);
+  process.exit(0);
+}
+
 const sides = {
   ours: { run: ours, ms: [], cpu: [] },
   raw: { run: () => raw(texts, inputs, false), ms: [], cpu: [] },
@@ -159,3 +171,24 @@ console.log(`    ${verdict(sides.ours, sides.cached)}`);
 if (sides.cachedOrtDefault) console.log(`  ${line("the strong baseline with onnxruntime's default intra-op threads", sides.cachedOrtDefault)}`);
 console.log(`  load average ${loadBefore.map((x) => x.toFixed(1)).join(' ')} before, ${loadAfter.map((x) => x.toFixed(1)).join(' ')} after (1, 5, 15 min)`);
 for (const name of names) console.log(`  ${name}: wall ${sides[name].ms.map(f0).join(', ')} ms; CPU ${sides[name].cpu.map(f0).join(', ')} ms`);
+
+// Cold: --cold N fresh processes per side, each timing a single call (the sides alternate).
+const cold = flag('--cold', 0);
+if (cold > 0) {
+  const { spawnSync } = await import('node:child_process');
+  const coldSides = { ours: { ms: [], cpu: [] }, cached: { ms: [], cpu: [] } };
+  for (let r = 0; r < cold; r++) {
+    for (const name of r % 2 ? ['cached', 'ours'] : ['ours', 'cached']) {
+      const child = spawnSync(process.execPath, ['--import', 'tsx', fileURLToPath(import.meta.url), '--one', name, '--prompts', String(prompts), '--batch', String(batchSize), '--threads', String(threads)], { encoding: 'utf8', cwd: root });
+      if (child.status !== 0) throw new Error(`--one ${name} failed: ${child.stderr}`);
+      const res = JSON.parse(child.stdout.trim().split('\n').pop());
+      coldSides[name].ms.push(res.ms);
+      coldSides[name].cpu.push(res.cpu);
+    }
+  }
+  console.log(`cold: one call per fresh process (onnxruntime initialised on another model first), ${cold} processes per side:`);
+  console.log(`  ${line('ours (runProbe)', coldSides.ours)}`);
+  console.log(`  ${line('strong baseline', coldSides.cached)}`);
+  console.log(`    ${verdict(coldSides.ours, coldSides.cached)}`);
+  console.log(`  load average ${loadavg().map((x) => x.toFixed(1)).join(' ')} after`);
+}
