@@ -367,8 +367,9 @@ function checkProbeSpec(spec: ResolvedSpec): ProbeSpec {
  * Intra-op threads of a probe's session (settings 0/unset): sessionThreads with the host counted
  * busy, as attention does: between runs the probe tokenises, builds feeds and reads the logits,
  * so a small model leaves a core to it (every core but one; all of them from LARGE_MODEL_BYTES).
- * Measured on the 2-core benchmark VM with the demo LM: onnxruntime's own choice (2 spinning
- * threads) made the probe ~1.8x slower than 1 thread (BENCHMARKS.md, language-model probes).
+ * Measured on the shared 2-core benchmark VM with the demo LM (load average 6.6): 2 threads took
+ * 400 ms wall / 206 ms CPU per 1000 prompts against 230 / 117 ms with 1 (BENCHMARKS.md,
+ * language-model probes, round 3).
  * undefined when the file cannot be stat'ed (prepareModel then names the problem).
  */
 async function probeThreads(model: string): Promise<number | undefined> {
