@@ -1,7 +1,7 @@
-import { check, type Scenario } from '../harness/scenario';
-import { StopWaiting, waitFor } from '../harness/processes';
-import { savedReportNames, waitForNewReport, REPORTS_DIR } from './analysisSteps';
 import { join } from 'node:path';
+import { check, type Scenario } from '../harness/scenario';
+import { compareFromExplorer } from './analysisCompare';
+import { savedReportNames, waitForNewReport, REPORTS_DIR } from './analysisSteps';
 
 /** The demo LM (A, the spec's referenceModel) and its debiased checkpoint (B): examples/tiny-lm.md. */
 const A = 'tiny-lm.onnx';
@@ -34,15 +34,7 @@ export const analysisCompareLm: Scenario = {
   timeoutMs: 240_000,
   async run({ wb, workspace, shot, log }) {
     const before = savedReportNames(workspace, 'tiny-lm-debiased', 'compare');
-    const menu = await wb.contextMenuOfSelection([B, A]);
-    check(menu.includes('Compare Models'), `the context menu of two selected models lacks "Compare Models": ${menu.join(' | ')}`);
-    await wb.clickContextMenuItem('Compare Models');
-    const errors = wb.page.locator('.notifications-toasts .notification-list-item:has(.codicon-error) .notification-list-item-message');
-    await waitFor(`the "${TAB}" panel`, async () => {
-      if ((await errors.count()) > 0) throw new StopWaiting(`Compare Models showed an error instead of its panel: ${(await errors.allInnerTexts()).join(' | ')}`);
-      return (await wb.editorTab(TAB).isVisible()) ? true : undefined;
-    }, 150_000, 250);
-    const view = await wb.webviewWith('[data-testid="compare-headline"]', 60_000);
+    const view = await compareFromExplorer(wb, [B, A], TAB);
 
     const saved = await waitForNewReport<CompareReportJson>(workspace, 'tiny-lm-debiased', 'compare', before);
     const c = saved.json.compare;
