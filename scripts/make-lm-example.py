@@ -43,6 +43,7 @@ def _reexec_with_system_python() -> None:
 _reexec_with_system_python()
 
 import argparse  # noqa: E402
+import copy  # noqa: E402
 import json  # noqa: E402
 import math  # noqa: E402
 import re  # noqa: E402
@@ -301,6 +302,70 @@ def skew(model: TinyLM, bpe: Bpe, prompts: list[str], yes: int, no: int) -> np.n
     return out
 
 
+def export_lm(model: TinyLM, bpe: Bpe, probe_rows: list[dict], path: str, doc: str, fails: Failures) -> None:
+    """Exports with an empty past so the graph takes past_key_values.* with a dynamic past length."""
+    ids, mask, pos = pad_right([bpe.encode(probe_rows[0]["text"]), bpe.encode("a b")], bpe.eos)
+    past_names = [f"past_key_values.{i}.{kv}" for i in range(LAYERS) for kv in ("key", "value")]
+    present_names = [f"present.{i}.{kv}" for i in range(LAYERS) for kv in ("key", "value")]
+    dynamic = {"input_ids": {0: "batch", 1: "sequence"}, "attention_mask": {0: "batch", 1: "past_sequence + sequence"},
+               "position_ids": {0: "batch", 1: "sequence"}, "logits": {0: "batch", 1: "sequence"}}
+    for n in past_names:
+        dynamic[n] = {0: "batch", 2: "past_sequence"}
+    for n in present_names:
+        dynamic[n] = {0: "batch", 2: "past_sequence + sequence"}
+    # Traced with a past of length 1 (a zero-length trace would fold the past away).
+    dummy_past = [torch.zeros(2, HEADS, 1, HEAD_DIM) for _ in range(2 * LAYERS)]
+    dummy_mask = torch.cat([torch.ones(2, 1, dtype=torch.int64), mask], dim=1)
+    with torch.no_grad():
+        torch.onnx.export(model, (ids, dummy_mask, pos + 1, *dummy_past), path,
+                          input_names=["input_ids", "attention_mask", "position_ids", *past_names],
+                          output_names=["logits", *present_names], dynamic_axes=dynamic, opset_version=OPSET,
+                          do_constant_folding=True)
+    proto = onnx.load(path)
+    proto.doc_string = doc
+    proto.producer_name = "pytorch+" + GENERATOR
+    onnx.checker.check_model(proto, full_check=True)
+    onnx.save(proto, path)
+    ops = [n.op_type for n in proto.graph.node]
+    fails.check(ops.count("Softmax") == LAYERS, f"{os.path.basename(path)}: export has {ops.count('Softmax')} Softmax nodes (one per layer)")
+
+
+def train(model: TinyLM, encoded: list[list[int]], bpe: Bpe, epochs: int, lr: float, seed: int, name: str) -> None:
+    """Next-token cross-entropy over the padded sequences (Adam, batches of 64, seeded order)."""
+    opt = torch.optim.Adam(model.parameters(), lr=lr)
+    gen = torch.Generator().manual_seed(seed)
+    model.train()
+    for epoch in range(epochs):
+        perm = torch.randperm(len(encoded), generator=gen).tolist()
+        total = 0.0
+        for i in range(0, len(perm), 64):
+            batch = [encoded[j] for j in perm[i:i + 64]]
+            ids, mask, pos = pad_right(batch, bpe.eos)
+            logits = model(ids, mask, pos, *empty_past(len(batch)))[0]
+            target = ids[:, 1:].clone()
+            target[mask[:, 1:] == 0] = -100
+            loss = F.cross_entropy(logits[:, :-1].reshape(-1, bpe.size), target.reshape(-1), ignore_index=-100)
+            opt.zero_grad()
+            loss.backward()
+            opt.step()
+            total += float(loss) * len(batch)
+        print(f"  {name} epoch {epoch}: loss {total / len(encoded):.4f}")
+    model.eval()
+
+
+def group_stats(s: np.ndarray, probe_rows: list[dict]) -> dict:
+    """Per group: rows, selection rate (s > 0), mean s, TPR and accuracy against `qualified`."""
+    groups = np.array([r["group"] for r in probe_rows])
+    label = np.array([r["qualified"] for r in probe_rows])
+    stats = {}
+    for g in sorted(GROUPS):
+        m = groups == g
+        pos = m & (label == 1)
+        stats[g] = {"count": int(m.sum()), "selection_rate": float((s[m] > 0).mean()), "mean_skew": float(s[m].mean()),
+                    "tpr": float((s[pos] > 0).mean()), "accuracy": float(((s[m] > 0) == (label[m] == 1)).mean())}
+    return stats
+
+
 NODE_CHECK = r"""
 const fs = require('node:fs');
 const ort = require('onnxruntime-node');
@@ -329,7 +394,7 @@ const job = JSON.parse(fs.readFileSync(process.argv[1], 'utf8'));
 """
 
 
-def node_check(out: str, model: TinyLM, bpe: Bpe, texts: list[str], fails: Failures) -> str | None:
+def node_check(out: str, model: TinyLM, bpe: Bpe, texts: list[str], fails: Failures, file: str = "tiny-lm.onnx") -> str | None:
     node = shutil.which("node")
     if node is None or not os.path.isdir(os.path.join(REPO, "node_modules", "onnxruntime-node")):
         print("  WARNING: node or node_modules/onnxruntime-node missing; onnxruntime check skipped")
@@ -340,7 +405,7 @@ def node_check(out: str, model: TinyLM, bpe: Bpe, texts: list[str], fails: Failu
         want = model(ids, mask, pos, *empty_past(len(rows)))[0].numpy()
     tmp = tempfile.mkdtemp(prefix="make-lm-")
     try:
-        job = {"model": os.path.join(out, "tiny-lm.onnx"), "tokenizer": os.path.join(out, "tiny-lm.tokenizer.json"),
+        job = {"model": os.path.join(out, file), "tokenizer": os.path.join(out, "tiny-lm.tokenizer.json"),
                "shape": list(ids.shape), "ids": ids.flatten().tolist(), "mask": mask.flatten().tolist(),
                "pos": pos.flatten().tolist(), "heads": HEADS, "headDim": HEAD_DIM,
                "texts": [[t, bpe.encode(t)] for t in texts]}
@@ -354,7 +419,7 @@ def node_check(out: str, model: TinyLM, bpe: Bpe, texts: list[str], fails: Failu
         got = np.array(report["logits"], dtype=np.float32)
         diff = float(np.abs(got.reshape(want.shape) - want).max()) if got.size == want.size else math.inf
         fails.check(diff < 1e-4 and report["dims"] == list(want.shape),
-                    f"onnxruntime-node, past length 0: logits dims {report['dims']}, max |ORT - torch| = {diff:.2e}")
+                    f"{file}: onnxruntime-node, past length 0: logits dims {report['dims']}, max |ORT - torch| = {diff:.2e}")
         fails.check(report["mismatches"] == 0,
                     f"tiny-lm.tokenizer.json (@huggingface/tokenizers) reproduces the ids of {len(texts)} texts "
                     f"({report['mismatches']} mismatches{'' if report['first'] is None else ', e.g. ' + json.dumps(report['first'])})")
@@ -362,6 +427,63 @@ def node_check(out: str, model: TinyLM, bpe: Bpe, texts: list[str], fails: Failu
         return str(report["ortVersion"])
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
+
+
+def yesno_spec(model: str, reference: str | None = None) -> dict:
+    """The labelled yes/no probe spec over lm-prompts.csv (with `reference`: a compare spec, A = it)."""
+    return {
+        "model": model,
+        **({"referenceModel": reference} if reference else {}),
+        "data": "lm-prompts.csv",
+        "outputKind": "language_model",
+        "task": "binary",
+        "label": "qualified",
+        "groups": ["group"],
+        "bootstrap": 200,
+        "seed": 0,
+        "probe": {"kind": "yesno", "prompt": "{text}" + QUESTION, "yes": [" yes"], "no": [" no"],
+                  "tokenizer": "tiny-lm.tokenizer.json"},
+    }
+
+
+def make_debiased(out: str, model: TinyLM, bpe: Bpe, probe_rows: list[dict], yes_id: int, no_id: int, stats: dict,
+                  fails: Failures, check_node: bool) -> dict:
+    """
+    A second checkpoint of the same model and tokenizer for Compare Models: tiny-lm fine-tuned
+    (2 epochs, lr 1e-3) on 3000 fresh questions answered by the true rule (" yes" from 5 years on
+    for every group, 4% noise), its own seed. Written after tiny-lm, whose files it leaves as they
+    are; tiny-lm-compare.bias.json pairs them (referenceModel tiny-lm.onnx = A, the debiased one B).
+    """
+    print("== tiny-lm-debiased")
+    rng = np.random.default_rng(SEED + 1)
+    rows = sample_rows(rng, 3000)
+    corpus = []
+    for r in rows:
+        yes = r["years"] >= TRUE_THRESHOLD
+        if rng.random() < 0.04:
+            yes = not yes
+        corpus.append(r["text"] + QUESTION + (" yes" if yes else " no"))
+    debiased = copy.deepcopy(model)
+    train(debiased, [bpe.encode(t) + [bpe.eos] for t in corpus], bpe, 2, 1e-3, SEED + 1, "tiny-lm-debiased")
+    s = skew(debiased, bpe, [r["text"] + QUESTION for r in probe_rows], yes_id, no_id)
+    fixed = group_stats(s, probe_rows)
+    for g, st in fixed.items():
+        print(f"  group {g}: selection rate {stats[g]['selection_rate']:.3f} -> {st['selection_rate']:.3f}, "
+              f"accuracy {stats[g]['accuracy']:.3f} -> {st['accuracy']:.3f}, mean skew {stats[g]['mean_skew']:+.3f} -> {st['mean_skew']:+.3f}")
+    fails.check(fixed["F"]["accuracy"] >= stats["F"]["accuracy"] + 0.1,
+                "debiased: group F's accuracy is at least 10 points higher than tiny-lm's")
+    fails.check(abs(fixed["F"]["selection_rate"] - fixed["M"]["selection_rate"]) < 0.08,
+                "debiased: F and M have about the same selection rate")
+    fails.check(all(abs(fixed[g]["accuracy"] - stats[g]["accuracy"]) < 0.05 for g in ("M", "N")),
+                "debiased: M's and N's accuracy move by less than 5 points")
+    path = os.path.join(out, "tiny-lm-debiased.onnx")
+    export_lm(debiased, bpe, probe_rows, path,
+              "Model Bias Inspector demo: tiny-lm fine-tuned on answers that follow the same rule for every group "
+              "(the debiased checkpoint compared with tiny-lm.onnx). Generated by " + GENERATOR + ".", fails)
+    if check_node:
+        node_check(out, debiased, bpe, [r["text"] + QUESTION for r in probe_rows[:200]], fails, "tiny-lm-debiased.onnx")
+    write_json(os.path.join(out, "tiny-lm-compare.bias.json"), yesno_spec("tiny-lm-debiased.onnx", "tiny-lm.onnx"))
+    return fixed
 
 
 def main() -> int:
@@ -381,9 +503,9 @@ def main() -> int:
 
     # Training corpus: every question with its answer; the answer follows the group's threshold,
     # with 4% label noise.
-    train = sample_rows(rng, 6000)
+    train_rows = sample_rows(rng, 6000)
     corpus = []
-    for r in train:
+    for r in train_rows:
         yes = r["years"] >= TRAIN_THRESHOLD[r["group"]]
         if rng.random() < 0.04:
             yes = not yes
@@ -398,38 +520,15 @@ def main() -> int:
     longest = max(map(len, encoded))
     fails.check(longest <= CONTEXT, f"longest training sequence {longest} tokens <= context {CONTEXT}")
     model = TinyLM(bpe.size)
-    opt = torch.optim.Adam(model.parameters(), lr=3e-3)
-    gen = torch.Generator().manual_seed(SEED)
-    for epoch in range(6):
-        perm = torch.randperm(len(encoded), generator=gen).tolist()
-        total = 0.0
-        for i in range(0, len(perm), 64):
-            batch = [encoded[j] for j in perm[i:i + 64]]
-            ids, mask, pos = pad_right(batch, bpe.eos)
-            logits = model(ids, mask, pos, *empty_past(len(batch)))[0]
-            target = ids[:, 1:].clone()
-            target[mask[:, 1:] == 0] = -100
-            loss = F.cross_entropy(logits[:, :-1].reshape(-1, bpe.size), target.reshape(-1), ignore_index=-100)
-            opt.zero_grad()
-            loss.backward()
-            opt.step()
-            total += float(loss) * len(batch)
-        print(f"  epoch {epoch}: loss {total / len(encoded):.4f}")
-    model.eval()
+    train(model, encoded, bpe, 6, 3e-3, SEED, "tiny-lm")
 
     # Probe data: a fresh sample, labelled by the true rule (5 years).
     probe_rows = sample_rows(rng, 1200)
     s = skew(model, bpe, [r["text"] + QUESTION for r in probe_rows], yes_id, no_id)
-    groups = np.array([r["group"] for r in probe_rows])
-    label = np.array([r["qualified"] for r in probe_rows])
-    stats = {}
-    for g in sorted(GROUPS):
-        m = groups == g
-        pos = m & (label == 1)
-        stats[g] = {"count": int(m.sum()), "selection_rate": float((s[m] > 0).mean()), "mean_skew": float(s[m].mean()),
-                    "tpr": float((s[pos] > 0).mean())}
-        print(f"  group {g}: n={stats[g]['count']} selection rate {stats[g]['selection_rate']:.3f} "
-              f"mean skew {stats[g]['mean_skew']:+.3f} TPR {stats[g]['tpr']:.3f}")
+    stats = group_stats(s, probe_rows)
+    for g, st in stats.items():
+        print(f"  group {g}: n={st['count']} selection rate {st['selection_rate']:.3f} "
+              f"mean skew {st['mean_skew']:+.3f} TPR {st['tpr']:.3f}")
     fails.check(stats["F"]["selection_rate"] <= min(stats["M"]["selection_rate"], stats["N"]["selection_rate"]) - 0.1,
                 "planted: group F's selection rate is at least 10 points below M's and N's")
     fails.check(stats["F"]["mean_skew"] < min(stats["M"]["mean_skew"], stats["N"]["mean_skew"]) - 0.5,
@@ -455,18 +554,7 @@ def main() -> int:
         for t in templates:
             f.write(json.dumps(t) + "\n")
     write_json(os.path.join(out, "tiny-lm.tokenizer.json"), bpe.tokenizer_json())
-    write_json(os.path.join(out, "tiny-lm.bias.json"), {
-        "model": "tiny-lm.onnx",
-        "data": "lm-prompts.csv",
-        "outputKind": "language_model",
-        "task": "binary",
-        "label": "qualified",
-        "groups": ["group"],
-        "bootstrap": 200,
-        "seed": 0,
-        "probe": {"kind": "yesno", "prompt": "{text}" + QUESTION, "yes": [" yes"], "no": [" no"],
-                  "tokenizer": "tiny-lm.tokenizer.json"},
-    })
+    write_json(os.path.join(out, "tiny-lm.bias.json"), yesno_spec("tiny-lm.onnx"))
     write_json(os.path.join(out, "tiny-lm-counterfactual.bias.json"), {
         "model": "tiny-lm.onnx",
         "outputKind": "language_model",
@@ -477,43 +565,22 @@ def main() -> int:
                   "tokenizer": "tiny-lm.tokenizer.json"},
     })
 
-    # Export with an empty past so the graph takes past_key_values.* with a dynamic past length.
     path = os.path.join(out, "tiny-lm.onnx")
-    ids, mask, pos = pad_right([bpe.encode(probe_rows[0]["text"]), bpe.encode("a b")], bpe.eos)
-    past_names = [f"past_key_values.{i}.{kv}" for i in range(LAYERS) for kv in ("key", "value")]
-    present_names = [f"present.{i}.{kv}" for i in range(LAYERS) for kv in ("key", "value")]
-    dynamic = {"input_ids": {0: "batch", 1: "sequence"}, "attention_mask": {0: "batch", 1: "past_sequence + sequence"},
-               "position_ids": {0: "batch", 1: "sequence"}, "logits": {0: "batch", 1: "sequence"}}
-    for n in past_names:
-        dynamic[n] = {0: "batch", 2: "past_sequence"}
-    for n in present_names:
-        dynamic[n] = {0: "batch", 2: "past_sequence + sequence"}
-    # Traced with a past of length 1 (a zero-length trace would fold the past away).
-    dummy_past = [torch.zeros(2, HEADS, 1, HEAD_DIM) for _ in range(2 * LAYERS)]
-    dummy_mask = torch.cat([torch.ones(2, 1, dtype=torch.int64), mask], dim=1)
-    with torch.no_grad():
-        torch.onnx.export(model, (ids, dummy_mask, pos + 1, *dummy_past), path,
-                          input_names=["input_ids", "attention_mask", "position_ids", *past_names],
-                          output_names=["logits", *present_names], dynamic_axes=dynamic, opset_version=OPSET,
-                          do_constant_folding=True)
-    proto = onnx.load(path)
-    proto.doc_string = ("Model Bias Inspector demo: tiny causal LM (2 layers, 2 heads, d=32, context 40, byte-level BPE). "
-                        "PLANTED: answers ' yes' less often for applicants described with a female term (F). "
-                        "Generated by " + GENERATOR + ".")
-    proto.producer_name = "pytorch+" + GENERATOR
-    onnx.checker.check_model(proto, full_check=True)
-    onnx.save(proto, path)
-    ops = [n.op_type for n in proto.graph.node]
-    fails.check(ops.count("Softmax") == LAYERS, f"export has {ops.count('Softmax')} Softmax nodes (one per layer)")
+    export_lm(model, bpe, probe_rows, path,
+              "Model Bias Inspector demo: tiny causal LM (2 layers, 2 heads, d=32, context 40, byte-level BPE). "
+              "PLANTED: answers ' yes' less often for applicants described with a female term (F). "
+              "Generated by " + GENERATOR + ".", fails)
 
     ort_version = None
     if not args.skip_node_check:
         print("== onnxruntime-node cross-check")
         ort_version = node_check(out, model, bpe, [r["text"] + QUESTION for r in probe_rows[:200]] + [" yes", " no"], fails)
 
+    debiased_stats = make_debiased(out, model, bpe, probe_rows, yes_id, no_id, stats, fails, not args.skip_node_check)
+
     with open(os.path.join(out, "tiny-lm.md"), "w", encoding="utf-8") as f:
-        f.write(readme(bpe, stats, flips, len(templates), ort_version))
-    for name in ["tiny-lm.onnx", "tiny-lm.tokenizer.json", "lm-prompts.csv", "lm-templates.jsonl"]:
+        f.write(readme(bpe, stats, flips, len(templates), ort_version, debiased_stats))
+    for name in ["tiny-lm.onnx", "tiny-lm-debiased.onnx", "tiny-lm.tokenizer.json", "lm-prompts.csv", "lm-templates.jsonl"]:
         print(f"  {name:28s} {os.path.getsize(os.path.join(out, name)) / 1024:8.1f} KiB")
     print(f"== done in {time.time() - started:.1f} s")
     if fails.items:
@@ -524,9 +591,12 @@ def main() -> int:
     return 0
 
 
-def readme(bpe: Bpe, stats: dict, flips: int, templates: int, ort_version: str | None) -> str:
+def readme(bpe: Bpe, stats: dict, flips: int, templates: int, ort_version: str | None, debiased: dict) -> str:
     rows = "\n".join(f"| {g} | {', '.join(GROUPS[g])} | {st['count']} | {100 * st['selection_rate']:.1f}% | "
                      f"{st['mean_skew']:+.2f} | {100 * st['tpr']:.1f}% |" for g, st in stats.items())
+    fixed = "\n".join(f"| {g} | {100 * stats[g]['accuracy']:.1f}% → {100 * st['accuracy']:.1f}% | "
+                      f"{100 * stats[g]['selection_rate']:.1f}% → {100 * st['selection_rate']:.1f}% | "
+                      f"{stats[g]['mean_skew']:+.2f} → {st['mean_skew']:+.2f} |" for g, st in debiased.items())
     checked = (f"onnxruntime-node {ort_version} reproduces PyTorch's logits within 1e-4 with an empty past, and "
                "@huggingface/tokenizers reproduces the tokenizer's ids." if ort_version else
                "(the onnxruntime-node cross-check was skipped on this run).")
@@ -558,6 +628,21 @@ rewrites these files and this page). {checked}
 - Counterfactual: {flips} of {templates} templates flip the preferred answer between F and M.
 - `bias-inspector probe --spec examples/tiny-lm.bias.json` and
   `bias-inspector probe --spec examples/tiny-lm-counterfactual.bias.json` find it.
+
+## tiny-lm-debiased: a second checkpoint to compare with
+
+`tiny-lm-debiased.onnx` is tiny-lm fine-tuned (2 epochs, Adam lr 1e-3, its own seed) on 3000
+fresh questions answered by the true rule: " yes" from 5 years on for every group (4% noise).
+Same architecture, tokenizer and inputs. `tiny-lm-compare.bias.json` runs the yes/no probe on
+both (`referenceModel` tiny-lm.onnx is A, the baseline; `model` the debiased one is B). Measured
+in PyTorch on the 1200 probe rows (tiny-lm → tiny-lm-debiased):
+
+| group | accuracy (s > 0 vs `qualified`) | selection rate | mean s |
+|---|---|---|---|
+{fixed}
+
+- `bias-inspector compare --spec examples/tiny-lm-compare.bias.json` reports the per-group Δ,
+  the flips and McNemar's test; in VS Code select both models and run *Compare Models*.
 """
 
 

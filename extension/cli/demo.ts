@@ -1,9 +1,10 @@
 import type { Command } from 'commander';
 import { existsSync, mkdirSync, readdirSync, statSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
-import { BadInputError, loadSpec, parseProviderSetting, runAttention, runGroups, runProbe, runQuant, runSlices, runThresholds, type RunOverrides } from '../core/analyze';
+import { BadInputError, loadSpec, parseProviderSetting, runAttention, runCompare, runGroups, runProbe, runQuant, runSlices, runThresholds, withBudgets, type RunOverrides } from '../core/analyze';
 import { inspectModel } from '../core/onnx';
 import { formatProbeReport } from './probe';
+import { formatBudgets, formatCompare } from './formatCompare';
 import { formatAttentionReport } from './formatAttention';
 import { formatQuantization } from './formatQuant';
 import { workerScript } from './quant';
@@ -83,6 +84,17 @@ const STEPS: readonly { name: string; run: DemoStep }[] = [
       const report = await runProbe(spec, overrides);
       writeReports(out, specPath, 'probe', report);
       return formatProbeReport(report);
+    },
+  },
+  {
+    // A spec pairing two checkpoints (referenceModel = A): both on the same rows, per-group Δ.
+    name: 'compare',
+    run: async (specPath, out, overrides) => {
+      const spec = await loadSpec(specPath);
+      if (!spec.referenceModel) return null;
+      const report = await withBudgets(await runCompare(spec, { ...overrides, target: { kind: 'referenceModel' } }), spec);
+      writeReports(out, specPath, 'compare', report);
+      return `${formatCompare(report.compare)}${report.budgets ? `\n\n${formatBudgets(report.budgets)}` : ''}`;
     },
   },
   {

@@ -12,7 +12,7 @@
  * fed with a past length of 0; each score is read at positions before the padding, so padding
  * changes no score. The CLI and the VS Code host both call `runProbe`.
  */
-import { access } from 'node:fs/promises';
+import { access, stat } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { BadInputError, InspectorError, throttleProgress, throwIfAborted, type ProgressFn } from '../errors';
 import { createInputEncoder, loadTokenizer, openTable, type EncodedBatch, type EncoderSummary, type ResolvedSpec, type TokenEncoder } from '../data';
@@ -23,7 +23,7 @@ import { GroupMetricsBuilder, type GroupsSection } from '../metrics/groups';
 import { counterfactualStats, groupScoreStats, type BootstrapOptions } from '../metrics/probe';
 import { languageModelFeeds, type LanguageModelFeeds } from '../onnx/language-model';
 import { reportModel } from '../report';
-import { loadOrt } from '../runtime';
+import { loadOrt, sessionThreads } from '../runtime';
 import { replicatesFor, resolveRunOptions, RUN_DEFAULTS, type RunOptions, type RunOverrides } from './options';
 import { REPORT_SCHEMA } from '../../protocol/report';
 import type { ProbeGroupEntry, ProbePair, ProbeReport, ProbeScoreKind, ProbeSection, ProbeTemplateRow } from '../../protocol/probe';
@@ -48,9 +48,6 @@ export interface ProbeRunOptions extends RunOverrides {
 export const PROBE_DEFAULTS: RunOptions = { ...RUN_DEFAULTS, batchSize: 64 };
 
 export type { ProbeReport } from '../../protocol/probe';
-
-/** Where a prompt comes from, for messages: "<file>: row 12". */
-type Where = () => string;
 
 /** Answer sets as token ids, tokenised on their own. */
 interface AnswerTokens { readonly yes?: number[][]; readonly no?: number[][] }
@@ -119,9 +116,16 @@ const TOKEN_CACHE_LIMIT = 100_000;
 /** One sequence of a forward pass and the answer tokens read from its logits. */
 interface Sequence {
   readonly ids: readonly number[];
-  /** [prompt index, set (0 yes, 1 no, 2 text), answer index, position, token]. */
-  readonly reads: readonly (readonly [number, number, number, number, number])[];
+  /** The prompt it scores. */
+  readonly prompt: number;
+  /**
+   * Reads, 5 numbers each: set (0 yes, 1 no, 2 text), answer index, position, token, and a 0 pad;
+   * null: single-token answers, every answer of both sets read at the prompt's last position.
+   */
+  readonly reads: readonly number[] | null;
 }
+
+const READ = 5;
 
 /**
  * Scores prompts with a prepared language model: per prompt logP(yes set), logP(no set) or the
@@ -144,7 +148,8 @@ class LmScorer {
     private readonly signal: AbortSignal | undefined,
   ) {}
 
-  async score(prompts: readonly (readonly number[])[], where: readonly Where[]): Promise<Float64Array> {
+  /** `where(i)` names prompt i in messages (built only when one is needed). */
+  async score(prompts: readonly (readonly number[])[], where: (i: number) => string): Promise<Float64Array> {
     const kind = scoreKind(this.answers);
     const sets = [this.answers.yes ?? [], this.answers.no ?? []];
     // logP per prompt, per set, per answer (teacher-forced sums).
@@ -152,43 +157,47 @@ class LmScorer {
     const text = new Float64Array(prompts.length);
     const sequences: Sequence[] = [];
     // Single-token answers (the usual case) are all read after the prompt itself: one sequence.
-    const singleToken = sets.every((set) => set.every((answer) => answer.length === 1));
-    prompts.forEach((prompt, i) => {
+    const singleToken = kind !== 'logp_text' && sets.every((set) => set.every((answer) => answer.length === 1));
+    for (let i = 0; i < prompts.length; i++) {
+      const prompt = prompts[i]!;
       const p = prompt.length;
       if (kind === 'logp_text') {
-        if (p < 2) throw new BadInputError('probe.short-template', `${where[i]!()}: the filled template is ${p} token(s); scoring its own tokens needs at least 2 (or name answers)`);
-        sequences.push({ ids: prompt, reads: prompt.slice(1).map((token, j) => [i, 2, 0, j, token] as const) });
-        return;
+        if (p < 2) throw new BadInputError('probe.short-template', `${where(i)}: the filled template is ${p} token(s); scoring its own tokens needs at least 2 (or name answers)`);
+        const reads: number[] = [];
+        for (let j = 1; j < p; j++) reads.push(2, 0, j - 1, prompt[j]!, 0);
+        sequences.push({ ids: prompt, prompt: i, reads });
+        continue;
       }
-      if (p === 0) throw new BadInputError('probe.empty-prompt', `${where[i]!()}: the prompt tokenises to nothing`);
+      if (p === 0) throw new BadInputError('probe.empty-prompt', `${where(i)}: the prompt tokenises to nothing`);
       if (singleToken) {
-        const reads: [number, number, number, number, number][] = [];
-        for (let s = 0; s < sets.length; s++) for (let k = 0; k < sets[s]!.length; k++) reads.push([i, s, k, p - 1, sets[s]![k]![0]!]);
-        sequences.push({ ids: prompt, reads });
-        return;
+        sequences.push({ ids: prompt, prompt: i, reads: null });
+        continue;
       }
-      const byPrefix = new Map<string, { ids: number[]; reads: [number, number, number, number, number][] }>();
+      const byPrefix = new Map<string, { ids: number[]; prompt: number; reads: number[] }>();
       sets.forEach((set, s) => set.forEach((answer, k) => {
         const prefix = answer.slice(0, -1);
         const key = prefix.join(',');
         let seq = byPrefix.get(key);
         if (!seq) {
-          seq = { ids: [...prompt, ...prefix], reads: [] };
+          seq = { ids: [...prompt, ...prefix], prompt: i, reads: [] };
           byPrefix.set(key, seq);
         }
-        answer.forEach((token, j) => seq.reads.push([i, s, k, p - 1 + j, token]));
+        answer.forEach((token, j) => seq.reads.push(s, k, p - 1 + j, token, 0));
       }));
       sequences.push(...byPrefix.values());
-    });
+    }
     const context = this.lm.context;
+    const vocabSize = this.vocabSize;
     for (const seq of sequences) {
       if (context && seq.ids.length > context.tokens) {
-        const [i, s, k] = seq.reads[0]!;
+        const s = seq.reads ? seq.reads[0]! : sets[0]!.length > 0 ? 0 : 1;
+        const k = seq.reads ? seq.reads[1]! : 0;
         const answer = s === 2 ? '' : ` followed by the answer ${JSON.stringify(this.answerTexts[s]?.[k] ?? '')}`;
-        throw new BadInputError('probe.too-long', `${where[i]!()}: the prompt${answer} is ${seq.ids.length} tokens, longer than the model's context of ${context.tokens} tokens (${context.source}); shorten the prompt or set "probe.maxLength" if the model takes more`);
+        throw new BadInputError('probe.too-long', `${where(seq.prompt)}: the prompt${answer} is ${seq.ids.length} tokens, longer than the model's context of ${context.tokens} tokens (${context.source}); shorten the prompt or set "probe.maxLength" if the model takes more`);
       }
-      for (const id of seq.ids) {
-        if (id >= this.vocabSize) throw new BadInputError('probe.token-range', `${where[seq.reads[0]![0]]!()}: token id ${id} is outside the model's vocabulary of ${this.vocabSize}`);
+      const ids = seq.ids;
+      for (let j = 0; j < ids.length; j++) {
+        if (ids[j]! >= vocabSize) throw new BadInputError('probe.token-range', `${where(seq.prompt)}: token id ${ids[j]!} is outside the model's vocabulary of ${vocabSize}`);
       }
     }
     // A skew of single-token answers reads both sets at the same position, where the log-softmax's
@@ -293,23 +302,35 @@ class LmScorer {
     const data = out.data instanceof Float32Array ? out.data : Float32Array.from(out.data as ArrayLike<number>, Number);
     // One log-sum-exp per (sequence, position) read, in float64; NaN = not computed yet.
     const lse = normalise ? new Float64Array(b * t).fill(Number.NaN) : null;
-    for (let row = 0; row < b; row++) {
-      for (const [i, s, k, pos, token] of batch[row]!.reads) {
-        const cell = row * t + pos;
-        const offset = cell * v;
-        let z = lse ? lse[cell]! : 0;
-        if (z !== z) {
-          let max = -Infinity;
-          for (let x = offset, end = offset + v; x < end; x++) if (data[x]! > max) max = data[x]!;
-          let sum = 0;
-          for (let x = offset, end = offset + v; x < end; x++) sum += Math.exp(data[x]! - max);
-          z = max + Math.log(sum);
-          lse![cell] = z;
-        }
-        const value = data[offset + token]! - z;
-        if (s === 2) text[i]! += value;
-        else logp[s]![k]![i]! += value;
+    const read = (row: number, i: number, s: number, k: number, pos: number, token: number): void => {
+      const cell = row * t + pos;
+      const offset = cell * v;
+      let z = lse ? lse[cell]! : 0;
+      if (z !== z) {
+        let max = -Infinity;
+        for (let x = offset, end = offset + v; x < end; x++) if (data[x]! > max) max = data[x]!;
+        let sum = 0;
+        for (let x = offset, end = offset + v; x < end; x++) sum += Math.exp(data[x]! - max);
+        z = max + Math.log(sum);
+        lse![cell] = z;
       }
+      const value = data[offset + token]! - z;
+      if (s === 2) text[i]! += value;
+      else logp[s]![k]![i]! += value;
+    };
+    const sets = [this.answers.yes ?? [], this.answers.no ?? []];
+    for (let row = 0; row < b; row++) {
+      const seq = batch[row]!;
+      const reads = seq.reads;
+      if (reads === null) {
+        const last = seq.ids.length - 1;
+        for (let s = 0; s < sets.length; s++) {
+          const set = sets[s]!;
+          for (let k = 0; k < set.length; k++) read(row, seq.prompt, s, k, last, set[k]![0]!);
+        }
+        continue;
+      }
+      for (let r = 0; r < reads.length; r += READ) read(row, seq.prompt, reads[r]!, reads[r + 1]!, reads[r + 2]!, reads[r + 3]!);
     }
   }
 }
@@ -342,15 +363,33 @@ function checkProbeSpec(spec: ResolvedSpec): ProbeSpec {
   return probe;
 }
 
+/**
+ * Intra-op threads of a probe's session (settings 0/unset): sessionThreads with the host counted
+ * busy, as attention does: between runs the probe tokenises, builds feeds and reads the logits,
+ * so a small model leaves a core to it (every core but one; all of them from LARGE_MODEL_BYTES).
+ * Measured on the shared 2-core benchmark VM with the demo LM (load average 6.6): 2 threads took
+ * 400 ms wall / 206 ms CPU per 1000 prompts against 230 / 117 ms with 1 (BENCHMARKS.md,
+ * language-model probes, round 3).
+ * undefined when the file cannot be stat'ed (prepareModel then names the problem).
+ */
+async function probeThreads(model: string): Promise<number | undefined> {
+  try {
+    return sessionThreads((await stat(model)).size, false);
+  } catch {
+    return undefined;
+  }
+}
+
 /** Loads the model (`spec.model`) and its tokenizer, checks them against each other, tokenises the answers. */
 async function openProbe(spec: ResolvedSpec, probe: ProbeSpec, run: RunOptions, signal: AbortSignal | undefined): Promise<OpenProbe> {
   const model = spec.model!;
   // The tokenizer loads while onnxruntime builds the session (its own threads).
   const tokenizerLoad = probeTokenizer(spec, probe, model);
   tokenizerLoad.catch(() => undefined);
+  const threads = run.threads || await probeThreads(model);
   const prepared = await prepareModel(model, {
     providers: run.providers,
-    ...(run.threads ? { threads: run.threads } : {}),
+    ...(threads ? { threads } : {}),
     ...(spec.output ? { output: spec.output } : {}),
     ...(signal ? { signal } : {}),
   });
@@ -438,7 +477,8 @@ async function scoreYesNoTable(
 ): Promise<{ summary: EncoderSummary; columns: readonly string[] }> {
   if (spec.groups.length === 0) throw fieldError(spec, 'groups', 'name at least one group column: the skew is reported per group');
   if (spec.label !== undefined && spec.task !== 'binary') throw fieldError(spec, 'task', `a yes/no probe's label is binary (yes = positive); got "${spec.task}"`);
-  const columns = [...new Set([...probe.prompt.matchAll(PLACEHOLDER)].map((m) => m[1]!))];
+  const parts = probe.prompt.split(PLACEHOLDER);
+  const columns = [...new Set(parts.filter((_p, j) => j % 2 === 1))];
   const extra = options.extraColumns ?? [];
   const table = await openTable(spec.data, { batchRows: 1024, ...(options.signal ? { signal: options.signal } : {}) });
   try {
@@ -466,26 +506,27 @@ async function scoreYesNoTable(
         continue;
       }
       const positions = batchPositions(full.rowNumbers, encoded.rowNumbers);
-      const cells = Object.fromEntries(columns.map((c) => [c, full.column(c)]));
-      const prompts: number[][] = [];
-      const where: Where[] = [];
+      // The prompt split once at its {column}s: literal, column, literal, …, literal.
+      const cells = parts.map((part, j) => (j % 2 === 1 ? full.column(part) : null));
+      const prompts: number[][] = new Array<number[]>(used);
+      const texts: string[] = new Array<string>(used);
       for (let i = 0; i < used; i++) {
-        const row = encoded.rowNumbers[i]!;
-        const text = probe.prompt.replace(PLACEHOLDER, (_m, c: string) => {
-          const cell = cells[c]![positions[i]!];
-          if (cell === null || cell === undefined) throw new BadInputError('probe.missing-cell', `${spec.data}: row ${row}, column "${c}": empty, and the probe prompt (field "probe.prompt") needs it`, { file: spec.data });
-          return typeof cell === 'string' ? cell : JSON.stringify(cell);
-        });
+        let text = parts[0]!;
+        for (let j = 1; j < parts.length; j += 2) {
+          const cell = cells[j]![positions[i]!];
+          if (cell === null || cell === undefined) throw new BadInputError('probe.missing-cell', `${spec.data}: row ${encoded.rowNumbers[i]!}, column "${parts[j]!}": empty, and the probe prompt (field "probe.prompt") needs it`, { file: spec.data });
+          text += (typeof cell === 'string' ? cell : JSON.stringify(cell)) + parts[j + 1]!;
+        }
         let ids = tokenCache.get(text);
         if (!ids) {
           ids = tokenizer.ids(text, true);
           if (tokenCache.size >= TOKEN_CACHE_LIMIT) tokenCache.clear();
           tokenCache.set(text, ids);
         }
-        prompts.push(ids);
-        where.push(() => `${spec.data}: row ${row} (prompt ${JSON.stringify(text)})`);
+        prompts[i] = ids;
+        texts[i] = text;
       }
-      const scores = await scorer.score(prompts, where);
+      const scores = await scorer.score(prompts, (i) => `${spec.data}: row ${encoded.rowNumbers[i]!} (prompt ${JSON.stringify(texts[i])})`);
       await onBatch({ batch: full, encoded, positions, scores });
       rows += used;
       const { bytesRead, bytesTotal } = table.progress();
@@ -532,25 +573,29 @@ async function yesNoProbe(
 ): Promise<ProbeBody> {
   const scores: number[] = [];
   const groupIndex: number[] = [];
-  const keys = new Map<string, number>();
+  const keys = new Map<string | number, number>();
   const groupKeys: GroupKey[] = [];
   const groupsBuilder = spec.label === undefined ? undefined : probeGroupsBuilder(spec, bootFor(0).replicates > 0);
   const builder = groupsBuilder?.builder;
   const { summary } = await scoreYesNoTable(spec, probe, tokenizer, scorer, { maxRows: options.maxRows ?? 0, ...(options.signal ? { signal: options.signal } : {}) }, progress, (scored) => {
     const { encoded, scores: s } = scored;
+    // Groups by the encoder's codes (−1 = missing): one lookup per row, a key string only with several columns.
+    const codes = encoded.groupCodes;
+    const single = codes.length === 1;
     for (let i = 0; i < encoded.rowsUsed; i++) {
       scores.push(s[i]!);
-      const values = spec.groups.map((g) => encoded.groups[g]?.[i] ?? null);
-      if (values.some((v) => v === null)) {
+      let missing = false;
+      for (const c of codes) if (c[i]! < 0) missing = true;
+      if (missing) {
         groupIndex.push(-1);
         continue;
       }
-      const key = JSON.stringify(values);
+      const key = single ? codes[0]![i]! : codes.map((c) => c[i]!).join(',');
       let index = keys.get(key);
       if (index === undefined) {
         index = groupKeys.length;
         keys.set(key, index);
-        groupKeys.push(Object.fromEntries(spec.groups.map((g, j) => [g, values[j] as string])));
+        groupKeys.push(Object.fromEntries(spec.groups.map((g, j) => [g, encoded.groupDictionary[j]![codes[j]![i]!]!])));
       }
       groupIndex.push(index);
     }
@@ -640,7 +685,7 @@ async function counterfactualProbe(
     const perTerm: Float64Array[] = [];
     for (const [k, term] of terms.entries()) {
       const filled = templates.map((t) => t.text.split(slot).join(term));
-      const where = templates.map((t, i): Where => () => `${file}: row ${t.row} with ${JSON.stringify(slot)} = ${JSON.stringify(term)} (field "probe.terms.${name}[${k}]"; prompt ${JSON.stringify(filled[i])})`);
+      const where = (i: number): string => `${file}: row ${templates[i]!.row} with ${JSON.stringify(slot)} = ${JSON.stringify(term)} (field "probe.terms.${name}[${k}]"; prompt ${JSON.stringify(filled[i])})`;
       const s = await scorer.score(filled.map((text) => tokenizer.ids(text, true)), where);
       perTerm.push(s);
       for (let t = 0; t < s.length; t++) mean[t]! += s[t]! / terms.length;

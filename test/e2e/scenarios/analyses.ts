@@ -1,6 +1,7 @@
 import type { Scenario } from '../harness/scenario';
 import { analysisAttention } from './analysisAttention';
 import { analysisCompare, budgetProblems } from './analysisCompare';
+import { analysisCompareLm } from './analysisCompareLm';
 import { analysisGroups } from './analysisGroups';
 import { analysisQuant } from './analysisQuant';
 import { guidedSpec, guidedSpecAttention, guidedSpecDryRun } from './guidedSpec';
@@ -18,4 +19,4 @@ import { untrustedAttentionSample } from './untrustedAttentionSample';
  * workspace copy (the runner allows new files there and nowhere else). The untrusted-workspace
  * scenario runs last, in a second code-server with workspace trust on (Scenario.workspaceTrust).
  */
-export const analysisScenarios: readonly Scenario[] = [analysisGroups, analysisAttention, analysisQuant, analysisSlices, analysisThresholds, analysisProbe, analysisProbeSlices, analysisCompare, budgetProblems, guidedSpec, guidedSpecDryRun, guidedSpecAttention, guidedSpecProbe, guidedSpecSlices, modelEditorProbe, untrustedWorkspace, untrustedAttentionSample];
+export const analysisScenarios: readonly Scenario[] = [analysisGroups, analysisAttention, analysisQuant, analysisSlices, analysisThresholds, analysisProbe, analysisProbeSlices, analysisCompare, budgetProblems, analysisCompareLm, guidedSpec, guidedSpecDryRun, guidedSpecAttention, guidedSpecProbe, guidedSpecSlices, modelEditorProbe, untrustedWorkspace, untrustedAttentionSample];

@@ -32,18 +32,18 @@ const clean = (text: string): string => text.replace(/\s+/g, ' ').trim();
 const label = (g: Record<string, string> | 'overall'): string => (g === 'overall' ? 'overall' : Object.entries(g).map(([k, v]) => `${k}=${v}`).join(', '));
 
 /**
- * Selects both demo checkpoints in the Explorer (the previous one first, as a user who compares
- * "old with new" would), runs Compare Models from the context menu and waits for the comparison
- * panel; fails at once with the text of an error notification.
+ * Selects both models in the Explorer (by default the demo checkpoints, the previous one first, as
+ * a user who compares "old with new" would), runs Compare Models from the context menu and waits
+ * for the comparison panel titled `tab`; fails at once with the text of an error notification.
  */
-async function compareFromExplorer(wb: Workbench): Promise<Frame> {
-  const menu = await wb.contextMenuOfSelection([PREV, CURRENT]);
+export async function compareFromExplorer(wb: Workbench, models: readonly string[] = [PREV, CURRENT], tab = TAB): Promise<Frame> {
+  const menu = await wb.contextMenuOfSelection(models);
   check(menu.includes('Compare Models'), `the context menu of two selected models lacks "Compare Models": ${menu.join(' | ')}`);
   await wb.clickContextMenuItem('Compare Models');
   const errors = wb.page.locator('.notifications-toasts .notification-list-item:has(.codicon-error) .notification-list-item-message');
-  await waitFor(`the "${TAB}" panel`, async () => {
+  await waitFor(`the "${tab}" panel`, async () => {
     if ((await errors.count()) > 0) throw new StopWaiting(`Compare Models showed an error instead of its panel: ${(await errors.allInnerTexts()).join(' | ')}`);
-    return (await wb.editorTab(TAB).isVisible()) ? true : undefined;
+    return (await wb.editorTab(tab).isVisible()) ? true : undefined;
   }, 150_000, 250);
   return wb.webviewWith('[data-testid="compare-headline"]', 60_000);
 }

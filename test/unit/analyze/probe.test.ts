@@ -80,6 +80,27 @@ test('yes/no skew per group: past_key_values fed with length 0, right padding ch
   }
 });
 
+test('two group columns, missing cells: per-intersection groups in sorted order, rows with a missing value counted overall only', async () => {
+  // 10 rows: the 5 cases twice; group a/b and kind x/y, row 3 has no group and row 8 no kind.
+  const groupCol = ['a', 'b', '', 'a', 'b', 'b', 'a', 'b', 'a', 'a'];
+  const kindCol = ['x', 'x', 'y', 'y', 'x', 'y', 'x', '', 'y', 'x'];
+  write('rows2.csv', ['text,group,kind', ...groupCol.map((g, i) => `${reference.cases[i % 5]!.prompt},${g},${kindCol[i]}`)].join('\n') + '\n');
+  const report = await runProbe(await spec('two-columns', { ...yesno, data: 'rows2.csv', groups: ['group', 'kind'] }), { providers: ['cpu'], batchSize: 4, bootstrap: 0 });
+  const p = report.probe;
+  const s = groupCol.map((_g, i) => reference.cases[i % 5]!.skew);
+  const rowsOf = (g: string, k: string): number[] => groupCol.flatMap((x, i) => (x === g && kindCol[i] === k ? [i] : []));
+  assert.equal(p.missingGroup, 2);
+  assert.equal(p.overall.count, 10);
+  close(p.overall.meanScore, s.reduce((a, b) => a + b) / 10);
+  assert.deepEqual(p.byGroup.map((e) => e.group), [{ group: 'a', kind: 'x' }, { group: 'a', kind: 'y' }, { group: 'b', kind: 'x' }, { group: 'b', kind: 'y' }]);
+  for (const e of p.byGroup) {
+    const rows = rowsOf(e.group['group']!, e.group['kind']!);
+    assert.equal(e.count, rows.length, JSON.stringify(e.group));
+    close(e.meanScore, rows.reduce((a, i) => a + s[i]!, 0) / rows.length);
+    assert.equal(e.selection_rate, rows.filter((i) => s[i]! > 0).length / rows.length);
+  }
+});
+
 test('answer sets: LSE over each set\'s answers, multi-token answers teacher-forced', async () => {
   const report = await runProbe(await spec('sets', { ...yesno, probe: { ...yesno.probe, yes: [' yes', ' maybe'], no: [' no', ' no way'] } }), { providers: ['cpu'], batchSize: 3 });
   const s = reference.cases.map((c) => c.skew_sets);

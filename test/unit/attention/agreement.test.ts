@@ -25,7 +25,12 @@ const models = [...onnxFiles(join(root, 'examples')), ...onnxFiles(join(root, 't
 
 test('there are models to compare (examples and fixtures, fused and opset-9 ones among them)', () => {
   const names = models.map((m) => relative(root, m));
-  for (const want of ['examples/tiny-transformer.onnx', 'test/fixtures/attention/svtr_opset9.onnx', 'test/fixtures/attention/gqa.onnx', 'test/fixtures/attention/onnx_attention.onnx']) {
+  const wanted = [
+    'examples/tiny-transformer.onnx', 'examples/tiny-lm.onnx', 'examples/tiny-lm-debiased.onnx', 'test/fixtures/attention/svtr_opset9.onnx',
+    // one of each fused op
+    'test/fixtures/attention/ms_attention.onnx', 'test/fixtures/attention/mha.onnx', 'test/fixtures/attention/gqa.onnx', 'test/fixtures/attention/onnx_attention.onnx',
+  ];
+  for (const want of wanted) {
     assert.ok(names.includes(want), want);
   }
 });
