@@ -65,40 +65,50 @@ const BLOCK = 256;
 /** Replicates drawn together when rows are drawn (see `draw`). */
 const REPLICATE_BATCH = 16;
 
+/** The block's draws: ⌈m/4⌉ values of the generator, in order (4 rows of 8 bits each). */
+let draws = new Uint32Array(256);
+
 /** Sums the values of `m` rows drawn uniformly from a full block (8 bits of a draw per row) into `acc`. */
 function gatherFull(v: Float64Array, stride: number, base: number, m: number, rng: Xoshiro128, acc: Float64Array): void {
+  const k = (m + 3) >> 2;
+  if (draws.length < k) draws = new Uint32Array(Math.max(k, draws.length * 2));
+  const u32 = draws;
+  rng.fillU32(u32, k);
   if (stride === 3) {
+    // the block's rows only: indices 0..767
+    const b = v.subarray(base * 3, base * 3 + BLOCK * 3);
     let s0 = 0;
     let s1 = 0;
     let s2 = 0;
     let j = 0;
+    let q = 0;
     for (; j + 4 <= m; j += 4) {
-      const u = rng.nextU32();
-      let r = (base + (u & 255)) * 3;
-      s0 += v[r] as number;
-      s1 += v[r + 1] as number;
-      s2 += v[r + 2] as number;
-      r = (base + ((u >>> 8) & 255)) * 3;
-      s0 += v[r] as number;
-      s1 += v[r + 1] as number;
-      s2 += v[r + 2] as number;
-      r = (base + ((u >>> 16) & 255)) * 3;
-      s0 += v[r] as number;
-      s1 += v[r + 1] as number;
-      s2 += v[r + 2] as number;
-      r = (base + (u >>> 24)) * 3;
-      s0 += v[r] as number;
-      s1 += v[r + 1] as number;
-      s2 += v[r + 2] as number;
+      const u = u32[q++] as number;
+      let r = (u & 255) * 3;
+      s0 += b[r] as number;
+      s1 += b[r + 1] as number;
+      s2 += b[r + 2] as number;
+      r = ((u >>> 8) & 255) * 3;
+      s0 += b[r] as number;
+      s1 += b[r + 1] as number;
+      s2 += b[r + 2] as number;
+      r = ((u >>> 16) & 255) * 3;
+      s0 += b[r] as number;
+      s1 += b[r + 1] as number;
+      s2 += b[r + 2] as number;
+      r = (u >>> 24) * 3;
+      s0 += b[r] as number;
+      s1 += b[r + 1] as number;
+      s2 += b[r + 2] as number;
     }
     if (j < m) {
-      let u = rng.nextU32();
+      let u = u32[q] as number;
       for (; j < m; j++) {
-        const r = (base + (u & 255)) * 3;
+        const r = (u & 255) * 3;
         u >>>= 8;
-        s0 += v[r] as number;
-        s1 += v[r + 1] as number;
-        s2 += v[r + 2] as number;
+        s0 += b[r] as number;
+        s1 += b[r + 1] as number;
+        s2 += b[r + 2] as number;
       }
     }
     acc[0] = s0;
@@ -115,7 +125,7 @@ function gatherFull(v: Float64Array, stride: number, base: number, m: number, rn
     let s5 = 0;
     let u = 0;
     for (let j = 0; j < m; j++) {
-      if ((j & 3) === 0) u = rng.nextU32();
+      if ((j & 3) === 0) u = u32[j >> 2] as number;
       const r = (base + (u & 255)) * 6;
       u >>>= 8;
       s0 += v[r] as number;
@@ -137,7 +147,7 @@ function gatherFull(v: Float64Array, stride: number, base: number, m: number, rn
   const rows = scratchRows(m);
   let u = 0;
   for (let j = 0; j < m; j++) {
-    if ((j & 3) === 0) u = rng.nextU32();
+    if ((j & 3) === 0) u = u32[j >> 2] as number;
     rows[j] = (base + (u & 255)) * stride;
     u >>>= 8;
   }

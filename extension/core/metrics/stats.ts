@@ -84,6 +84,28 @@ export class Xoshiro128 {
     return result;
   }
 
+  /** The next `count` values of nextU32() into out[0, count), the state in locals (a tight loop). */
+  fillU32(out: Uint32Array, count: number): void {
+    let a = this.a;
+    let b = this.b;
+    let c = this.c;
+    let d = this.d;
+    for (let j = 0; j < count; j++) {
+      out[j] = Math.imul(rotl(Math.imul(b, 5), 7), 9);
+      const t = b << 9;
+      c ^= a;
+      d ^= b;
+      b ^= c;
+      a ^= d;
+      c ^= t;
+      d = rotl(d, 11);
+    }
+    this.a = a;
+    this.b = b;
+    this.c = c;
+    this.d = d;
+  }
+
   /** Uniform double in [0, 1) with 53 random bits. */
   nextFloat(): number {
     const hi = this.nextU32() >>> 5;

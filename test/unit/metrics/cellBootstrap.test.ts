@@ -385,3 +385,82 @@ function dictionaryOf(b: GroupMetricsBuilder, c: number): string[] {
   rank.forEach((g, code) => (out[code] = g >= 0 ? (Object.values(keys[g]!)[0] as string) : `(unused ${code})`));
   return out;
 }
+
+test('the generator\'s fillU32 gives the values of as many nextU32 calls, and the state after them', () => {
+  const a = new Xoshiro128(99);
+  const b = new Xoshiro128(99);
+  for (const k of [0, 1, 5, 64, 257]) {
+    const out = new Uint32Array(k + 3).fill(7);
+    a.fillU32(out, k);
+    const want = Array.from({ length: k }, () => b.nextU32());
+    assert.deepEqual([...out.subarray(0, k)], want);
+    assert.deepEqual([...out.subarray(k)], [7, 7, 7]);
+  }
+  assert.equal(a.nextU32(), b.nextU32());
+});
+
+test('cells+rows, by hand: block counts of 16 replicates, then block by block 8-bit row draws (full block) and rejected 6-bit chunks (the 44-row block)', () => {
+  // one cell (one group, label 1, prediction 1, ECE bin 14) of 300 rows: blocks of 256 and 44 rows
+  const n = 300;
+  const r = new Xoshiro128(21);
+  const score = Array.from({ length: n }, () => 0.94 + 0.05 * r.nextFloat());
+  const loss = score.map((p) => -Math.log(p));
+  const e = encode(score.map(() => 'g'));
+  const builder = new GroupMetricsBuilder({ task: 'binary', sensitive: ['g'] });
+  builder.add({ label: score.map(() => 1), pred: score.map(() => 1), score, loss, groups: [e.codes], groupValues: [e.dict] });
+  const rows = builder.storedRows();
+  const side = builder.bootstrapRows();
+  assert.ok(side);
+  const cells = new CellResampler({ n: rows.n, slot: rows.slot, codes: rows.codes, slots: builder.intersectionSlots, sides: [side] });
+  assert.equal(cells.method, 'cells+rows');
+  assert.equal(cells.cells, 1);
+
+  const rng = new Xoshiro128(5);
+  const hand = new Xoshiro128(5);
+  const replicates = 32;
+  for (let batch = 0; batch < replicates / 16; batch++) {
+    const counts = Array.from({ length: 16 }, () => {
+      const c = new Float64Array(2);
+      multinomialBySizes(hand, n, [256, 44], c);
+      return c;
+    });
+    const lossSums = new Float64Array(16);
+    for (const [block, base, size] of [[0, 0, 256], [1, 256, 44]] as const) {
+      for (let rep = 0; rep < 16; rep++) {
+        const m = counts[rep]![block]!;
+        let sum = 0;
+        if (size === 256) {
+          let u = 0;
+          for (let j = 0; j < m; j++) {
+            if (j % 4 === 0) u = hand.nextU32();
+            sum += loss[base + (u & 255)]!;
+            u >>>= 8;
+          }
+        } else {
+          let u = 0;
+          let left = 0;
+          for (let j = 0; j < m; j++) {
+            let k: number;
+            do {
+              if (left === 0) {
+                u = hand.nextU32();
+                left = 5;
+              }
+              k = u & 63;
+              u >>>= 6;
+              left--;
+            } while (k >= size);
+            sum += loss[base + k]!;
+          }
+        }
+        if (m > 0) lossSums[rep] = lossSums[rep]! + sum;
+      }
+    }
+    for (let rep = 0; rep < 16; rep++) {
+      cells.draw(rng);
+      const replicate = builder.replicateFrom((raw) => cells.fill(0, raw));
+      assert.equal(replicate.overall.count, n);
+      assert.equal(replicate.overall.loss, lossSums[rep]! / n, `replicate ${batch * 16 + rep}`);
+    }
+  }
+});
