@@ -464,3 +464,54 @@ test('cells+rows, by hand: block counts of 16 replicates, then block by block 8-
     }
   }
 });
+
+test('the WebAssembly row drawing (bootstrapKernel.ts) gives the TypeScript loops\' replicates bit for bit: 3 values a row, weighted (4), multiclass, regression, blocks of 1 to 256 rows', () => {
+  const r = new Xoshiro128(17);
+  const n = 2600;
+  const k = 3;
+  const cols = { label: [] as number[], pred: [] as number[], probs: [] as number[], loss: [] as number[], yr: [] as number[], pr: [] as number[], lr: [] as number[], g: [] as string[] };
+  for (let i = 0; i < n; i++) {
+    const y = r.nextInt(k);
+    const raw = [r.nextFloat(), r.nextFloat(), r.nextFloat()];
+    raw[y]! += 0.6;
+    const s = raw.reduce((a, b) => a + b, 0);
+    const p = raw.map((v) => v / s);
+    cols.label.push(y);
+    cols.pred.push(p.indexOf(Math.max(...p)));
+    cols.probs.push(...p);
+    cols.loss.push(-Math.log(p[y]!));
+    const t = r.nextFloat() * 10;
+    cols.yr.push(t);
+    cols.pr.push(t + (r.nextFloat() - 0.5) * 2);
+    cols.lr.push(i % 50 === 0 ? NaN : (cols.pr[i]! - t) ** 2);
+    // a dominant group (full blocks) and rare ones (blocks of a few rows, some of one)
+    cols.g.push(i % 10 === 0 ? ['b', 'c', 'd', 'e', 'f', 'h', 'i'][r.nextInt(7)] as string : 'a');
+  }
+  const e = encode(cols.g);
+  const multi = new GroupMetricsBuilder({ task: 'multiclass', numClasses: k, sensitive: ['g'] });
+  multi.add({ label: cols.label, pred: cols.pred, loss: cols.loss, probs: cols.probs, groups: [e.codes], groupValues: [e.dict] });
+  const reg = new GroupMetricsBuilder({ task: 'regression', sensitive: ['g'] });
+  reg.add({ label: cols.yr, pred: cols.pr, loss: cols.lr, groups: [e.codes], groupValues: [e.dict] });
+  const builders: [string, GroupMetricsBuilder][] = [
+    ['binary scored', scoredBuilder(31, 3000)], ['binary weighted', scoredBuilder(32, 3000, { weights: true })], ['multiclass', multi], ['regression', reg],
+  ];
+  for (const [what, builder] of builders) {
+    const rows = builder.storedRows();
+    const side = builder.bootstrapRows();
+    assert.ok(side);
+    const make = (wasm: boolean): CellResampler => new CellResampler({ n: rows.n, slot: rows.slot, codes: rows.codes, slots: builder.intersectionSlots, sides: [side] }, { wasm });
+    const kernel = make(true);
+    const loops = make(false);
+    assert.equal(kernel.wasm, true, what);
+    assert.equal(loops.wasm, false, what);
+    assert.equal(kernel.method, 'cells+rows', what);
+    const ra = new Xoshiro128(3);
+    const rb = new Xoshiro128(3);
+    for (let b = 0; b < 40; b++) {
+      kernel.draw(ra);
+      loops.draw(rb);
+      assert.deepEqual(values(builder.replicateFrom((raw) => kernel.fill(0, raw))), values(builder.replicateFrom((raw) => loops.fill(0, raw))), `${what}, replicate ${b}`);
+    }
+    assert.equal(ra.nextU32(), rb.nextU32(), `${what}: the generators end in the same state`);
+  }
+});
