@@ -68,7 +68,7 @@ export const wasmKernelsPlugin = {
         contents: '// Assembled by npm run build from extension/core/quant/simd/source.ts (also dist/quant-kernels.wasm).\n'
           + `const BASE64 = ${JSON.stringify(base64)};\n`
           + 'export function kernelsWasm() { return Uint8Array.from(atob(BASE64), (c) => c.charCodeAt(0)); }\n',
-        watchFiles: [join(root, 'extension/core/quant/simd/source.ts'), join(root, 'extension/core/quant/simd/wat.ts')],
+        watchFiles: [join(root, 'extension/core/quant/simd/source.ts'), join(root, 'extension/core/wasm/wat.ts')],
       };
     });
   },

@@ -8,9 +8,9 @@
  * twice as fast, with no bounds checks and the generator's state in registers.
  *
  * Written in the text format and assembled on first use by the quantization kernels' assembler
- * (quant/simd/wat.ts): a few hundred bytes, assembled in well under a millisecond.
+ * (core/wasm/wat.ts): a few hundred bytes, assembled in well under a millisecond.
  */
-import { assembleWat } from '../quant/simd/wat';
+import { assembleWat } from '../wasm/wat';
 
 const BLOCK = 256;
 
