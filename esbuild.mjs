@@ -202,7 +202,13 @@ if (!main) {
   for (const options of builds) await (await esbuild.context(options)).watch();
   console.log('esbuild: watching');
 } else {
-  await Promise.all(builds.map((options) => esbuild.build(options)));
+  const results = await Promise.all(builds.map((options) => esbuild.build({ ...options, metafile: true })));
+  // dist/cli.js runs the CLI bundle through vm.Script (extension/cli/launch.ts), which on Node 20
+  // has no dynamic import(): a module left to one (an external imported with import()) must be required instead
+  for (const [path, output] of results.flatMap((r) => Object.entries(r.metafile.outputs))) {
+    const dynamic = path.endsWith('dist/cli-main.js') ? output.imports.filter((i) => i.kind === 'dynamic-import' && i.external) : [];
+    if (dynamic.length > 0) throw new Error(`${path}: dynamic import() of ${dynamic.map((i) => i.path).join(', ')}: use require (createRequire) instead; dist/cli.js runs the bundle through vm.Script`);
+  }
   writeFileSync(join(root, 'dist/quant-kernels.wasm'), await kernelsBytes());
   console.log(`esbuild: built host, cli, ${workerEntries.length} worker(s), ${webviewEntries.length} webview bundle(s), quant-kernels.wasm (${(await kernelsBytes()).byteLength} bytes)`);
 }
