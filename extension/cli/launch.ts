@@ -7,7 +7,7 @@
  * - Node 20: the bundle is compiled with `vm.Script`; the code V8 compiled during the first run of
  *   each command is written to <tmpdir>/bias-inspector-compile-cache/<command>-<bundle>.bin, with
  *   a header naming the node version and the bundle's size and mtime (V8 itself checks only the
- *   source's length); a rejected or stale cache is rewritten after the run.
+ *   source's length); a rejected or stale cache is rewritten after a run that exits 0.
  * - `NODE_DISABLE_COMPILE_CACHE=1` (Node's own switch) turns both off.
  */
 import { mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
@@ -63,7 +63,8 @@ function runCached(): void {
   });
   if (cache && (cachedData === undefined || script.cachedDataRejected === true)) {
     const { file, header } = cache;
-    process.once('exit', () => {
+    process.once('exit', (code) => {
+      if (code !== 0) return; // a failed run (a mistyped command, bad input) leaves no cache
       try {
         mkdirSync(join(file, '..'), { recursive: true });
         const partial = `${file}.${process.pid}`;

@@ -52,6 +52,9 @@ describe('the CLI launcher (compile cache)', { skip: (!existsSync(cli) && 'dist/
       const bad = run(tmp, {}, 'inspect', join(tmp, 'missing.onnx'));
       assert.equal(bad.code, 2);
       assert.match(bad.stderr, /missing\.onnx/);
+      // a failed run writes no cache: a mistyped command leaves no file of its own
+      const unknown = run(tmp, {}, 'no-such-command');
+      assert.equal(unknown.code, 2);
       assert.deepEqual(readdirSync(dir).sort(), [files[0]!]);
     } finally {
       rmSync(tmp, { recursive: true, force: true });
