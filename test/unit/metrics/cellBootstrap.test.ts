@@ -115,7 +115,7 @@ test('multinomial over sizes: counts add up to n and each category is Binomial(n
 });
 
 /** Binary data with scores, weights, a missing group value and three columns' worth of variety. */
-function scoredBuilder(seed: number, n: number, options: { weights?: boolean; scores?: boolean } = {}): GroupMetricsBuilder {
+function scoredBuilder(seed: number, n: number, options: { weights?: boolean; scores?: boolean; expect?: number } = {}): GroupMetricsBuilder {
   const r = new Xoshiro128(seed);
   const y: number[] = [];
   const pred: number[] = [];
@@ -140,6 +140,18 @@ function scoredBuilder(seed: number, n: number, options: { weights?: boolean; sc
   const e1 = encode(g1);
   const e2 = encode(g2);
   const builder = new GroupMetricsBuilder({ task: 'binary', sensitive: ['a', 'b'] });
+  if (options.expect !== undefined) {
+    // sized from an estimate, then two batches, so that rows past it grow the columns again
+    builder.expectRows(options.expect);
+    const half = Math.floor(n / 2);
+    for (const [from, to] of [[0, half], [half, n]] as const) {
+      builder.add({
+        label: y.slice(from, to), pred: pred.slice(from, to), loss: loss.slice(from, to), score: score.slice(from, to),
+        groups: [e1.codes.slice(from, to), e2.codes.slice(from, to)], groupValues: [e1.dict, e2.dict],
+      });
+    }
+    return builder;
+  }
   builder.add({
     label: y, pred, loss: options.scores === false ? y.map(() => NaN) : loss,
     ...(options.scores === false ? {} : { score }),
@@ -513,5 +525,13 @@ test('the WebAssembly row drawing (bootstrapKernel.ts) gives the TypeScript loop
       assert.deepEqual(values(builder.replicateFrom((raw) => kernel.fill(0, raw))), values(builder.replicateFrom((raw) => loops.fill(0, raw))), `${what}, replicate ${b}`);
     }
     assert.equal(ra.nextU32(), rb.nextU32(), `${what}: the generators end in the same state`);
+  }
+});
+
+test('expectRows (per-row columns sized from an estimate, under or over the rows that come): the same section and intervals', async () => {
+  const plain = await scoredBuilder(5, 2000).finish({ bootstrap: 30, seed: 2 });
+  for (const estimate of [10, 1500, 2000, 50_000]) {
+    const sized = await scoredBuilder(5, 2000, { expect: estimate }).finish({ bootstrap: 30, seed: 2 });
+    assert.deepEqual(sized, plain, `estimate ${estimate}`);
   }
 });
