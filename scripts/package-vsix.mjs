@@ -20,7 +20,7 @@ if (listing.status !== 0) {
 const entries = listing.stdout.split('\n').filter(Boolean);
 const native = entries.filter((e) => /\.(node|so(\.\d+)*|dll|dylib)$/.test(e));
 const foreign = native.filter((e) => !e.includes('/bin/napi-v6/linux/x64/'));
-const required = ['extension/dist/extension.js', 'extension/dist/cli.js',
+const required = ['extension/dist/extension.js', 'extension/dist/cli.js', 'extension/dist/cli-main.js',
   // The engine half of the host (required on first use) and the modules both halves share.
   'extension/dist/engine.js', 'extension/dist/shared/errors.js', 'extension/dist/shared/rpc.js', 'extension/dist/webview/model.js',
   'extension/node_modules/onnxruntime-node/bin/napi-v6/linux/x64/onnxruntime_binding.node',

@@ -8,13 +8,17 @@
  *   (c) peak RSS (VmHWM) of a child process streaming a 1M-row predictions CSV through the
  *       groups pipeline; target <= 400 MB. Its time end to end (issue 14: <= 0.28 s), and the
  *       same run with --bootstrap 200 (issue 14: <= 2 s).
+ *   (d) the same two runs through the CLI as a user runs it (`node dist/cli.js groups --predictions …`,
+ *       start-up included), three of each, CPU time (user + system) and peak RSS from /usr/bin/time,
+ *       next to the floors (node running an empty script; node reading the file's bytes) and the
+ *       NumPy anchor, all in the same run.
  *
  * Benchmarks, never tests: nothing asserts a time; each line prints its target and PASS/MISS.
- * Usage: node --import tsx scripts/bench/groups-impl.ts [e2e] [metrics] [rss]
+ * Usage: node --import tsx scripts/bench/groups-impl.ts [e2e] [metrics] [rss] [cli]
  *        node --import tsx scripts/bench/groups-impl.ts rss-child <predictions.csv>   (internal)
  */
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { Tensor } from 'onnxruntime-node';
@@ -201,13 +205,18 @@ async function benchMetrics(): Promise<ResultRow[]> {
   return rows;
 }
 
-/** (c) the parent: writes the 1M-row predictions CSV and measures a child's peak RSS. */
-async function benchRss(dir: string): Promise<ResultRow[]> {
-  const path = join(dir, 'predictions-1m.csv');
+/** The 1M-row predictions CSV of (c) and (d): label, sex, race, score (6 decimals), pred. */
+async function writePredictions(path: string): Promise<void> {
   const c = makePredictions(RSS_ROWS);
   const sex = ['F', 'M'];
   const race = ['A', 'B', 'C', 'D'];
   await writeLines(path, 'label,sex,race,score,pred', RSS_ROWS, (i) => `${c.label[i]},${sex[c.sex[i]!]},${race[c.race[i]!]},${c.score[i]!.toFixed(6)},${c.pred[i]}`);
+}
+
+/** (c) the parent: writes the 1M-row predictions CSV and measures a child's peak RSS. */
+async function benchRss(dir: string): Promise<ResultRow[]> {
+  const path = join(dir, 'predictions-1m.csv');
+  await writePredictions(path);
   type ChildResult = { hwmKb: number; baseKb: number; ms: number; cpuMs: number; rows: number };
   const runChild = (bootstrap: number): ChildResult => {
     const child = spawnSync(process.execPath, ['--import', 'tsx', __filename, 'rss-child', path, String(bootstrap)], { encoding: 'utf8', cwd: root });
@@ -248,6 +257,57 @@ async function benchRss(dir: string): Promise<ResultRow[]> {
   ];
 }
 
+interface Timed {
+  readonly wall: number;
+  readonly cpu: number;
+  readonly rssMb: number;
+}
+
+/** One process under /usr/bin/time: wall and CPU seconds (user + system), peak RSS. */
+function timedRun(args: readonly string[]): Timed {
+  const r = spawnSync('/usr/bin/time', ['-f', 'TIMED %e %U %S %M', ...args], { encoding: 'utf8', cwd: root });
+  const line = /TIMED ([\d.]+) ([\d.]+) ([\d.]+) (\d+)/.exec(r.stderr ?? '');
+  if (r.status !== 0 || !line) throw new Error(`${args.join(' ')} failed (${r.status}): ${r.stderr}`);
+  return { wall: Number(line[1]), cpu: Number(line[2]) + Number(line[3]), rssMb: Number(line[4]) / 1024 };
+}
+
+/** (d) the CLI end to end, three runs each, with the floors and the NumPy anchor in the same run. */
+async function benchCli(dir: string): Promise<ResultRow[]> {
+  const cli = join(root, 'dist/cli.js');
+  if (!existsSync(cli)) return [{ name: 'CLI', value: 'not run: dist/cli.js missing (npm run build)', target: '', pass: null }];
+  if (!existsSync('/usr/bin/time')) return [{ name: 'CLI', value: 'not run: /usr/bin/time missing', target: '', pass: null }];
+  const path = join(dir, 'predictions-1m.csv');
+  if (!existsSync(path)) await writePredictions(path);
+  const groups = (bootstrap: number): string[] => [process.execPath, cli, 'groups', '--predictions', path, '--label', 'label', '--group', 'sex,race',
+    '--score', 'score', '--pred', 'pred', '--task', 'binary', '--bootstrap', String(bootstrap), '--json', join(dir, 'out.json')];
+  timedRun(groups(0)); // writes the CLI's compile cache (extension/cli/launch.ts), as any first run does
+  const runs = { empty: [] as Timed[], read: [] as Timed[], plain: [] as Timed[], boot: [] as Timed[], numpy: [] as { cpu: number; wall: number }[] };
+  for (let r = 0; r < RUNS; r++) {
+    runs.empty.push(timedRun([process.execPath, '-e', '0']));
+    runs.read.push(timedRun([process.execPath, '-e', `require('node:fs').readFileSync(${JSON.stringify(path)})`]));
+    runs.plain.push(timedRun(groups(0)));
+    runs.boot.push(timedRun(groups(BOOTSTRAP_REPLICATES)));
+    const py = spawnSync('/usr/bin/python3', [join(root, 'scripts/bench/groups_reference.py'), path], { encoding: 'utf8' });
+    if (py.status === 0) {
+      const a = JSON.parse(py.stdout.trim()) as { read_cpu_s: number; read_wall_s: number; metrics_cpu_s: number; metrics_wall_s: number };
+      runs.numpy.push({ cpu: a.read_cpu_s + a.metrics_cpu_s, wall: a.read_wall_s + a.metrics_wall_s });
+    }
+  }
+  const fmt = (ts: readonly Timed[]): string => ts.map((t) => `${t.cpu.toFixed(2)} s CPU / ${t.wall.toFixed(2)} s wall`).join('; ');
+  const rss = (ts: readonly Timed[]): string => `peak RSS ${Math.min(...ts.map((t) => t.rssMb)).toFixed(0)}–${Math.max(...ts.map((t) => t.rssMb)).toFixed(0)} MiB`;
+  const median = (ts: readonly Timed[]): number => [...ts.map((t) => t.cpu)].sort((a, b) => a - b)[Math.floor(ts.length / 2)] ?? Number.NaN;
+  return [
+    { name: 'floor: node running an empty script (`node -e 0`)', value: fmt(runs.empty), target: '', pass: null },
+    { name: 'floor: node reading the 17 MB file\'s bytes (`readFileSync`)', value: fmt(runs.read), target: '', pass: null },
+    { name: `CLI \`groups --predictions\` 1M rows, 2 sensitive columns, --bootstrap 0, end to end (three runs; PASS/MISS on the median CPU time)`, value: `${fmt(runs.plain)}; ${rss(runs.plain)}`, target: '<= 0.28 s (issue 14)', pass: median(runs.plain) <= 0.28 },
+    { name: `the same with --bootstrap ${BOOTSTRAP_REPLICATES}`, value: `${fmt(runs.boot)}; ${rss(runs.boot)}`, target: '<= 2 s (issue 14)', pass: median(runs.boot) <= 2 },
+    {
+      name: 'anchor: vectorized NumPy (numpy.loadtxt + unique/bincount, scripts/bench/groups_reference.py; Fairlearn and pandas are not installed)',
+      value: runs.numpy.length ? runs.numpy.map((t) => `${t.cpu.toFixed(2)} s CPU / ${t.wall.toFixed(2)} s wall`).join('; ') : 'not run (python3/numpy missing)', target: '', pass: null,
+    },
+  ];
+}
+
 function vmHwmKb(): number {
   const match = /VmHWM:\s+(\d+) kB/.exec(readFileSync('/proc/self/status', 'utf8'));
   return match ? Number(match[1]) : Math.round(process.memoryUsage().rss / 1024);
@@ -271,12 +331,13 @@ async function rssChild(path: string, bootstrap: number): Promise<void> {
 async function main(): Promise<void> {
   const args = process.argv.slice(2);
   if (args[0] === 'rss-child') return rssChild(args[1] ?? '', Number(args[2] ?? 0));
-  const parts = args.length > 0 ? args : ['e2e', 'metrics', 'rss'];
+  const parts = args.length > 0 ? args : ['e2e', 'metrics', 'rss', 'cli'];
   const dir = mkdtempSync(join(tmpdir(), 'bench-groups-'));
   try {
     if (parts.includes('e2e')) printTable(`Per-group analysis: end to end vs raw onnxruntime (income MLP, 100k rows, CPU provider, batch size ${BATCH}, median of ${RUNS} after a warm-up)`, await benchEndToEnd(dir));
     if (parts.includes('metrics')) printTable(`Per-group analysis: group metrics over precomputed predictions (one core, median of ${RUNS} after a warm-up)`, await benchMetrics());
     if (parts.includes('rss')) printTable('Per-group analysis: peak memory streaming a 1M-row CSV (predictions mode)', await benchRss(dir));
+    if (parts.includes('cli')) printTable(`Per-group analysis: the CLI end to end on a 1M-row predictions CSV (/usr/bin/time, ${RUNS} runs, interleaved with the floors and the anchor)`, await benchCli(dir));
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

@@ -1,6 +1,6 @@
 // Per-group analysis benchmarks (issue #4 item 10). Core is TypeScript and is not bundled on its
 // own, so the work runs in groups-impl.ts through tsx (a devDependency, present after `npm ci`).
-// Extra arguments pick parts: e2e, metrics, rss (default: all three).
+// Extra arguments pick parts: e2e, metrics, rss, cli (default: all four).
 import { spawnSync } from 'node:child_process';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';

@@ -129,13 +129,15 @@ async function* byteBatches(
     let ends = new Int32Array(batchRows * width);
     let quoted = new Uint8Array(batchRows * width);
     let rows = 0;
-    let rowNumbers: number[] = [];
+    let rowNumbers = new Uint32Array(batchRows);
     let skipped: SkippedRow[] = [];
     let records = 0; // records of the batch, ragged ones included
     let consumed = 0;
     let consumedRows = 0;
     let row = 0;
-    const batch = (): ByteBatch => new ByteBatch(index, width, buf, starts.subarray(0, rows * width), ends.subarray(0, rows * width), quoted.subarray(0, rows * width), rows, Uint32Array.from(rowNumbers), skipped, interners);
+    const batch = (): ByteBatch => new ByteBatch(index, width, buf, starts.subarray(0, rows * width), ends.subarray(0, rows * width), quoted.subarray(0, rows * width), rows, rowNumbers.subarray(0, rows), skipped, interners);
+    // the splitter writes each record's fields straight into the batch's next row
+    splitter.into(starts, ends, quoted, 0, width);
     for (;;) {
       const r = splitter.split(buf, p, end, final);
       if (r === Split.More) {
@@ -190,14 +192,9 @@ async function* byteBatches(
       if (splitter.count !== width) {
         skipped.push({ row, reason: 'ragged row' });
       } else {
-        const o = rows * width;
-        for (let f = 0; f < width; f++) {
-          starts[o + f] = splitter.starts[f] as number;
-          ends[o + f] = splitter.ends[f] as number;
-          quoted[o + f] = splitter.quoted[f] as number;
-        }
-        rowNumbers.push(row);
+        rowNumbers[rows] = row;
         rows++;
+        splitter.at = rows * width;
       }
       if (rows >= batchRows) {
         yield batch();
@@ -209,8 +206,9 @@ async function* byteBatches(
         ends = new Int32Array(batchRows * width);
         quoted = new Uint8Array(batchRows * width);
         rows = 0;
-        rowNumbers = [];
+        rowNumbers = new Uint32Array(batchRows);
         skipped = [];
+        splitter.into(starts, ends, quoted, 0, width);
       }
     }
   } finally {

@@ -142,8 +142,15 @@ export class ByteInterner {
   private used = 0;
   readonly values: string[] = [];
 
+  /** Ids of the one-byte keys (−1: not seen): codes, labels and flags are often one character. */
+  private readonly single = new Int32Array(256).fill(-1);
+
   /** Id of bytes [s, e) of `buf` (a field, `quoted` as in ByteBatch; decoded the first time). */
   id(buf: Buffer, s: number, e: number, quoted: number): number {
+    if (e - s === 1) {
+      const known = this.single[buf[s] as number] as number;
+      if (known >= 0) return known;
+    }
     let h = 0x811c9dc5;
     for (let i = s; i < e; i++) h = Math.imul(h ^ (buf[i] as number), 0x01000193);
     const mask = this.table.length - 1;
@@ -168,6 +175,7 @@ export class ByteInterner {
     this.starts.push(this.used);
     this.used += len;
     this.table[slot] = id;
+    if (len === 1) this.single[buf[s] as number] = id;
     if (this.values.length * 2 > this.table.length) this.rehash();
     return id;
   }
@@ -252,6 +260,23 @@ export class ByteBatch implements RowBatch, TypedColumns {
         const f = r * width + at;
         const s = starts[f] as number;
         const e = ends[f] as number;
+        // the common spelling inline: 1–15 bytes of digits with at most one '.', unquoted, at
+        // least one digit (≤ 15 digits: the value is parseNumber's, one exact division)
+        if (e - s <= 15 && e > s && quoted[f] === 0) {
+          let m = 0;
+          let dot = -1;
+          let i = s;
+          for (; i < e; i++) {
+            const c = buf[i] as number;
+            if (c >= 0x30 && c <= 0x39) m = m * 10 + (c - 0x30);
+            else if (c === 0x2e && dot < 0) dot = i;
+            else break;
+          }
+          if (i === e && e - s > (dot < 0 ? 0 : 1)) {
+            values[r] = dot < 0 ? m : m / (POW10[e - dot - 1] as number);
+            continue; // status 0
+          }
+        }
         status[r] = parseNumber(buf, s, e, quoted[f] as number, values, r);
       }
     }
@@ -271,16 +296,14 @@ export class ByteBatch implements RowBatch, TypedColumns {
     const at = this.index.get(name);
     const ids = new Int32Array(this.length);
     const { buf, starts, ends, quoted, width } = this;
-    for (let r = 0; r < this.length; r++) {
-      if (at === undefined) {
-        ids[r] = interner.id(buf, 0, 0, 0);
-        continue;
+    if (at === undefined) {
+      if (this.length > 0) ids.fill(interner.id(buf, 0, 0, 0));
+    } else {
+      for (let r = 0; r < this.length; r++) {
+        const f = r * width + at;
+        // keyed on the raw bytes: only a quoted field holds a doubled quote, so one text has one key
+        ids[r] = interner.id(buf, starts[f] as number, ends[f] as number, quoted[f] as number);
       }
-      const f = r * width + at;
-      const s = starts[f] as number;
-      const e = ends[f] as number;
-      // keyed on the raw bytes: only a quoted field holds a doubled quote, so one text has one key
-      ids[r] = interner.id(buf, s, e, quoted[f] as number);
     }
     const column = { ids, values: interner.values };
     this.category.set(name, column);
@@ -302,33 +325,35 @@ export const enum Split {
   End,
 }
 
-/** Splits one record at a time; fields land in `starts`/`ends`/`quoted` (grown as needed), `count` of them. */
+/**
+ * Splits one record at a time. Its fields land in `starts`/`ends`/`quoted` from `at` on (at most
+ * `room` of them are written; `count` counts them all): byteBatches points these at the batch's
+ * next row (`into`), so a record of the right width needs no copy.
+ */
 export class RecordSplitter {
   /** 0 unknown, 1 LF, 2 CRLF. */
   private eol = 0;
-  starts = new Int32Array(64);
-  ends = new Int32Array(64);
-  quoted = new Uint8Array(64);
+  /** 1 for the bytes that end an unquoted field: the delimiter, LF, CR and the quote. */
+  private readonly stops = new Uint8Array(256);
+  starts: Int32Array = new Int32Array(64);
+  ends: Int32Array = new Int32Array(64);
+  quoted: Uint8Array = new Uint8Array(64);
+  at = 0;
+  room = 64;
   count = 0;
   next = 0;
 
-  constructor(private readonly delimiter: number) {}
+  constructor(private readonly delimiter: number) {
+    for (const c of [delimiter, LF, CR, QUOTE]) this.stops[c] = 1;
+  }
 
-  private push(s: number, e: number, q: number): void {
-    if (this.count === this.starts.length) {
-      const grow = <T extends Int32Array | Uint8Array>(a: T): T => {
-        const b = new (a.constructor as new (n: number) => T)(a.length * 2);
-        b.set(a);
-        return b;
-      };
-      this.starts = grow(this.starts);
-      this.ends = grow(this.ends);
-      this.quoted = grow(this.quoted);
-    }
-    this.starts[this.count] = s;
-    this.ends[this.count] = e;
-    this.quoted[this.count] = q;
-    this.count++;
+  /** Where the next records' fields go: `starts`… from `at`, at most `room` fields. */
+  into(starts: Int32Array, ends: Int32Array, quoted: Uint8Array, at: number, room: number): void {
+    this.starts = starts;
+    this.ends = ends;
+    this.quoted = quoted;
+    this.at = at;
+    this.room = room;
   }
 
   /** Splits the record starting at `p` of `buf[0, end)`; `final`: no data follows `end`. */
@@ -336,6 +361,8 @@ export class RecordSplitter {
     this.count = 0;
     if (p >= end) return final ? Split.End : Split.More;
     const d = this.delimiter;
+    const { stops, starts, ends, quoted, at, room } = this;
+    let count = 0;
     let i = p;
     for (;;) {
       let c: number;
@@ -359,7 +386,13 @@ export class RecordSplitter {
           }
           i++;
         }
-        this.push(inner, innerEnd, 1 + escaped);
+        if (count < room) {
+          starts[at + count] = inner;
+          ends[at + count] = innerEnd;
+          quoted[at + count] = 1 + escaped;
+        }
+        count++;
+        this.count = count;
         if (i >= end) {
           this.next = i;
           return Split.Record; // final (checked above)
@@ -372,19 +405,28 @@ export class RecordSplitter {
         if (c !== LF && c !== CR) return Split.Bail;
       } else {
         const start = i;
-        for (; i < end; i++) {
-          c = buf[i] as number;
-          if (c === d || c === LF || c === CR || c === QUOTE) break;
-        }
+        while (i < end && stops[buf[i] as number] === 0) i++;
         if (i >= end) {
           if (!final) return Split.More;
-          this.push(start, i, 0);
+          if (count < room) {
+            starts[at + count] = start;
+            ends[at + count] = i;
+            quoted[at + count] = 0;
+          }
+          count++;
+          this.count = count;
           this.next = i;
-          return this.count === 1 && i === start ? Split.Blank : Split.Record;
+          return count === 1 && i === start ? Split.Blank : Split.Record;
         }
         c = buf[i] as number;
         if (c === QUOTE) return Split.Bail;
-        this.push(start, i, 0);
+        if (count < room) {
+          starts[at + count] = start;
+          ends[at + count] = i;
+          quoted[at + count] = 0;
+        }
+        count++;
+        this.count = count;
         if (c === d) {
           i++;
           continue;
@@ -402,7 +444,7 @@ export class RecordSplitter {
         else if (this.eol === 1) return Split.Bail;
         this.next = i + 2;
       }
-      return this.count === 1 && this.quoted[0] === 0 && this.starts[0] === this.ends[0] ? Split.Blank : Split.Record;
+      return count === 1 && quoted[at] === 0 && starts[at] === ends[at] ? Split.Blank : Split.Record;
     }
   }
 }

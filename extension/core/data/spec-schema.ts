@@ -123,6 +123,9 @@ export const SPEC_SCHEMA = {
   ],
 } as const;
 
+/** ajv's options for SPEC_SCHEMA (runtime compile and the build's standalone code alike: specValidator.ts). */
+export const SPEC_VALIDATOR_OPTIONS = { allErrors: true, verbose: true, strict: false } as const;
+
 /** Top-level field names in the order `writeSpec` writes them. */
 export const SPEC_KEY_ORDER = [
   '$schema', 'model', 'data', 'inputs', 'output', 'outputKind', 'task', 'label', 'groups', 'loss', 'referenceModel',

@@ -5,11 +5,12 @@
  */
 import { access, readFile, writeFile } from 'node:fs/promises';
 import { dirname, isAbsolute, resolve } from 'node:path';
-import Ajv, { type ErrorObject, type ValidateFunction } from 'ajv';
+import type { ErrorObject } from 'ajv';
 import { BadInputError, fsCause } from '../errors';
 import { BUDGET_FIGURE_HELP, budgetFigures } from '../../protocol/budgets';
 import { escapePointer, locatePointer, pointerSegments, positionAt, type TextPosition } from './json-locate';
-import { NESTED_KEY_ORDER, SPEC_KEY_ORDER, SPEC_SCHEMA } from './spec-schema';
+import { NESTED_KEY_ORDER, SPEC_KEY_ORDER } from './spec-schema';
+import { specValidator } from './specValidator';
 import {
   DEFAULT_MAX_GROUP_VALUES, isNpyMapping, isTextMapping,
   type AnalysisSpec, type InputMapping, type OutputKind, type ResolvedSpec, type Task,
@@ -25,12 +26,6 @@ export interface SpecIssue {
   readonly position?: TextPosition;
 }
 
-let compiled: ValidateFunction | undefined;
-function validator(): ValidateFunction {
-  compiled ??= new Ajv({ allErrors: true, verbose: true, strict: false }).compile(SPEC_SCHEMA);
-  return compiled;
-}
-
 /** The field path of a JSON pointer: "/inputs/f/columns/1" -> "inputs.f.columns[1]". */
 export function fieldName(pointer: string): string {
   return pointerSegments(pointer).reduce((acc, seg) => (/^\d+$/.test(seg) && acc !== '' ? `${acc}[${seg}]` : acc === '' ? seg : `${acc}.${seg}`), '');
@@ -38,7 +33,7 @@ export function fieldName(pointer: string): string {
 
 /** Validates a parsed spec; `text` (the JSON source) adds line:column to each issue. */
 export function validateSpec(value: unknown, text?: string): SpecIssue[] {
-  const validate = validator();
+  const validate = specValidator();
   const issues: SpecIssue[] = [];
   const seen = new Set<string>();
   const add = (pointer: string, message: string, at = pointer): void => {

@@ -19,6 +19,7 @@
  */
 import { GroupAccumulator, type MetricsTask } from './accumulator';
 import { multinomialBySizes } from './binomial';
+import { gatherKernel, type GatherKernel } from './bootstrapKernel';
 import type { RawSet } from './groupLayout';
 import type { Xoshiro128 } from './stats';
 
@@ -64,41 +65,53 @@ interface SidePlan {
 const BLOCK = 256;
 /** Replicates drawn together when rows are drawn (see `draw`). */
 const REPLICATE_BATCH = 16;
+/** Blocks per call of the WebAssembly kernel (about 0.5 ms: it is optimized between calls). */
+const KERNEL_SPAN = 64;
+
+/** The block's draws: ⌈m/4⌉ values of the generator, in order (4 rows of 8 bits each). */
+let draws = new Uint32Array(256);
 
 /** Sums the values of `m` rows drawn uniformly from a full block (8 bits of a draw per row) into `acc`. */
 function gatherFull(v: Float64Array, stride: number, base: number, m: number, rng: Xoshiro128, acc: Float64Array): void {
+  const k = (m + 3) >> 2;
+  if (draws.length < k) draws = new Uint32Array(Math.max(k, draws.length * 2));
+  const u32 = draws;
+  rng.fillU32(u32, k);
   if (stride === 3) {
+    // the block's rows only: indices 0..767
+    const b = v.subarray(base * 3, base * 3 + BLOCK * 3);
     let s0 = 0;
     let s1 = 0;
     let s2 = 0;
     let j = 0;
+    let q = 0;
     for (; j + 4 <= m; j += 4) {
-      const u = rng.nextU32();
-      let r = (base + (u & 255)) * 3;
-      s0 += v[r] as number;
-      s1 += v[r + 1] as number;
-      s2 += v[r + 2] as number;
-      r = (base + ((u >>> 8) & 255)) * 3;
-      s0 += v[r] as number;
-      s1 += v[r + 1] as number;
-      s2 += v[r + 2] as number;
-      r = (base + ((u >>> 16) & 255)) * 3;
-      s0 += v[r] as number;
-      s1 += v[r + 1] as number;
-      s2 += v[r + 2] as number;
-      r = (base + (u >>> 24)) * 3;
-      s0 += v[r] as number;
-      s1 += v[r + 1] as number;
-      s2 += v[r + 2] as number;
+      const u = u32[q++] as number;
+      let r = (u & 255) * 3;
+      s0 += b[r] as number;
+      s1 += b[r + 1] as number;
+      s2 += b[r + 2] as number;
+      r = ((u >>> 8) & 255) * 3;
+      s0 += b[r] as number;
+      s1 += b[r + 1] as number;
+      s2 += b[r + 2] as number;
+      r = ((u >>> 16) & 255) * 3;
+      s0 += b[r] as number;
+      s1 += b[r + 1] as number;
+      s2 += b[r + 2] as number;
+      r = (u >>> 24) * 3;
+      s0 += b[r] as number;
+      s1 += b[r + 1] as number;
+      s2 += b[r + 2] as number;
     }
     if (j < m) {
-      let u = rng.nextU32();
+      let u = u32[q] as number;
       for (; j < m; j++) {
-        const r = (base + (u & 255)) * 3;
+        const r = (u & 255) * 3;
         u >>>= 8;
-        s0 += v[r] as number;
-        s1 += v[r + 1] as number;
-        s2 += v[r + 2] as number;
+        s0 += b[r] as number;
+        s1 += b[r + 1] as number;
+        s2 += b[r + 2] as number;
       }
     }
     acc[0] = s0;
@@ -115,7 +128,7 @@ function gatherFull(v: Float64Array, stride: number, base: number, m: number, rn
     let s5 = 0;
     let u = 0;
     for (let j = 0; j < m; j++) {
-      if ((j & 3) === 0) u = rng.nextU32();
+      if ((j & 3) === 0) u = u32[j >> 2] as number;
       const r = (base + (u & 255)) * 6;
       u >>>= 8;
       s0 += v[r] as number;
@@ -137,7 +150,7 @@ function gatherFull(v: Float64Array, stride: number, base: number, m: number, rn
   const rows = scratchRows(m);
   let u = 0;
   for (let j = 0; j < m; j++) {
-    if ((j & 3) === 0) u = rng.nextU32();
+    if ((j & 3) === 0) u = u32[j >> 2] as number;
     rows[j] = (base + (u & 255)) * stride;
     u >>>= 8;
   }
@@ -206,18 +219,21 @@ export class CellResampler {
   /** Row values in cell order, `stride` per row. */
   private readonly values: Float64Array;
   private readonly blockStart: Int32Array;
-  private readonly blockSize: Float64Array;
+  private readonly blockSize: Int32Array;
   private readonly blockCell: Int32Array;
   /** Counts and value sums per cell of the drawn replicates (a batch of them with row values). */
   private readonly cellCount: Float64Array;
   private readonly cellSums: Float64Array;
-  private readonly blockCount: Float64Array;
+  private readonly blockCount: Int32Array;
   private readonly acc: Float64Array;
+  /** The WebAssembly row drawing (bootstrapKernel.ts), whose memory holds the arrays above; null: the TypeScript loops. */
+  private readonly kernel: { readonly gather: GatherKernel['gather3']; readonly state: Int32Array; readonly at: Record<'start' | 'size' | 'cell' | 'counts' | 'cellCount' | 'sums' | 'values' | 'acc', number> } | null = null;
   /** The replicate `fill` reads, and the next one of the batch. */
   private current = 0;
   private next = REPLICATE_BATCH;
 
-  constructor(rows: CellRows) {
+  /** `options.wasm: false` keeps the TypeScript loops (the kernel's reference in the tests). */
+  constructor(rows: CellRows, options: { readonly wasm?: boolean } = {}) {
     const { n, sides } = rows;
     this.n = n;
     this.slots = rows.slots;
@@ -319,9 +335,6 @@ export class CellResampler {
       this.cellSize[c] = (this.cellSize[c] as number) + 1;
     }
     const batch = this.stride === 0 ? 1 : REPLICATE_BATCH;
-    this.cellCount = new Float64Array(cells * batch);
-    this.cellSums = new Float64Array(cells * this.stride * batch);
-    this.acc = new Float64Array(this.stride);
 
     // rows in cell order, their values, blocks of ≤ 256 rows of one cell
     const stride = this.stride;
@@ -329,11 +342,38 @@ export class CellResampler {
     for (let c = 0; c < cells; c++) start[c + 1] = (start[c] as number) + (this.cellSize[c] as number);
     let blocks = 0;
     for (let c = 0; c < cells; c++) blocks += Math.ceil((this.cellSize[c] as number) / BLOCK);
-    this.blockStart = new Int32Array(stride === 0 ? 0 : blocks);
-    this.blockSize = new Float64Array(stride === 0 ? 0 : blocks);
-    this.blockCell = new Int32Array(stride === 0 ? 0 : blocks);
-    this.blockCount = new Float64Array(stride === 0 ? 0 : blocks * REPLICATE_BATCH);
-    this.values = new Float64Array(stride === 0 ? 0 : n * stride);
+    // with row values, the arrays the row drawing reads and writes live in the kernel's memory
+    const align = (x: number): number => Math.ceil(x / 8) * 8;
+    const at = { acc: 16, start: 0, size: 0, cell: 0, counts: 0, cellCount: 0, sums: 0, values: 0 };
+    at.start = align(at.acc + 8 * stride);
+    at.size = at.start + 4 * blocks;
+    at.cell = at.size + 4 * blocks;
+    at.counts = at.cell + 4 * blocks;
+    at.cellCount = align(at.counts + 4 * blocks * REPLICATE_BATCH);
+    at.sums = at.cellCount + 8 * cells * batch;
+    at.values = at.sums + 8 * cells * stride * batch;
+    const wasm = stride > 0 && options.wasm !== false ? gatherKernel(at.values + 8 * n * stride) : null;
+    if (wasm !== null) {
+      const buffer = wasm.memory.buffer;
+      this.kernel = { gather: stride === 3 ? wasm.gather3 : wasm.gatherN, state: new Int32Array(buffer, 0, 4), at };
+      this.cellCount = new Float64Array(buffer, at.cellCount, cells * batch);
+      this.cellSums = new Float64Array(buffer, at.sums, cells * stride * batch);
+      this.acc = new Float64Array(buffer, at.acc, stride);
+      this.blockStart = new Int32Array(buffer, at.start, blocks);
+      this.blockSize = new Int32Array(buffer, at.size, blocks);
+      this.blockCell = new Int32Array(buffer, at.cell, blocks);
+      this.blockCount = new Int32Array(buffer, at.counts, blocks * REPLICATE_BATCH);
+      this.values = new Float64Array(buffer, at.values, n * stride);
+    } else {
+      this.cellCount = new Float64Array(cells * batch);
+      this.cellSums = new Float64Array(cells * stride * batch);
+      this.acc = new Float64Array(stride);
+      this.blockStart = new Int32Array(stride === 0 ? 0 : blocks);
+      this.blockSize = new Int32Array(stride === 0 ? 0 : blocks);
+      this.blockCell = new Int32Array(stride === 0 ? 0 : blocks);
+      this.blockCount = new Int32Array(stride === 0 ? 0 : blocks * REPLICATE_BATCH);
+      this.values = new Float64Array(stride === 0 ? 0 : n * stride);
+    }
     if (stride > 0) {
       let b = 0;
       for (let c = 0; c < cells; c++) {
@@ -380,6 +420,11 @@ export class CellResampler {
     attrs.forEach((a, j) => (cellAttr[j] as number[]).push(a[i] as number));
   }
 
+  /** True when rows are drawn by the WebAssembly kernel (bootstrapKernel.ts). */
+  get wasm(): boolean {
+    return this.kernel !== null;
+  }
+
   /** Number of cells. */
   get cells(): number {
     return this.cellGroup.length;
@@ -410,6 +455,18 @@ export class CellResampler {
     const sums = this.cellSums;
     cellCount.fill(0);
     sums.fill(0);
+    const kernel = this.kernel;
+    if (kernel !== null) {
+      // the same draws and sums in WebAssembly: the generator's state goes over and comes back
+      rng.saveState(kernel.state);
+      const { at } = kernel;
+      for (let from = 0; from < blocks; from += KERNEL_SPAN) {
+        kernel.gather(from, blocks, cells, stride, REPLICATE_BATCH, at.start, at.size, at.cell, at.counts, at.cellCount, at.sums, at.values, at.acc, Math.min(blocks, from + KERNEL_SPAN));
+      }
+      rng.loadState(kernel.state);
+      this.next = 0;
+      return;
+    }
     const v = this.values;
     const acc = this.acc;
     for (let b = 0; b < blocks; b++) {

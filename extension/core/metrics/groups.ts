@@ -183,6 +183,16 @@ export class GroupMetricsBuilder {
     return Uint32Array.from(this.rows.rowNumber.subarray(0, this.rows.n));
   }
 
+  /**
+   * Sizes the per-row columns for about `rows` rows in all (an estimate from the file's size: one
+   * allocation instead of doubling up to it); no effect without per-row columns or when they
+   * already hold that many. More rows than that still fit (the columns grow again).
+   */
+  expectRows(rows: number): void {
+    if (!this.keepRows || !(rows > this.rows.label.length)) return;
+    this.rows.reserve(Math.ceil(rows) - this.rows.n, this.rows.variance !== null, this.rows.diceP !== null);
+  }
+
   /** Rows added so far. */
   get rowCount(): number {
     return this.rowsAdded;

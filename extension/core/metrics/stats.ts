@@ -84,6 +84,44 @@ export class Xoshiro128 {
     return result;
   }
 
+  /** The next `count` values of nextU32() into out[0, count), the state in locals (a tight loop). */
+  fillU32(out: Uint32Array, count: number): void {
+    let a = this.a;
+    let b = this.b;
+    let c = this.c;
+    let d = this.d;
+    for (let j = 0; j < count; j++) {
+      out[j] = Math.imul(rotl(Math.imul(b, 5), 7), 9);
+      const t = b << 9;
+      c ^= a;
+      d ^= b;
+      b ^= c;
+      a ^= d;
+      c ^= t;
+      d = rotl(d, 11);
+    }
+    this.a = a;
+    this.b = b;
+    this.c = c;
+    this.d = d;
+  }
+
+  /** Writes the state (4 × int32) to out[0..3] (a kernel that runs the generator itself: bootstrapKernel.ts). */
+  saveState(out: Int32Array): void {
+    out[0] = this.a;
+    out[1] = this.b;
+    out[2] = this.c;
+    out[3] = this.d;
+  }
+
+  /** Takes the state back from s[0..3] (as `saveState` wrote it, advanced by the kernel). */
+  loadState(s: Int32Array): void {
+    this.a = s[0] as number;
+    this.b = s[1] as number;
+    this.c = s[2] as number;
+    this.d = s[3] as number;
+  }
+
   /** Uniform double in [0, 1) with 53 random bits. */
   nextFloat(): number {
     const hi = this.nextU32() >>> 5;

@@ -15,12 +15,11 @@
 import { createHash } from 'node:crypto';
 import { createReadStream, createWriteStream, existsSync, readFileSync } from 'node:fs';
 import { cp, mkdir, open, readFile, rename, rm, writeFile } from 'node:fs/promises';
-import { get as httpGet, type IncomingMessage } from 'node:http';
-import { get as httpsGet } from 'node:https';
+import type { IncomingMessage } from 'node:http';
+import { createRequire } from 'node:module';
 import { homedir, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
-import { createInflateRaw } from 'node:zlib';
 import { BadInputError, InspectorError, throwIfAborted, type ProgressFn } from '../errors';
 
 /** The NuGet package and the files of it install.js copies for linux/x64 (TensorRT left out). */
@@ -92,9 +91,16 @@ export class DownloadError extends InspectorError {
   }
 }
 
+/**
+ * node:http, node:https and node:zlib are required on first use: static imports would load them
+ * at every CLI start (~9 ms), for the one command that downloads. (`require`, not `import()`:
+ * dist/cli.js runs the bundle through vm.Script, which has no dynamic import on Node 20.)
+ */
+const lazyRequire = createRequire(__filename);
+
 function request(url: string, signal: AbortSignal | undefined, redirects = 5): Promise<IncomingMessage> {
+  const { get } = lazyRequire(url.startsWith('https:') ? 'node:https' : 'node:http') as typeof import('node:http');
   return new Promise((resolvePromise, reject) => {
-    const get = url.startsWith('https:') ? httpsGet : httpGet;
     const req = get(url, { headers: { 'user-agent': 'bias-inspector' }, ...(signal ? { signal } : {}), timeout: 30_000 }, (res) => {
       const status = res.statusCode ?? 0;
       if (status >= 300 && status < 400 && res.headers.location && redirects > 0) {
@@ -220,7 +226,7 @@ async function extractEntry(file: string, entry: ZipEntry, target: string): Prom
       yield chunk;
     }
   };
-  if (entry.method === 8) await pipeline(source, createInflateRaw(), hashing, out);
+  if (entry.method === 8) await pipeline(source, (lazyRequire('node:zlib') as typeof import('node:zlib')).createInflateRaw(), hashing, out);
   else await pipeline(source, hashing, out);
   return hash.digest('hex');
 }

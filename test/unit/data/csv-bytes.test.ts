@@ -120,6 +120,36 @@ describe('byte-level CSV path', () => {
     ), { seed: 7, numRuns: 5000 });
   });
 
+  it('typed numbers of digits-and-dots spellings (numbers()\' inline path, up to 15 bytes, and past it) equal numericCell', async () => {
+    await fc.assert(fc.asyncProperty(fc.array(fc.stringMatching(/^[0-9.]{1,18}$/), { minLength: 1, maxLength: 60 }), async (cells) => {
+      const path = file('digits.csv', `x,y\n${cells.map((c, i) => `${c},${i}`).join('\n')}\n`);
+      const reader = await openTable(path, { batchRows: 16 });
+      let r = 0;
+      for await (const batch of reader.batches()) {
+        assert.ok(hasTypedColumns(batch));
+        const { values, status } = batch.numbers('x');
+        for (let i = 0; i < batch.length; i++, r++) {
+          const expected = numericCell(cells[r]);
+          assert.equal(status[i], expected.kind === 'number' ? 0 : expected.kind === 'missing' ? 1 : 2, cells[r]);
+          if (expected.kind === 'number') assert.ok(Object.is(values[i], expected.value), `${cells[r]}: ${values[i]} vs ${expected.value}`);
+        }
+      }
+      assert.equal(r, cells.length);
+    }), { seed: 1406, numRuns: 200 });
+  });
+
+  it('interning: one-byte keys (their own table) and longer ones share one id sequence; a quoted one-byte field is the same key', () => {
+    const interner = new ByteInterner();
+    const fields = ['F', 'Fe', 'M', '"F"', 'Fe', 'x', '"Ma"', 'M', 'x'];
+    const ids = fields.map((f) => {
+      const buf = Buffer.from(`,${f},`);
+      const quoted = f.startsWith('"') ? 1 : 0;
+      return interner.id(buf, 1 + quoted, buf.length - 1 - quoted, quoted);
+    });
+    assert.deepEqual(ids, [0, 1, 2, 0, 1, 3, 4, 2, 3]);
+    assert.deepEqual(interner.values, ['F', 'Fe', 'M', 'x', 'Ma']);
+  });
+
   it('interning: one id per distinct byte string, first seen first, across growth', () => {
     const interner = new ByteInterner();
     const texts = Array.from({ length: 500 }, (_, i) => `v${i % 237}é`);

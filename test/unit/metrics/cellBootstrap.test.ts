@@ -115,7 +115,7 @@ test('multinomial over sizes: counts add up to n and each category is Binomial(n
 });
 
 /** Binary data with scores, weights, a missing group value and three columns' worth of variety. */
-function scoredBuilder(seed: number, n: number, options: { weights?: boolean; scores?: boolean } = {}): GroupMetricsBuilder {
+function scoredBuilder(seed: number, n: number, options: { weights?: boolean; scores?: boolean; expect?: number } = {}): GroupMetricsBuilder {
   const r = new Xoshiro128(seed);
   const y: number[] = [];
   const pred: number[] = [];
@@ -140,6 +140,18 @@ function scoredBuilder(seed: number, n: number, options: { weights?: boolean; sc
   const e1 = encode(g1);
   const e2 = encode(g2);
   const builder = new GroupMetricsBuilder({ task: 'binary', sensitive: ['a', 'b'] });
+  if (options.expect !== undefined) {
+    // sized from an estimate, then two batches, so that rows past it grow the columns again
+    builder.expectRows(options.expect);
+    const half = Math.floor(n / 2);
+    for (const [from, to] of [[0, half], [half, n]] as const) {
+      builder.add({
+        label: y.slice(from, to), pred: pred.slice(from, to), loss: loss.slice(from, to), score: score.slice(from, to),
+        groups: [e1.codes.slice(from, to), e2.codes.slice(from, to)], groupValues: [e1.dict, e2.dict],
+      });
+    }
+    return builder;
+  }
   builder.add({
     label: y, pred, loss: options.scores === false ? y.map(() => NaN) : loss,
     ...(options.scores === false ? {} : { score }),
@@ -385,3 +397,141 @@ function dictionaryOf(b: GroupMetricsBuilder, c: number): string[] {
   rank.forEach((g, code) => (out[code] = g >= 0 ? (Object.values(keys[g]!)[0] as string) : `(unused ${code})`));
   return out;
 }
+
+test('the generator\'s fillU32 gives the values of as many nextU32 calls, and the state after them', () => {
+  const a = new Xoshiro128(99);
+  const b = new Xoshiro128(99);
+  for (const k of [0, 1, 5, 64, 257]) {
+    const out = new Uint32Array(k + 3).fill(7);
+    a.fillU32(out, k);
+    const want = Array.from({ length: k }, () => b.nextU32());
+    assert.deepEqual([...out.subarray(0, k)], want);
+    assert.deepEqual([...out.subarray(k)], [7, 7, 7]);
+  }
+  assert.equal(a.nextU32(), b.nextU32());
+});
+
+test('cells+rows, by hand: block counts of 16 replicates, then block by block 8-bit row draws (full block) and rejected 6-bit chunks (the 44-row block)', () => {
+  // one cell (one group, label 1, prediction 1, ECE bin 14) of 300 rows: blocks of 256 and 44 rows
+  const n = 300;
+  const r = new Xoshiro128(21);
+  const score = Array.from({ length: n }, () => 0.94 + 0.05 * r.nextFloat());
+  const loss = score.map((p) => -Math.log(p));
+  const e = encode(score.map(() => 'g'));
+  const builder = new GroupMetricsBuilder({ task: 'binary', sensitive: ['g'] });
+  builder.add({ label: score.map(() => 1), pred: score.map(() => 1), score, loss, groups: [e.codes], groupValues: [e.dict] });
+  const rows = builder.storedRows();
+  const side = builder.bootstrapRows();
+  assert.ok(side);
+  const cells = new CellResampler({ n: rows.n, slot: rows.slot, codes: rows.codes, slots: builder.intersectionSlots, sides: [side] });
+  assert.equal(cells.method, 'cells+rows');
+  assert.equal(cells.cells, 1);
+
+  const rng = new Xoshiro128(5);
+  const hand = new Xoshiro128(5);
+  const replicates = 32;
+  for (let batch = 0; batch < replicates / 16; batch++) {
+    const counts = Array.from({ length: 16 }, () => {
+      const c = new Float64Array(2);
+      multinomialBySizes(hand, n, [256, 44], c);
+      return c;
+    });
+    const lossSums = new Float64Array(16);
+    for (const [block, base, size] of [[0, 0, 256], [1, 256, 44]] as const) {
+      for (let rep = 0; rep < 16; rep++) {
+        const m = counts[rep]![block]!;
+        let sum = 0;
+        if (size === 256) {
+          let u = 0;
+          for (let j = 0; j < m; j++) {
+            if (j % 4 === 0) u = hand.nextU32();
+            sum += loss[base + (u & 255)]!;
+            u >>>= 8;
+          }
+        } else {
+          let u = 0;
+          let left = 0;
+          for (let j = 0; j < m; j++) {
+            let k: number;
+            do {
+              if (left === 0) {
+                u = hand.nextU32();
+                left = 5;
+              }
+              k = u & 63;
+              u >>>= 6;
+              left--;
+            } while (k >= size);
+            sum += loss[base + k]!;
+          }
+        }
+        if (m > 0) lossSums[rep] = lossSums[rep]! + sum;
+      }
+    }
+    for (let rep = 0; rep < 16; rep++) {
+      cells.draw(rng);
+      const replicate = builder.replicateFrom((raw) => cells.fill(0, raw));
+      assert.equal(replicate.overall.count, n);
+      assert.equal(replicate.overall.loss, lossSums[rep]! / n, `replicate ${batch * 16 + rep}`);
+    }
+  }
+});
+
+test('the WebAssembly row drawing (bootstrapKernel.ts) gives the TypeScript loops\' replicates bit for bit: 3 values a row, weighted (4), multiclass, regression, blocks of 1 to 256 rows', () => {
+  const r = new Xoshiro128(17);
+  const n = 2600;
+  const k = 3;
+  const cols = { label: [] as number[], pred: [] as number[], probs: [] as number[], loss: [] as number[], yr: [] as number[], pr: [] as number[], lr: [] as number[], g: [] as string[] };
+  for (let i = 0; i < n; i++) {
+    const y = r.nextInt(k);
+    const raw = [r.nextFloat(), r.nextFloat(), r.nextFloat()];
+    raw[y]! += 0.6;
+    const s = raw.reduce((a, b) => a + b, 0);
+    const p = raw.map((v) => v / s);
+    cols.label.push(y);
+    cols.pred.push(p.indexOf(Math.max(...p)));
+    cols.probs.push(...p);
+    cols.loss.push(-Math.log(p[y]!));
+    const t = r.nextFloat() * 10;
+    cols.yr.push(t);
+    cols.pr.push(t + (r.nextFloat() - 0.5) * 2);
+    cols.lr.push(i % 50 === 0 ? NaN : (cols.pr[i]! - t) ** 2);
+    // a dominant group (full blocks) and rare ones (blocks of a few rows, some of one)
+    cols.g.push(i % 10 === 0 ? ['b', 'c', 'd', 'e', 'f', 'h', 'i'][r.nextInt(7)] as string : 'a');
+  }
+  const e = encode(cols.g);
+  const multi = new GroupMetricsBuilder({ task: 'multiclass', numClasses: k, sensitive: ['g'] });
+  multi.add({ label: cols.label, pred: cols.pred, loss: cols.loss, probs: cols.probs, groups: [e.codes], groupValues: [e.dict] });
+  const reg = new GroupMetricsBuilder({ task: 'regression', sensitive: ['g'] });
+  reg.add({ label: cols.yr, pred: cols.pr, loss: cols.lr, groups: [e.codes], groupValues: [e.dict] });
+  const builders: [string, GroupMetricsBuilder][] = [
+    ['binary scored', scoredBuilder(31, 3000)], ['binary weighted', scoredBuilder(32, 3000, { weights: true })], ['multiclass', multi], ['regression', reg],
+  ];
+  for (const [what, builder] of builders) {
+    const rows = builder.storedRows();
+    const side = builder.bootstrapRows();
+    assert.ok(side);
+    const make = (wasm: boolean): CellResampler => new CellResampler({ n: rows.n, slot: rows.slot, codes: rows.codes, slots: builder.intersectionSlots, sides: [side] }, { wasm });
+    const kernel = make(true);
+    const loops = make(false);
+    assert.equal(kernel.wasm, true, what);
+    assert.equal(loops.wasm, false, what);
+    assert.equal(kernel.method, 'cells+rows', what);
+    const ra = new Xoshiro128(3);
+    const rb = new Xoshiro128(3);
+    for (let b = 0; b < 40; b++) {
+      kernel.draw(ra);
+      loops.draw(rb);
+      assert.deepEqual(values(builder.replicateFrom((raw) => kernel.fill(0, raw))), values(builder.replicateFrom((raw) => loops.fill(0, raw))), `${what}, replicate ${b}`);
+    }
+    assert.equal(ra.nextU32(), rb.nextU32(), `${what}: the generators end in the same state`);
+  }
+});
+
+test('expectRows (per-row columns sized from an estimate, under or over the rows that come): the same section and intervals', async () => {
+  const plain = await scoredBuilder(5, 2000).finish({ bootstrap: 30, seed: 2 });
+  for (const estimate of [10, 1500, 2000, 50_000]) {
+    const sized = await scoredBuilder(5, 2000, { expect: estimate }).finish({ bootstrap: 30, seed: 2 });
+    assert.deepEqual(sized, plain, `estimate ${estimate}`);
+  }
+});
