@@ -5,12 +5,14 @@
  *
  * - Node ≥ 22.1 has its own cache: `module.enableCompileCache()` (<tmpdir>/node-compile-cache).
  * - Node 20: the bundle is compiled with `vm.Script`; the code V8 compiled during the first run of
- *   each command is written to <tmpdir>/bias-inspector-compile-cache/<command>-<bundle>.bin, with
- *   a header naming the node version and the bundle's size and mtime (V8 itself checks only the
- *   source's length); a rejected or stale cache is rewritten after a run that exits 0.
+ *   each command is written to <tmpdir>/bias-inspector-compile-cache-<uid>/<command>-<bundle>.bin,
+ *   with a header naming the node version and the bundle's size and mtime (V8 itself checks only
+ *   the source's length); a rejected or stale cache is rewritten after a run that exits 0.
+ *   The folder is the user's own (created 0700): a cache is compiled code, so one in a folder
+ *   another user owns or can write to is never read or written (the run compiles the bundle).
  * - `NODE_DISABLE_COMPILE_CACHE=1` (Node's own switch) turns both off.
  */
-import { mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
+import { lstatSync, mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import Module, { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
@@ -25,13 +27,26 @@ function fnv(text: string): string {
   return (h >>> 0).toString(16).padStart(8, '0');
 }
 
+/** This user's cache folder, or undefined when it exists but is not safely the user's own. */
+function cacheDir(): string | undefined {
+  const uid = typeof process.getuid === 'function' ? process.getuid() : undefined;
+  const dir = join(tmpdir(), `bias-inspector-compile-cache${uid === undefined ? '' : `-${uid}`}`);
+  mkdirSync(dir, { recursive: true, mode: 0o700 });
+  const st = lstatSync(dir);
+  if (!st.isDirectory()) return undefined; // a link or a file planted under the name
+  if (uid !== undefined && (st.uid !== uid || (st.mode & 0o022) !== 0)) return undefined;
+  return dir;
+}
+
 /** Where this command's cache lives, and the header a valid one starts with. */
-function cacheOf(): { file: string; header: string } {
+function cacheOf(): { file: string; header: string } | undefined {
+  const dir = cacheDir();
+  if (dir === undefined) return undefined;
   const command = process.argv.slice(2).find((a) => !a.startsWith('-')) ?? '';
   const key = /^[a-z][a-z-]{0,30}$/.test(command) ? command : 'other';
   const { size, mtimeMs } = statSync(bundle);
   return {
-    file: join(tmpdir(), 'bias-inspector-compile-cache', `${key}-${basename(bundle, '.js')}-${fnv(bundle)}.bin`),
+    file: join(dir, `${key}-${basename(bundle, '.js')}-${fnv(bundle)}.bin`),
     header: `${JSON.stringify({ node: process.version, arch: process.arch, bundle, size, mtimeMs })}\n`,
   };
 }
@@ -52,7 +67,7 @@ function runCached(): void {
   try {
     cache = cacheOf();
   } catch {
-    cache = undefined; // no bundle: the require below reports it
+    cache = undefined; // no bundle (the read below reports it) or no usable cache folder
   }
   const cachedData = cache ? readCache(cache.file, cache.header) : undefined;
   const source = readFileSync(bundle, 'utf8');
@@ -66,7 +81,6 @@ function runCached(): void {
     process.once('exit', (code) => {
       if (code !== 0) return; // a failed run (a mistyped command, bad input) leaves no cache
       try {
-        mkdirSync(join(file, '..'), { recursive: true });
         const partial = `${file}.${process.pid}`;
         writeFileSync(partial, Buffer.concat([Buffer.from(header), script.createCachedData()]));
         renameSync(partial, file);

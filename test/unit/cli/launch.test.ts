@@ -1,12 +1,12 @@
 /**
  * dist/cli.js runs the CLI bundle (dist/cli-main.js) from V8's code cache (extension/cli/launch.ts).
  * On this Node (20: no `module.enableCompileCache`) the launcher writes one cache per command
- * under <tmpdir>/bias-inspector-compile-cache/; these runs give it their own TMPDIR.
+ * under <tmpdir>/bias-inspector-compile-cache-<uid>/; these runs give it their own TMPDIR.
  */
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import Module from 'node:module';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -25,7 +25,8 @@ describe('the CLI launcher (compile cache)', { skip: (!existsSync(cli) && 'dist/
   it('writes a cache per command on the first run and gives the same output from it', () => {
     const tmp = mkdtempSync(join(tmpdir(), 'bias-inspector-launch-'));
     try {
-      const dir = join(tmp, 'bias-inspector-compile-cache');
+      const dir = join(tmp, `bias-inspector-compile-cache-${process.getuid!()}`);
+      assert.equal(statSync(dir, { throwIfNoEntry: false }), undefined);
       const first = run(tmp, {}, 'inspect', mlp, '--json');
       assert.equal(first.code, 0, first.stderr);
       const files = readdirSync(dir);
@@ -67,7 +68,25 @@ describe('the CLI launcher (compile cache)', { skip: (!existsSync(cli) && 'dist/
       const r = run(tmp, { NODE_DISABLE_COMPILE_CACHE: '1' }, '--version');
       assert.equal(r.code, 0, r.stderr);
       assert.match(r.stdout, /^\d+\.\d+\.\d+/);
-      assert.equal(existsSync(join(tmp, 'bias-inspector-compile-cache')), false);
+      assert.equal(existsSync(join(tmp, `bias-inspector-compile-cache-${process.getuid!()}`)), false);
+    } finally {
+      rmSync(tmp, { recursive: true, force: true });
+    }
+  });
+
+  it('neither reads nor writes a cache in a folder others can write to (a cache is compiled code)', () => {
+    const tmp = mkdtempSync(join(tmpdir(), 'bias-inspector-launch-'));
+    try {
+      const dir = join(tmp, `bias-inspector-compile-cache-${process.getuid!()}`);
+      mkdirSync(dir);
+      chmodSync(dir, 0o777);
+      const r = run(tmp, {}, 'inspect', mlp, '--json');
+      assert.equal(r.code, 0, r.stderr);
+      assert.deepEqual(readdirSync(dir), []);
+      chmodSync(dir, 0o700);
+      const own = run(tmp, {}, 'inspect', mlp, '--json');
+      assert.equal(own.code, 0, own.stderr);
+      assert.equal(readdirSync(dir).length, 1, 'the same folder, the user\'s own again, gets its cache');
     } finally {
       rmSync(tmp, { recursive: true, force: true });
     }
