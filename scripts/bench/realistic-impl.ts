@@ -10,6 +10,8 @@
  *   attn-ours    <spec> <batch> <rows>            runAttention end to end (bundled aggregation worker)
  *   attn-raw     <spec> <batch> <rows> <threads>  the attention-exposed graph, encoded whole, same
  *                                                 batches encoded beforehand
+ *   a 5th argument `refs` gives either raw run the graph with references to the weights in the file
+ *   (as ours does for a large model) instead of the file / the whole encoded copy
  * rows 0 = every row of the spec's data; otherwise the first `rows` (--max-rows / --samples).
  *   quant        <model> <workers> [out]   analyzeWeights, every format, bundled quant worker; writes
  *                                          the tensors and their axes to `out` for the NumPy anchor
@@ -21,7 +23,7 @@ import { runAttention } from '../../extension/core/analyze/attention';
 import { firstRows, runGroups } from '../../extension/core/analyze/groups';
 import { exposeAttention, findAttention } from '../../extension/core/attention/extract';
 import { createInputEncoder, loadSpec, openTable, type ResolvedSpec } from '../../extension/core/data';
-import { encodeModel, loadModel, summarizeModel } from '../../extension/core/onnx';
+import { encodeModel, externalizeInitializers, loadModel, summarizeModel } from '../../extension/core/onnx';
 import { analyzeWeights } from '../../extension/core/quant/analyze';
 import { loadOrt, openSession } from '../../extension/core/runtime';
 
@@ -59,7 +61,7 @@ async function encodedBatches(spec: ResolvedSpec, model: string, batch: number, 
 }
 
 async function main(): Promise<void> {
-  const [mode = '', a = '', b = '', c = '', d = ''] = process.argv.slice(2);
+  const [mode = '', a = '', b = '', c = '', d = '', e = ''] = process.argv.slice(2);
   let t0 = performance.now();
   let c0 = cpuMs();
   let extra: Record<string, unknown>;
@@ -80,11 +82,21 @@ async function main(): Promise<void> {
     const batches = await encodedBatches(spec, model, Number(b), Number(c));
     let fetches: string[];
     let source: Uint8Array | string = model; // the attention-exposed copy is dropped with the child's exit
-    if (mode === 'attn-raw') {
+    let folder: string | undefined;
+    // `refs`: the graph with references to the weights in the file (onnx/externalize.ts), as ours
+    // gives onnxruntime a large model: the smallest memory onnxruntime itself needs for this pass.
+    const refs = e === 'refs';
+    if (mode === 'attn-raw' || refs) {
       const loaded = await loadModel(model);
-      const graph = findAttention(loaded.proto, model);
-      source = encodeModel(exposeAttention(loaded.proto, graph, [], model));
-      fetches = graph.sites.map((s) => s.tensor);
+      let proto = loaded.proto;
+      if (mode === 'attn-raw') {
+        const graph = findAttention(loaded.proto, model);
+        proto = exposeAttention(loaded.proto, graph, [], model);
+        fetches = graph.sites.map((s) => s.tensor);
+      } else fetches = [spec.output ?? 'logits'];
+      const external = refs ? externalizeInitializers(loaded, proto) : null;
+      source = external ? external.bytes : encodeModel(proto);
+      folder = external?.folder;
     } else fetches = [spec.output ?? 'logits'];
     (globalThis as { gc?: () => void }).gc?.();
     // The JS copy of the model (read for the encoder) is dropped before onnxruntime loads it, so
@@ -93,10 +105,12 @@ async function main(): Promise<void> {
     // Timed from here: session creation (from the file for groups, as runGroups does) and the runs.
     t0 = performance.now();
     c0 = cpuMs();
-    const { session } = await openSession(source, model, { providers: ['cpu'], ...(mode === 'attn-raw' ? { disableOptimizations: true } : {}), ...(threads > 0 ? { threads } : {}) });
+    const { session } = await openSession(source, model, {
+      providers: ['cpu'], ...(mode === 'attn-raw' ? { disableOptimizations: true } : {}), ...(threads > 0 ? { threads } : {}), ...(folder !== undefined ? { externalDataFolder: folder } : {}),
+    });
     for (const feeds of batches) await session.run(feeds, fetches);
     await session.release();
-    extra = { batches: batches.length, threads: threads > 0 ? threads : 'onnxruntime default' };
+    extra = { batches: batches.length, threads: threads > 0 ? threads : 'onnxruntime default', ...(refs ? { source: 'graph + references into the file' } : {}) };
   } else if (mode === 'quant') {
     const worker = join(root, 'dist/workers/quant.worker.js');
     const section = await analyzeWeights(a, { workers: Number(b), ...(existsSync(worker) ? { workerPath: worker } : {}) });

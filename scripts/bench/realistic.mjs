@@ -8,7 +8,7 @@
 // 64). The issue's item-4 sizes are `--rows 10000 --samples 1000` (about 950 s of CPU per groups
 // measurement on this 2-core VM: run them on a quiet machine). Each is measured against raw
 // onnxruntime over the same batches encoded beforehand, with as many intra-op threads as physical
-// cores and with onnxruntime's default pool (the ratio is to the better raw run). The batch size
+// cores and with onnxruntime's default pool and with the graph + weight references ours uses (the ratio is to the best raw run). The batch size
 // is the analysis's own default (a large model's: options.ts LARGE_MODEL_BATCH) unless --batch
 // is given; the raw runs use the same. Peak RSS (VmHWM) of each in a fresh process, and its ratio
 // to the model file's size. Then a quant sweep over the same model's weights (109M parameters,
@@ -80,7 +80,7 @@ const { ATTENTION_DEFAULTS, RUN_DEFAULTS, modelDefaults } = await import(join(ro
 const cores = physicalCores();
 const modelBytes = statSync(model).size;
 const groupsBatch = BATCH || modelDefaults(RUN_DEFAULTS, modelBytes).batchSize;
-const attentionBatch = BATCH || ATTENTION_DEFAULTS.batchSize;
+const attentionBatch = BATCH || modelDefaults(ATTENTION_DEFAULTS, modelBytes).batchSize;
 const rss = (r) => `peak RSS ${r.peakRssMiB.toFixed(0)} MiB (${(r.peakRssMiB / modelMiB).toFixed(2)}x the model)`;
 const fmt = (r) => `${(r.wallMs / 1000).toFixed(1)} s wall, ${(r.cpuMs / 1000).toFixed(1)} s CPU, ${rss(r)}`;
 console.log(`model: ${model} (${modelMiB.toFixed(0)} MiB); rows of at most ${MAX_LEN} tokens; ${cores} physical cores`);
@@ -89,15 +89,20 @@ function versus(name, analysis, rawMode, rows, batch, target) {
   const mine = ours(analysis, rows);
   const rawCores = run(rawMode, spec, batch, rows, cores);
   const rawDefault = run(rawMode, spec, batch, rows, 0);
-  const best = rawCores.wallMs <= rawDefault.wallMs ? rawCores : rawDefault;
+  // The same with the graph + references to the weights (as ours gives onnxruntime a large model):
+  // onnxruntime's own memory for this pass, without a second copy of the weights.
+  const rawRefs = run(rawMode, spec, batch, rows, cores, 'refs');
+  const raws = [rawCores, rawDefault, rawRefs];
+  const best = raws.reduce((x, y) => (y.wallMs < x.wallMs ? y : x));
   const ratio = mine.wallMs / best.wallMs;
-  const cpuRatio = mine.cpuMs / Math.min(rawCores.cpuMs, rawDefault.cpuMs);
+  const cpuRatio = mine.cpuMs / Math.min(...raws.map((r) => r.cpuMs));
   console.log(`\n${name}, batch ${batch}`);
   console.log(`  ours (the CLI, end to end):                 ${fmt(mine)}`);
   console.log(`  raw onnxruntime, ${cores} intra-op threads:     ${fmt(rawCores)}`);
   console.log(`  raw onnxruntime, its default pool:          ${fmt(rawDefault)}`);
+  console.log(`  raw, ${cores} threads, graph + weight references: ${fmt(rawRefs)}`);
   // On a shared machine the wall clock follows the other jobs' load; CPU time (all threads) is the verdict.
-  console.log(`  ratio to the better raw run: ${cpuRatio.toFixed(2)}x CPU, ${ratio.toFixed(2)}x wall (target <= ${target}x, judged on CPU time): ${cpuRatio <= target ? 'PASS' : 'MISS'}`);
+  console.log(`  ratio to the best raw run: ${cpuRatio.toFixed(2)}x CPU, ${ratio.toFixed(2)}x wall (target <= ${target}x, judged on CPU time): ${cpuRatio <= target ? 'PASS' : 'MISS'}`);
   console.log(`  peak RSS / model size: ${(mine.peakRssMiB / modelMiB).toFixed(2)}x (target <= 1.5x): ${mine.peakRssMiB <= 1.5 * modelMiB ? 'PASS' : 'MISS'}`);
 }
 
