@@ -7,14 +7,15 @@
 // SAMPLES` (default 256, the first rows of the same data), rows of at most MAX_LEN tokens (default
 // 64). The issue's item-4 sizes are `--rows 10000 --samples 1000` (about 950 s of CPU per groups
 // measurement on this 2-core VM: run them on a quiet machine). Each is measured against raw
-// onnxruntime over the same batches encoded beforehand, with as many intra-op threads as physical
-// cores and with onnxruntime's default pool and with the graph + weight references ours uses (the ratio is to the best raw run). The batch size
-// is the analysis's own default (a large model's: options.ts LARGE_MODEL_BATCH) unless --batch
-// is given; the raw runs use the same. Peak RSS (VmHWM) of each in a fresh process, and its ratio
-// to the model file's size. Then a quant sweep over the same model's weights (109M parameters,
-// all 17 formats, 2 workers). Every measurement is a fresh child process (ours: the built CLI under
-// /usr/bin/time; raw and quant: realistic-impl.ts);
-// wall and CPU time (all threads) are both shown, since the machine may be shared.
+// onnxruntime over the same batches encoded beforehand: with as many intra-op threads as physical
+// cores, with onnxruntime's default pool, and from the graph + weight references that ours gives
+// onnxruntime for a large model (its own memory need); the ratio is to the best raw run. The batch
+// size is the analysis's own default (a large model's: options.ts LARGE_MODEL_BATCH) unless
+// --batch is given; the raw runs use the same. Peak RSS (VmHWM) of each in a fresh process, and
+// its ratio to the model file's size. Then a quant sweep over the same model's weights (109M
+// parameters, all 17 formats, 2 workers). Every measurement is a fresh child process (ours: the
+// built CLI under /usr/bin/time; raw and quant: realistic-impl.ts); wall and CPU time (all
+// threads) are both shown, since the machine may be shared.
 // Usage: node --import tsx scripts/bench/realistic.mjs [--rows N] [--samples S] [--max-len T] [--batch B] [--only groups,attention,quant]
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
