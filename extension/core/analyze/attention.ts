@@ -14,7 +14,6 @@ import { createInputEncoder, openTable, type InputEncoder, type ResolvedSpec, ty
 import type { ProviderSetting } from '../runtime';
 import { ATTENTION_DEFAULTS, modelDefaults, resolveRunOptions, type RunOverrides } from './options';
 import { largestFile } from './session';
-import { dropBuffer } from '../runtime/release';
 import { reportModel } from '../report';
 import { checkRowSums, type AttentionLayout, type FloatArray } from '../attention';
 import { packFacts } from '../attention/aggregate';
@@ -153,9 +152,6 @@ export async function runAttention(spec: ResolvedSpec, options: AttentionRunOpti
         return { validity: f.validity, spans: f.spans, groups: f.groups, where: `row ${f.rowNumber} of ${spec.data}`, ...(special ? { special } : {}) };
       });
       await sink.add({ T, heads, layers: views.map((v) => v.data), facts: packFacts(samples, T, spans) });
-      // Both sinks have taken the maps (copied or aggregated): free them now, not at a collection
-      // (a large model's batch of maps is tens of MB, and several waited for the collector).
-      for (const view of views) dropBuffer(view.data);
     }
     const summary = encoder.finish({ partial: run.maxRows > 0 });
     await encoder.close();

@@ -10,26 +10,16 @@ import { MessageChannel } from 'node:worker_threads';
  * timer turn). Buffers that cannot be transferred (part of a pool, shared) are left to the collector.
  */
 export async function releaseBytes(bytes: Uint8Array): Promise<void> {
-  if (dropBuffer(bytes)) await new Promise((resolve) => setTimeout(resolve, 0));
-}
-
-/**
- * Detaches the whole buffer under `view` (as releaseBytes, without waiting for the memory to go
- * back): for large arrays nothing reads again, such as a batch's attention maps once the sink has
- * taken them, which would otherwise wait for a collection. False when the view is part of a
- * larger buffer, or the buffer is shared or cannot be transferred.
- */
-export function dropBuffer(view: ArrayBufferView): boolean {
-  const buffer = view.buffer;
-  if (!(buffer instanceof ArrayBuffer) || view.byteLength < buffer.byteLength) return false;
+  const buffer = bytes.buffer;
+  if (!(buffer instanceof ArrayBuffer) || bytes.byteLength < buffer.byteLength) return;
   const { port1, port2 } = new MessageChannel();
   try {
     port1.postMessage(null, [buffer]);
-    return true;
   } catch {
-    return false; // not transferable
+    // not transferable
   } finally {
     port1.close();
     port2.close();
   }
+  await new Promise((resolve) => setTimeout(resolve, 0));
 }
