@@ -26,6 +26,7 @@ import { createInputEncoder, loadSpec, openTable, type ResolvedSpec } from '../.
 import { encodeModel, externalizeInitializers, loadModel, summarizeModel } from '../../extension/core/onnx';
 import { analyzeWeights } from '../../extension/core/quant/analyze';
 import { loadOrt, openSession } from '../../extension/core/runtime';
+import { releaseBytes } from '../../extension/core/runtime/release';
 
 const root = resolve(__dirname, '../..');
 
@@ -97,6 +98,8 @@ async function main(): Promise<void> {
       const external = refs ? externalizeInitializers(loaded, proto) : null;
       source = external ? external.bytes : encodeModel(proto);
       folder = external?.folder;
+      // The file's JS bytes go before onnxruntime loads (a collection frees them only a turn later).
+      await releaseBytes(loaded.bytes);
     } else fetches = [spec.output ?? 'logits'];
     (globalThis as { gc?: () => void }).gc?.();
     // The JS copy of the model (read for the encoder) is dropped before onnxruntime loads it, so
