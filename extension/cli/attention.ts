@@ -104,7 +104,7 @@ export function registerAttention(program: Command): void {
     .option('--span <name=column>', 'span of key positions to report the attention mass on (repeatable)', (v: string, prev: string[] = []) => [...prev, v])
     .option('--samples <n>', 'analyse at most this many rows (with --compare-ep: rows to compare, default 16)')
     .option('--length <T>', 'sequence length at which additive biases are evaluated (default: min(64, longest row))')
-    .option('--batch-size <n>', 'rows per inference batch (default 32)')
+    .option('--batch-size <n>', 'rows per inference batch (default 32; 16 for a model file of 64 MB or more)')
     .option('--min-group-size <n>', 'groups smaller than this are marked small (default 30)')
     .option('--compare-ep <a,b>', 'instead of the report: compare the maps of the first rows on two providers (fails above 1e-4 or when one is not used)')
     .option('--json [file]', 'write the report as JSON (stdout when no file or "-")')

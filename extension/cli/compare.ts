@@ -42,7 +42,7 @@ export function registerCompare(program: Command): void {
     .option('--bootstrap <n>', 'paired bootstrap replicates for 95% intervals of Δ')
     .option('--seed <n>', 'bootstrap seed')
     .option('--bootstrap-scheme <scheme>', 'multinomial (resample n rows; default) | poisson (keyed Poisson(1) row weights, the same on both sides: equal to any sharded run, docs/SHARDING.md)')
-    .option('--batch-size <n>', 'rows per inference batch (default 256)')
+    .option('--batch-size <n>', 'rows per inference batch (default 256; 16 for model files of 64 MB or more)')
     .option('--max-rows <n>', 'evaluate at most this many rows')
     .option('--min-group-size <n>', 'groups smaller than this are marked small and left out of the worst Δ (default 30)')
     .option('--flip-rows <n>', 'flipped rows listed in the report (default 200)')

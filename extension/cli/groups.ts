@@ -85,7 +85,7 @@ export function registerGroups(program: Command): void {
     .option('--bootstrap-scheme <scheme>', 'multinomial (resample n rows; default) | poisson (keyed Poisson(1) row weights: equal to any sharded run, docs/SHARDING.md)')
     .option('--shard <i/n>', 'evaluate only shard i of n (0-based) and write its mergeable state to --state (docs/SHARDING.md)')
     .option('--state <file>', 'with --shard: the partial state to write (merge the shards with `bias-inspector merge`)')
-    .option('--batch-size <n>', 'rows per inference batch (default 256; 4096 for --predictions)')
+    .option('--batch-size <n>', 'rows per inference batch (default 256; 16 for a model file of 64 MB or more; 4096 for --predictions)')
     .option('--max-rows <n>', 'evaluate at most this many rows (default all)')
     .option('--min-group-size <n>', 'groups smaller than this are marked small (default 30)')
     .option('--json [file]', 'write the report as JSON (stdout when no file or "-")')

@@ -3,14 +3,20 @@
 // into .bench-models/ (git-ignored, not committed; made on the first run, ~30 s, needs
 // /usr/bin/python3 with torch and onnx).
 //
-// Sizes chosen so one run finishes in a few minutes on 2 cores: rows of at most 32 tokens;
-// `groups` over ROWS rows (default 128) and `attention` over the same rows, batch 64; each
-// against raw onnxruntime over the same batches encoded beforehand, with as many intra-op threads
-// as physical cores and with onnxruntime's default pool (the ratio is to the better raw run);
-// peak RSS (VmHWM) of each in a fresh process. Then a quant sweep over the same model's weights
-// (109M parameters, all 17 formats, 2 workers). Every measurement is a fresh child process
-// (realistic-impl.ts); wall and CPU time (all threads) are both shown, since the machine may be
-// shared. Usage: node --import tsx scripts/bench/realistic.mjs [--rows N] [--batch B] [--only groups,attention,quant]
+// Sizes (the issue's table): `groups` over ROWS rows (default 512) and `attention --samples
+// SAMPLES` (default 256, the first rows of the same data), rows of at most MAX_LEN tokens (default
+// 64). The issue's item-4 sizes are `--rows 10000 --samples 1000` (about 950 s of CPU per groups
+// measurement on this 2-core VM: run them on a quiet machine). Each is measured against raw
+// onnxruntime over the same batches encoded beforehand: with as many intra-op threads as physical
+// cores, with onnxruntime's default pool, and from the graph + weight references that ours gives
+// onnxruntime for a large model (its own memory need); the ratio is to the best raw run. The batch
+// size is the analysis's own default (a large model's: options.ts LARGE_MODEL_BATCH) unless
+// --batch is given; the raw runs use the same. Peak RSS (VmHWM) of each in a fresh process, and
+// its ratio to the model file's size. Then a quant sweep over the same model's weights (109M
+// parameters, all 17 formats, 2 workers). Every measurement is a fresh child process (ours: the
+// built CLI under /usr/bin/time; raw and quant: realistic-impl.ts); wall and CPU time (all
+// threads) are both shown, since the machine may be shared.
+// Usage: node --import tsx scripts/bench/realistic.mjs [--rows N] [--samples S] [--max-len T] [--batch B] [--only groups,attention,quant]
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -24,9 +30,10 @@ const arg = (name, fallback) => {
   const i = argv.indexOf(name);
   return i >= 0 && argv[i + 1] !== undefined ? argv[i + 1] : fallback;
 };
-const ROWS = Number(arg('--rows', '128'));
-const BATCH = Number(arg('--batch', '64'));
-const MAX_LEN = 32;
+const ROWS = Number(arg('--rows', '512'));
+const SAMPLES = Math.min(ROWS, Number(arg('--samples', '256')));
+const BATCH = Number(arg('--batch', '0')); // 0: the analysis's default
+const MAX_LEN = Number(arg('--max-len', '64'));
 const ONLY = arg('--only', 'groups,attention,quant').split(',');
 const dir = join(root, '.bench-models', 'bert-base');
 const model = join(dir, 'bert-base.onnx');
@@ -47,29 +54,61 @@ function run(...args) {
   return JSON.parse(out.stdout.trim().split('\n').pop());
 }
 
-const { physicalCores } = await import(join(root, 'extension/core/runtime/machine.ts'));
-const cores = physicalCores();
-const fmt = (r) => `${(r.wallMs / 1000).toFixed(1)} s wall, ${(r.cpuMs / 1000).toFixed(1)} s CPU, peak RSS ${r.peakRssMiB.toFixed(0)} MiB`;
-console.log(`model: ${model} (${modelMiB.toFixed(0)} MiB); ${ROWS} rows of at most ${MAX_LEN} tokens, batch ${BATCH}; ${cores} physical cores`);
-
-function versus(name, oursMode, rawMode, target) {
-  const ours = run(oursMode, spec, BATCH);
-  const rawCores = run(rawMode, spec, BATCH, cores);
-  const rawDefault = run(rawMode, spec, BATCH, 0);
-  const best = rawCores.wallMs <= rawDefault.wallMs ? rawCores : rawDefault;
-  const ratio = ours.wallMs / best.wallMs;
-  const cpuRatio = ours.cpuMs / Math.min(rawCores.cpuMs, rawDefault.cpuMs);
-  console.log(`\n${name}`);
-  console.log(`  ours (end to end):                          ${fmt(ours)}`);
-  console.log(`  raw onnxruntime, ${cores} intra-op threads:     ${fmt(rawCores)}`);
-  console.log(`  raw onnxruntime, its default pool:          ${fmt(rawDefault)}`);
-  // On a shared machine the wall clock follows the other jobs' load; CPU time (all threads) is the verdict.
-  console.log(`  ratio to the better raw run: ${cpuRatio.toFixed(2)}x CPU, ${ratio.toFixed(2)}x wall (target <= ${target}x, judged on CPU time): ${cpuRatio <= target ? 'PASS' : 'MISS'}`);
-  console.log(`  peak RSS / model size: ${(ours.peakRssMiB / modelMiB).toFixed(2)}x (target <= 1.5x): ${ours.peakRssMiB <= 1.5 * modelMiB ? 'PASS' : 'MISS'}`);
+/**
+ * Ours as a user runs it: the built CLI (dist/cli.js, `npm run bench` builds it) under
+ * /usr/bin/time (wall, user + system CPU of every thread, peak RSS); node start-up, reading the
+ * model and the report included. Without /usr/bin/time or the build: runGroups / runAttention in
+ * process (realistic-impl.ts groups-ours / attn-ours), timed from after module load.
+ */
+function ours(analysis, rows) {
+  const cli = join(root, 'dist/cli.js');
+  if (!existsSync('/usr/bin/time') || !existsSync(cli)) return run(analysis === 'groups' ? 'groups-ours' : 'attn-ours', spec, BATCH, rows);
+  const dir = mkdtempSync(join(tmpdir(), 'bias-inspector-realistic-'));
+  const args = analysis === 'groups'
+    ? ['groups', '--spec', spec, '--ep', 'cpu', '--bootstrap', '0', '--max-rows', String(rows)]
+    : ['attention', '--spec', spec, '--ep', 'cpu', '--samples', String(rows)];
+  if (BATCH > 0) args.push('--batch-size', String(BATCH));
+  args.push('--json', join(dir, 'report.json'));
+  const out = spawnSync('/usr/bin/time', ['-f', 'TIME %e %U %S %M', process.execPath, cli, ...args], { encoding: 'utf8', cwd: root, maxBuffer: 1 << 26 });
+  rmSync(dir, { recursive: true, force: true });
+  const m = /TIME (\S+) (\S+) (\S+) (\d+)\s*$/.exec(out.stderr ?? '');
+  if (out.status !== 0 || !m) throw new Error(`bias-inspector ${args.join(' ')}: ${out.stderr}`);
+  return { wallMs: Number(m[1]) * 1000, cpuMs: (Number(m[2]) + Number(m[3])) * 1000, peakRssMiB: Number(m[4]) / 1024 };
 }
 
-if (ONLY.includes('groups')) versus(`groups over ${ROWS} rows`, 'groups-ours', 'groups-raw', 1.1);
-if (ONLY.includes('attention')) versus(`attention over ${ROWS} samples`, 'attn-ours', 'attn-raw', 1.2);
+const { physicalCores } = await import(join(root, 'extension/core/runtime/machine.ts'));
+const { ATTENTION_DEFAULTS, RUN_DEFAULTS, modelDefaults } = await import(join(root, 'extension/core/analyze/options.ts'));
+const cores = physicalCores();
+const modelBytes = statSync(model).size;
+const groupsBatch = BATCH || modelDefaults(RUN_DEFAULTS, modelBytes).batchSize;
+const attentionBatch = BATCH || modelDefaults(ATTENTION_DEFAULTS, modelBytes).batchSize;
+const rss = (r) => `peak RSS ${r.peakRssMiB.toFixed(0)} MiB (${(r.peakRssMiB / modelMiB).toFixed(2)}x the model)`;
+const fmt = (r) => `${(r.wallMs / 1000).toFixed(1)} s wall, ${(r.cpuMs / 1000).toFixed(1)} s CPU, ${rss(r)}`;
+console.log(`model: ${model} (${modelMiB.toFixed(0)} MiB); rows of at most ${MAX_LEN} tokens; ${cores} physical cores`);
+
+function versus(name, analysis, rawMode, rows, batch, target) {
+  const mine = ours(analysis, rows);
+  const rawCores = run(rawMode, spec, batch, rows, cores);
+  const rawDefault = run(rawMode, spec, batch, rows, 0);
+  // The same with the graph + references to the weights (as ours gives onnxruntime a large model):
+  // onnxruntime's own memory for this pass, without a second copy of the weights.
+  const rawRefs = run(rawMode, spec, batch, rows, cores, 'refs');
+  const raws = [rawCores, rawDefault, rawRefs];
+  const best = raws.reduce((x, y) => (y.wallMs < x.wallMs ? y : x));
+  const ratio = mine.wallMs / best.wallMs;
+  const cpuRatio = mine.cpuMs / Math.min(...raws.map((r) => r.cpuMs));
+  console.log(`\n${name}, batch ${batch}`);
+  console.log(`  ours (the CLI, end to end):                 ${fmt(mine)}`);
+  console.log(`  raw onnxruntime, ${cores} intra-op threads:     ${fmt(rawCores)}`);
+  console.log(`  raw onnxruntime, its default pool:          ${fmt(rawDefault)}`);
+  console.log(`  raw, ${cores} threads, graph + weight references: ${fmt(rawRefs)}`);
+  // On a shared machine the wall clock follows the other jobs' load; CPU time (all threads) is the verdict.
+  console.log(`  ratio to the best raw run: ${cpuRatio.toFixed(2)}x CPU, ${ratio.toFixed(2)}x wall (target <= ${target}x, judged on CPU time): ${cpuRatio <= target ? 'PASS' : 'MISS'}`);
+  console.log(`  peak RSS / model size: ${(mine.peakRssMiB / modelMiB).toFixed(2)}x (target <= 1.5x): ${mine.peakRssMiB <= 1.5 * modelMiB ? 'PASS' : 'MISS'}`);
+}
+
+if (ONLY.includes('groups')) versus(`groups over ${ROWS} rows`, 'groups', 'groups-raw', ROWS, groupsBatch, 1.1);
+if (ONLY.includes('attention')) versus(`attention --samples ${SAMPLES}`, 'attention', 'attn-raw', SAMPLES, attentionBatch, 1.2);
 if (ONLY.includes('quant')) {
   const listing = join(mkdtempSync(join(tmpdir(), 'bias-inspector-sweep-')), 'tensors.json');
   const q = run('quant', model, 2, listing);

@@ -12,7 +12,8 @@ import { BadInputError, InspectorError, throttleProgress, throwIfAborted, type P
 import type { ModelSummary } from '../../protocol/model';
 import { createInputEncoder, openTable, SkipTally, type InputEncoder, type ResolvedSpec, type RowBatch, type TableReader } from '../data';
 import type { ProviderSetting } from '../runtime';
-import { ATTENTION_DEFAULTS, resolveRunOptions, type RunOverrides } from './options';
+import { ATTENTION_DEFAULTS, modelDefaults, resolveRunOptions, type RunOverrides } from './options';
+import { largestFile } from './session';
 import { reportModel } from '../report';
 import { checkRowSums, type AttentionLayout, type FloatArray } from '../attention';
 import { packFacts } from '../attention/aggregate';
@@ -147,7 +148,8 @@ export function biasLength(length: number | undefined, longest: number): number 
 export async function attentionPass<T>(spec: ResolvedSpec, options: AttentionRunOptions, shard: AttentionShardHooks | undefined, end: (pass: AttentionPass) => Promise<T>): Promise<T> {
   checkBiasLength(options.length);
   if (!spec.model) throw new BadInputError('spec.model', `${spec.specPath || 'the spec'}: field "model": the attention analysis needs a model`, { file: spec.specPath });
-  const run = resolveRunOptions(spec, options, ATTENTION_DEFAULTS);
+  // A large model's default batch is smaller (options.ts LARGE_MODEL_BATCH): its maps and activations decide the memory.
+  const run = resolveRunOptions(spec, options, modelDefaults(ATTENTION_DEFAULTS, await largestFile([spec.model])));
   const progress = throttleProgress(options.onProgress);
   progress(0, 'loading the model');
   const signal = options.signal;

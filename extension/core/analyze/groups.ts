@@ -15,11 +15,11 @@ import { REPORT_SCHEMA, type ReportModel } from '../../protocol/report';
 import type { RuntimeInfo } from '../../protocol/runtime';
 import type { ModelSummary } from '../../protocol/model';
 import type { GroupsReport } from '../../protocol/groups';
-import { prepareModel, runBatch } from './session';
+import { largestFile, prepareModel, runBatch } from './session';
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { STATE_SCHEMA, stateBudgets, type GroupsShardState } from './shards';
-import { AUTO_BOOTSTRAP, replicatesFor, resolveRunOptions, RUN_DEFAULTS, type RunOptions, type RunOverrides } from './options';
+import { AUTO_BOOTSTRAP, modelDefaults, replicatesFor, resolveRunOptions, RUN_DEFAULTS, type RunOptions, type RunOverrides } from './options';
 
 /**
  * Options of a groups run: the explicit overrides (flags, VS Code settings; see options.ts for
@@ -196,7 +196,7 @@ async function modelsPass<T>(
   checkBootstrap(numericBootstrap(options.bootstrap ?? spec.bootstrap));
   requireLabel(spec);
   requireGroups(spec);
-  const run = resolveRunOptions(spec, options);
+  const run = resolveRunOptions(spec, options, modelDefaults(RUN_DEFAULTS, await largestFile(models)));
   const progress = throttleProgress(options.onProgress);
   progress(0, 'loading the model');
   const needsFeatures = spec.featureTensor !== undefined;

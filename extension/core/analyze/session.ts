@@ -3,14 +3,17 @@
  * to read, and optionally an intermediate tensor exposed as an extra output on an in-memory copy
  * of the graph (the model file is never written).
  */
-import { MessageChannel } from 'node:worker_threads';
+import { stat } from 'node:fs/promises';
 import type { InferenceSession } from 'onnxruntime-node';
 import { BadInputError } from '../errors';
-import { addGraphOutput, encodeModel, loadModel, summarizeModel, type LoadedModel } from '../onnx';
+import { addGraphOutput, encodeModel, externalizeInitializers, loadModel, summarizeModel, type LoadedModel } from '../onnx';
 import type { ModelSummary } from '../../protocol/model';
 import type { RuntimeInfo } from '../../protocol/runtime';
-import { loadOrt, openSession, sessionThreads, type ProviderSetting } from '../runtime';
+import { LARGE_MODEL_BYTES, loadOrt, openSession, sessionThreads, type ProviderSetting } from '../runtime';
 import type { TensorData } from '../data';
+import { releaseBytes } from '../runtime/release';
+
+export { releaseBytes } from '../runtime/release';
 
 /**
  * The decoded model is not kept: its weights are views into the whole file's bytes, which would
@@ -64,38 +67,27 @@ export async function prepareModel(path: string, options: PrepareOptions): Promi
     throw new BadInputError('model.expose-external', `${path}: exposing ${expose.join(', ')} needs an in-memory copy of the graph, and this model keeps its weights in external files (${loaded.externalFiles.map((f) => f.location).join(', ')}); save it as a single file to use this analysis`, { file: path });
   }
   await options.beforeSession?.(summary, output);
-  // Exposing a tensor rewrites an in-memory copy; the file on disk is only ever read.
-  const model: Uint8Array | string = expose.length > 0 ? encodeModel(proto) : path;
+  // Exposing a tensor rewrites an in-memory copy; the file on disk is only ever read. A large
+  // model goes to onnxruntime as its graph with references to the weights in the file (no copy
+  // of them in JavaScript, none parsed by onnxruntime: onnx/externalize.ts).
+  const external = loaded.bytes.byteLength >= LARGE_MODEL_BYTES ? externalizeInitializers(loaded, proto) : null;
+  const model: Uint8Array | string = external ? external.bytes : expose.length > 0 ? encodeModel(proto) : path;
   const threads = options.threads ?? sessionThreads(loaded.bytes.byteLength, true);
   // onnxruntime reads the file (or the exposed copy) itself: free the JS copy of the file first,
   // so that the two are not in memory together while it builds the session (a 440 MB encoder
   // peaked at ~3x its size instead of onnxruntime's own ~2x).
   await releaseBytes(loaded.bytes);
-  const { session, info } = await openSession(model, path, { providers: options.providers, threads, ...(options.spinning === false ? { spinning: false as const } : {}) });
+  const { session, info } = await openSession(model, path, {
+    providers: options.providers, threads, ...(options.spinning === false ? { spinning: false as const } : {}), ...(external ? { externalDataFolder: external.folder } : {}),
+  });
   return { path, proto: loaded.proto, summary, session, runtime: info, output, extraOutputs: options.expose ?? [] };
 }
 
-/**
- * Frees the memory of `bytes` now instead of at the next garbage collection, by transferring its
- * buffer into a message that is never delivered (the buffer is detached: every view on it, such
- * as the decoded model's weights, reads as empty afterwards). The memory goes back when the closed
- * ports drop the message, on the next turn of the event loop, which the promise waits for
- * (measured: 400 MB still resident right after the transfer and after setImmediate, gone after a
- * timer turn). Buffers that cannot be transferred (part of a pool, shared) are left to the collector.
- */
-export async function releaseBytes(bytes: Uint8Array): Promise<void> {
-  const buffer = bytes.buffer;
-  if (!(buffer instanceof ArrayBuffer) || bytes.byteLength < buffer.byteLength) return;
-  const { port1, port2 } = new MessageChannel();
-  try {
-    port1.postMessage(null, [buffer]);
-  } catch {
-    // not transferable
-  } finally {
-    port1.close();
-    port2.close();
-  }
-  await new Promise((resolve) => setTimeout(resolve, 0));
+/** Bytes of the largest of these model files (0 for one that cannot be read: loading it reports why). */
+export async function largestFile(paths: readonly string[]): Promise<number> {
+  let largest = 0;
+  for (const path of paths) largest = Math.max(largest, await stat(path).then((s) => s.size, () => 0));
+  return largest;
 }
 
 /** Runs one batch; returns the requested outputs as float32 arrays with their dims. */

@@ -8,8 +8,9 @@ import { Buffer } from 'node:buffer';
 import type { InferenceSession, Tensor } from 'onnxruntime-node';
 import { BadInputError, InspectorError, throwIfAborted } from '../errors';
 import type { EncodedBatch, ResolvedSpec, RowBatch, TensorData } from '../data';
-import { encodeModel, loadModel, summarizeModel, type LoadedModel } from '../onnx';
-import { loadOrt, openSession, sessionThreads, type ProviderSetting } from '../runtime';
+import { encodeModel, externalizeInitializers, loadModel, summarizeModel, type LoadedModel } from '../onnx';
+import { LARGE_MODEL_BYTES, loadOrt, openSession, sessionThreads, type ProviderSetting } from '../runtime';
+import { releaseBytes } from '../runtime/release';
 import { analyzeBias, biasReportEntry, classifyAdditiveTerm } from './bias';
 import { exposeAttention, resolveHeads, softmaxRows, type AttentionGraph, type AttentionSite } from './extract';
 import { checkFirstBatch, firstBatchFetches, needsFirstBatchCheck, prepareAttention, type PreparedAttention } from './prepare';
@@ -57,7 +58,14 @@ export async function openAttentionModel(
   // No fusion may remove an exposed tensor (FORMULAS.md §D): run the graph as written.
   // 0 / unset: sessionThreads (every physical core for a large model, else all but one).
   const threads = options.threads || sessionThreads(loaded.bytes.byteLength, false);
-  const { session, info } = await openSession(encodeModel(proto), path, { providers: options.providers, disableOptimizations: true, threads });
+  // A large model's exposed copy refers to the weights in the file instead of holding a second
+  // copy of them (onnx/externalize.ts); the file's bytes are then freed before onnxruntime loads
+  // it (only the graph's structure is read afterwards).
+  const external = loaded.bytes.byteLength >= LARGE_MODEL_BYTES ? externalizeInitializers(loaded, proto) : null;
+  if (external) await releaseBytes(loaded.bytes);
+  const { session, info } = await openSession(external ? external.bytes : encodeModel(proto), path, {
+    providers: options.providers, disableOptimizations: true, threads, ...(external ? { externalDataFolder: external.folder } : {}),
+  });
   const firstBatch = needsFirstBatchCheck(prepared) ? { prepared, providers: options.providers, threads } : undefined;
   return { path, loaded, summary, graph, session, runtime: info, constantTerms, firstBatch };
 }

@@ -6,6 +6,8 @@ export type { SniffResult } from './sniff';
 export { sniffOnnx } from './sniff';
 export type { DecodeOptions, LoadOptions } from './read';
 export { decodeModel, loadModel } from './read';
+export type { ExternalizedModel } from './externalize';
+export { externalizeInitializers, EXTERNALIZE_MIN_BYTES } from './externalize';
 export type { ExternalRef } from './external';
 export { checkExternalData, externalRef, nodeFileAccess, readTensorData } from './external';
 export {

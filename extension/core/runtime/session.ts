@@ -21,6 +21,11 @@ export interface SessionOptions {
    * cores from the session that runs and from the JavaScript thread.
    */
   readonly spinning?: false;
+  /**
+   * The folder the model's external-data references resolve against, for a model given as bytes
+   * whose initializers refer to its file (onnx/externalize.ts).
+   */
+  readonly externalDataFolder?: string;
 }
 
 export interface OpenedSession {
@@ -91,17 +96,22 @@ export async function openSession(model: Uint8Array | string, label: string, opt
   const binaryDir = nativeBinaryDir();
   const skipped: string[] = [];
   let cpuFailure: unknown;
+  const folderConfig = options.externalDataFolder !== undefined ? { model_external_initializers_file_folder_path: options.externalDataFolder } : {};
   for (const provider of requested) {
     const reason = providerPrecheck(provider, binaryDir);
     if (reason) {
       skipped.push(reason);
       continue;
     }
+    const config: Record<string, unknown> = {
+      ...(options.spinning === false ? { intra_op: { allow_spinning: '0' } } : {}),
+      ...folderConfig,
+    };
     const sessionOptions: InferenceSession.SessionOptions = {
       executionProviders: [providerOption(provider)],
       graphOptimizationLevel: options.disableOptimizations ? 'disabled' : 'all',
       ...(options.threads ? { intraOpNumThreads: options.threads } : {}),
-      ...(options.spinning === false ? { extra: { session: { intra_op: { allow_spinning: '0' } } } } : {}),
+      ...(Object.keys(config).length > 0 ? { extra: { session: config } } : {}),
     };
     try {
       const session = typeof model === 'string'
@@ -127,7 +137,7 @@ export async function openSession(model: Uint8Array | string, label: string, opt
     try {
       const probe = typeof model === 'string'
         ? await ort.InferenceSession.create(model, { executionProviders: ['cpu'], graphOptimizationLevel: 'disabled' })
-        : await ort.InferenceSession.create(model, { executionProviders: ['cpu'], graphOptimizationLevel: 'disabled' });
+        : await ort.InferenceSession.create(model, { executionProviders: ['cpu'], graphOptimizationLevel: 'disabled', ...(options.externalDataFolder !== undefined ? { extra: { session: folderConfig } } : {}) });
       await probe.release();
     } catch (error) {
       throw modelRejected(label, file, version, ortFailureReason(error), error);
