@@ -41,11 +41,17 @@ export async function openDelimited(path: string, delimiter: ',' | '\t', options
     // The byte-level path (csvBytes.ts) reads the file unless it meets text only csv-parse reads
     // exactly; then csv-parse (or the plain split) goes on after the records already yielded.
     const fast = byteBatches(path, delimiter, header.length, index, batchRows, options.signal, progress);
-    let next = await fast.next();
-    while (!next.done) {
-      yield next.value;
-      throwIfAborted(options.signal);
+    let next: IteratorResult<ByteBatch, { done: boolean; consumed: number; rows: number }>;
+    try {
       next = await fast.next();
+      while (!next.done) {
+        yield next.value;
+        throwIfAborted(options.signal);
+        next = await fast.next();
+      }
+    } finally {
+      // a consumer that stops early (break, an error) closes the byte path's file now, not at a collection
+      await fast.return({ done: true, consumed: 0, rows: 0 });
     }
     if (next.value.done) return;
     let skip = next.value.consumed;

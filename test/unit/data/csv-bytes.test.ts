@@ -3,6 +3,7 @@
 // numericCell over the strings and the strings themselves; and text it cannot mirror goes to
 // csv-parse with no record lost or repeated.
 import assert from 'node:assert/strict';
+import { readdirSync } from 'node:fs';
 import { describe, it } from 'node:test';
 import { parse } from 'csv-parse/sync';
 import fc from 'fast-check';
@@ -179,6 +180,20 @@ describe('byte-level CSV path', () => {
     }
     assert.equal(r, 20_000);
     assert.ok(typed > 0, 'the byte path read the quoted file');
+  });
+
+  it('a consumer that stops after the first batch closes the file at once (no handle left to a collection)', async () => {
+    const path = file('early-stop.csv', `x,y\n${Array.from({ length: 5000 }, (_, i) => `${i},${i % 2}`).join('\n')}\n`);
+    const openFds = (): number => readdirSync('/proc/self/fd').length;
+    const before = openFds();
+    const reader = await openTable(path, { batchRows: 64 });
+    for await (const batch of reader.batches()) {
+      assert.equal(batch.length, 64);
+      assert.ok(openFds() > before, 'the byte path holds the file open while reading');
+      break;
+    }
+    await reader.close();
+    assert.equal(openFds(), before);
   });
 
   it('malformed quoting late in a file: csv-parse takes over and names the line; a quote inside a field still reads as csv-parse reads it', async () => {
