@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Vectorized NumPy anchor for the per-group benchmark (Fairlearn and pandas are not installed):
+"""Vectorized NumPy anchor for the per-group benchmark (Fairlearn is not installed):
 reads a predictions CSV (label,sex,race,score,pred) with numpy.loadtxt (C parser) and computes,
 for each sensitive column and for their intersection, per-group counts, confusion-matrix cells,
 selection rate, accuracy, TPR, FPR and mean log loss with numpy.unique(return_inverse) +
