@@ -244,7 +244,7 @@ async function benchRss(dir: string): Promise<ResultRow[]> {
   const result = runChild(0);
   const boot = runChild(BOOTSTRAP_REPLICATES);
   const mb = (kb: number): string => `${(kb / 1024).toFixed(0)} MB`;
-  // Anchor: Fairlearn is not installed; a vectorized NumPy read + groupby instead (faster than pandas read_csv + groupby).
+  // Anchor: Fairlearn is not installed; a vectorized NumPy read + groupby instead.
   const py = spawnSync('/usr/bin/python3', [join(root, 'scripts/bench/groups_reference.py'), path], { encoding: 'utf8' });
   const anchor = py.status === 0 ? (JSON.parse(py.stdout.trim()) as { read_cpu_s: number; read_wall_s: number; metrics_cpu_s: number; metrics_wall_s: number }) : null;
   const anchorRows: ResultRow[] = anchor === null ? [{ name: 'NumPy anchor', value: `not run (${py.stderr.trim().split('\n').pop() ?? py.error?.message ?? ''})`, target: '', pass: null }] : [
