@@ -6,14 +6,17 @@
 // runProbe: it also reads the spec's CSV through the encoder (groups, labels), decodes and
 // summarises the model for the report, reads the answers' logits, per-group statistics and §B
 // metrics (bootstrap 0) and builds the report. Two raw sides: tokenising all 1k prompts, and the
-// strong baseline that tokenises each distinct prompt once (runProbe's own cache).
+// strong baseline that tokenises each distinct prompt once (runProbe's own cache). The raw sides
+// tokenise with tokenizers.js itself (`new Tokenizer(json).encode`), as a script would, not with
+// our loader (which memoizes byte-level pieces: core/data/byteLevelMemo.ts).
 // Raw builds its int64 feeds as runProbe does (32-bit low words, no BigInt per element).
 // The sides run in turn, the order rotating every repeat; ratios are of the medians.
 // Usage: node --import tsx scripts/bench/probe.mjs [--prompts 1000] [--batch 64] [--repeats 9]
 //   [--warmup 1] [--threads N (default: runProbe's own choice)] [--ort-default (also time the strong
 //   baseline with onnxruntime's default intra-op threads)] [--cold N (also N fresh processes per side,
 //   one call each: the CLI's case, no JIT warm-up)]
-import { statSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { loadavg } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -34,6 +37,9 @@ const lmFeeds = await import(join(root, 'extension/core/onnx/language-model.ts')
 const runtime = await import(join(root, 'extension/core/runtime/index.ts'));
 
 const spec = await data.loadSpec(join(root, 'examples/tiny-lm.bias.json'));
+const { Tokenizer } = createRequire(join(root, 'package.json'))('@huggingface/tokenizers');
+// The pad id a script would write down (the same one runProbe pads with).
+const padId = (await data.loadTokenizer(spec.probe.tokenizer)).padId;
 const providers = ['cpu'];
 // runProbe's default (probe.ts probeThreads): every physical core but one for a small model.
 const threads = flag('--threads', runtime.sessionThreads(statSync(spec.model).size, false));
@@ -72,15 +78,16 @@ async function raw(texts, inputs, cache, sessionThreads = threads) {
   const t0 = performance.now();
   const c0 = process.cpuUsage();
   const { session } = await runtime.openSession(spec.model, spec.model, { providers, ...(sessionThreads ? { threads: sessionThreads } : {}) });
-  const tokenizer = await data.loadTokenizer(spec.probe.tokenizer);
+  const tokenizer = new Tokenizer(JSON.parse(readFileSync(spec.probe.tokenizer, 'utf8')), {});
+  const encode = (t) => tokenizer.encode(t, { add_special_tokens: true }).ids;
   const seen = new Map();
   const rows = texts.map((t) => {
-    if (!cache) return tokenizer.ids(t, true);
+    if (!cache) return encode(t);
     let ids = seen.get(t);
-    if (!ids) seen.set(t, (ids = tokenizer.ids(t, true)));
+    if (!ids) seen.set(t, (ids = encode(t)));
     return ids;
   });
-  const pad = tokenizer.padId;
+  const pad = padId;
   for (let s = 0; s < rows.length; s += batchSize) {
     const chunk = rows.slice(s, s + batchSize);
     const b = chunk.length;

@@ -6,6 +6,7 @@ import { readFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { Tokenizer } from '@huggingface/tokenizers';
 import { BadInputError, fsCause } from '../errors';
+import { memoizeByteLevel } from './byteLevelMemo';
 
 export interface TokenEncoder {
   /** Pad id: the tokenizer's `padding.pad_id`, else its [PAD]/<pad> token, else 0. */
@@ -40,6 +41,8 @@ export async function loadTokenizer(path: string): Promise<TokenEncoder> {
   } catch (err) {
     throw new BadInputError('bad-tokenizer', `${path}: cannot build a tokenizer from it (${err instanceof Error ? err.message : String(err)})`, { file: path, cause: err });
   }
+  // Byte-level BPE maps each distinct regex piece once (byteLevelMemo.ts: same output).
+  memoizeByteLevel(tokenizer);
   const special = new Set<number>();
   for (const [id, token] of tokenizer.get_added_tokens_decoder()) if (token.special) special.add(id);
   const padding = json['padding'];
