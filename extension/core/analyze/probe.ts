@@ -155,39 +155,24 @@ class LmScorer {
     // logP per prompt, per set, per answer (teacher-forced sums).
     const logp = sets.map((set) => set.map(() => new Float64Array(prompts.length)));
     const text = new Float64Array(prompts.length);
-    const sequences: Sequence[] = [];
     // Single-token answers (the usual case) are all read after the prompt itself: one sequence.
     const singleToken = kind !== 'logp_text' && sets.every((set) => set.every((answer) => answer.length === 1));
-    for (let i = 0; i < prompts.length; i++) {
-      const prompt = prompts[i]!;
-      const p = prompt.length;
-      if (kind === 'logp_text') {
-        if (p < 2) throw new BadInputError('probe.short-template', `${where(i)}: the filled template is ${p} token(s); scoring its own tokens needs at least 2 (or name answers)`);
-        const reads: number[] = [];
-        for (let j = 1; j < p; j++) reads.push(2, 0, j - 1, prompt[j]!, 0);
-        sequences.push({ ids: prompt, prompt: i, reads });
-        continue;
-      }
-      if (p === 0) throw new BadInputError('probe.empty-prompt', `${where(i)}: the prompt tokenises to nothing`);
-      if (singleToken) {
-        sequences.push({ ids: prompt, prompt: i, reads: null });
-        continue;
-      }
-      const byPrefix = new Map<string, { ids: number[]; prompt: number; reads: number[] }>();
-      sets.forEach((set, s) => set.forEach((answer, k) => {
-        const prefix = answer.slice(0, -1);
-        const key = prefix.join(',');
-        let seq = byPrefix.get(key);
-        if (!seq) {
-          seq = { ids: [...prompt, ...prefix], prompt: i, reads: [] };
-          byPrefix.set(key, seq);
-        }
-        answer.forEach((token, j) => seq.reads.push(s, k, p - 1 + j, token, 0));
-      }));
-      sequences.push(...byPrefix.values());
+    const sequences = buildSequences(prompts, kind, singleToken, sets, where);
+    this.checkSequences(sequences, sets, where);
+    // A skew of single-token answers reads both sets at the same position, where the log-softmax's
+    // normaliser LSE(x) cancels: s = LSE(x[yes set]) − LSE(x[no set]) from the raw logits.
+    const normalise = !(kind === 'skew' && singleToken);
+    for (let start = 0; start < sequences.length; start += this.batchSize) {
+      throwIfAborted(this.signal);
+      await this.runBatch(sequences.slice(start, start + this.batchSize), sets, logp, text, normalise);
     }
+    this.sequences += sequences.length;
+    return combineScores(kind, logp, text, prompts.length);
+  }
+
+  /** Sequences longer than the context, or with a token outside the vocabulary: bad input. */
+  private checkSequences(sequences: readonly Sequence[], sets: readonly (readonly number[][])[], where: (i: number) => string): void {
     const context = this.lm.context;
-    const vocabSize = this.vocabSize;
     for (const seq of sequences) {
       if (context && seq.ids.length > context.tokens) {
         const s = seq.reads ? seq.reads[0]! : sets[0]!.length > 0 ? 0 : 1;
@@ -195,34 +180,9 @@ class LmScorer {
         const answer = s === 2 ? '' : ` followed by the answer ${JSON.stringify(this.answerTexts[s]?.[k] ?? '')}`;
         throw new BadInputError('probe.too-long', `${where(seq.prompt)}: the prompt${answer} is ${seq.ids.length} tokens, longer than the model's context of ${context.tokens} tokens (${context.source}); shorten the prompt or set "probe.maxLength" if the model takes more`);
       }
-      const ids = seq.ids;
-      for (let j = 0; j < ids.length; j++) {
-        if (ids[j]! >= vocabSize) throw new BadInputError('probe.token-range', `${where(seq.prompt)}: token id ${ids[j]!} is outside the model's vocabulary of ${vocabSize}`);
-      }
+      const bad = outOfRange(seq.ids, this.vocabSize);
+      if (bad >= 0) throw new BadInputError('probe.token-range', `${where(seq.prompt)}: token id ${bad} is outside the model's vocabulary of ${this.vocabSize}`);
     }
-    // A skew of single-token answers reads both sets at the same position, where the log-softmax's
-    // normaliser LSE(x) cancels: s = LSE(x[yes set]) − LSE(x[no set]) from the raw logits.
-    const normalise = !(kind === 'skew' && singleToken);
-    for (let start = 0; start < sequences.length; start += this.batchSize) {
-      throwIfAborted(this.signal);
-      await this.runBatch(sequences.slice(start, start + this.batchSize), logp, text, normalise);
-    }
-    this.sequences += sequences.length;
-    const out = new Float64Array(prompts.length);
-    const setLogp = (s: number, i: number): number => {
-      const answers = logp[s]!;
-      if (answers.length === 1) return answers[0]![i]!;
-      let max = -Infinity;
-      for (const a of answers) if (a[i]! > max) max = a[i]!;
-      if (max === -Infinity) return -Infinity;
-      let sum = 0;
-      for (const a of answers) sum += Math.exp(a[i]! - max);
-      return max + Math.log(sum);
-    };
-    for (let i = 0; i < prompts.length; i++) {
-      out[i] = kind === 'skew' ? setLogp(0, i) - setLogp(1, i) : kind === 'logp_yes' ? setLogp(0, i) : kind === 'logp_no' ? setLogp(1, i) : text[i]!;
-    }
-    return out;
   }
 
   /** Fills a [b, t] int64 or int32 feed; values are small non-negative integers (ids, positions, 0/1). */
@@ -244,46 +204,40 @@ class LmScorer {
     return a;
   }
 
-  /** `normalise` false: add the raw logits x[token] instead of log-softmax values (see score). */
-  private async runBatch(batch: readonly Sequence[], logp: Float64Array[][], text: Float64Array, normalise: boolean): Promise<void> {
+  /** The feeds of one batch of sequences padded on the right to its longest, `t` tokens. */
+  private batchFeeds(batch: readonly Sequence[], t: number): Record<string, InstanceType<ReturnType<typeof loadOrt>['Tensor']>> {
     const ort = this.ort;
     const b = batch.length;
-    let t = 0;
-    for (const s of batch) if (s.ids.length > t) t = s.ids.length;
     const lm = this.lm;
-    const padId = this.padId;
     const feeds: Record<string, InstanceType<typeof ort.Tensor>> = {};
-    feeds[lm.ids.name] = new ort.Tensor(lm.ids.dtype, LmScorer.ints(lm.ids.dtype, b, t, (a, w) => {
-      for (let i = 0; i < b; i++) {
-        const ids = batch[i]!.ids;
-        for (let j = 0; j < t; j++) a[(i * t + j) * w] = j < ids.length ? ids[j]! : padId;
-      }
-    }), [b, t]);
-    const real = (a: Int32Array | Float32Array, w: number): void => {
-      for (let i = 0; i < b; i++) {
-        const n = batch[i]!.ids.length;
-        for (let j = 0; j < n; j++) a[(i * t + j) * w] = 1;
-      }
-    };
+    feeds[lm.ids.name] = new ort.Tensor(lm.ids.dtype, LmScorer.ints(lm.ids.dtype, b, t, (a, w) => fillIds(a, w, batch, t, this.padId)), [b, t]);
     if (lm.mask) {
       if (lm.mask.dtype === 'float32') {
         const a = new Float32Array(b * t);
-        real(a, 1);
+        fillMask(a, 1, batch, t);
         feeds[lm.mask.name] = new ort.Tensor('float32', a, [b, t]);
       } else {
-        feeds[lm.mask.name] = new ort.Tensor(lm.mask.dtype, LmScorer.ints(lm.mask.dtype, b, t, real), [b, t]);
+        feeds[lm.mask.name] = new ort.Tensor(lm.mask.dtype, LmScorer.ints(lm.mask.dtype, b, t, (a, w) => fillMask(a, w, batch, t)), [b, t]);
       }
     }
     if (lm.positions) {
-      feeds[lm.positions.name] = new ort.Tensor(lm.positions.dtype, LmScorer.ints(lm.positions.dtype, b, t, (a, w) => {
-        for (let i = 0; i < b; i++) for (let j = 0; j < t; j++) a[(i * t + j) * w] = j;
-      }), [b, t]);
+      feeds[lm.positions.name] = new ort.Tensor(lm.positions.dtype, LmScorer.ints(lm.positions.dtype, b, t, (a, w) => fillPositions(a, w, b, t)), [b, t]);
     }
     for (const past of lm.past) {
       const dims = past.dims.map((d) => (d === -1 ? b : d));
       feeds[past.name] = past.dtype === 'float32' ? new ort.Tensor('float32', new Float32Array(0), dims) : new ort.Tensor('float16', new Uint16Array(0), dims);
     }
     for (const flag of lm.flags) feeds[flag] = new ort.Tensor('bool', new Uint8Array((this.flagDims[flag] ?? []).reduce((a, d) => a * d, 1)), this.flagDims[flag] ?? []);
+    return feeds;
+  }
+
+  /** `normalise` false: add the raw logits x[token] instead of log-softmax values (see score). */
+  private async runBatch(batch: readonly Sequence[], sets: readonly (readonly number[][])[], logp: Float64Array[][], text: Float64Array, normalise: boolean): Promise<void> {
+    const b = batch.length;
+    let t = 0;
+    for (const s of batch) if (s.ids.length > t) t = s.ids.length;
+    const lm = this.lm;
+    const feeds = this.batchFeeds(batch, t);
     let result;
     try {
       result = await this.prepared.session.run(feeds, [lm.logits]);
@@ -300,39 +254,149 @@ class LmScorer {
       throw new BadInputError('lm.vocab-size', `${this.prepared.path}: the vocabulary axis of "${lm.logits}" has ${v} entries but the tokenizer has ${this.vocabSize} tokens: is it this model's tokenizer?`, { file: this.prepared.path });
     }
     const data = out.data instanceof Float32Array ? out.data : Float32Array.from(out.data as ArrayLike<number>, Number);
-    // One log-sum-exp per (sequence, position) read, in float64; NaN = not computed yet.
-    const lse = normalise ? new Float64Array(b * t).fill(Number.NaN) : null;
-    const read = (row: number, i: number, s: number, k: number, pos: number, token: number): void => {
-      const cell = row * t + pos;
-      const offset = cell * v;
-      let z = lse ? lse[cell]! : 0;
-      if (z !== z) {
-        let max = -Infinity;
-        for (let x = offset, end = offset + v; x < end; x++) if (data[x]! > max) max = data[x]!;
-        let sum = 0;
-        for (let x = offset, end = offset + v; x < end; x++) sum += Math.exp(data[x]! - max);
-        z = max + Math.log(sum);
-        lse![cell] = z;
+    readAnswers(batch, sets, { data, t, v, lse: normalise ? new Float64Array(b * t).fill(Number.NaN) : null }, logp, text);
+  }
+}
+
+/*
+ * The scorer's loops, each in a small function of its own: V8 optimises (and on a deopt
+ * re-optimises) a function as a whole, and the probe's first runs spent ~20 ms of compiler time
+ * per call on the one large method these loops were in (BENCHMARKS.md, probe, round 4).
+ */
+
+/** The sequences of forward passes that score `prompts` (see Sequence); bad prompts throw. */
+function buildSequences(
+  prompts: readonly (readonly number[])[], kind: ProbeScoreKind, singleToken: boolean, sets: readonly (readonly number[][])[], where: (i: number) => string,
+): Sequence[] {
+  const sequences: Sequence[] = [];
+  if (singleToken) {
+    for (let i = 0; i < prompts.length; i++) {
+      const prompt = prompts[i]!;
+      if (prompt.length === 0) throw new BadInputError('probe.empty-prompt', `${where(i)}: the prompt tokenises to nothing`);
+      sequences.push({ ids: prompt, prompt: i, reads: null });
+    }
+    return sequences;
+  }
+  for (let i = 0; i < prompts.length; i++) {
+    const prompt = prompts[i]!;
+    const p = prompt.length;
+    if (kind === 'logp_text') {
+      if (p < 2) throw new BadInputError('probe.short-template', `${where(i)}: the filled template is ${p} token(s); scoring its own tokens needs at least 2 (or name answers)`);
+      const reads: number[] = [];
+      for (let j = 1; j < p; j++) reads.push(2, 0, j - 1, prompt[j]!, 0);
+      sequences.push({ ids: prompt, prompt: i, reads });
+      continue;
+    }
+    if (p === 0) throw new BadInputError('probe.empty-prompt', `${where(i)}: the prompt tokenises to nothing`);
+    const byPrefix = new Map<string, { ids: number[]; prompt: number; reads: number[] }>();
+    sets.forEach((set, s) => set.forEach((answer, k) => {
+      const prefix = answer.slice(0, -1);
+      const key = prefix.join(',');
+      let seq = byPrefix.get(key);
+      if (!seq) {
+        seq = { ids: [...prompt, ...prefix], prompt: i, reads: [] };
+        byPrefix.set(key, seq);
       }
-      const value = data[offset + token]! - z;
+      answer.forEach((token, j) => seq.reads.push(s, k, p - 1 + j, token, 0));
+    }));
+    sequences.push(...byPrefix.values());
+  }
+  return sequences;
+}
+
+/** The first id ≥ vocabSize in `ids`, or −1. */
+function outOfRange(ids: readonly number[], vocabSize: number): number {
+  for (let j = 0; j < ids.length; j++) if (ids[j]! >= vocabSize) return ids[j]!;
+  return -1;
+}
+
+/** Token ids, right-padded with `padId`, into a [b, t] feed of stride `w`. */
+function fillIds(a: Int32Array, w: number, batch: readonly Sequence[], t: number, padId: number): void {
+  for (let i = 0; i < batch.length; i++) {
+    const ids = batch[i]!.ids;
+    const n = ids.length;
+    for (let j = 0; j < t; j++) a[(i * t + j) * w] = j < n ? ids[j]! : padId;
+  }
+}
+
+/** 1 at each real token of a [b, t] feed of stride `w` (the array starts zeroed). */
+function fillMask(a: Int32Array | Float32Array, w: number, batch: readonly Sequence[], t: number): void {
+  for (let i = 0; i < batch.length; i++) {
+    const n = batch[i]!.ids.length;
+    for (let j = 0; j < n; j++) a[(i * t + j) * w] = 1;
+  }
+}
+
+/** Position j at each [i, j] of a [b, t] feed of stride `w`. */
+function fillPositions(a: Int32Array, w: number, b: number, t: number): void {
+  for (let i = 0; i < b; i++) for (let j = 0; j < t; j++) a[(i * t + j) * w] = j;
+}
+
+/** A batch's logits [b, t, v]; `lse` caches each (sequence, position)'s log-sum-exp (NaN = not yet), null: raw logits. */
+interface BatchLogits { readonly data: Float32Array; readonly t: number; readonly v: number; readonly lse: Float64Array | null }
+
+/** log-softmax(x)[token] at `cell` = (row, position), or x[token] when `lse` is null; LSE in float64. */
+function logitAt(logits: BatchLogits, cell: number, token: number): number {
+  const { data, v, lse } = logits;
+  const offset = cell * v;
+  if (lse === null) return data[offset + token]!;
+  let z = lse[cell]!;
+  if (z !== z) {
+    let max = -Infinity;
+    for (let x = offset, end = offset + v; x < end; x++) if (data[x]! > max) max = data[x]!;
+    let sum = 0;
+    for (let x = offset, end = offset + v; x < end; x++) sum += Math.exp(data[x]! - max);
+    z = max + Math.log(sum);
+    lse[cell] = z;
+  }
+  return data[offset + token]! - z;
+}
+
+/** Adds each sequence's reads to its prompt's logP (per set and answer) or own-text logP. */
+function readAnswers(batch: readonly Sequence[], sets: readonly (readonly number[][])[], logits: BatchLogits, logp: Float64Array[][], text: Float64Array): void {
+  const t = logits.t;
+  for (let row = 0; row < batch.length; row++) {
+    const seq = batch[row]!;
+    const i = seq.prompt;
+    const reads = seq.reads;
+    if (reads === null) {
+      const cell = row * t + seq.ids.length - 1;
+      for (let s = 0; s < sets.length; s++) {
+        const set = sets[s]!;
+        const target = logp[s]!;
+        for (let k = 0; k < set.length; k++) target[k]![i]! += logitAt(logits, cell, set[k]![0]!);
+      }
+      continue;
+    }
+    for (let r = 0; r < reads.length; r += READ) {
+      const s = reads[r]!;
+      const value = logitAt(logits, row * t + reads[r + 2]!, reads[r + 3]!);
       if (s === 2) text[i]! += value;
-      else logp[s]![k]![i]! += value;
-    };
-    const sets = [this.answers.yes ?? [], this.answers.no ?? []];
-    for (let row = 0; row < b; row++) {
-      const seq = batch[row]!;
-      const reads = seq.reads;
-      if (reads === null) {
-        const last = seq.ids.length - 1;
-        for (let s = 0; s < sets.length; s++) {
-          const set = sets[s]!;
-          for (let k = 0; k < set.length; k++) read(row, seq.prompt, s, k, last, set[k]![0]!);
-        }
-        continue;
-      }
-      for (let r = 0; r < reads.length; r += READ) read(row, seq.prompt, reads[r]!, reads[r + 1]!, reads[r + 2]!, reads[r + 3]!);
+      else logp[s]![reads[r + 1]!]![i]! += value;
     }
   }
+}
+
+/** log of the summed probabilities of a set's answers for prompt i (one answer: its logP). */
+function setLogp(answers: readonly Float64Array[], i: number): number {
+  if (answers.length === 1) return answers[0]![i]!;
+  let max = -Infinity;
+  for (const a of answers) if (a[i]! > max) max = a[i]!;
+  if (max === -Infinity) return -Infinity;
+  let sum = 0;
+  for (const a of answers) sum += Math.exp(a[i]! - max);
+  return max + Math.log(sum);
+}
+
+/** Each prompt's score s of `kind` from the per-answer logPs. */
+function combineScores(kind: ProbeScoreKind, logp: readonly (readonly Float64Array[])[], text: Float64Array, n: number): Float64Array {
+  const out = new Float64Array(n);
+  const yes = logp[0]!;
+  const no = logp[1]!;
+  for (let i = 0; i < n; i++) {
+    out[i] = kind === 'skew' ? setLogp(yes, i) - setLogp(no, i) : kind === 'logp_yes' ? setLogp(yes, i) : kind === 'logp_no' ? setLogp(no, i) : text[i]!;
+  }
+  return out;
 }
 
 function flagDims(prepared: PreparedModel, lm: LanguageModelFeeds): Record<string, number[]> {
