@@ -11,7 +11,7 @@ import type { ModelSummary } from '../../protocol/model';
 import type { RuntimeInfo } from '../../protocol/runtime';
 import { LARGE_MODEL_BYTES, loadOrt, openSession, sessionThreads, type ProviderSetting } from '../runtime';
 import type { TensorData } from '../data';
-import { releaseBytes } from '../runtime/release';
+import { RELEASE_MIN_BYTES, releaseBytes } from '../runtime/release';
 
 export { releaseBytes } from '../runtime/release';
 
@@ -23,8 +23,9 @@ export interface PreparedModel {
   /** The model file. */
   readonly path: string;
   /**
-   * The decoded graph, for structure only (names, shapes, dims): the file's bytes are released
-   * once onnxruntime has the model, so tensor data read from it is empty.
+   * The decoded graph, for structure only (names, shapes, dims): the bytes of a file of
+   * RELEASE_MIN_BYTES or more are released once onnxruntime has the model, so tensor data read
+   * from it is empty.
    */
   readonly proto: LoadedModel['proto'];
   readonly summary: ModelSummary;
@@ -75,8 +76,8 @@ export async function prepareModel(path: string, options: PrepareOptions): Promi
   const threads = options.threads ?? sessionThreads(loaded.bytes.byteLength, true);
   // onnxruntime reads the file (or the exposed copy) itself: free the JS copy of the file first,
   // so that the two are not in memory together while it builds the session (a 440 MB encoder
-  // peaked at ~3x its size instead of onnxruntime's own ~2x).
-  await releaseBytes(loaded.bytes);
+  // peaked at ~3x its size instead of onnxruntime's own ~2x). A small file is left to the collector.
+  if (loaded.bytes.byteLength >= RELEASE_MIN_BYTES) await releaseBytes(loaded.bytes);
   const { session, info } = await openSession(model, path, {
     providers: options.providers, threads, ...(options.spinning === false ? { spinning: false as const } : {}), ...(external ? { externalDataFolder: external.folder } : {}),
   });

@@ -2,6 +2,13 @@
 import { MessageChannel } from 'node:worker_threads';
 
 /**
+ * Model files smaller than this keep their JS copy until the collector takes it: freeing it now
+ * costs a timer turn (~1 ms, a fifth of the demo LM's fixed cost per probe), and two copies of a
+ * file this small are no memory problem.
+ */
+export const RELEASE_MIN_BYTES = 8 << 20;
+
+/**
  * Frees the memory of `bytes` now instead of at the next garbage collection, by transferring its
  * buffer into a message that is never delivered (the buffer is detached: every view on it, such
  * as the decoded model's weights, reads as empty afterwards). The memory goes back when the closed
