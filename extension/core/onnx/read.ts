@@ -1,5 +1,6 @@
 /**
- * Reading ONNX models: file → sniff → wire check → protobufjs decode → validation. Reads the
+ * Reading ONNX models: file → sniff → wire check → decode (decode.ts, over protobufjs's schema
+ * and reader) → validation. Reads the
  * model file only (never writes); external data files are stat'ed, not read.
  */
 import { readFile, stat } from 'node:fs/promises';
@@ -10,7 +11,8 @@ import { externalTensors, nodeFileAccess, statExternalFiles, uncheckedExternalFi
 import { allStoredTensors } from './graph';
 import type { FileAccess, LoadedModel } from './model';
 import type { ModelProto } from './proto';
-import { modelProtoType, TO_OBJECT_OPTIONS } from './proto';
+import { decodeModelProto } from './decode';
+import { modelProtoType } from './proto';
 import { sniffOnnx } from './sniff';
 import { validateTensorData } from './tensor';
 import { checkWire } from './wire';
@@ -51,7 +53,7 @@ function decodeProto(bytes: Uint8Array, file: string): ModelProto {
     throw new BadInputError('onnx.corrupt', `${file}: the ONNX file is corrupt: ${issue.detail}${where} (at byte ${issue.offset})`, { file });
   }
   try {
-    return type.toObject(type.decode(bytes), TO_OBJECT_OPTIONS) as ModelProto;
+    return decodeModelProto(bytes);
   } catch (e) {
     // The wire check accepts only data the decoder reads; reaching here is a bug of ours or of
     // protobufjs, still reported against the file so the user knows which one.
