@@ -4,7 +4,7 @@
  * `run<Analysis>(spec, options)` per analysis; `resolveRunOptions` decides flags/settings >
  * spec > defaults for all of them; `runInWorker` runs any of them in the analysis worker.
  */
-export { runGroups, runGroupsFromPredictions, runGroupsShard, type GroupsRunOptions } from './groups';
+export { formatRows, runGroups, runGroupsFromPredictions, runGroupsShard, type GroupsRunOptions } from './groups';
 export { runCompare, runGroupsWithReference, type CompareRunOptions, type CompareTarget, type CompareReport } from './compare';
 export { runCheck, withBudgets, type CheckReport, type CheckOptions } from './budgets';
 export { mergeShardStates, readShardStates, SHARDED_ANALYSES, STATE_SCHEMA, stateBudgetResults, withStateBudgets, type GroupsShardState, type ShardPlacement, type ShardStateHeader } from './shards';

@@ -28,7 +28,7 @@ export class SkipTally {
 
   summary(): SkipSummary {
     const skipReasons: Partial<Record<SkipReason, number>> = {};
-    for (const [reason, n] of [...this.reasons].sort((a, b) => a[0].localeCompare(b[0]))) skipReasons[reason] = n;
+    for (const [reason, n] of [...this.reasons].sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0))) skipReasons[reason] = n;
     return { skippedRows: this.count, skipReasons };
   }
 

@@ -4,7 +4,7 @@ import { mkdtempSync, rmSync, writeFileSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { loadSpec, resolveSpec } from '../../../extension/core/data';
-import { runGroups } from '../../../extension/core/analyze/groups';
+import { formatRows, runGroups } from '../../../extension/core/analyze/groups';
 import { BadInputError, CancelledError } from '../../../extension/core/errors';
 
 const examples = resolve(__dirname, '../../../examples');
@@ -100,5 +100,11 @@ test('bad input: a missing column and a binary label outside {0,1} name the file
     await assert.rejects(runGroups(missing, { providers: ['cpu'] }), (e: unknown) => e instanceof BadInputError && e.message.includes('religion'));
   } finally {
     rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('progress row counts are written as en-US writes them', () => {
+  for (const n of [0, 7, 999, 1000, 12345, 999999, 1000000, 10000000, 1234567890, 2 ** 53 - 1]) {
+    assert.equal(formatRows(n), n.toLocaleString('en-US'), String(n));
   }
 });
