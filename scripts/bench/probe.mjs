@@ -14,7 +14,8 @@
 // Usage: node --import tsx scripts/bench/probe.mjs [--prompts 1000] [--batch 64] [--repeats 9]
 //   [--warmup 1] [--threads N (default: runProbe's own choice)] [--ort-default (also time the strong
 //   baseline with onnxruntime's default intra-op threads)] [--cold N (also N fresh processes per side,
-//   one call each: the CLI's case, no JIT warm-up)]
+//   one call each: the CLI's case, no JIT warm-up)] [--cli N (also N runs of the built CLI against a
+//   raw script, each a fresh process: the whole job as a user runs it)]
 import { readFileSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { loadavg } from 'node:os';
@@ -205,5 +206,44 @@ if (cold > 0) {
   console.log(`  ${line('ours (runProbe)', coldSides.ours)}`);
   console.log(`  ${line('strong baseline', coldSides.cached)}`);
   console.log(`    ${verdict(coldSides.ours, coldSides.cached)}`);
+  console.log(`  load average ${loadavg().map((x) => x.toFixed(1)).join(' ')} after`);
+}
+
+// --cli N: the whole job as a user runs it, N fresh processes per side, alternating: the built
+// CLI (`node dist/cli.js probe --bootstrap 0 --samples <prompts>`: node start, the bundle, spec,
+// model decode and summary, CSV, encoder, scoring, statistics, the JSON report written) against
+// probe-raw-script.cjs (node start, onnxruntime and tokenizers.js loaded, the prompts split from
+// the file, each distinct prompt tokenised once, the same batches). Wall and CPU (user + system
+// of every thread) from /usr/bin/time; needs `npm run build`.
+const cliRuns = flag('--cli', 0);
+if (cliRuns > 0) {
+  const { spawnSync } = await import('node:child_process');
+  const { existsSync, mkdtempSync, rmSync } = await import('node:fs');
+  const { tmpdir } = await import('node:os');
+  const cli = join(root, 'dist/cli.js');
+  if (!existsSync(cli)) throw new Error('--cli needs the build (npm run build)');
+  if (!existsSync('/usr/bin/time')) throw new Error('--cli needs /usr/bin/time');
+  const dir = mkdtempSync(join(tmpdir(), 'probe-bench-'));
+  const commands = {
+    cli: [process.execPath, cli, 'probe', '--spec', join(root, 'examples/tiny-lm.bias.json'), '--ep', 'cpu', '--bootstrap', '0', '--samples', String(prompts), '--batch-size', String(batchSize), '--json', join(dir, 'report.json')],
+    raw: [process.execPath, join(root, 'scripts/bench/probe-raw-script.cjs'), spec.model, spec.probe.tokenizer, spec.data, spec.probe.prompt, String(prompts), String(batchSize), String(threads), String(padId)],
+  };
+  const timed = { cli: { ms: [], cpu: [] }, raw: { ms: [], cpu: [] } };
+  // one untimed run each first: the CLI writes its compile cache, the OS caches the files
+  for (const name of ['cli', 'raw']) spawnSync(commands[name][0], commands[name].slice(1), { cwd: root });
+  for (let r = 0; r < cliRuns; r++) {
+    for (const name of r % 2 ? ['raw', 'cli'] : ['cli', 'raw']) {
+      const child = spawnSync('/usr/bin/time', ['-f', 'TIME %e %U %S', ...commands[name]], { cwd: root, encoding: 'utf8' });
+      if (child.status !== 0) throw new Error(`${name} failed: ${child.stderr}`);
+      const [, wall, user, sys] = /TIME (\S+) (\S+) (\S+)\s*$/.exec(child.stderr) ?? [];
+      timed[name].ms.push(Number(wall) * 1000);
+      timed[name].cpu.push((Number(user) + Number(sys)) * 1000);
+    }
+  }
+  rmSync(dir, { recursive: true, force: true });
+  console.log(`CLI end to end: ${cliRuns} fresh processes per side, alternating (/usr/bin/time, 10 ms resolution):`);
+  console.log(`  ${line('bias-inspector probe (the built CLI, JSON report)', timed.cli)}`);
+  console.log(`  ${line("a user's raw script (probe-raw-script.cjs)", timed.raw)}`);
+  console.log(`    ${verdict(timed.cli, timed.raw)}`);
   console.log(`  load average ${loadavg().map((x) => x.toFixed(1)).join(' ')} after`);
 }
