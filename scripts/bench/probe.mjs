@@ -14,8 +14,9 @@
 // Usage: node --import tsx scripts/bench/probe.mjs [--prompts 1000] [--batch 64] [--repeats 9]
 //   [--warmup 1] [--threads N (default: runProbe's own choice)] [--ort-default (also time the strong
 //   baseline with onnxruntime's default intra-op threads)] [--cold N (also N fresh processes per side,
-//   one call each: the CLI's case, no JIT warm-up)] [--cli N (also N runs of the built CLI against a
-//   raw script, each a fresh process: the whole job as a user runs it)]
+//   one call each: the CLI's case, no JIT warm-up)] [--cli N (N runs of the built CLI against a raw
+//   script, each a fresh process: the whole job as a user runs it; default 8 when dist/cli.js and
+//   /usr/bin/time exist, --cli 0 skips it)]
 import { readFileSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { loadavg } from 'node:os';
@@ -215,12 +216,15 @@ if (cold > 0) {
 // probe-raw-script.cjs (node start, onnxruntime and tokenizers.js loaded, the prompts split from
 // the file, each distinct prompt tokenised once, the same batches). Wall and CPU (user + system
 // of every thread) from /usr/bin/time; needs `npm run build`.
-const cliRuns = flag('--cli', 0);
+// The default (`npm run bench`, which builds first): 8 when the build and /usr/bin/time are there.
+const { existsSync } = await import('node:fs');
+const cli = join(root, 'dist/cli.js');
+const cliRuns = flag('--cli', existsSync(cli) && existsSync('/usr/bin/time') ? 8 : 0);
+if (cliRuns === 0 && !args.includes('--cli')) console.log('CLI end to end: skipped (needs npm run build and /usr/bin/time; --cli N)');
 if (cliRuns > 0) {
   const { spawnSync } = await import('node:child_process');
-  const { existsSync, mkdtempSync, rmSync } = await import('node:fs');
+  const { mkdtempSync, rmSync } = await import('node:fs');
   const { tmpdir } = await import('node:os');
-  const cli = join(root, 'dist/cli.js');
   if (!existsSync(cli)) throw new Error('--cli needs the build (npm run build)');
   if (!existsSync('/usr/bin/time')) throw new Error('--cli needs /usr/bin/time');
   const dir = mkdtempSync(join(tmpdir(), 'probe-bench-'));
