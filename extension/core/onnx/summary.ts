@@ -41,7 +41,7 @@ function tensorBytes(tensor: TensorProto, count: number): number {
 }
 
 /**
- * Ties between names in code-point order: the same on every machine, whatever its locale, and
+ * Ties between names in UTF-16 code-unit order: the same on every machine, whatever its locale, and
  * no ICU collator to set up (`localeCompare`'s first call cost ~8 ms of every CLI run and worker).
  */
 function byName(a: string, b: string): number {
