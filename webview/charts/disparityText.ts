@@ -3,7 +3,7 @@
  * Fairlearn's named summaries with their definitions. Pure (no DOM): tested in plain Node.
  */
 import type { GroupEntry, GroupsSection, Interval, MetricDisparity, MetricValues } from '../../extension/protocol/groups';
-import { formatInterval, formatMetric, formatNumber, groupLabel, metricInfo, metricOf, primaryMetric, sameGroup, sampleNote } from './groupMetrics';
+import { formatInterval, formatMetric, formatNumber, groupLabel, metricInfo, metricOf, primaryMetric, rangeSeparator, sameGroup, sampleNote } from './groupMetrics';
 
 /** "95% CI" for a confidence of 0.95. */
 export function ciLabel(confidence: number | undefined): string {
@@ -121,8 +121,8 @@ function fairnessValue(kind: 'difference' | 'ratio', v: number): string {
 }
 
 function fairnessInterval(kind: 'difference' | 'ratio', [lo, hi]: Interval): string {
-  if (kind === 'difference' && Number.isFinite(lo) && Number.isFinite(hi)) return `${(lo * 100).toFixed(1)}–${(hi * 100).toFixed(1)}`;
-  return `${formatNumber(lo)}–${formatNumber(hi)}`;
+  if (kind === 'difference' && Number.isFinite(lo) && Number.isFinite(hi)) return `${(lo * 100).toFixed(1)}${rangeSeparator(lo, hi)}${(hi * 100).toFixed(1)}`;
+  return `${formatNumber(lo)}${rangeSeparator(lo, hi)}${formatNumber(hi)}`;
 }
 
 /** Fairlearn's named summaries present in a disparity section (binary tasks), with intervals. */

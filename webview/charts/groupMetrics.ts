@@ -110,11 +110,19 @@ export function formatMetric(name: string, value: number): string {
   return metricInfo(name).rate ? `${(value * 100).toFixed(1)}%` : formatNumber(value);
 }
 
-/** An interval in the metric's unit: "65.4–72.8%" or "1.04–1.38". */
+/**
+ * The separator between an interval's bounds: an en dash ("1.04–1.38"), or " to " when a bound is
+ * negative, where a dash next to a minus sign misreads ("-1.84 to -1.2", not "-1.84–-1.2").
+ */
+export function rangeSeparator(lo: number, hi: number): string {
+  return lo < 0 || hi < 0 ? ' to ' : '–';
+}
+
+/** An interval in the metric's unit: "65.4–72.8%", "1.04–1.38" or "-0.725 to -0.344". */
 export function formatInterval(name: string, interval: Interval): string {
   const [lo, hi] = interval;
-  if (metricInfo(name).rate && Number.isFinite(lo) && Number.isFinite(hi)) return `${(lo * 100).toFixed(1)}–${(hi * 100).toFixed(1)}%`;
-  return `${formatNumber(lo)}–${formatNumber(hi)}`;
+  if (metricInfo(name).rate && Number.isFinite(lo) && Number.isFinite(hi)) return `${(lo * 100).toFixed(1)}${rangeSeparator(lo, hi)}${(hi * 100).toFixed(1)}%`;
+  return `${formatNumber(lo)}${rangeSeparator(lo, hi)}${formatNumber(hi)}`;
 }
 
 /**

@@ -29,6 +29,9 @@ test('formatting: rates in percent, other metrics with three digits, intervals i
   assert.equal(formatMetric('tpr', Number.NaN), 'n/a');
   assert.equal(formatInterval('accuracy', [0.6541639585987716, 0.7277528536806468]), '65.4–72.8%');
   assert.equal(formatInterval('loss', [1.0376748794275026, 1.37966030791531]), '1.04–1.38');
+  // a negative bound: " to ", not a dash beside a minus sign
+  assert.equal(formatInterval('meanScore', [-1.8412, -1.2004]), '-1.84 to -1.2');
+  assert.equal(formatInterval('meanScore', [-0.392, 0.252]), '-0.392 to 0.252');
   assert.equal(groupLabel({ race: 'B', sex: 'F' }, ['sex', 'race']), 'sex=F, race=B');
 });
 
