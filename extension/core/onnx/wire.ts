@@ -74,8 +74,17 @@ interface Span {
   atBufferEnd: boolean;
 }
 
-/** Checks `bytes` is a well-formed `type` message; returns the first problem found, or null. */
+/**
+ * Checks `bytes` is a well-formed `type` message; returns the first problem found, or null.
+ * A well-formed file takes the quick walk only (`wireIsClean`); the walk that names the field
+ * path, offset and cause runs when that one finds a problem.
+ */
 export function checkWire(bytes: Uint8Array, type: protobuf.Type): WireIssue | null {
+  return wireIsClean(bytes, type) ? null : findWireIssue(bytes, type);
+}
+
+/** The first problem of `bytes` as a `type` message, with its field path, or null (the detailed walk). */
+export function findWireIssue(bytes: Uint8Array, type: protobuf.Type): WireIssue | null {
   try {
     walkMessage(bytes, type, 0, { end: bytes.length, atBufferEnd: true }, '', 0);
     return null;
@@ -83,6 +92,119 @@ export function checkWire(bytes: Uint8Array, type: protobuf.Type): WireIssue | n
     if (e instanceof WireError) return e.issue;
     throw e;
   }
+}
+
+/** What the quick walk needs of a known field: its wire type, its packed form, its message type. */
+interface QuickField {
+  readonly expected: number;
+  /** The wire type of a packed element; undefined when the field is not packable. */
+  readonly packed: number | undefined;
+  readonly message: protobuf.Type | null;
+}
+
+const quickPlans = new WeakMap<protobuf.Type, ReadonlyMap<number, QuickField>>();
+
+function quickPlan(type: protobuf.Type): ReadonlyMap<number, QuickField> {
+  let plan = quickPlans.get(type);
+  if (!plan) {
+    const fields = new Map<number, QuickField>();
+    for (const field of type.fieldsArray) {
+      field.resolve();
+      fields.set(field.id, {
+        expected: expectedWireType(field),
+        packed: packedWireType(field),
+        message: field.resolvedType instanceof protobuf.Type ? field.resolvedType : null,
+      });
+    }
+    plan = fields;
+    quickPlans.set(type, plan);
+  }
+  return plan;
+}
+
+/** The offset after the varint at `pos` (at most 10 bytes, before `end`), or −1. */
+function skipVarint(bytes: Uint8Array, pos: number, end: number): number {
+  for (let i = 0; i < 10; i++) {
+    if (pos + i >= end) return -1;
+    if (((bytes[pos + i] ?? 0) & 0x80) === 0) return pos + i + 1;
+  }
+  return -1;
+}
+
+/**
+ * True when the detailed walk (`findWireIssue`) finds nothing: the same checks (depth, tags, wire
+ * types of known fields, lengths, packed data, nested messages), without field paths or
+ * allocation. test/unit/onnx/wire-quick.test.ts checks the two agree on every fixture and on
+ * thousands of truncated and corrupted copies.
+ */
+export function wireIsClean(bytes: Uint8Array, type: protobuf.Type): boolean {
+  return quickMessage(bytes, type, 0, bytes.length, 0);
+}
+
+function quickMessage(bytes: Uint8Array, type: protobuf.Type, start: number, end: number, depth: number): boolean {
+  if (depth > MAX_DEPTH) return false;
+  const plan = quickPlan(type);
+  let pos = start;
+  while (pos < end) {
+    // the tag (a varint, exact below 2^53)
+    let value = 0;
+    let scale = 1;
+    let i = 0;
+    for (;;) {
+      if (i === 10 || pos >= end) return false;
+      const byte = bytes[pos++] ?? 0;
+      value += (byte & 0x7f) * scale;
+      scale *= 128;
+      i++;
+      if ((byte & 0x80) === 0) break;
+    }
+    const fieldNumber = Math.floor(value / 8);
+    const wireType = value % 8;
+    if (fieldNumber === 0) return false;
+    const field = plan.get(fieldNumber);
+    if (field && wireType !== field.expected && !(wireType === WIRE_LEN && field.packed !== undefined)) return false;
+    switch (wireType) {
+      case WIRE_VARINT:
+        pos = skipVarint(bytes, pos, end);
+        if (pos < 0) return false;
+        break;
+      case WIRE_FIXED64:
+        if (8 > end - pos) return false;
+        pos += 8;
+        break;
+      case WIRE_FIXED32:
+        if (4 > end - pos) return false;
+        pos += 4;
+        break;
+      case WIRE_LEN: {
+        const read = readVarint(bytes, pos, end);
+        if (!read.ok || read.value > end - read.next) return false;
+        const from = read.next;
+        pos = from + read.value;
+        if (field && !quickLengthDelimited(bytes, field, from, pos, depth)) return false;
+        break;
+      }
+      default:
+        return false;
+    }
+  }
+  return true;
+}
+
+function quickLengthDelimited(bytes: Uint8Array, field: QuickField, start: number, end: number, depth: number): boolean {
+  if (field.message) return quickMessage(bytes, field.message, start, end, depth + 1);
+  const packed = field.packed;
+  if (packed === undefined || field.expected === WIRE_LEN) return true;
+  const length = end - start;
+  if (packed === WIRE_FIXED32) return length % 4 === 0;
+  if (packed === WIRE_FIXED64) return length % 8 === 0;
+  if (packed === WIRE_VARINT) {
+    for (let pos = start; pos < end;) {
+      pos = skipVarint(bytes, pos, end);
+      if (pos < 0) return false;
+    }
+  }
+  return true;
 }
 
 function fail(span: Span, eof: boolean, path: string, offset: number, detail: string): never {
