@@ -1,7 +1,7 @@
 /** Plain-text rendering of summaries for the terminal (no colours: output is often piped). */
 import type { ModelSummary, ValueInfo } from '../protocol/model';
 import type { RuntimeInfo } from '../protocol/runtime';
-import { escapeControl } from '../core/analyze';
+import { escapeControl, formatCount } from '../core/analyze';
 
 /** Left-aligned columns separated by two spaces. */
 export function table(cells: readonly (readonly string[])[]): string {
@@ -29,7 +29,7 @@ export function formatRuntime(runtime: RuntimeInfo): string {
   return `EP ${runtime.used}${runtime.fallbackReason ? ` (skipped: ${escapeControl(runtime.fallbackReason)})` : ''}`;
 }
 
-export const formatCount = (n: number): string => n.toLocaleString('en-US');
+export { formatCount };
 
 /** The human-readable summary `bias-inspector inspect` prints. */
 export function formatSummary(s: ModelSummary): string {

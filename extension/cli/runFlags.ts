@@ -4,7 +4,7 @@
  * defaults as in VS Code apply).
  */
 import type { Command } from 'commander';
-import { AUTO_BOOTSTRAP, BadInputError, checkBootstrap, formatRows, parseProviderSetting, type RunOverrides } from '../core/analyze';
+import { AUTO_BOOTSTRAP, BadInputError, checkBootstrap, formatCount, parseProviderSetting, type RunOverrides } from '../core/analyze';
 
 export interface RunFlags {
   ep?: string;
@@ -50,7 +50,7 @@ export function runOverrides(flags: RunFlags): RunOverrides {
 }
 
 export const EP_HELP = 'execution providers: auto | cpu | webgpu | cuda | dml | coreml (comma list; default auto)';
-export const BOOTSTRAP_HELP = `bootstrap replicates of the 95% intervals: a number (0 = none) or auto (the default: ${AUTO_BOOTSTRAP.max} up to ${formatRows(AUTO_BOOTSTRAP.rowDraws / AUTO_BOOTSTRAP.max)} rows, then ${formatRows(AUTO_BOOTSTRAP.rowDraws)} / rows, at least ${AUTO_BOOTSTRAP.min})`;
+export const BOOTSTRAP_HELP = `bootstrap replicates of the 95% intervals: a number (0 = none) or auto (the default: ${AUTO_BOOTSTRAP.max} up to ${formatCount(AUTO_BOOTSTRAP.rowDraws / AUTO_BOOTSTRAP.max)} rows, then ${formatCount(AUTO_BOOTSTRAP.rowDraws)} / rows, at least ${AUTO_BOOTSTRAP.min})`;
 
 /** --ep, --threads: every command that runs a model. */
 export function providerFlags(command: Command): Command {

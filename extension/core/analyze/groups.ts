@@ -11,6 +11,7 @@ import { evaluateBatch, type LossConfig } from '../metrics/batch';
 import { featureVariances } from '../metrics/diversity';
 import { checkBootstrap, GroupMetricsBuilder } from '../metrics/groups';
 import { reportModel } from '../report';
+import { formatCount } from '../text';
 import { REPORT_SCHEMA, type ReportModel } from '../../protocol/report';
 import type { RuntimeInfo } from '../../protocol/runtime';
 import type { ModelSummary } from '../../protocol/model';
@@ -57,15 +58,6 @@ function lossConfig(spec: ResolvedSpec): LossConfig {
   return { name: spec.loss };
 }
 
-/**
- * A row count with en-US thousands separators ("12,345"), for progress messages. Not an
- * `Intl.NumberFormat`: creating one at module load set up ICU for ~8 ms of every CLI start and
- * analysis worker, and `toLocaleString` builds one per call (~7 µs).
- */
-export function formatRows(n: number): string {
-  return String(n).replace(/\B(?=(\d{3})+(?!\d))/g, ',');
-}
-
 /** Rows of a table pass, stopping after maxRows; reports progress by bytes read. */
 async function* limitedBatches(table: TableReader, maxRows: number, signal: AbortSignal | undefined, progress: ProgressFn) {
   let rows = 0;
@@ -75,7 +67,7 @@ async function* limitedBatches(table: TableReader, maxRows: number, signal: Abor
     yield batch;
     rows += batch.length;
     const { bytesRead, bytesTotal } = table.progress();
-    progress(bytesTotal > 0 ? bytesRead / bytesTotal : 0, `${formatRows(rows)} rows`);
+    progress(bytesTotal > 0 ? bytesRead / bytesTotal : 0, `${formatCount(rows)} rows`);
     if (maxRows > 0 && rows >= maxRows) break;
   }
 }

@@ -4,7 +4,7 @@
  * `run<Analysis>(spec, options)` per analysis; `resolveRunOptions` decides flags/settings >
  * spec > defaults for all of them; `runInWorker` runs any of them in the analysis worker.
  */
-export { formatRows, runGroups, runGroupsFromPredictions, runGroupsShard, type GroupsRunOptions } from './groups';
+export { runGroups, runGroupsFromPredictions, runGroupsShard, type GroupsRunOptions } from './groups';
 export { runCompare, runGroupsWithReference, type CompareRunOptions, type CompareTarget, type CompareReport } from './compare';
 export { runCheck, withBudgets, type CheckReport, type CheckOptions } from './budgets';
 export { mergeShardStates, readShardStates, SHARDED_ANALYSES, STATE_SCHEMA, stateBudgetResults, withStateBudgets, type GroupsShardState, type ShardPlacement, type ShardStateHeader } from './shards';
@@ -50,7 +50,7 @@ export { higherIsBetter, metricValue, scalarMetricNames } from '../metrics/accum
 // Issue 10 (hardening): limits, one-line runtime reasons, terminal-safe text, the CUDA opt-in.
 export { checkBootstrap } from '../metrics/groups';
 export { checkBiasLength } from './attention';
-export { escapeControl, terminalSafe } from '../text';
+export { escapeControl, formatCount, terminalSafe } from '../text';
 export { asResourceError, ortFailureReason } from '../runtime/session';
 export { CUDA_PACKAGE, installCudaProvider, userDataDir } from '../runtime/cuda';
 export { bundledRuntime, ortLoaded } from '../runtime/loader';

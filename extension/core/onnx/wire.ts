@@ -122,11 +122,22 @@ function quickPlan(type: protobuf.Type): ReadonlyMap<number, QuickField> {
   return plan;
 }
 
-/** The offset after the varint at `pos` (at most 10 bytes, before `end`), or −1. */
-function skipVarint(bytes: Uint8Array, pos: number, end: number): number {
+/** The value of the varint `quickVarint` read last (exact below 2^53). */
+let varintValue = 0;
+
+/** Reads the varint at `pos` (at most 10 bytes, before `end`) into `varintValue`; returns the offset after it, or −1. */
+function quickVarint(bytes: Uint8Array, pos: number, end: number): number {
+  let value = 0;
+  let scale = 1;
   for (let i = 0; i < 10; i++) {
     if (pos + i >= end) return -1;
-    if (((bytes[pos + i] ?? 0) & 0x80) === 0) return pos + i + 1;
+    const byte = bytes[pos + i] ?? 0;
+    value += (byte & 0x7f) * scale;
+    scale *= 128;
+    if ((byte & 0x80) === 0) {
+      varintValue = value;
+      return pos + i + 1;
+    }
   }
   return -1;
 }
@@ -146,26 +157,16 @@ function quickMessage(bytes: Uint8Array, type: protobuf.Type, start: number, end
   const plan = quickPlan(type);
   let pos = start;
   while (pos < end) {
-    // the tag (a varint, exact below 2^53)
-    let value = 0;
-    let scale = 1;
-    let i = 0;
-    for (;;) {
-      if (i === 10 || pos >= end) return false;
-      const byte = bytes[pos++] ?? 0;
-      value += (byte & 0x7f) * scale;
-      scale *= 128;
-      i++;
-      if ((byte & 0x80) === 0) break;
-    }
-    const fieldNumber = Math.floor(value / 8);
-    const wireType = value % 8;
+    pos = quickVarint(bytes, pos, end);
+    if (pos < 0) return false;
+    const fieldNumber = Math.floor(varintValue / 8);
+    const wireType = varintValue % 8;
     if (fieldNumber === 0) return false;
     const field = plan.get(fieldNumber);
     if (field && wireType !== field.expected && !(wireType === WIRE_LEN && field.packed !== undefined)) return false;
     switch (wireType) {
       case WIRE_VARINT:
-        pos = skipVarint(bytes, pos, end);
+        pos = quickVarint(bytes, pos, end);
         if (pos < 0) return false;
         break;
       case WIRE_FIXED64:
@@ -177,10 +178,10 @@ function quickMessage(bytes: Uint8Array, type: protobuf.Type, start: number, end
         pos += 4;
         break;
       case WIRE_LEN: {
-        const read = readVarint(bytes, pos, end);
-        if (!read.ok || read.value > end - read.next) return false;
-        const from = read.next;
-        pos = from + read.value;
+        pos = quickVarint(bytes, pos, end);
+        if (pos < 0 || varintValue > end - pos) return false;
+        const from = pos;
+        pos += varintValue;
         if (field && !quickLengthDelimited(bytes, field, from, pos, depth)) return false;
         break;
       }
@@ -200,7 +201,7 @@ function quickLengthDelimited(bytes: Uint8Array, field: QuickField, start: numbe
   if (packed === WIRE_FIXED64) return length % 8 === 0;
   if (packed === WIRE_VARINT) {
     for (let pos = start; pos < end;) {
-      pos = skipVarint(bytes, pos, end);
+      pos = quickVarint(bytes, pos, end);
       if (pos < 0) return false;
     }
   }

@@ -4,7 +4,8 @@ import { mkdtempSync, rmSync, writeFileSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { loadSpec, resolveSpec } from '../../../extension/core/data';
-import { formatRows, runGroups } from '../../../extension/core/analyze/groups';
+import { runGroups } from '../../../extension/core/analyze/groups';
+import { formatCount } from '../../../extension/core/text';
 import { BadInputError, CancelledError } from '../../../extension/core/errors';
 
 const examples = resolve(__dirname, '../../../examples');
@@ -105,6 +106,6 @@ test('bad input: a missing column and a binary label outside {0,1} name the file
 
 test('progress row counts are written as en-US writes them', () => {
   for (const n of [0, 7, 999, 1000, 12345, 999999, 1000000, 10000000, 1234567890, 2 ** 53 - 1]) {
-    assert.equal(formatRows(n), n.toLocaleString('en-US'), String(n));
+    assert.equal(formatCount(n), n.toLocaleString('en-US'), String(n));
   }
 });
