@@ -257,34 +257,35 @@ test('the distribution check has power: resamples of n/2 rows are told apart', (
   assert.throws(() => assertSameDistribution(cellReplicates(builder, 2000, 3).reps, rowReplicates(builder, 2000, 4, 750), 'half'), /variances/);
 });
 
-test('count-based replicates, multiclass with probabilities and regression, equal the row bootstrap in distribution', () => {
-  const r = new Xoshiro128(7);
-  const n = 1200;
-  const k = 3;
-  const label: number[] = [];
-  const pred: number[] = [];
-  const probs: number[] = [];
-  const loss: number[] = [];
-  const yr: number[] = [];
-  const pr: number[] = [];
-  const lr: number[] = [];
-  const g: string[] = [];
+/**
+ * Seeded rows of a 3-class model (labels, argmax predictions, probabilities, cross-entropy) and of
+ * a regression beside it (targets, predictions with noise `noise(i)` wide, squared errors, NaN
+ * every 50th row), with a group from `group`, drawn in this order per row.
+ */
+function threeClassRows(r: Xoshiro128, n: number, noise: (i: number) => number, group: (r: Xoshiro128, i: number) => string) {
+  const cols = { label: [] as number[], pred: [] as number[], probs: [] as number[], loss: [] as number[], yr: [] as number[], pr: [] as number[], lr: [] as number[], g: [] as string[] };
   for (let i = 0; i < n; i++) {
-    const y = r.nextInt(k);
+    const y = r.nextInt(3);
     const raw = [r.nextFloat(), r.nextFloat(), r.nextFloat()];
     raw[y]! += 0.6;
     const s = raw.reduce((a, b) => a + b, 0);
     const p = raw.map((v) => v / s);
-    label.push(y);
-    pred.push(p.indexOf(Math.max(...p)));
-    probs.push(...p);
-    loss.push(-Math.log(p[y]!));
+    cols.label.push(y);
+    cols.pred.push(p.indexOf(Math.max(...p)));
+    cols.probs.push(...p);
+    cols.loss.push(-Math.log(p[y]!));
     const t = r.nextFloat() * 10;
-    yr.push(t);
-    pr.push(t + (r.nextFloat() - 0.5) * (i % 3 === 0 ? 4 : 1));
-    lr.push(i % 50 === 0 ? NaN : (pr[i]! - t) ** 2);
-    g.push(['a', 'b', 'c', 'd'][r.nextInt(4)] as string);
+    cols.yr.push(t);
+    cols.pr.push(t + (r.nextFloat() - 0.5) * noise(i));
+    cols.lr.push(i % 50 === 0 ? NaN : (cols.pr[i]! - t) ** 2);
+    cols.g.push(group(r, i));
   }
+  return cols;
+}
+
+test('count-based replicates, multiclass with probabilities and regression, equal the row bootstrap in distribution', () => {
+  const k = 3;
+  const { label, pred, probs, loss, yr, pr, lr, g } = threeClassRows(new Xoshiro128(7), 1200, (i) => (i % 3 === 0 ? 4 : 1), (r) => ['a', 'b', 'c', 'd'][r.nextInt(4)] as string);
   const e = encode(g);
   const multi = new GroupMetricsBuilder({ task: 'multiclass', numClasses: k, sensitive: ['g'] });
   multi.add({ label, pred, loss, probs, groups: [e.codes], groupValues: [e.dict] });
@@ -478,27 +479,9 @@ test('cells+rows, by hand: block counts of 16 replicates, then block by block 8-
 });
 
 test('the WebAssembly row drawing (bootstrapKernel.ts) gives the TypeScript loops\' replicates bit for bit: 3 values a row, weighted (4), multiclass, regression, blocks of 1 to 256 rows', () => {
-  const r = new Xoshiro128(17);
-  const n = 2600;
   const k = 3;
-  const cols = { label: [] as number[], pred: [] as number[], probs: [] as number[], loss: [] as number[], yr: [] as number[], pr: [] as number[], lr: [] as number[], g: [] as string[] };
-  for (let i = 0; i < n; i++) {
-    const y = r.nextInt(k);
-    const raw = [r.nextFloat(), r.nextFloat(), r.nextFloat()];
-    raw[y]! += 0.6;
-    const s = raw.reduce((a, b) => a + b, 0);
-    const p = raw.map((v) => v / s);
-    cols.label.push(y);
-    cols.pred.push(p.indexOf(Math.max(...p)));
-    cols.probs.push(...p);
-    cols.loss.push(-Math.log(p[y]!));
-    const t = r.nextFloat() * 10;
-    cols.yr.push(t);
-    cols.pr.push(t + (r.nextFloat() - 0.5) * 2);
-    cols.lr.push(i % 50 === 0 ? NaN : (cols.pr[i]! - t) ** 2);
-    // a dominant group (full blocks) and rare ones (blocks of a few rows, some of one)
-    cols.g.push(i % 10 === 0 ? ['b', 'c', 'd', 'e', 'f', 'h', 'i'][r.nextInt(7)] as string : 'a');
-  }
+  // a dominant group (full blocks) and rare ones (blocks of a few rows, some of one)
+  const cols = threeClassRows(new Xoshiro128(17), 2600, () => 2, (r, i) => (i % 10 === 0 ? ['b', 'c', 'd', 'e', 'f', 'h', 'i'][r.nextInt(7)] as string : 'a'));
   const e = encode(cols.g);
   const multi = new GroupMetricsBuilder({ task: 'multiclass', numClasses: k, sensitive: ['g'] });
   multi.add({ label: cols.label, pred: cols.pred, loss: cols.loss, probs: cols.probs, groups: [e.codes], groupValues: [e.dict] });
